@@ -1,0 +1,169 @@
+//! Options: the raw shape accepted from JS (serde) and its validation into `Options`.
+//! URL resolution (relative → absolute, origin normalisation) needs the page and is done by
+//! the web layer; everything else is checked here.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::error::Error;
+
+/// Options exactly as given by the caller (camelCase). Unknown keys are rejected so that a
+/// typo (`refreshURL`) is an error instead of a silently ignored setting.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawOptions {
+    pub refresh_url: Option<String>,
+    pub login_url: Option<String>,
+    pub logout_url: Option<String>,
+    pub allowed_origins: Option<Vec<String>>,
+    pub refresh_margin_seconds: Option<f64>,
+    pub access_token_field: Option<String>,
+    pub expires_in_field: Option<String>,
+    pub refresh_headers: Option<BTreeMap<String, String>>,
+    pub cross_tab: Option<bool>,
+    pub auto_refresh: Option<bool>,
+}
+
+/// Validated options. URLs are still as given (the web layer resolves them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    pub refresh_url: String,
+    pub login_url: Option<String>,
+    pub logout_url: Option<String>,
+    /// `None` = the page's own origin.
+    pub allowed_origins: Option<Vec<String>>,
+    pub refresh_margin_ms: f64,
+    pub access_token_field: String,
+    pub expires_in_field: String,
+    pub refresh_headers: Vec<(String, String)>,
+    pub cross_tab: bool,
+    pub auto_refresh: bool,
+}
+
+pub const DEFAULT_MARGIN_SECONDS: f64 = 60.0;
+/// One day: a larger margin is surely a unit mistake (ms instead of s).
+pub const MAX_MARGIN_SECONDS: f64 = 86_400.0;
+
+impl RawOptions {
+    pub fn validate(self) -> Result<Options, Error> {
+        let refresh_url = non_empty("refreshUrl", self.refresh_url.ok_or_else(|| Error::options("refreshUrl is required"))?)?;
+        let login_url = self.login_url.map(|u| non_empty("loginUrl", u)).transpose()?;
+        let logout_url = self.logout_url.map(|u| non_empty("logoutUrl", u)).transpose()?;
+        let allowed_origins = match self.allowed_origins {
+            Some(list) if list.is_empty() => return Err(Error::options("allowedOrigins must not be empty (omit it for the page origin)")),
+            Some(list) => Some(list.into_iter().map(|o| non_empty("allowedOrigins entry", o)).collect::<Result<_, _>>()?),
+            None => None,
+        };
+        let margin = self.refresh_margin_seconds.unwrap_or(DEFAULT_MARGIN_SECONDS);
+        if !margin.is_finite() || !(0.0..=MAX_MARGIN_SECONDS).contains(&margin) {
+            return Err(Error::options("refreshMarginSeconds must be a number between 0 and 86400"));
+        }
+        let access_token_field = field_name("accessTokenField", self.access_token_field, "access_token")?;
+        let expires_in_field = field_name("expiresInField", self.expires_in_field, "expires_in")?;
+        let headers = self
+            .refresh_headers
+            .unwrap_or_else(|| BTreeMap::from([("X-Requested-With".to_owned(), "XMLHttpRequest".to_owned())]));
+        if headers.is_empty() {
+            return Err(Error::options("refreshHeaders must contain the CSRF header the server checks"));
+        }
+        let mut refresh_headers = Vec::with_capacity(headers.len());
+        for (name, value) in headers {
+            if !is_header_name(&name) {
+                return Err(Error::options(format!("refreshHeaders: {name:?} is not a valid header name")));
+            }
+            if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie") {
+                return Err(Error::options("refreshHeaders must not set Authorization or Cookie"));
+            }
+            if !is_header_value(&value) {
+                return Err(Error::options(format!("refreshHeaders: the value of {name:?} is not a valid header value")));
+            }
+            refresh_headers.push((name, value));
+        }
+        Ok(Options {
+            refresh_url,
+            login_url,
+            logout_url,
+            allowed_origins,
+            refresh_margin_ms: margin * 1000.0,
+            access_token_field,
+            expires_in_field,
+            refresh_headers,
+            cross_tab: self.cross_tab.unwrap_or(true),
+            auto_refresh: self.auto_refresh.unwrap_or(true),
+        })
+    }
+}
+
+fn non_empty(what: &str, s: String) -> Result<String, Error> {
+    if s.trim().is_empty() {
+        Err(Error::options(format!("{what} must be a non-empty string")))
+    } else {
+        Ok(s)
+    }
+}
+
+fn field_name(what: &str, v: Option<String>, default: &str) -> Result<String, Error> {
+    match v {
+        None => Ok(default.to_owned()),
+        Some(s) if !s.is_empty() && s.len() <= 256 => Ok(s),
+        Some(_) => Err(Error::options(format!("{what} must be a non-empty string of at most 256 characters"))),
+    }
+}
+
+/// RFC 9110 token.
+fn is_header_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Visible ASCII, space and tab; no leading/trailing whitespace; no CR/LF/NUL.
+fn is_header_value(s: &str) -> bool {
+    s.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)) && s.trim() == s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Options, Error> {
+        serde_json::from_str::<RawOptions>(json)
+            .map_err(|e| Error::options(e.to_string()))
+            .and_then(RawOptions::validate)
+    }
+
+    #[test]
+    fn defaults() {
+        let o = parse(r#"{"refreshUrl":"/auth/refresh"}"#).expect("valid");
+        assert_eq!(o.refresh_margin_ms, 60_000.0);
+        assert_eq!(o.access_token_field, "access_token");
+        assert_eq!(o.expires_in_field, "expires_in");
+        assert_eq!(o.refresh_headers, vec![("X-Requested-With".to_owned(), "XMLHttpRequest".to_owned())]);
+        assert!(o.cross_tab && o.auto_refresh);
+        assert_eq!(o.allowed_origins, None);
+    }
+
+    #[test]
+    fn rejections_table() {
+        let cases: &[(&str, &str)] = &[
+            ("{}", "refreshUrl is required"),
+            (r#"{"refreshUrl":""}"#, "refreshUrl must be a non-empty string"),
+            (r#"{"refreshUrl":"/r","refreshURL":"/x"}"#, "unknown field"),
+            (r#"{"refreshUrl":42}"#, "invalid type"),
+            (r#"{"refreshUrl":"/r","refreshMarginSeconds":-1}"#, "refreshMarginSeconds"),
+            (r#"{"refreshUrl":"/r","refreshMarginSeconds":1e9}"#, "refreshMarginSeconds"),
+            (r#"{"refreshUrl":"/r","allowedOrigins":[]}"#, "allowedOrigins must not be empty"),
+            (r#"{"refreshUrl":"/r","allowedOrigins":[""]}"#, "allowedOrigins entry"),
+            (r#"{"refreshUrl":"/r","refreshHeaders":{}}"#, "CSRF header"),
+            (r#"{"refreshUrl":"/r","refreshHeaders":{"Bad Name":"x"}}"#, "not a valid header name"),
+            (r#"{"refreshUrl":"/r","refreshHeaders":{"X-A":"a\r\nInjected: 1"}}"#, "not a valid header value"),
+            (r#"{"refreshUrl":"/r","refreshHeaders":{"authorization":"Bearer x"}}"#, "must not set Authorization"),
+            (r#"{"refreshUrl":"/r","accessTokenField":""}"#, "accessTokenField"),
+            (r#"{"refreshUrl":"/r","crossTab":"yes"}"#, "invalid type"),
+        ];
+        for (json, want) in cases {
+            let err = parse(json).expect_err(json);
+            assert_eq!(err.code, super::super::ErrorCode::InvalidOptions);
+            assert!(err.message.contains(want), "{json}: {}", err.message);
+        }
+    }
+}

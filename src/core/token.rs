@@ -1,0 +1,275 @@
+//! Decoding access tokens (no signature check: the client cannot verify and does not need to;
+//! the claims are *hints* used for scheduling and display).
+//!
+//! Policy (tested below, documented in the README):
+//! - length is checked before anything else: 1..=`MAX_TOKEN_LEN` bytes;
+//! - a JWS compact token has exactly three segments; five segments is a JWE (encrypted), which
+//!   the manager accepts as *opaque* (unknown expiry, refreshed on 401 only) and `decodeJwt`
+//!   rejects; any other count is malformed;
+//! - segments use the base64url alphabet only: no padding `=`, no whitespace, no `+`/`/`;
+//!   header and payload must be non-empty (the signature may be empty: unsecured JWT);
+//! - header and payload must be UTF-8 JSON objects; `alg` must be a string;
+//! - `exp`, `iat`, `nbf` must be finite numbers (integers or floats) in
+//!   `0..=MAX_TIMESTAMP_S`; any other type is `malformed_token`;
+//! - a duplicate member name keeps its last value, exactly as `JSON.parse` does, so the claims
+//!   the library acts on are the ones the page would read itself;
+//! - a missing `exp` means *unknown expiry*, never "expired" and never "valid forever";
+//! - `alg: none` decodes like any other token and changes nothing (the client never verifies).
+
+use jwt_compact::UntrustedToken;
+use serde_json::{Map, Value};
+
+use super::clock::TokenTimes;
+use super::error::Error;
+
+/// Longest token accepted (bytes). Real access tokens are well under 4 KiB.
+pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+/// Latest timestamp accepted in a time claim: 9999-12-31T23:59:59Z.
+pub const MAX_TIMESTAMP_S: f64 = 253_402_300_799.0;
+
+pub type JsonObject = Map<String, Value>;
+
+/// A decoded JWS: header and claims as JSON objects plus the typed time claims.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedToken {
+    pub header: JsonObject,
+    pub claims: JsonObject,
+    pub times: TokenTimes,
+}
+
+/// What the manager can learn from an access token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenShape {
+    /// A JWS whose claims were read.
+    Jws(DecodedToken),
+    /// A JWE (five segments): contents unknown, expiry unknown.
+    Opaque,
+}
+
+/// Decode a JWS compact token (three segments). JWEs are `malformed_token` here.
+pub fn decode(token: &str) -> Result<DecodedToken, Error> {
+    match inspect(token)? {
+        TokenShape::Jws(decoded) => Ok(decoded),
+        TokenShape::Opaque => Err(Error::malformed("token is encrypted (JWE); its claims cannot be read")),
+    }
+}
+
+/// Decode a token as the manager sees it: a readable JWS, or an opaque JWE.
+pub fn inspect(token: &str) -> Result<TokenShape, Error> {
+    if token.is_empty() {
+        return Err(Error::malformed("token is empty"));
+    }
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(Error::malformed("token is longer than 16384 bytes"));
+    }
+    if !token.bytes().all(|b| b == b'.' || is_base64url(b)) {
+        return Err(Error::malformed("token contains a character outside the base64url alphabet"));
+    }
+    let segments = token.split('.').count();
+    match segments {
+        3 => {}
+        5 => {
+            if token.split('.').next().is_some_and(str::is_empty) {
+                return Err(Error::malformed("JWE header segment is empty"));
+            }
+            return Ok(TokenShape::Opaque);
+        }
+        _ => return Err(Error::malformed("token must have exactly three dot-separated segments")),
+    }
+    let mut parts = token.split('.');
+    let (header_b64, payload_b64) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if header_b64.is_empty() || payload_b64.is_empty() {
+        return Err(Error::malformed("token header or payload segment is empty"));
+    }
+    if header_b64.len() % 4 == 1 || payload_b64.len() % 4 == 1 {
+        return Err(Error::malformed("token segment has an impossible base64url length"));
+    }
+
+    let untrusted = UntrustedToken::<JsonObject>::try_from(token).map_err(|e| {
+        use jwt_compact::ParseError as P;
+        match e {
+            P::InvalidBase64Encoding => Error::malformed("token segment is not valid base64url"),
+            P::MalformedHeader(_) => Error::malformed("token header is not a valid JSON object"),
+            P::UnsupportedContentType(_) => Error::malformed("token content type (cty) is not JSON"),
+            _ => Error::malformed("token is not a valid JWS"),
+        }
+    })?;
+    let claims = untrusted
+        .deserialize_claims_unchecked::<JsonObject>()
+        .map_err(|_| Error::malformed("token payload is not a JSON object with numeric exp/iat/nbf"))?;
+
+    // jwt-compact has already rejected non-numeric time claims; floats are truncated to whole
+    // seconds by it, which is all the precision scheduling needs.
+    let times = TokenTimes {
+        exp: checked_time(claims.expiration.map(|t| t.timestamp()))?,
+        iat: checked_time(claims.issued_at.map(|t| t.timestamp()))?,
+        nbf: checked_time(claims.not_before.map(|t| t.timestamp()))?,
+    };
+
+    let mut header = match serde_json::to_value(untrusted.header()) {
+        Ok(Value::Object(map)) => map,
+        _ => return Err(Error::malformed("token header is not a valid JSON object")),
+    };
+    header.insert("alg".into(), Value::String(untrusted.algorithm().to_owned()));
+
+    let mut claim_map = claims.custom;
+    for (name, value) in [("exp", times.exp), ("iat", times.iat), ("nbf", times.nbf)] {
+        if let Some(v) = value {
+            claim_map.insert(name.into(), Value::from(v as i64));
+        }
+    }
+    Ok(TokenShape::Jws(DecodedToken { header, claims: claim_map, times }))
+}
+
+fn is_base64url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+fn checked_time(secs: Option<i64>) -> Result<Option<f64>, Error> {
+    match secs {
+        None => Ok(None),
+        Some(s) if (0..=MAX_TIMESTAMP_S as i64).contains(&s) => Ok(Some(s as f64)),
+        Some(_) => Err(Error::malformed("token time claim (exp/iat/nbf) is out of range")),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+
+    use super::*;
+
+    pub(crate) fn b64(s: &str) -> String {
+        Base64UrlUnpadded::encode_string(s.as_bytes())
+    }
+
+    /// A JWS with an HS256-looking header and a fake signature.
+    pub(crate) fn jws(payload: &str) -> String {
+        format!("{}.{}.c2ln", b64(r#"{"alg":"HS256","typ":"JWT"}"#), b64(payload))
+    }
+
+    fn with_header(header: &str, payload: &str) -> String {
+        format!("{}.{}.c2ln", b64(header), b64(payload))
+    }
+
+    // RFC 7519 §3.1 (also RFC 7515 A.1).
+    const RFC7519_3_1: &str = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.\
+        eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.\
+        dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    // RFC 7519 §6.1: unsecured JWT (alg none, empty signature).
+    const RFC7519_6_1: &str = "eyJhbGciOiJub25lIn0.\
+        eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.";
+
+    #[test]
+    fn rfc_vectors() {
+        let d = decode(RFC7519_3_1).expect("RFC 7519 3.1");
+        assert_eq!(d.header["alg"], "HS256");
+        assert_eq!(d.header["typ"], "JWT");
+        assert_eq!(d.claims["iss"], "joe");
+        assert_eq!(d.claims["exp"], 1_300_819_380);
+        assert_eq!(d.claims["http://example.com/is_root"], true);
+        assert_eq!(d.times.exp, Some(1_300_819_380.0));
+        assert_eq!(d.times.iat, None);
+
+        let u = decode(RFC7519_6_1).expect("RFC 7519 6.1");
+        assert_eq!(u.header["alg"], "none");
+        assert_eq!(u.times.exp, Some(1_300_819_380.0));
+    }
+
+    #[test]
+    fn accepted_table() {
+        let cases: Vec<(&str, String, TokenTimes)> = vec![
+            ("integer times", jws(r#"{"exp":2000000000,"iat":1999999700,"nbf":1999999700}"#),
+                TokenTimes { exp: Some(2e9), iat: Some(1_999_999_700.0), nbf: Some(1_999_999_700.0) }),
+            ("float exp (truncated)", jws(r#"{"exp":2000000000.75}"#), TokenTimes { exp: Some(2e9), ..Default::default() }),
+            ("exponent notation", jws(r#"{"exp":2e9}"#), TokenTimes { exp: Some(2e9), ..Default::default() }),
+            ("no exp: unknown expiry", jws(r#"{"sub":"x"}"#), TokenTimes::default()),
+            ("empty payload object", jws("{}"), TokenTimes::default()),
+            ("exp zero", jws(r#"{"exp":0}"#), TokenTimes { exp: Some(0.0), ..Default::default() }),
+            ("year 9999", jws(r#"{"exp":253402300799}"#), TokenTimes { exp: Some(MAX_TIMESTAMP_S), ..Default::default() }),
+            ("alg none", with_header(r#"{"alg":"none"}"#, r#"{"exp":5}"#), TokenTimes { exp: Some(5.0), ..Default::default() }),
+            ("unicode claims", jws(r#"{"name":"Zoë 🦀","exp":5}"#), TokenTimes { exp: Some(5.0), ..Default::default() }),
+            ("nested claims", jws(r#"{"a":{"b":[1,2,{"c":null}]},"exp":5}"#), TokenTimes { exp: Some(5.0), ..Default::default() }),
+            ("empty signature", format!("{}.{}.", b64(r#"{"alg":"ES256"}"#), b64(r#"{"exp":5}"#)), TokenTimes { exp: Some(5.0), ..Default::default() }),
+            ("unknown header fields kept", with_header(r#"{"alg":"EdDSA","kid":"k1","x":1}"#, "{}"), TokenTimes::default()),
+        ];
+        for (name, token, want) in cases {
+            let d = decode(&token).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(d.times, want, "{name}");
+        }
+        let d = decode(&with_header(r#"{"alg":"EdDSA","kid":"k1","x":1}"#, "{}")).expect("ok");
+        assert_eq!(d.header["kid"], "k1");
+        assert_eq!(d.header["x"], 1);
+        assert_eq!(decode(&jws(r#"{"name":"Zoë 🦀"}"#)).expect("ok").claims["name"], "Zoë 🦀");
+    }
+
+    #[test]
+    fn rejected_table() {
+        let h = b64(r#"{"alg":"HS256"}"#);
+        let p = b64(r#"{"exp":5}"#);
+        let long = format!("{h}.{}.sig", "A".repeat(MAX_TOKEN_LEN));
+        let cases: Vec<(&str, String)> = vec![
+            ("empty", String::new()),
+            ("too long", long),
+            ("one segment", h.clone()),
+            ("two segments", format!("{h}.{p}")),
+            ("four segments", format!("{h}.{p}.s.x")),
+            ("six segments", format!("{h}.{p}.a.b.c.d")),
+            ("empty header", format!(".{p}.sig")),
+            ("empty payload", format!("{h}..sig")),
+            ("padding", format!("{h}.{p}=.sig")),
+            ("standard base64 +", format!("{h}.{p}+.sig")),
+            ("standard base64 /", format!("{h}.{p}/.sig")),
+            ("leading space", format!(" {h}.{p}.sig")),
+            ("trailing newline", format!("{h}.{p}.sig\n")),
+            ("inner space", format!("{h}.{p} .sig")),
+            ("Bearer prefix", format!("Bearer {h}.{p}.sig")),
+            ("non-ascii", format!("{h}.{p}é.sig")),
+            ("NUL byte", format!("{h}.{p}\0.sig")),
+            ("impossible length", format!("{h}.{p}A.sig")),
+            ("payload not base64 of JSON", format!("{h}.{}.sig", b64("not json"))),
+            ("payload JSON array", jws("[1,2,3]")),
+            ("payload JSON string", jws(r#""exp""#)),
+            ("payload JSON number", jws("42")),
+            ("payload null", jws("null")),
+            ("payload truncated JSON", jws(r#"{"exp":5"#)),
+            ("payload invalid UTF-8", format!("{h}.{}.sig", Base64UrlUnpadded::encode_string(&[0x7b, 0xff, 0xfe, 0x7d]))),
+            ("header JSON array", with_header("[]", "{}")),
+            ("header not JSON", with_header("alg", "{}")),
+            ("header without alg", with_header(r#"{"typ":"JWT"}"#, "{}")),
+            ("alg not a string", with_header(r#"{"alg":5}"#, "{}")),
+            ("cty not JSON", with_header(r#"{"alg":"HS256","cty":"CBOR"}"#, "{}")),
+            ("exp string", jws(r#"{"exp":"2000000000"}"#)),
+            ("exp boolean", jws(r#"{"exp":true}"#)),
+            ("exp null", jws(r#"{"exp":null}"#)),
+            ("exp object", jws(r#"{"exp":{}}"#)),
+            ("exp array", jws(r#"{"exp":[1]}"#)),
+            ("iat string", jws(r#"{"exp":5,"iat":"1"}"#)),
+            ("nbf boolean", jws(r#"{"exp":5,"nbf":false}"#)),
+            ("exp negative", jws(r#"{"exp":-1}"#)),
+            ("exp beyond year 9999", jws(r#"{"exp":253402300800}"#)),
+            ("exp huge float", jws(r#"{"exp":1e300}"#)),
+            ("exp beyond i64", jws(r#"{"exp":18446744073709551615}"#)),
+            ("iat negative", jws(r#"{"iat":-100}"#)),
+            ("JWE five segments (decodeJwt)", "eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d".to_owned()),
+            ("dots only", "..".to_owned()),
+        ];
+        assert!(cases.len() >= 40);
+        for (name, token) in cases {
+            let err = decode(&token).expect_err(name);
+            assert_eq!(err.code, crate::core::ErrorCode::MalformedToken, "{name}");
+        }
+    }
+
+    #[test]
+    fn jwe_is_opaque_for_the_manager() {
+        assert_eq!(inspect("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d"), Ok(TokenShape::Opaque));
+        assert!(inspect(".a.b.c.d").is_err());
+    }
+
+    #[test]
+    fn duplicate_claims_last_wins_like_json_parse() {
+        let d = decode(&jws(r#"{"sub":"a","sub":"b","exp":5}"#)).expect("ok");
+        assert_eq!(d.claims["sub"], "b");
+    }
+}
