@@ -1,0 +1,166 @@
+//! Command-line configuration (`mock-server --help`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    /// Access token lifetime, seconds.
+    pub access_ttl: u64,
+    /// Absolute lifetime of a refresh-token family, seconds (never extended by rotation).
+    pub refresh_ttl: u64,
+    /// Seconds during which the immediate predecessor of the current refresh token is still
+    /// accepted (and answered with the current one) instead of revoking the family.
+    pub reuse_grace: u64,
+    pub allow_origins: Vec<String>,
+    pub static_dir: Option<PathBuf>,
+    pub pkg_dir: Option<PathBuf>,
+    pub users: Vec<(String, String)>,
+    pub test_controls: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            access_ttl: 300,
+            refresh_ttl: 15_552_000,
+            reuse_grace: 10,
+            allow_origins: Vec::new(),
+            static_dir: None,
+            pkg_dir: None,
+            users: vec![("demo".into(), "demo".into())],
+            test_controls: false,
+        }
+    }
+}
+
+pub const USAGE: &str = "\
+usage: mock-server [--addr 127.0.0.1:8787] [--access-ttl 300] [--refresh-ttl 15552000]
+                   [--reuse-grace 10] [--allow-origin ORIGIN]... [--static DIR] [--pkg DIR]
+                   [--user NAME:PASSWORD]... [--test-controls]
+
+  --addr           address to listen on (port 0 = any free port)
+  --access-ttl     access token lifetime in seconds (>= 1)
+  --refresh-ttl    refresh token family absolute lifetime in seconds (>= 1)
+  --reuse-grace    seconds during which the previous refresh token is still accepted
+  --allow-origin   an exact origin allowed by CORS and the refresh/logout Origin check
+                   (repeatable; e.g. http://127.0.0.1:8000)
+  --static DIR     serve DIR at /
+  --pkg DIR        serve DIR at /pkg/
+  --user N:P       a user (repeatable; default demo:demo)
+  --test-controls  enable /__test/* (fault injection, counters, reset, clock shift)";
+
+/// Parse command-line arguments (without the program name).
+pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, String> {
+    let mut cfg = Config::default();
+    let mut users = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(flag) = args.next() {
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
+            _ => (flag.clone(), None),
+        };
+        let mut value = |what: &str| -> Result<String, String> {
+            inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{name} needs a value ({what})"))
+        };
+        match name.as_str() {
+            "--addr" => {
+                let v = value("HOST:PORT")?;
+                cfg.addr = v.parse().map_err(|_| format!("--addr: {v:?} is not an address like 127.0.0.1:8787"))?;
+            }
+            "--access-ttl" => cfg.access_ttl = seconds(&name, &value("seconds")?)?,
+            "--refresh-ttl" => cfg.refresh_ttl = seconds(&name, &value("seconds")?)?,
+            "--reuse-grace" => {
+                let v = value("seconds")?;
+                cfg.reuse_grace = v.parse().map_err(|_| format!("--reuse-grace: {v:?} is not a whole number of seconds"))?;
+            }
+            "--allow-origin" => cfg.allow_origins.push(origin(&value("ORIGIN")?)?),
+            "--static" => cfg.static_dir = Some(dir(&name, value("DIR")?)?),
+            "--pkg" => cfg.pkg_dir = Some(dir(&name, value("DIR")?)?),
+            "--user" => {
+                let v = value("NAME:PASSWORD")?;
+                match v.split_once(':') {
+                    Some((u, p)) if !u.is_empty() && !p.is_empty() => users.push((u.to_owned(), p.to_owned())),
+                    _ => return Err(format!("--user: {v:?} is not NAME:PASSWORD")),
+                }
+            }
+            "--test-controls" => cfg.test_controls = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    if !users.is_empty() {
+        cfg.users = users;
+    }
+    Ok(cfg)
+}
+
+fn seconds(name: &str, v: &str) -> Result<u64, String> {
+    match v.parse::<u64>() {
+        Ok(n) if n >= 1 && n <= 10 * 365 * 86_400 => Ok(n),
+        _ => Err(format!("{name}: {v:?} is not a whole number of seconds between 1 and 315360000")),
+    }
+}
+
+fn dir(name: &str, v: String) -> Result<PathBuf, String> {
+    let p = PathBuf::from(&v);
+    if p.is_dir() {
+        Ok(p)
+    } else {
+        Err(format!("{name}: {v:?} is not a directory"))
+    }
+}
+
+/// Accept `scheme://host[:port]` only (no path, no trailing slash), lower-cased.
+fn origin(v: &str) -> Result<String, String> {
+    let lower = v.to_ascii_lowercase();
+    let ok = (lower.starts_with("http://") || lower.starts_with("https://"))
+        && lower.split_once("://").is_some_and(|(_, rest)| !rest.is_empty() && !rest.contains('/') && !rest.contains('*'));
+    if ok {
+        Ok(lower)
+    } else {
+        Err(format!("--allow-origin: {v:?} is not an exact origin like http://127.0.0.1:8000"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Config, String> {
+        parse_args(s.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn flags() {
+        let c = parse("--addr 127.0.0.1:0 --access-ttl 3 --refresh-ttl 60 --reuse-grace 0 --allow-origin http://127.0.0.1:8000 --user a:b --user c:d --test-controls").expect("ok");
+        assert_eq!(c.addr.port(), 0);
+        assert_eq!((c.access_ttl, c.refresh_ttl, c.reuse_grace), (3, 60, 0));
+        assert_eq!(c.allow_origins, vec!["http://127.0.0.1:8000"]);
+        assert_eq!(c.users.len(), 2);
+        assert!(c.test_controls);
+        assert_eq!(parse("--access-ttl=7").expect("ok").access_ttl, 7);
+        assert_eq!(parse("").expect("ok").users, vec![("demo".to_owned(), "demo".to_owned())]);
+    }
+
+    #[test]
+    fn bad_flags_are_clear_errors() {
+        for (args, want) in [
+            ("--addr nope", "not an address"),
+            ("--access-ttl 0", "between 1"),
+            ("--access-ttl -5", "between 1"),
+            ("--access-ttl", "needs a value"),
+            ("--reuse-grace x", "whole number"),
+            ("--allow-origin http://a.com/", "exact origin"),
+            ("--allow-origin *", "exact origin"),
+            ("--user nocolon", "NAME:PASSWORD"),
+            ("--static /definitely/not/here", "not a directory"),
+            ("--bogus", "unknown argument"),
+        ] {
+            let err = parse(args).expect_err(args);
+            assert!(err.contains(want), "{args}: {err}");
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Mock auth server for wasm-token-manager (see DESIGN.md, "Mock server contract").
+//!
+//! Real HTTP, real signed JWTs (EdDSA via jwt-compact), a rotating HttpOnly refresh cookie with
+//! reuse detection, CSRF/Origin checks, exact-origin CORS, and `/__test/*` fault injection.
+
+pub mod config;
+mod faults;
+mod routes;
+pub mod store;
+pub mod tokens;
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+pub use config::Config;
+use faults::Fault;
+use store::Store;
+use tokens::Signer;
+
+/// Counters read by tests through `GET /__test/counters`.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counters {
+    pub logins: u64,
+    pub login_failures: u64,
+    /// Every POST to /auth/refresh, faulted or not, rejected or not.
+    pub refresh_requests: u64,
+    /// Refreshes answered 200 (rotations and grace replays).
+    pub refreshes: u64,
+    pub grace_replays: u64,
+    /// Refreshes answered 401 (missing/invalid/expired/revoked/reused cookie).
+    pub refresh_rejected: u64,
+    /// Refresh/logout requests answered 403 (CSRF header or Origin check failed).
+    pub csrf_rejected: u64,
+    pub revoked_families: u64,
+    pub logouts: u64,
+    pub api_requests: u64,
+    pub api_unauthorized: u64,
+    /// Requests to /auth/refresh that carried an Authorization header (must stay 0).
+    pub refresh_with_authorization: u64,
+}
+
+/// One request as seen by the server (for leak and header checks); never holds token values.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    pub method: String,
+    pub path: String,
+    pub origin: Option<String>,
+    pub has_authorization: bool,
+    pub csrf_header: Option<String>,
+    pub has_refresh_cookie: bool,
+}
+
+pub(crate) struct Mutable {
+    pub store: Store,
+    pub counters: Counters,
+    pub faults: Vec<Fault>,
+    pub clock_shift_ms: i64,
+    pub access_ttl: u64,
+    pub reuse_grace: u64,
+    pub requests: VecDeque<RequestRecord>,
+}
+
+pub(crate) struct AppState {
+    pub cfg: Config,
+    pub signer: Signer,
+    mutable: Mutex<Mutable>,
+}
+
+impl AppState {
+    fn new(cfg: Config) -> Self {
+        let mutable = Mutable::fresh(&cfg);
+        Self { signer: Signer::generate(), mutable: Mutex::new(mutable), cfg }
+    }
+
+    /// Lock the mutable state (poisoning is recovered: a panicking test must not wedge others).
+    pub fn lock(&self) -> MutexGuard<'_, Mutable> {
+        self.mutable.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The server clock in ms: system time plus the test clock shift.
+    pub fn now_ms(&self) -> i64 {
+        let sys = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        sys + self.lock().clock_shift_ms
+    }
+}
+
+impl Mutable {
+    fn fresh(cfg: &Config) -> Self {
+        Self {
+            store: Store::default(),
+            counters: Counters::default(),
+            faults: Vec::new(),
+            clock_shift_ms: 0,
+            access_ttl: cfg.access_ttl,
+            reuse_grace: cfg.reuse_grace,
+            requests: VecDeque::new(),
+        }
+    }
+}
+
+/// Serve on `listener` until `shutdown` completes.
+pub async fn serve(listener: tokio::net::TcpListener, cfg: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let app = routes::router(Arc::new(AppState::new(cfg)));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Start a server on an ephemeral loopback port in the background (for tests).
+pub async fn spawn(mut cfg: Config) -> std::io::Result<SocketAddr> {
+    cfg.addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    let listener = tokio::net::TcpListener::bind(cfg.addr).await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(serve(listener, cfg, std::future::pending()));
+    Ok(addr)
+}

@@ -1,0 +1,95 @@
+//! Access tokens: EdDSA (Ed25519) JWTs signed and verified with jwt-compact.
+
+use chrono::{DateTime, Utc};
+use ed25519_compact::{PublicKey, SecretKey};
+use jwt_compact::{alg::Ed25519, jwk::JsonWebKey, AlgorithmExt, Claims, Header, TimeOptions, UntrustedToken};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub sub: String,
+    pub jti: String,
+}
+
+pub struct Signer {
+    secret: SecretKey,
+    public: PublicKey,
+    kid: String,
+}
+
+/// Variants of a token, for fault injection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Normal,
+    /// A token without `exp` (nor `expires_in` in the response).
+    NoExp,
+}
+
+impl Signer {
+    pub fn generate() -> Self {
+        let (secret, public) = Ed25519::generate(&mut rand::rngs::OsRng);
+        let kid = crate::store::new_token()[..16].to_owned();
+        Self { secret, public, kid }
+    }
+
+    pub fn issue(&self, sub: &str, now_ms: i64, ttl_s: u64, variant: Variant) -> Result<String, String> {
+        let now = DateTime::<Utc>::from_timestamp_millis(now_ms - now_ms.rem_euclid(1000)).ok_or("clock out of range")?;
+        let mut claims = Claims::new(AccessClaims { sub: sub.to_owned(), jti: crate::store::new_token()[..22].to_owned() });
+        claims.issued_at = Some(now);
+        if variant == Variant::Normal {
+            claims.expiration = Some(now + chrono::Duration::seconds(ttl_s as i64));
+        }
+        let header = Header::empty().with_token_type("at+jwt").with_key_id(self.kid.clone());
+        Ed25519.token(&header, &claims, &self.secret).map_err(|e| e.to_string())
+    }
+
+    /// Verify signature, `typ` and expiry (server clock `now_ms`, no leeway).
+    pub fn verify(&self, token: &str, now_ms: i64) -> Result<Claims<AccessClaims>, &'static str> {
+        let untrusted = UntrustedToken::new(token).map_err(|_| "malformed token")?;
+        if untrusted.algorithm() != "EdDSA" {
+            return Err("unexpected algorithm");
+        }
+        if untrusted.header().token_type.as_deref() != Some("at+jwt") {
+            return Err("not an access token");
+        }
+        let verified = Ed25519.validator::<AccessClaims>(&self.public).validate(&untrusted).map_err(|_| "bad signature")?;
+        let now = DateTime::<Utc>::from_timestamp_millis(now_ms).ok_or("clock out of range")?;
+        let opts = TimeOptions::new(chrono::Duration::zero(), move || now);
+        verified.claims().validate_expiration(&opts).map_err(|_| "token expired")?;
+        Ok(verified.claims().clone())
+    }
+
+    pub fn jwks(&self) -> serde_json::Value {
+        let jwk = JsonWebKey::from(&self.public);
+        let mut v = serde_json::to_value(&jwk).unwrap_or_default();
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("kid".into(), self.kid.clone().into());
+            obj.insert("alg".into(), "EdDSA".into());
+            obj.insert("use".into(), "sig".into());
+        }
+        serde_json::json!({ "keys": [v] })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_and_verify() {
+        let s = Signer::generate();
+        let t = s.issue("demo", 1_700_000_000_500, 300, Variant::Normal).expect("issue");
+        let c = s.verify(&t, 1_700_000_100_000).expect("valid");
+        assert_eq!(c.custom.sub, "demo");
+        assert_eq!(c.expiration.map(|e| e.timestamp()), Some(1_700_000_300));
+        assert!(s.verify(&t, 1_700_000_300_001).is_err(), "expired");
+        let other = Signer::generate();
+        assert!(other.verify(&t, 1_700_000_000_000).is_err(), "foreign key");
+        let mut tampered = t.clone();
+        tampered.pop();
+        tampered.push(if t.ends_with('A') { 'B' } else { 'A' });
+        assert!(s.verify(&tampered, 1_700_000_000_000).is_err());
+        let no_exp = s.issue("demo", 0, 300, Variant::NoExp).expect("issue");
+        assert!(s.verify(&no_exp, 0).is_err(), "tokens without exp are not accepted by the API");
+    }
+}

@@ -1,0 +1,361 @@
+//! The mock server contract (DESIGN.md), over real HTTP on an ephemeral loopback port.
+
+use mock_server::Config;
+use reqwest::{header, Client, Response, StatusCode};
+use serde_json::{json, Value};
+
+const ORIGIN: &str = "http://127.0.0.1:9999";
+const CSRF: (&str, &str) = ("X-Requested-With", "XMLHttpRequest");
+
+struct Server {
+    base: String,
+    http: Client,
+}
+
+async fn start(cfg: Config) -> Server {
+    let addr = mock_server::spawn(cfg).await.expect("spawn");
+    Server { base: format!("http://{addr}"), http: Client::new() }
+}
+
+async fn start_default() -> Server {
+    start(Config { allow_origins: vec![ORIGIN.into()], test_controls: true, ..Config::default() }).await
+}
+
+fn cookie_of(res: &Response) -> Option<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("wtm_refresh=").map(|r| r.split(';').next().unwrap_or("").to_owned()))
+}
+
+fn set_cookie_header(res: &Response) -> String {
+    res.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+}
+
+impl Server {
+    fn url(&self, p: &str) -> String {
+        format!("{}{p}", self.base)
+    }
+
+    async fn login(&self) -> (String, String) {
+        let res = self.http.post(self.url("/auth/login")).json(&json!({"username":"demo","password":"demo"})).send().await.expect("login");
+        assert_eq!(res.status(), StatusCode::OK);
+        let cookie = cookie_of(&res).expect("cookie");
+        let body: Value = res.json().await.expect("json");
+        (body["access_token"].as_str().expect("token").to_owned(), cookie)
+    }
+
+    async fn refresh(&self, cookie: &str) -> Response {
+        self.http
+            .post(self.url("/auth/refresh"))
+            .header(CSRF.0, CSRF.1)
+            .header(header::COOKIE, format!("wtm_refresh={cookie}"))
+            .send()
+            .await
+            .expect("refresh")
+    }
+
+    async fn me(&self, token: &str) -> Response {
+        self.http.get(self.url("/api/me")).bearer_auth(token).send().await.expect("me")
+    }
+
+    async fn counters(&self) -> Value {
+        self.http.get(self.url("/__test/counters")).send().await.expect("counters").json().await.expect("json")
+    }
+
+    async fn control(&self, path: &str, body: Value) {
+        let res = self.http.post(self.url(path)).json(&body).send().await.expect("control");
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+    }
+}
+
+#[tokio::test]
+async fn login_issues_signed_token_and_hardened_cookie() {
+    let s = start_default().await;
+    let res = s.http.post(s.url("/auth/login")).json(&json!({"username":"demo","password":"demo"})).send().await.expect("login");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+    let sc = set_cookie_header(&res);
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/auth", "Max-Age=15552000", "Secure"] {
+        assert!(sc.contains(attr), "{attr} missing from {sc}");
+    }
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 300);
+    let token = body["access_token"].as_str().expect("token");
+    let d = wasm_token_manager::core::token::decode(token).expect("decodes");
+    assert_eq!(d.header["alg"], "EdDSA");
+    assert_eq!(d.header["typ"], "at+jwt");
+    assert_eq!(d.claims["sub"], "demo");
+    assert!(d.claims["jti"].is_string());
+    assert_eq!(d.times.exp.zip(d.times.iat).map(|(e, i)| e - i), Some(300.0));
+    assert_eq!(s.me(token).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn login_rejections() {
+    let s = start_default().await;
+    let bad = s.http.post(s.url("/auth/login")).json(&json!({"username":"demo","password":"nope"})).send().await.expect("send");
+    assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(bad.json::<Value>().await.expect("json")["error"], "invalid_credentials");
+    let malformed = s.http.post(s.url("/auth/login")).body("{not json").send().await.expect("send");
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let c = s.counters().await;
+    assert_eq!((c["logins"].as_u64(), c["loginFailures"].as_u64()), (Some(0), Some(1)));
+}
+
+#[tokio::test]
+async fn custom_users() {
+    let s = start(Config { users: vec![("alice".into(), "pw".into())], ..Config::default() }).await;
+    let ok = s.http.post(s.url("/auth/login")).json(&json!({"username":"alice","password":"pw"})).send().await.expect("send");
+    assert_eq!(ok.status(), StatusCode::OK);
+    let demo = s.http.post(s.url("/auth/login")).json(&json!({"username":"demo","password":"demo"})).send().await.expect("send");
+    assert_eq!(demo.status(), StatusCode::UNAUTHORIZED, "demo:demo is only the default");
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_never_extends_family() {
+    let s = start_default().await;
+    let (_, c0) = s.login().await;
+    let r1 = s.refresh(&c0).await;
+    assert_eq!(r1.status(), StatusCode::OK);
+    assert_eq!(r1.headers()[header::CACHE_CONTROL], "no-store");
+    let c1 = cookie_of(&r1).expect("rotated cookie");
+    assert_ne!(c0, c1);
+    let max_age: i64 = set_cookie_header(&r1).split("Max-Age=").nth(1).and_then(|v| v.split(';').next()).and_then(|v| v.parse().ok()).expect("max-age");
+    assert!(max_age <= 15_552_000, "family lifetime never grows: {max_age}");
+    let token: Value = r1.json().await.expect("json");
+    assert_eq!(s.me(token["access_token"].as_str().expect("token")).await.status(), StatusCode::OK);
+    assert_eq!(s.counters().await["refreshes"], 1);
+}
+
+#[tokio::test]
+async fn refresh_without_cookie_is_invalid_grant_and_clears_cookie() {
+    let s = start_default().await;
+    let res = s.http.post(s.url("/auth/refresh")).header(CSRF.0, CSRF.1).send().await.expect("send");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(set_cookie_header(&res).contains("Max-Age=0"));
+    assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn reuse_outside_grace_revokes_family() {
+    let s = start(Config { reuse_grace: 0, test_controls: true, ..Config::default() }).await;
+    let (_, c0) = s.login().await;
+    let c1 = cookie_of(&s.refresh(&c0).await).expect("c1");
+    let reuse = s.refresh(&c0).await;
+    assert_eq!(reuse.status(), StatusCode::UNAUTHORIZED, "old token replayed");
+    assert_eq!(s.refresh(&c1).await.status(), StatusCode::UNAUTHORIZED, "whole family revoked");
+    assert_eq!(s.counters().await["revokedFamilies"], 1);
+}
+
+#[tokio::test]
+async fn grace_window_accepts_only_immediate_predecessor_and_returns_current() {
+    let s = start(Config { reuse_grace: 10, test_controls: true, ..Config::default() }).await;
+    let (_, c0) = s.login().await;
+    let c1 = cookie_of(&s.refresh(&c0).await).expect("c1");
+    let late = s.refresh(&c0).await;
+    assert_eq!(late.status(), StatusCode::OK, "predecessor inside the grace window");
+    assert_eq!(cookie_of(&late).as_deref(), Some(c1.as_str()), "answered with the current token");
+    let c2 = cookie_of(&s.refresh(&c1).await).expect("c2");
+    assert_eq!(s.refresh(&c0).await.status(), StatusCode::UNAUTHORIZED, "two generations back: reuse");
+    assert_eq!(s.refresh(&c2).await.status(), StatusCode::UNAUTHORIZED, "family revoked");
+    // Outside the window (server clock shifted past it): revoked as well.
+    let (_, d0) = s.login().await;
+    let _d1 = cookie_of(&s.refresh(&d0).await).expect("d1");
+    s.control("/__test/clock", json!({"shiftSeconds": 11})).await;
+    assert_eq!(s.refresh(&d0).await.status(), StatusCode::UNAUTHORIZED);
+    let c = s.counters().await;
+    assert_eq!(c["revokedFamilies"], 2);
+    assert_eq!(c["graceReplays"], 1);
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_with_same_cookie_rotate_once() {
+    let s = start(Config { reuse_grace: 0, test_controls: true, ..Config::default() }).await;
+    let (_, c0) = s.login().await;
+    let results = futures_join(&s, &c0, 20).await;
+    let ok = results.iter().filter(|st| **st == StatusCode::OK).count();
+    assert_eq!(ok, 1, "rotation is atomic: exactly one winner, got {results:?}");
+    assert_eq!(s.counters().await["revokedFamilies"], 1, "the losers are reuse");
+}
+
+async fn futures_join(s: &Server, cookie: &str, n: usize) -> Vec<StatusCode> {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (http, url, cookie) = (s.http.clone(), s.url("/auth/refresh"), cookie.to_owned());
+        set.spawn(async move {
+            http.post(url).header(CSRF.0, CSRF.1).header(header::COOKIE, format!("wtm_refresh={cookie}")).send().await.map(|r| r.status())
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.expect("join").expect("send"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn csrf_and_origin_rejections_rotate_nothing() {
+    let s = start_default().await;
+    let (_, c0) = s.login().await;
+    let cookie = format!("wtm_refresh={c0}");
+    let attempts = [
+        ("no CSRF header", vec![]),
+        ("foreign Origin", vec![CSRF, ("Origin", "https://evil.example")]),
+        ("Origin null", vec![CSRF, ("Origin", "null")]),
+        ("cross-site fetch metadata", vec![CSRF, ("Sec-Fetch-Site", "cross-site")]),
+    ];
+    for (name, headers) in attempts {
+        let mut req = s.http.post(s.url("/auth/refresh")).header(header::COOKIE, &cookie);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        let res = req.send().await.expect("send");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}");
+        assert!(cookie_of(&res).is_none(), "{name}: no cookie change");
+    }
+    // A simple form POST (what a CSRF page can send): no custom header.
+    let form = s.http.post(s.url("/auth/refresh")).header(header::COOKIE, &cookie).header("Origin", "https://evil.example")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body("a=b").send().await.expect("send");
+    assert_eq!(form.status(), StatusCode::FORBIDDEN);
+    let logout = s.http.post(s.url("/auth/logout")).header(header::COOKIE, &cookie).send().await.expect("send");
+    assert_eq!(logout.status(), StatusCode::FORBIDDEN, "logout needs the CSRF header too");
+    // Nothing rotated or revoked: the original cookie still works, from an allowed origin.
+    let ok = s.http.post(s.url("/auth/refresh")).header(header::COOKIE, &cookie).header(CSRF.0, CSRF.1).header("Origin", ORIGIN).send().await.expect("send");
+    assert_eq!(ok.status(), StatusCode::OK);
+    let c = s.counters().await;
+    assert_eq!(c["csrfRejected"], 6);
+    assert_eq!(c["refreshes"], 1);
+    assert_eq!(c["revokedFamilies"], 0);
+}
+
+#[tokio::test]
+async fn cors_exact_origin_with_credentials_and_preflight() {
+    let s = start_default().await;
+    let pre = s.http.request(reqwest::Method::OPTIONS, s.url("/auth/refresh"))
+        .header("Origin", ORIGIN)
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "x-requested-with")
+        .send().await.expect("preflight");
+    assert!(pre.status().is_success());
+    assert_eq!(pre.headers()["access-control-allow-origin"], ORIGIN);
+    assert_eq!(pre.headers()["access-control-allow-credentials"], "true");
+    assert!(pre.headers()["access-control-allow-headers"].to_str().expect("str").to_ascii_lowercase().contains("x-requested-with"));
+    let vary = pre.headers().get_all(header::VARY).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    assert!(vary.to_ascii_lowercase().contains("origin"), "Vary: {vary}");
+
+    let evil = s.http.request(reqwest::Method::OPTIONS, s.url("/auth/refresh"))
+        .header("Origin", "https://evil.example").header("Access-Control-Request-Method", "POST").send().await.expect("preflight");
+    assert!(evil.headers().get("access-control-allow-origin").is_none(), "unknown origin never reflected");
+    let get = s.http.get(s.url("/api/ping")).header("Origin", "https://evil.example").send().await.expect("get");
+    assert!(get.headers().get("access-control-allow-origin").is_none());
+    let vary = get.headers().get_all(header::VARY).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    assert!(vary.to_ascii_lowercase().contains("origin"), "Vary: {vary}");
+}
+
+#[tokio::test]
+async fn api_requires_valid_unexpired_bearer() {
+    let s = start_default().await;
+    let missing = s.http.get(s.url("/api/me")).send().await.expect("send");
+    assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(missing.headers()[header::WWW_AUTHENTICATE], "Bearer error=\"invalid_token\"");
+    assert_eq!(s.me("garbage").await.status(), StatusCode::UNAUTHORIZED);
+    s.control("/__test/config", json!({"accessTtl": 1})).await;
+    let (token, _) = s.login().await;
+    assert_eq!(s.me(&token).await.status(), StatusCode::OK);
+    assert_eq!(s.http.get(s.url("/api/ping")).bearer_auth(&token).send().await.expect("ping").text().await.expect("text"), "pong");
+    s.control("/__test/clock", json!({"shiftSeconds": 5})).await;
+    let expired = s.me(&token).await;
+    assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(expired.headers()[header::WWW_AUTHENTICATE], "Bearer error=\"invalid_token\"");
+    // A token with a valid shape but an unsigned ("none") header is refused.
+    let parts: Vec<&str> = token.split('.').collect();
+    let none_header = "eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0";
+    assert_eq!(s.me(&format!("{none_header}.{}.", parts[1])).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(s.counters().await["apiUnauthorized"], 4);
+}
+
+#[tokio::test]
+async fn logout_revokes_family_and_clears_cookie() {
+    let s = start_default().await;
+    let (_, c0) = s.login().await;
+    let res = s.http.post(s.url("/auth/logout")).header(CSRF.0, CSRF.1).header(header::COOKIE, format!("wtm_refresh={c0}")).send().await.expect("send");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(set_cookie_header(&res).contains("Max-Age=0"));
+    assert_eq!(s.refresh(&c0).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn jwks_publishes_the_verifying_key() {
+    let s = start_default().await;
+    let jwks: Value = s.http.get(s.url("/.well-known/jwks.json")).send().await.expect("send").json().await.expect("json");
+    let k = &jwks["keys"][0];
+    assert_eq!((k["kty"].as_str(), k["crv"].as_str(), k["alg"].as_str()), (Some("OKP"), Some("Ed25519"), Some("EdDSA")));
+    let (token, _) = s.login().await;
+    let d = wasm_token_manager::core::token::decode(&token).expect("decode");
+    assert_eq!(d.header["kid"], k["kid"]);
+}
+
+#[tokio::test]
+async fn faults_status_retry_after_drop_commit_then_drop_and_no_exp() {
+    let s = start(Config { reuse_grace: 0, test_controls: true, ..Config::default() }).await;
+    let (_, c0) = s.login().await;
+    s.control("/__test/fault", json!({"path":"/auth/refresh","action":"status","status":503,"times":2})).await;
+    assert_eq!(s.refresh(&c0).await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(s.refresh(&c0).await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    s.control("/__test/fault", json!({"path":"/auth/refresh","action":"status","status":429,"retryAfter":"2"})).await;
+    let limited = s.refresh(&c0).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.headers()[header::RETRY_AFTER], "2");
+    s.control("/__test/fault", json!({"path":"/auth/refresh","action":"drop"})).await;
+    let dropped = s.http.post(s.url("/auth/refresh")).header(CSRF.0, CSRF.1).header(header::COOKIE, format!("wtm_refresh={c0}")).send().await;
+    assert!(dropped.is_err(), "connection dropped without a response");
+    // Nothing happened to the family: c0 is still current.
+    let c1 = cookie_of(&s.refresh(&c0).await).expect("c1");
+    // Commit then drop: the rotation happens, the client never sees c2.
+    s.control("/__test/fault", json!({"path":"/auth/refresh","action":"commit_then_drop"})).await;
+    assert!(s.http.post(s.url("/auth/refresh")).header(CSRF.0, CSRF.1).header(header::COOKIE, format!("wtm_refresh={c1}")).send().await.is_err());
+    assert_eq!(s.refresh(&c1).await.status(), StatusCode::UNAUTHORIZED, "c1 was rotated: replay outside grace 0");
+    // Token without exp.
+    let (_, d0) = s.login().await;
+    s.control("/__test/fault", json!({"path":"/auth/refresh","action":"token_without_exp"})).await;
+    let body: Value = s.refresh(&d0).await.json().await.expect("json");
+    assert!(body.get("expires_in").is_none());
+    let d = wasm_token_manager::core::token::decode(body["access_token"].as_str().expect("token")).expect("decode");
+    assert_eq!(d.times.exp, None);
+    let c = s.counters().await;
+    assert_eq!(c["refreshRequests"], 8);
+    // Bad fault definitions are rejected, not applied.
+    let bad = s.http.post(s.url("/__test/fault")).json(&json!({"path":"/auth/refresh","action":"explode"})).send().await.expect("send");
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn delay_fault_and_reset() {
+    let s = start_default().await;
+    s.control("/__test/fault", json!({"path":"/api/ping","action":"delay","delayMs":300})).await;
+    let t = std::time::Instant::now();
+    let _ = s.http.get(s.url("/api/ping")).send().await.expect("ping");
+    assert!(t.elapsed().as_millis() >= 300);
+    s.login().await;
+    s.control("/__test/reset", json!({})).await;
+    assert_eq!(s.counters().await["logins"], 0);
+}
+
+#[tokio::test]
+async fn refresh_tokens_are_stored_hashed() {
+    let s = start(Config { reuse_grace: 0, test_controls: true, ..Config::default() }).await;
+    let (_, c0) = s.login().await;
+    let dump = s.http.get(s.url("/__test/store")).send().await.expect("send").text().await.expect("text");
+    assert!(!dump.contains(&c0), "raw refresh token must not be stored");
+    assert!(dump.contains("currentHash"));
+}
+
+#[tokio::test]
+async fn test_controls_are_off_by_default() {
+    let s = start(Config::default()).await;
+    let res = s.http.get(s.url("/__test/counters")).send().await.expect("send");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
