@@ -9,3 +9,5 @@ pub mod core;
 mod web;
 #[cfg(target_arch = "wasm32")]
 mod bindings;
+#[cfg(target_arch = "wasm32")]
+pub use bindings::{decode_jwt, TokenManager};

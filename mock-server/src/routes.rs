@@ -29,6 +29,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/auth/logout", post(logout))
         .route("/api/me", get(api_me))
         .route("/api/ping", get(api_ping))
+        .route("/api/echo", post(api_echo))
         .route("/.well-known/jwks.json", get(jwks));
     if app.cfg.test_controls {
         r = r
@@ -241,6 +242,14 @@ async fn api_me(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Respons
 async fn api_ping(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     match bearer(&app, &headers) {
         Ok(_) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "pong").into_response(),
+        Err(r) => r,
+    }
+}
+
+/// Echo the request body back (Bearer-protected): proves a replayed request kept its body.
+async fn api_echo(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    match bearer(&app, &headers) {
+        Ok(_) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/octet-stream")], body).into_response(),
         Err(r) => r,
     }
 }

@@ -122,6 +122,19 @@ pub struct Session {
     epoch: u64,
     breaker: StormBreaker,
     backoff: Backoff,
+    /// After a failed run: no *automatic* refresh before this monotonic time.
+    cooldown_until_mono_ms: Option<f64>,
+}
+
+/// Who asked for a refresh run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshKind {
+    /// Timer, lifecycle re-check, wrapped request, 401: respects the cooldown after failures.
+    Automatic,
+    /// `refresh()`: ignores the cooldown.
+    Explicit,
+    /// `restore()`: ignores the cooldown and may revive an ended session from the cookie.
+    Restore,
 }
 
 /// Inputs for adopting a token.
@@ -193,6 +206,7 @@ impl Session {
             claims,
         });
         self.ended = None;
+        self.cooldown_until_mono_ms = None;
         generation
     }
 
@@ -203,6 +217,7 @@ impl Session {
         self.token = None;
         self.ended = Some(reason);
         self.epoch += 1;
+        self.cooldown_until_mono_ms = None;
         changed
     }
 
@@ -212,15 +227,19 @@ impl Session {
         self.ended = None;
     }
 
-    /// May a refresh run start? `explicit_restore` = `restore()`, which may revive an ended
-    /// session from the cookie. Also consults the storm breaker.
-    pub fn try_start_refresh(&mut self, now: Instant, explicit_restore: bool) -> Result<u64, Error> {
-        if let (SessionState::Ended(reason), false) = (self.state(), explicit_restore) {
+    /// May a refresh run start? Ended sessions only restart through `restore()`; automatic
+    /// runs wait out the cooldown after a failed run; every run passes the storm breaker.
+    /// Returns the session epoch the run belongs to.
+    pub fn try_start_refresh(&mut self, now: Instant, kind: RefreshKind) -> Result<u64, Error> {
+        if let (SessionState::Ended(reason), false) = (self.state(), kind == RefreshKind::Restore) {
             let msg = match reason {
                 EndReason::LoggedOut => "logged out: call login() or restore()",
                 EndReason::SessionExpired => "session expired: call login() or restore()",
             };
             return Err(Error::new(ErrorCode::NotAuthenticated, msg));
+        }
+        if kind == RefreshKind::Automatic && self.in_cooldown(now) {
+            return Err(Error::new(ErrorCode::RefreshFailed, "refresh failed recently; waiting before the next attempt"));
         }
         if !self.breaker.try_start(now.mono_ms) {
             return Err(Error::new(
@@ -229,6 +248,19 @@ impl Session {
             ));
         }
         Ok(self.epoch)
+    }
+
+    /// A run failed: no automatic run for the returned delay (ms), which is also when the
+    /// scheduler should try again.
+    pub fn run_failed(&mut self, now: Instant, retry_after_ms: Option<f64>) -> f64 {
+        let remaining = self.token.as_ref().and_then(|t| t.remaining_ms(now));
+        let delay = self.backoff.next_run_delay_ms(remaining, retry_after_ms);
+        self.cooldown_until_mono_ms = Some(now.mono_ms + delay);
+        delay
+    }
+
+    pub fn in_cooldown(&self, now: Instant) -> bool {
+        self.cooldown_until_mono_ms.is_some_and(|t| now.mono_ms < t)
     }
 
     /// The next step of a refresh run after attempt number `retry` (0-based) failed with
@@ -246,7 +278,9 @@ impl Session {
 
     /// ms until the refresh timer should fire, or `None` for no timer.
     pub fn timer_delay_ms(&self, now: Instant) -> Option<f64> {
-        self.token.as_ref()?.until_refresh_ms(now)
+        let until_refresh = self.token.as_ref()?.until_refresh_ms(now)?;
+        let until_cooldown_end = self.cooldown_until_mono_ms.map_or(0.0, |t| (t - now.mono_ms).max(0.0));
+        Some(until_refresh.max(until_cooldown_end))
     }
 
     /// Is a refresh due (inside the margin, or past the deadline)?
@@ -262,6 +296,9 @@ impl Session {
         }
         if refresh_in_flight {
             return RequestPlan::RefreshFirst;
+        }
+        if self.in_cooldown(now) {
+            return send(self.token.is_some(), false);
         }
         match &self.token {
             None => send(false, false),
@@ -396,20 +433,20 @@ mod tests {
     #[test]
     fn refresh_gate() {
         let mut s = Session::new();
-        assert!(s.try_start_refresh(T0, false).is_ok(), "anonymous may refresh (restore from cookie)");
+        assert!(s.try_start_refresh(T0, RefreshKind::Automatic).is_ok(), "anonymous may refresh (restore from cookie)");
         s.end(EndReason::SessionExpired);
-        let err = s.try_start_refresh(T0, false).expect_err("ended");
+        let err = s.try_start_refresh(T0, RefreshKind::Explicit).expect_err("ended");
         assert_eq!(err.code, ErrorCode::NotAuthenticated);
-        assert!(s.try_start_refresh(T0, true).is_ok(), "restore() may revive");
+        assert!(s.try_start_refresh(T0, RefreshKind::Restore).is_ok(), "restore() may revive");
         let mut storm = Session::new();
-        let refused = (0..20).filter(|i| storm.try_start_refresh(at(f64::from(*i)), false).is_err()).count();
+        let refused = (0..20).filter(|i| storm.try_start_refresh(at(f64::from(*i)), RefreshKind::Explicit).is_err()).count();
         assert_eq!(refused, 12, "8 runs per 10 s window");
     }
 
     #[test]
     fn epoch_guards_against_stale_refresh() {
         let mut s = Session::new();
-        let e = s.try_start_refresh(T0, false).expect("ok");
+        let e = s.try_start_refresh(T0, RefreshKind::Automatic).expect("ok");
         s.end(EndReason::LoggedOut);
         assert_ne!(s.epoch(), e, "a refresh started before logout must not be adopted");
     }
@@ -422,6 +459,26 @@ mod tests {
         assert_eq!(s.after_failed_attempt(RefreshClass::Transient, 0, Some(2000.0), 0.0), RefreshStep::RetryAfter(2000.0));
         assert_eq!(s.after_failed_attempt(RefreshClass::Transient, 3, None, 0.0), RefreshStep::Fail);
         assert_eq!(s.after_failed_attempt(RefreshClass::Unexpected, 0, None, 0.0), RefreshStep::Fail);
+    }
+
+    #[test]
+    fn cooldown_after_failed_run() {
+        let mut s = Session::new();
+        adopt(&mut s, 300.0, T0);
+        let now = at(250_000.0); // inside the margin, 50 s left
+        assert!(s.refresh_due(now));
+        let delay = s.run_failed(now, None);
+        assert_eq!(delay, 25_000.0, "half the remaining lifetime, below the 30 s ceiling");
+        assert!(!s.refresh_due(now), "no background refresh during the cooldown");
+        assert_eq!(s.timer_delay_ms(now), Some(25_000.0), "the timer fires when the cooldown ends");
+        assert_eq!(s.before_request(now, false, false), RequestPlan::Send { with_token: true, refresh_in_background: false });
+        assert_eq!(s.try_start_refresh(now, RefreshKind::Automatic).map_err(|e| e.code), Err(ErrorCode::RefreshFailed));
+        assert!(s.try_start_refresh(now, RefreshKind::Explicit).is_ok(), "refresh() bypasses the cooldown");
+        let later = at(275_000.0);
+        assert!(s.refresh_due(later));
+        assert_eq!(s.run_failed(later, Some(2_000.0)), 2_000.0, "Retry-After wins");
+        adopt(&mut s, 300.0, later);
+        assert!(!s.in_cooldown(later), "a new token clears the cooldown");
     }
 
     #[test]

@@ -1,0 +1,256 @@
+//! The JS surface: `TokenManager`, `decodeJwt`, TypeScript types, error mapping.
+
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::core::options::RawOptions;
+use crate::core::session::{RefreshKind, SessionState};
+use crate::core::{token, Error, ErrorCode};
+use crate::web::error;
+use crate::web::events::EventKind;
+use crate::web::manager::{Inner, Resolved};
+use crate::web::{env, net};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Options of `new TokenManager(options)`. Unknown keys are rejected (`invalid_options`). */
+export interface TokenManagerOptions {
+  /** Refresh endpoint: POST, `credentials: 'include'`, `refreshHeaders`, no body. Required. */
+  refreshUrl: string;
+  /** Login endpoint: POST with the JSON body given to `login()`. */
+  loginUrl?: string;
+  /** Logout endpoint: POST, `credentials: 'include'`, `refreshHeaders`. */
+  logoutUrl?: string;
+  /** Origins that receive `Authorization: Bearer …` (exact match). Default: the page origin. */
+  allowedOrigins?: string[];
+  /** Refresh this long before expiry (capped at half the token lifetime), with jitter. Default 60. */
+  refreshMarginSeconds?: number;
+  /** Field of the login/refresh JSON response holding the token. Default "access_token". */
+  accessTokenField?: string;
+  /** Field of the login/refresh JSON response holding the lifetime in seconds. Default "expires_in". */
+  expiresInField?: string;
+  /** Static CSRF header(s) sent on refresh, login and logout. Default `{"X-Requested-With": "XMLHttpRequest"}`. */
+  refreshHeaders?: Record<string, string>;
+  /** One refresh for all tabs of the origin (not implemented yet: accepted and ignored). Default true. */
+  crossTab?: boolean;
+  /** Refresh proactively on a timer and on wake-up events. Default true. With false, refreshes
+   *  happen only on an expired token before a request, on a 401, and on `refresh()`. */
+  autoRefresh?: boolean;
+}
+
+export type TokenManagerErrorCode =
+  | "invalid_options" | "malformed_token" | "not_authenticated" | "session_expired"
+  | "refresh_failed" | "login_failed" | "aborted";
+
+/** Errors thrown or rejected by the library. */
+export interface TokenManagerError extends Error {
+  name: "TokenManagerError";
+  code: TokenManagerErrorCode;
+  /** HTTP status behind a `login_failed` / `refresh_failed` / `session_expired`, when there was one. */
+  status?: number;
+}
+
+export type SessionStateName = "anonymous" | "authenticated" | "loggedOut" | "sessionExpired";
+
+export interface TokenManagerEventMap {
+  refreshed: { expiresAt: number | null };
+  sessionExpired: { reason: "refresh_rejected" };
+  loggedOut: { serverConfirmed: boolean };
+  refreshFailed: { code: TokenManagerErrorCode; message: string; status: number | null };
+  stateChanged: { state: SessionStateName; isAuthenticated: boolean; expiresAt: number | null };
+}
+export type TokenManagerEvent = keyof TokenManagerEventMap;
+
+/** Decoded claims: untrusted hints (the signature is not checked). */
+export type JwtClaims = { [name: string]: unknown; exp?: number; iat?: number; nbf?: number; sub?: string };
+export interface DecodedJwt { header: { alg: string; [name: string]: unknown }; claims: JwtClaims }
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "TokenManagerOptions")]
+    pub type TokenManagerOptions;
+    #[wasm_bindgen(typescript_type = "TokenManagerEvent")]
+    pub type TokenManagerEvent;
+    #[wasm_bindgen(typescript_type = "(detail: any) => void")]
+    pub type EventHandler;
+    #[wasm_bindgen(typescript_type = "() => void")]
+    pub type Unsubscribe;
+    #[wasm_bindgen(typescript_type = "JwtClaims")]
+    pub type JwtClaims;
+    #[wasm_bindgen(typescript_type = "DecodedJwt")]
+    pub type DecodedJwt;
+    #[wasm_bindgen(typescript_type = "Promise<void>")]
+    pub type PromiseVoid;
+    #[wasm_bindgen(typescript_type = "Promise<boolean>")]
+    pub type PromiseBool;
+    #[wasm_bindgen(typescript_type = "Promise<Response>")]
+    pub type PromiseResponse;
+    #[wasm_bindgen(typescript_type = "RequestInfo | URL")]
+    pub type FetchInput;
+    #[wasm_bindgen(typescript_type = "RequestInit")]
+    pub type FetchInit;
+}
+
+/// JWT access-token manager: token in memory, silent refresh from an HttpOnly cookie, fetch
+/// wrapper.
+#[wasm_bindgen]
+pub struct TokenManager {
+    inner: Rc<Inner>,
+}
+
+fn promise_of<F>(f: F) -> Promise
+where
+    F: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+{
+    future_to_promise(f)
+}
+
+fn json_to_js(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn resolve_options(options: JsValue) -> Result<Resolved, Error> {
+    if !options.is_object() {
+        return Err(Error::options("options must be an object with at least refreshUrl"));
+    }
+    let raw: RawOptions = serde_wasm_bindgen::from_value(options).map_err(|e| Error::options(e.to_string()))?;
+    let opts = raw.validate()?;
+    let url = |name: &str, u: &str| -> Result<String, Error> {
+        env::resolve(u).map(|(href, _)| href).ok_or_else(|| Error::options(format!("{name} is not a valid URL")))
+    };
+    let refresh_url = url("refreshUrl", &opts.refresh_url)?;
+    let login_url = opts.login_url.as_deref().map(|u| url("loginUrl", u)).transpose()?;
+    let logout_url = opts.logout_url.as_deref().map(|u| url("logoutUrl", u)).transpose()?;
+    let allowed_origins = match &opts.allowed_origins {
+        Some(list) => list
+            .iter()
+            .map(|o| match env::origin_of(o) {
+                Some(origin) if origin != "null" => Ok(origin),
+                _ => Err(Error::options(format!("allowedOrigins: {o:?} is not an absolute http(s) origin"))),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        None => {
+            let page = env::base_url().and_then(|b| env::origin_of(&b)).filter(|o| o != "null");
+            vec![page.ok_or_else(|| Error::options("allowedOrigins is required where the page has no origin"))?]
+        }
+    };
+    Ok(Resolved { opts, refresh_url, login_url, logout_url, allowed_origins })
+}
+
+#[wasm_bindgen]
+impl TokenManager {
+    /// Create a manager. Throws `invalid_options` on bad options.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: TokenManagerOptions) -> Result<TokenManager, JsValue> {
+        let cfg = resolve_options(options.into()).map_err(|e| error::to_js(&e))?;
+        let fetch = env::global_fetch().ok_or_else(|| error::js(ErrorCode::InvalidOptions, "no global fetch in this environment"))?;
+        Ok(TokenManager { inner: Inner::new(cfg, fetch) })
+    }
+
+    /// POST the credentials to `loginUrl`; resolves when the access token is held.
+    pub fn login(&self, credentials: JsValue) -> PromiseVoid {
+        let inner = Rc::clone(&self.inner);
+        promise_of(async move { inner.login(credentials).await.map(|()| JsValue::UNDEFINED) }).unchecked_into()
+    }
+
+    /// Silent refresh from the cookie (page load): `true` when a session was restored,
+    /// `false` when there is none. Rejects with `refresh_failed` when the server cannot tell.
+    pub fn restore(&self) -> PromiseBool {
+        let inner = Rc::clone(&self.inner);
+        promise_of(async move {
+            match inner.refresh_now(RefreshKind::Restore).await {
+                Ok(()) => Ok(JsValue::TRUE),
+                Err(e) if error::has_code(&e, ErrorCode::SessionExpired) => Ok(JsValue::FALSE),
+                Err(e) => Err(e),
+            }
+        })
+        .unchecked_into()
+    }
+
+    /// Use a token obtained some other way.
+    #[wasm_bindgen(js_name = setAccessToken)]
+    pub fn set_access_token(&self, token: String, expires_in_seconds: Option<f64>) -> Result<(), JsValue> {
+        self.inner.set_access_token(token, expires_in_seconds)
+    }
+
+    /// Refresh now (joins a refresh already in flight).
+    pub fn refresh(&self) -> PromiseVoid {
+        let inner = Rc::clone(&self.inner);
+        promise_of(async move { inner.refresh_now(RefreshKind::Explicit).await.map(|()| JsValue::UNDEFINED) }).unchecked_into()
+    }
+
+    /// Drop-in `fetch`: Bearer token for allowed origins, refresh-before-send when expired,
+    /// one retry after a 401.
+    pub fn fetch(&self, input: FetchInput, init: Option<FetchInit>) -> PromiseResponse {
+        let inner = Rc::clone(&self.inner);
+        let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
+        promise_of(async move { inner.fetch(input.into(), init).await.map(Into::into) }).unchecked_into()
+    }
+
+    /// End the session here and on the server. Resolves to whether the server confirmed.
+    pub fn logout(&self) -> PromiseBool {
+        let inner = Rc::clone(&self.inner);
+        promise_of(async move { Ok(JsValue::from_bool(inner.logout().await)) }).unchecked_into()
+    }
+
+    /// A token is held (it may be being renewed).
+    #[wasm_bindgen(getter, js_name = isAuthenticated)]
+    pub fn is_authenticated(&self) -> bool {
+        self.inner.state() == SessionState::Authenticated
+    }
+
+    /// Expiry of the held token, ms since the epoch on the local clock.
+    #[wasm_bindgen(getter, js_name = expiresAt)]
+    pub fn expires_at(&self) -> Option<f64> {
+        self.inner.expires_at()
+    }
+
+    /// The held access token (for WebSocket auth etc.).
+    #[wasm_bindgen(getter, js_name = accessToken)]
+    pub fn access_token(&self) -> Option<String> {
+        self.inner.access_token()
+    }
+
+    /// Decoded claims of the held token (untrusted hints), or `undefined`.
+    #[wasm_bindgen(getter)]
+    pub fn claims(&self) -> Option<JwtClaims> {
+        self.inner.claims_json().map(|j| json_to_js(&j).unchecked_into())
+    }
+
+    /// Subscribe to an event; returns the unsubscribe function.
+    pub fn on(&self, event: TokenManagerEvent, handler: EventHandler) -> Result<Unsubscribe, JsValue> {
+        let name = JsValue::from(event).as_string().unwrap_or_default();
+        let kind = EventKind::parse(&name).ok_or_else(|| {
+            error::to_js(&Error::options(format!("unknown event {name:?}: expected refreshed, sessionExpired, loggedOut, refreshFailed or stateChanged")))
+        })?;
+        let f: Function = JsValue::from(handler)
+            .dyn_into()
+            .map_err(|_| error::js(ErrorCode::InvalidOptions, "the event handler must be a function"))?;
+        let id = self.inner.events.subscribe(kind, f);
+        let weak = Rc::downgrade(&self.inner);
+        let off = Closure::once_into_js(move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.events.unsubscribe(id);
+            }
+        });
+        Ok(off.unchecked_into())
+    }
+
+    /// Stop timers and listeners, forget the token, and free the manager.
+    pub fn dispose(self) {
+        self.inner.dispose();
+    }
+}
+
+/// Decode a JWT without checking its signature. Throws `malformed_token`.
+#[wasm_bindgen(js_name = decodeJwt)]
+pub fn decode_jwt(token: &str) -> Result<DecodedJwt, JsValue> {
+    let d = token::decode(token).map_err(|e| error::to_js(&e))?;
+    let header = serde_json::to_string(&d.header).unwrap_or_default();
+    let claims = serde_json::to_string(&d.claims).unwrap_or_default();
+    Ok(net::object(&[("header", json_to_js(&header)), ("claims", json_to_js(&claims))]).unchecked_into())
+}

@@ -1,0 +1,64 @@
+//! Event subscriptions. Handlers are copied out before they run, so no borrow is held while
+//! user code executes (it may subscribe, unsubscribe, or call back into the manager).
+
+use std::cell::{Cell, RefCell};
+
+use js_sys::Function;
+use wasm_bindgen::JsValue;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Refreshed,
+    SessionExpired,
+    LoggedOut,
+    RefreshFailed,
+    StateChanged,
+}
+
+impl EventKind {
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "refreshed" => Self::Refreshed,
+            "sessionExpired" => Self::SessionExpired,
+            "loggedOut" => Self::LoggedOut,
+            "refreshFailed" => Self::RefreshFailed,
+            "stateChanged" => Self::StateChanged,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct Events {
+    next_id: Cell<u32>,
+    handlers: RefCell<Vec<(u32, EventKind, Function)>>,
+}
+
+impl Events {
+    pub fn subscribe(&self, kind: EventKind, f: Function) -> u32 {
+        let id = self.next_id.get().wrapping_add(1);
+        self.next_id.set(id);
+        self.handlers.borrow_mut().push((id, kind, f));
+        id
+    }
+
+    pub fn unsubscribe(&self, id: u32) {
+        self.handlers.borrow_mut().retain(|(i, _, _)| *i != id);
+    }
+
+    pub fn clear(&self) {
+        self.handlers.borrow_mut().clear();
+    }
+
+    /// Call every handler of `kind` with `detail`. A throwing handler is reported on the
+    /// console and does not stop the others.
+    pub fn emit(&self, kind: EventKind, detail: &JsValue) {
+        let targets: Vec<Function> =
+            self.handlers.borrow().iter().filter(|(_, k, _)| *k == kind).map(|(_, _, f)| f.clone()).collect();
+        for f in targets {
+            if let Err(e) = f.call1(&JsValue::UNDEFINED, detail) {
+                web_sys::console::error_2(&"wasm-token-manager: an event handler threw".into(), &e);
+            }
+        }
+    }
+}

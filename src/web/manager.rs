@@ -1,0 +1,439 @@
+//! The manager's state and operations. One owner of session state (`Session` in a RefCell);
+//! borrows are short and never cross an `.await` or a user callback.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::Timeout;
+use gloo_timers::future::TimeoutFuture;
+use js_sys::Promise;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use web_sys::{Request, Response};
+
+use crate::core::options::Options;
+use crate::core::policy::{classify_refresh_status, parse_retry_after_ms, RefreshClass};
+use crate::core::session::{Adoption, EndReason, RefreshKind, RefreshStep, RequestPlan, Session, SessionState, TokenGeneration, UnauthorizedPlan};
+use crate::core::token::inspect;
+use crate::core::{Error, ErrorCode};
+use crate::web::env::{self, now};
+use crate::web::error;
+use crate::web::events::{EventKind, Events};
+use crate::web::lifecycle::{wake_listeners, DomListener};
+use crate::web::net::{self, Net};
+
+/// Options with URLs resolved against the page.
+pub struct Resolved {
+    pub opts: Options,
+    pub refresh_url: String,
+    pub login_url: Option<String>,
+    pub logout_url: Option<String>,
+    pub allowed_origins: Vec<String>,
+}
+
+pub struct Inner {
+    cfg: Resolved,
+    net: Net,
+    session: RefCell<Session>,
+    /// The single refresh in flight; every waiter awaits this same promise.
+    in_flight: RefCell<Option<Promise>>,
+    timer: RefCell<Option<Timeout>>,
+    listeners: RefCell<Vec<DomListener>>,
+    pub events: Events,
+    disposed: Cell<bool>,
+}
+
+/// A failed refresh attempt.
+struct AttemptFailure {
+    class: RefreshClass,
+    status: Option<u16>,
+    retry_after_ms: Option<f64>,
+    error: Error,
+}
+
+impl Inner {
+    pub fn new(cfg: Resolved, fetch: js_sys::Function) -> Rc<Self> {
+        let inner = Rc::new(Self {
+            cfg,
+            net: Net::new(fetch),
+            session: RefCell::new(Session::new()),
+            in_flight: RefCell::new(None),
+            timer: RefCell::new(None),
+            listeners: RefCell::new(Vec::new()),
+            events: Events::default(),
+            disposed: Cell::new(false),
+        });
+        let weak = Rc::downgrade(&inner);
+        *inner.listeners.borrow_mut() = wake_listeners(move || wake_later(&weak));
+        inner
+    }
+
+    // ---- state read by the getters -----------------------------------------------------
+
+    pub fn state(&self) -> SessionState {
+        self.session.borrow().state()
+    }
+
+    pub fn expires_at(&self) -> Option<f64> {
+        self.session.borrow().expires_at_wall_ms(now())
+    }
+
+    pub fn access_token(&self) -> Option<String> {
+        self.session.borrow().token().map(|t| t.value().to_owned())
+    }
+
+    pub fn claims_json(&self) -> Option<String> {
+        let s = self.session.borrow();
+        s.token()?.claims().and_then(|c| serde_json::to_string(c).ok())
+    }
+
+    // ---- token adoption and the schedule -----------------------------------------------
+
+    /// Adopt a token from a login/refresh response body or the caller.
+    fn adopt(self: &Rc<Self>, token: String, expires_in_s: Option<f64>) -> Result<TokenGeneration, Error> {
+        let shape = inspect(&token)?;
+        let a = Adoption { now: now(), expires_in_s, margin_ms: self.cfg.opts.refresh_margin_ms, random01: env::random01() };
+        let generation = self.session.borrow_mut().adopt(token, &shape, a);
+        self.schedule();
+        Ok(generation)
+    }
+
+    /// Arm the refresh timer from the session's current deadline (RAII: replacing the old
+    /// `Timeout` cancels it).
+    fn schedule(self: &Rc<Self>) {
+        let delay = if self.cfg.opts.auto_refresh && !self.disposed.get() { self.session.borrow().timer_delay_ms(now()) } else { None };
+        let timer = delay.map(|d| {
+            let weak = Rc::downgrade(self);
+            // Clamp to setTimeout's range; a longer wait is re-armed on wake-up anyway.
+            Timeout::new(d.clamp(0.0, f64::from(i32::MAX)) as u32, move || wake_later(&weak))
+        });
+        *self.timer.borrow_mut() = timer;
+    }
+
+    /// Timer fired or the page woke up: refresh if due, else re-arm the timer (it may have
+    /// been throttled, frozen or overtaken by sleep).
+    fn on_wake(self: &Rc<Self>) {
+        if self.disposed.get() {
+            return;
+        }
+        let due = self.cfg.opts.auto_refresh && self.session.borrow().refresh_due(now());
+        if due && self.in_flight.borrow().is_none() {
+            self.refresh_in_background();
+        } else {
+            self.schedule();
+        }
+    }
+
+    fn refresh_in_background(self: &Rc<Self>) {
+        let p = self.ensure_refresh(RefreshKind::Automatic);
+        spawn_local(async move {
+            let _ = JsFuture::from(p).await;
+        });
+    }
+
+    // ---- refresh ---------------------------------------------------------------------------
+
+    /// Join the refresh in flight or start one. The promise resolves to `undefined` once a
+    /// token is held, or rejects with a TokenManagerError.
+    pub fn ensure_refresh(self: &Rc<Self>, kind: RefreshKind) -> Promise {
+        if let Some(p) = self.in_flight.borrow().as_ref() {
+            return p.clone();
+        }
+        let inner = Rc::clone(self);
+        // The future starts on a later microtask, after `in_flight` is set below.
+        let promise = future_to_promise(async move {
+            let result = inner.run_refresh(kind).await;
+            inner.in_flight.borrow_mut().take();
+            let (detail, result) = match result {
+                Ok(()) => (None, Ok(JsValue::UNDEFINED)),
+                Err((e, status)) => (Some((e.clone(), status)), Err(error::with_status(&e, status))),
+            };
+            inner.after_run(detail);
+            result
+        });
+        *self.in_flight.borrow_mut() = Some(promise.clone());
+        promise
+    }
+
+    /// Events and timer after a run, with no borrow held.
+    fn after_run(self: &Rc<Self>, failure: Option<(Error, Option<u16>)>) {
+        if self.disposed.get() {
+            return;
+        }
+        match failure {
+            None => {
+                let detail = net::object(&[("expiresAt", self.expires_at().map_or(JsValue::NULL, JsValue::from))]);
+                self.events.emit(EventKind::Refreshed, &detail);
+                self.emit_state();
+            }
+            Some((e, status)) if e.code == ErrorCode::RefreshFailed => {
+                let detail = net::object(&[
+                    ("code", e.code.as_str().into()),
+                    ("message", JsValue::from_str(&e.message)),
+                    ("status", status.map_or(JsValue::NULL, JsValue::from)),
+                ]);
+                self.events.emit(EventKind::RefreshFailed, &detail);
+            }
+            Some(_) => {}
+        }
+    }
+
+    async fn run_refresh(self: &Rc<Self>, kind: RefreshKind) -> Result<(), (Error, Option<u16>)> {
+        let epoch = self.session.borrow_mut().try_start_refresh(now(), kind).map_err(|e| (e, None))?;
+        let mut retry = 0;
+        loop {
+            let attempt = self.refresh_attempt().await;
+            if self.disposed.get() {
+                return Err((Error::new(ErrorCode::Aborted, "the manager was disposed"), None));
+            }
+            if self.session.borrow().epoch() != epoch {
+                // Logged in/out meanwhile: this result belongs to a session that is gone.
+                return Err((Error::new(ErrorCode::NotAuthenticated, "the session changed during the refresh"), None));
+            }
+            let failure = match attempt {
+                Ok((token, expires_in)) => match self.adopt(token, expires_in) {
+                    Ok(_) => return Ok(()),
+                    Err(e) => AttemptFailure { class: RefreshClass::Transient, status: Some(200), retry_after_ms: None, error: e },
+                },
+                Err(f) => f,
+            };
+            let step = self.session.borrow().after_failed_attempt(failure.class, retry, failure.retry_after_ms, env::random01());
+            match step {
+                RefreshStep::RetryAfter(ms) => {
+                    TimeoutFuture::new(ms.clamp(0.0, f64::from(i32::MAX)) as u32).await;
+                    retry += 1;
+                    if self.disposed.get() || self.session.borrow().epoch() != epoch {
+                        return Err((Error::new(ErrorCode::Aborted, "the session changed during the refresh"), None));
+                    }
+                }
+                RefreshStep::EndSession => {
+                    self.end_session_after_rejection(kind);
+                    return Err((Error::new(ErrorCode::SessionExpired, "the refresh token was rejected: the session is over"), failure.status));
+                }
+                RefreshStep::Fail => {
+                    self.session.borrow_mut().run_failed(now(), failure.retry_after_ms);
+                    self.schedule();
+                    let e = Error::new(ErrorCode::RefreshFailed, failure.error.message);
+                    return Err((e, failure.status));
+                }
+            }
+        }
+    }
+
+    /// The refresh endpoint said the cookie is no good (400/401/403).
+    fn end_session_after_rejection(self: &Rc<Self>, kind: RefreshKind) {
+        let had_session = self.state() == SessionState::Authenticated;
+        if kind == RefreshKind::Restore && !had_session {
+            return; // restore() on a page with no session: just "false", no event
+        }
+        let changed = self.session.borrow_mut().end(EndReason::SessionExpired);
+        *self.timer.borrow_mut() = None;
+        if changed {
+            self.events.emit(EventKind::SessionExpired, &net::object(&[("reason", "refresh_rejected".into())]));
+            self.emit_state();
+        }
+    }
+
+    async fn refresh_attempt(&self) -> Result<(String, Option<f64>), AttemptFailure> {
+        let transient = |status, retry_after_ms, msg: &'static str| AttemptFailure {
+            class: RefreshClass::Transient,
+            status,
+            retry_after_ms,
+            error: Error::new(ErrorCode::RefreshFailed, msg),
+        };
+        let res = match self.net.post(&self.cfg.refresh_url, &self.cfg.opts.refresh_headers, None).await {
+            Ok(r) => r,
+            Err(_) => return Err(transient(None, None, "network error while refreshing")),
+        };
+        let status = res.status();
+        let class = classify_refresh_status(Some(status));
+        if class != RefreshClass::Success {
+            let retry_after_ms =
+                res.headers().get("retry-after").ok().flatten().and_then(|v| parse_retry_after_ms(&v, js_sys::Date::now()));
+            let message = match class {
+                RefreshClass::SessionOver => "the refresh endpoint rejected the session",
+                RefreshClass::Unexpected => "the refresh endpoint answered with an unexpected status",
+                _ => "the refresh endpoint is unavailable",
+            };
+            return Err(AttemptFailure { class, status: Some(status), retry_after_ms, error: Error::new(ErrorCode::RefreshFailed, message) });
+        }
+        let Some(body) = net::json_body(&res).await else {
+            return Err(transient(Some(status), None, "the refresh response is not JSON"));
+        };
+        let Some(token) = net::string_field(&body, &self.cfg.opts.access_token_field) else {
+            return Err(transient(Some(status), None, "the refresh response has no access token"));
+        };
+        Ok((token, net::number_field(&body, &self.cfg.opts.expires_in_field)))
+    }
+
+    /// `refresh()` / `restore()`: run (or join) a refresh and report its outcome.
+    pub async fn refresh_now(self: &Rc<Self>, kind: RefreshKind) -> Result<(), JsValue> {
+        JsFuture::from(self.ensure_refresh(kind)).await.map(|_| ())
+    }
+
+    // ---- login / logout / set ---------------------------------------------------------------
+
+    pub async fn login(self: &Rc<Self>, body: JsValue) -> Result<(), JsValue> {
+        let Some(url) = self.cfg.login_url.clone() else {
+            return Err(error::js(ErrorCode::InvalidOptions, "loginUrl is not configured"));
+        };
+        let failed = |msg: &'static str, status| error::with_status(&Error::new(ErrorCode::LoginFailed, msg), status);
+        let res = self.net.post(&url, &self.cfg.opts.refresh_headers, Some(&body)).await.map_err(|_| failed("network error during login", None))?;
+        let status = res.status();
+        if !res.ok() {
+            return Err(failed("login was rejected", Some(status)));
+        }
+        let body = net::json_body(&res).await.ok_or_else(|| failed("the login response is not JSON", Some(status)))?;
+        let token = net::string_field(&body, &self.cfg.opts.access_token_field)
+            .ok_or_else(|| failed("the login response has no access token", Some(status)))?;
+        let shape = inspect(&token).map_err(|e| error::to_js(&e))?;
+        {
+            let mut s = self.session.borrow_mut();
+            s.begin();
+            let a = Adoption { now: now(), expires_in_s: net::number_field(&body, &self.cfg.opts.expires_in_field), margin_ms: self.cfg.opts.refresh_margin_ms, random01: env::random01() };
+            s.adopt(token, &shape, a);
+        }
+        self.schedule();
+        self.emit_state();
+        Ok(())
+    }
+
+    pub fn set_access_token(self: &Rc<Self>, token: String, expires_in_s: Option<f64>) -> Result<(), JsValue> {
+        if expires_in_s.is_some_and(|e| !e.is_finite() || e < 0.0) {
+            return Err(error::js(ErrorCode::InvalidOptions, "expiresInSeconds must be a finite number >= 0"));
+        }
+        self.adopt(token, expires_in_s).map_err(|e| error::to_js(&e))?;
+        self.emit_state();
+        Ok(())
+    }
+
+    /// Ends the session locally at once, then tells the server. Resolves to whether the
+    /// server confirmed (a network failure still logs out locally).
+    pub async fn logout(self: &Rc<Self>) -> bool {
+        let changed = self.session.borrow_mut().end(EndReason::LoggedOut);
+        *self.timer.borrow_mut() = None;
+        let confirmed = match self.cfg.logout_url.clone() {
+            Some(url) => self.net.post(&url, &self.cfg.opts.refresh_headers, None).await.is_ok_and(|r| r.ok()),
+            None => false,
+        };
+        if changed && !self.disposed.get() {
+            self.events.emit(EventKind::LoggedOut, &net::object(&[("serverConfirmed", confirmed.into())]));
+            self.emit_state();
+        }
+        confirmed
+    }
+
+    fn emit_state(&self) {
+        let (state, expires_at) = (self.state(), self.expires_at());
+        let name = match state {
+            SessionState::Anonymous => "anonymous",
+            SessionState::Authenticated => "authenticated",
+            SessionState::Ended(EndReason::LoggedOut) => "loggedOut",
+            SessionState::Ended(EndReason::SessionExpired) => "sessionExpired",
+        };
+        let detail = net::object(&[
+            ("state", name.into()),
+            ("isAuthenticated", (state == SessionState::Authenticated).into()),
+            ("expiresAt", expires_at.map_or(JsValue::NULL, JsValue::from)),
+        ]);
+        self.events.emit(EventKind::StateChanged, &detail);
+    }
+
+    // ---- fetch ---------------------------------------------------------------------------
+
+    fn is_allowed(&self, url: &str) -> bool {
+        env::origin_of(url).is_some_and(|o| self.cfg.allowed_origins.iter().any(|a| *a == o))
+    }
+
+    /// Attach the current token (if any) and return its generation.
+    fn attach(&self, request: &Request) -> Result<Option<TokenGeneration>, JsValue> {
+        let s = self.session.borrow();
+        match s.token() {
+            Some(t) => {
+                request.headers().set("Authorization", &format!("Bearer {}", t.value()))?;
+                Ok(Some(t.generation()))
+            }
+            None => {
+                request.headers().delete("Authorization")?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Wait for the refresh in flight (or start one), honouring the caller's signal.
+    /// Refresh failures are not the caller's error here: the request goes out anyway and
+    /// the server's answer is returned.
+    async fn wait_for_refresh(self: &Rc<Self>, signal: &web_sys::AbortSignal) -> Result<(), JsValue> {
+        let p = self.ensure_refresh(RefreshKind::Automatic);
+        match net::abortable(p, Some(signal)).await {
+            Err(e) if error::has_code(&e, ErrorCode::Aborted) && signal.aborted() => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    pub async fn fetch(self: &Rc<Self>, input: JsValue, init: JsValue) -> Result<Response, JsValue> {
+        if self.disposed.get() {
+            return Err(error::js(ErrorCode::NotAuthenticated, "the manager was disposed"));
+        }
+        let request = net::build_request(&input, &init)?;
+        // The caller's own Authorization header, or a foreign origin: plain fetch, untouched.
+        if request.headers().has("Authorization")? || !self.is_allowed(&request.url()) {
+            return self.net.send(&request).await;
+        }
+        let signal = request.signal();
+        let spare = if net::replayable(&input, &init) { Some(request.clone()?) } else { None };
+
+        let mut waited = false;
+        loop {
+            let in_flight = self.in_flight.borrow().is_some();
+            let plan = self.session.borrow().before_request(now(), in_flight, waited);
+            match plan {
+                RequestPlan::RefreshFirst => {
+                    self.wait_for_refresh(&signal).await?;
+                    waited = true;
+                }
+                RequestPlan::Send { refresh_in_background, .. } => {
+                    if refresh_in_background && self.cfg.opts.auto_refresh {
+                        self.refresh_in_background();
+                    }
+                    break;
+                }
+            }
+        }
+        let sent = self.attach(&request)?;
+        let response = self.net.send(&request).await?;
+        let Some(spare) = spare.filter(|_| response.status() == 401) else { return Ok(response) };
+
+        let mut plan = self.session.borrow().after_unauthorized(sent, false);
+        if plan == UnauthorizedPlan::RefreshThenReplay {
+            self.wait_for_refresh(&signal).await?;
+            plan = self.session.borrow().after_unauthorized(sent, false);
+        }
+        if plan != UnauthorizedPlan::Replay {
+            return Ok(response);
+        }
+        self.attach(&spare)?;
+        self.net.send(&spare).await
+    }
+
+    // ---- dispose -------------------------------------------------------------------------
+
+    pub fn dispose(&self) {
+        self.disposed.set(true);
+        *self.timer.borrow_mut() = None;
+        self.listeners.borrow_mut().clear();
+        self.events.clear();
+        self.session.borrow_mut().clear();
+    }
+}
+
+/// Run `on_wake` on a later task, outside the timer/listener callback that asked for it, so
+/// replacing the timer never drops the closure that is running.
+fn wake_later(weak: &Weak<Inner>) {
+    let weak = weak.clone();
+    spawn_local(async move {
+        if let Some(inner) = weak.upgrade() {
+            inner.on_wake();
+        }
+    });
+}

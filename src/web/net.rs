@@ -1,0 +1,120 @@
+//! HTTP plumbing over the captured global `fetch`.
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Request, RequestCache, RequestCredentials, RequestInit, Response};
+
+use crate::core::ErrorCode;
+use crate::web::error;
+
+pub struct Net {
+    fetch: Function,
+    global: JsValue,
+}
+
+impl Net {
+    pub fn new(fetch: Function) -> Self {
+        Self { fetch, global: crate::web::env::global() }
+    }
+
+    /// `fetch(request)`; rejects exactly as `fetch` does (TypeError, AbortError, ...).
+    pub async fn send(&self, request: &Request) -> Result<Response, JsValue> {
+        let promise: Promise = self.fetch.call1(&self.global, request)?.dyn_into()?;
+        JsFuture::from(promise).await?.dyn_into::<Response>()
+    }
+
+    /// A credentialed, uncached POST (refresh, login, logout). `json_body` is sent as
+    /// `application/json`.
+    pub async fn post(&self, url: &str, headers: &[(String, String)], json_body: Option<&JsValue>) -> Result<Response, JsValue> {
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_credentials(RequestCredentials::Include);
+        init.set_cache(RequestCache::NoStore);
+        let h = web_sys::Headers::new()?;
+        for (k, v) in headers {
+            h.set(k, v)?;
+        }
+        if let Some(body) = json_body {
+            h.set("Content-Type", "application/json")?;
+            init.set_body(&js_sys::JSON::stringify(body)?.into());
+        }
+        init.set_headers(&h);
+        let request = Request::new_with_str_and_init(url, &init)?;
+        self.send(&request).await
+    }
+}
+
+/// Build the Request a `fetch(input, init)` call would make.
+pub fn build_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue> {
+    let init: Option<RequestInit> = if init.is_undefined() || init.is_null() { None } else { Some(init.clone().unchecked_into()) };
+    if let Some(req) = input.dyn_ref::<Request>() {
+        return match &init {
+            Some(i) => Request::new_with_request_and_init(req, i),
+            None => Request::new_with_request(req),
+        };
+    }
+    let url = match input.as_string() {
+        Some(s) => s,
+        None => String::from(js_sys::Object::from(input.clone()).to_string()),
+    };
+    match &init {
+        Some(i) => Request::new_with_str_and_init(&url, i),
+        None => Request::new_with_str(&url),
+    }
+}
+
+/// Can the request be sent twice? Not when its body is a stream the caller handed us.
+pub fn replayable(input: &JsValue, init: &JsValue) -> bool {
+    let body_of = |v: &JsValue| Reflect::get(v, &"body".into()).unwrap_or(JsValue::UNDEFINED);
+    let init_stream = !init.is_undefined() && !init.is_null() && body_of(init).is_instance_of::<web_sys::ReadableStream>();
+    let used = input.dyn_ref::<Request>().is_some_and(Request::body_used);
+    !init_stream && !used
+}
+
+/// Await `promise`, but reject with `aborted` as soon as `signal` aborts.
+pub async fn abortable(promise: Promise, signal: Option<&AbortSignal>) -> Result<JsValue, JsValue> {
+    let Some(signal) = signal else { return JsFuture::from(promise).await };
+    if signal.aborted() {
+        return Err(error::js(ErrorCode::Aborted, "aborted while waiting for a token refresh"));
+    }
+    // The abort listener is the race promise's own `reject`: no Rust closure to leak.
+    let mut reject_fn: Option<Function> = None;
+    let aborted = Promise::new(&mut |_resolve, reject| {
+        let _ = signal.add_event_listener_with_callback("abort", &reject);
+        reject_fn = Some(reject);
+    });
+    let race = Promise::race(&js_sys::Array::of2(&promise, &aborted));
+    let result = JsFuture::from(race).await;
+    if let Some(f) = reject_fn {
+        let _ = signal.remove_event_listener_with_callback("abort", &f);
+    }
+    match result {
+        Err(_) if signal.aborted() => Err(error::js(ErrorCode::Aborted, "aborted while waiting for a token refresh")),
+        other => other,
+    }
+}
+
+/// Read a JSON body, `None` when it is not JSON.
+pub async fn json_body(res: &Response) -> Option<JsValue> {
+    JsFuture::from(res.json().ok()?).await.ok()
+}
+
+/// `body[field]` as a string.
+pub fn string_field(body: &JsValue, field: &str) -> Option<String> {
+    Reflect::get(body, &field.into()).ok()?.as_string()
+}
+
+/// `body[field]` as a number.
+pub fn number_field(body: &JsValue, field: &str) -> Option<f64> {
+    Reflect::get(body, &field.into()).ok()?.as_f64()
+}
+
+/// A plain JS object from key/value pairs.
+pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &(*k).into(), v);
+    }
+    o.into()
+}

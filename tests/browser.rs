@@ -1,0 +1,459 @@
+//! Browser tests: the real package in headless Chromium against the real mock server
+//! (started by `make test` at MOCK_SERVER, default http://127.0.0.1:8787, with
+//! `--test-controls` and this page's origin allowed). Every test resets the server first and
+//! disposes its managers at the end, so tests do not see each other's timers.
+
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Promise, Reflect};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use wasm_token_manager::{decode_jwt, TokenManager};
+use web_sys::{RequestInit, Response};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const MOCK: &str = match option_env!("MOCK_SERVER") {
+    Some(s) => s,
+    None => "http://127.0.0.1:8787",
+};
+
+fn url(path: &str) -> String {
+    format!("{MOCK}{path}")
+}
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("window")
+}
+
+async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+async fn raw_fetch(path: &str, method: &str, body: Option<&str>) -> Response {
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(b) = body {
+        init.set_body(&JsValue::from_str(b));
+        let h = web_sys::Headers::new().expect("headers");
+        h.set("Content-Type", "application/json").expect("set");
+        init.set_headers(&h);
+    }
+    let p = window().fetch_with_str_and_init(&url(path), &init);
+    JsFuture::from(p).await.expect("fetch").unchecked_into()
+}
+
+async fn control(path: &str, body: &str) {
+    let res = raw_fetch(path, "POST", Some(body)).await;
+    assert!(res.ok(), "{path} -> {}", res.status());
+}
+
+async fn json_of(res: &Response) -> Value {
+    let text = JsFuture::from(res.text().expect("text")).await.expect("body").as_string().unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+async fn counters() -> Value {
+    json_of(&raw_fetch("/__test/counters", "GET", None).await).await
+}
+
+async fn counter(name: &str) -> u64 {
+    counters().await[name].as_u64().unwrap_or_else(|| panic!("counter {name}"))
+}
+
+async fn requests_to(path: &str) -> Vec<Value> {
+    let all = json_of(&raw_fetch("/__test/requests", "GET", None).await).await;
+    all.as_array().cloned().unwrap_or_default().into_iter().filter(|r| r["path"] == path).collect()
+}
+
+/// Reset the server; `access_ttl` seconds for tokens issued from now on.
+async fn reset(access_ttl: u32) {
+    control("/__test/reset", "{}").await;
+    control("/__test/config", &format!(r#"{{"accessTtl":{access_ttl}}}"#)).await;
+}
+
+async fn fault(json: &str) {
+    control("/__test/fault", json).await;
+}
+
+fn options(extra: &str) -> JsValue {
+    let json = format!(
+        r#"{{"refreshUrl":"{m}/auth/refresh","loginUrl":"{m}/auth/login","logoutUrl":"{m}/auth/logout","allowedOrigins":["{m}"]{extra}}}"#,
+        m = MOCK
+    );
+    js_sys::JSON::parse(&json).expect("options json")
+}
+
+fn manager(extra: &str) -> TokenManager {
+    TokenManager::new(options(extra).unchecked_into()).unwrap_or_else(|e| panic!("new TokenManager: {e:?}"))
+}
+
+async fn settle(p: impl Into<JsValue>) -> Result<JsValue, JsValue> {
+    JsFuture::from(p.into().unchecked_into::<Promise>()).await
+}
+
+async fn login(auth: &TokenManager) {
+    let creds = js_sys::JSON::parse(r#"{"username":"demo","password":"demo"}"#).expect("json");
+    settle(auth.login(creds)).await.expect("login");
+}
+
+async fn auth_fetch(auth: &TokenManager, path: &str) -> Result<Response, JsValue> {
+    settle(auth.fetch(JsValue::from_str(&url(path)).unchecked_into(), None)).await.map(|r| r.unchecked_into())
+}
+
+fn code_of(e: &JsValue) -> String {
+    Reflect::get(e, &"code".into()).ok().and_then(|c| c.as_string()).unwrap_or_default()
+}
+
+fn name_of(e: &JsValue) -> String {
+    Reflect::get(e, &"name".into()).ok().and_then(|c| c.as_string()).unwrap_or_default()
+}
+
+/// Count the events of one kind a manager fires.
+struct EventCounter {
+    count: Rc<RefCell<u32>>,
+    _closure: Closure<dyn FnMut(JsValue)>,
+}
+
+impl EventCounter {
+    fn on(auth: &TokenManager, event: &str) -> Self {
+        let count = Rc::new(RefCell::new(0));
+        let c = count.clone();
+        let closure = Closure::<dyn FnMut(JsValue)>::new(move |_| *c.borrow_mut() += 1);
+        let f: JsValue = closure.as_ref().clone();
+        auth.on(JsValue::from_str(event).unchecked_into(), f.unchecked_into()).expect("on");
+        Self { count, _closure: closure }
+    }
+    fn get(&self) -> u32 {
+        *self.count.borrow()
+    }
+}
+
+/// What the page's storage holds, concatenated (for "the token never lands in storage").
+fn storage_dump() -> String {
+    let mut out = String::new();
+    for s in [window().local_storage(), window().session_storage()].into_iter().flatten().flatten() {
+        let n = s.length().unwrap_or(0);
+        for i in 0..n {
+            if let Some(k) = s.key(i).ok().flatten() {
+                out.push_str(&k);
+                out.push_str(&s.get_item(&k).ok().flatten().unwrap_or_default());
+            }
+        }
+    }
+    let doc: web_sys::HtmlDocument = window().document().expect("document").unchecked_into();
+    out.push_str(&doc.cookie().unwrap_or_default());
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn login_holds_token_in_memory_only() {
+    reset(300).await;
+    let auth = manager("");
+    let changes = EventCounter::on(&auth, "stateChanged");
+    assert!(!auth.is_authenticated());
+    login(&auth).await;
+    assert!(auth.is_authenticated());
+    assert_eq!(changes.get(), 1);
+    let token = auth.access_token().expect("token held");
+    let claims: JsValue = auth.claims().expect("claims").into();
+    assert_eq!(Reflect::get(&claims, &"sub".into()).expect("sub").as_string().as_deref(), Some("demo"));
+    let expires_at = auth.expires_at().expect("expiresAt");
+    let now = js_sys::Date::now();
+    assert!(expires_at > now + 290_000.0 && expires_at <= now + 300_500.0, "expiresAt {expires_at} vs now {now}");
+    let res = auth_fetch(&auth, "/api/me").await.expect("fetch");
+    assert_eq!(res.status(), 200);
+    assert_eq!(json_of(&res).await["sub"], "demo");
+    let stored = storage_dump();
+    assert!(!stored.contains(&token), "token found in storage or document.cookie");
+    assert!(!stored.contains("wtm_refresh"), "the refresh cookie must be HttpOnly");
+    assert_eq!(counter("refreshRequests").await, 0);
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn restore_after_reload_uses_only_the_cookie() {
+    reset(300).await;
+    let first = manager("");
+    login(&first).await;
+    first.dispose();
+    // "Reload": a new manager that knows nothing but the HttpOnly cookie.
+    let second = manager("");
+    assert!(!second.is_authenticated());
+    let restored = settle(second.restore()).await.expect("restore");
+    assert_eq!(restored, JsValue::TRUE);
+    assert!(second.is_authenticated());
+    assert_eq!(auth_fetch(&second, "/api/me").await.expect("fetch").status(), 200);
+    assert_eq!(counter("refreshes").await, 1);
+    second.dispose();
+
+    // No session on the server: restore() says false and fires no sessionExpired.
+    reset(300).await;
+    let third = manager("");
+    let expired = EventCounter::on(&third, "sessionExpired");
+    assert_eq!(settle(third.restore()).await.expect("restore"), JsValue::FALSE);
+    assert!(!third.is_authenticated());
+    assert_eq!(expired.get(), 0);
+    third.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn timer_refreshes_before_expiry_and_no_401_reaches_the_caller() {
+    reset(2).await;
+    let auth = manager(r#","refreshMarginSeconds":1"#);
+    let refreshed = EventCounter::on(&auth, "refreshed");
+    login(&auth).await;
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        statuses.push(auth_fetch(&auth, "/api/me").await.expect("fetch").status());
+        sleep(200).await;
+    }
+    assert!(statuses.iter().all(|s| *s == 200), "statuses {statuses:?}");
+    let refreshes = counter("refreshes").await;
+    assert!((2..=6).contains(&refreshes), "~5 s of 2 s tokens refreshed 1 s early: {refreshes}");
+    assert_eq!(u64::from(refreshed.get()), refreshes);
+    assert_eq!(counter("apiUnauthorized").await, 0, "the server never rejected a token");
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn fifty_concurrent_requests_on_an_expired_token_make_one_refresh() {
+    reset(1).await;
+    let auth = manager(r#","autoRefresh":false"#);
+    login(&auth).await;
+    sleep(1_300).await;
+    assert!(auth.expires_at().is_some_and(|e| e <= js_sys::Date::now()), "token expired");
+    let promises: Vec<JsValue> = (0..50).map(|_| auth.fetch(JsValue::from_str(&url("/api/ping")).unchecked_into(), None).into()).collect();
+    let all = Promise::all(&promises.into_iter().collect::<js_sys::Array>());
+    let results: js_sys::Array = JsFuture::from(all).await.expect("all").unchecked_into();
+    let ok = results.iter().filter(|r| r.unchecked_ref::<Response>().status() == 200).count();
+    assert_eq!(ok, 50);
+    assert_eq!(counter("refreshRequests").await, 1, "exactly one refresh");
+    assert_eq!(counter("apiUnauthorized").await, 0);
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_401_on_a_valid_token_refreshes_once_and_retries_once() {
+    reset(300).await;
+    let auth = manager("");
+    login(&auth).await;
+    let before = auth.access_token();
+    fault(r#"{"path":"/api/me","action":"status","status":401}"#).await;
+    let res = auth_fetch(&auth, "/api/me").await.expect("fetch");
+    assert_eq!(res.status(), 200, "retried after refresh");
+    assert_eq!(counter("refreshRequests").await, 1);
+    assert_eq!(requests_to("/api/me").await.len(), 2, "original + one retry");
+    assert_ne!(auth.access_token(), before, "a new token is held");
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_second_401_is_returned_without_a_loop() {
+    reset(300).await;
+    let auth = manager("");
+    login(&auth).await;
+    fault(r#"{"path":"/api/me","action":"status","status":401,"times":10}"#).await;
+    let res = auth_fetch(&auth, "/api/me").await.expect("fetch");
+    assert_eq!(res.status(), 401, "second 401 goes to the caller");
+    assert_eq!(counter("refreshRequests").await, 1);
+    assert_eq!(requests_to("/api/me").await.len(), 2);
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn refresh_rejection_ends_the_session_once() {
+    reset(300).await;
+    let auth = manager("");
+    let expired = EventCounter::on(&auth, "sessionExpired");
+    login(&auth).await;
+    fault(r#"{"path":"/auth/refresh","action":"status","status":401,"times":5}"#).await;
+    let first = settle(auth.refresh()).await.expect_err("rejected");
+    assert_eq!(name_of(&first), "TokenManagerError");
+    assert_eq!(code_of(&first), "session_expired");
+    assert_eq!(expired.get(), 1);
+    assert!(!auth.is_authenticated());
+    assert_eq!(auth.access_token(), None, "token cleared");
+    let again = settle(auth.refresh()).await.expect_err("ended");
+    assert_eq!(code_of(&again), "not_authenticated");
+    // Wrapped requests go out without a token and trigger no refresh.
+    let res = auth_fetch(&auth, "/api/me").await.expect("fetch");
+    assert_eq!(res.status(), 401);
+    assert_eq!(counter("refreshRequests").await, 1, "no further refresh attempts");
+    assert_eq!(expired.get(), 1, "fired once");
+    assert_eq!(requests_to("/api/me").await.last().map(|r| r["hasAuthorization"].clone()), Some(Value::Bool(false)));
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn transient_5xx_on_refresh_backs_off_then_succeeds() {
+    reset(300).await;
+    let auth = manager("");
+    let failed = EventCounter::on(&auth, "refreshFailed");
+    let refreshed = EventCounter::on(&auth, "refreshed");
+    login(&auth).await;
+    let token = auth.access_token();
+    fault(r#"{"path":"/auth/refresh","action":"status","status":503,"times":2}"#).await;
+    let t0 = js_sys::Date::now();
+    settle(auth.refresh()).await.expect("refresh succeeds after retries");
+    let elapsed = js_sys::Date::now() - t0;
+    assert_eq!(counter("refreshRequests").await, 3);
+    assert!(elapsed >= 500.0, "backed off (250–500 ms, then 500–1000 ms): {elapsed} ms");
+    assert_eq!((failed.get(), refreshed.get()), (0, 1));
+    assert_ne!(auth.access_token(), token);
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn transient_failures_exhausted_keep_the_token_and_report_refresh_failed() {
+    reset(300).await;
+    let auth = manager("");
+    let failed = EventCounter::on(&auth, "refreshFailed");
+    login(&auth).await;
+    let token = auth.access_token();
+    fault(r#"{"path":"/auth/refresh","action":"status","status":500,"times":4}"#).await;
+    let err = settle(auth.refresh()).await.expect_err("fails");
+    assert_eq!(code_of(&err), "refresh_failed");
+    assert_eq!(Reflect::get(&err, &"status".into()).ok().and_then(|s| s.as_f64()), Some(500.0));
+    assert_eq!(counter("refreshRequests").await, 4, "4 attempts, then stop");
+    assert_eq!(failed.get(), 1);
+    assert_eq!(auth.access_token(), token, "current token kept until it really expires");
+    assert!(auth.is_authenticated());
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn authorization_is_never_sent_to_a_foreign_origin() {
+    reset(300).await;
+    let auth = manager("");
+    login(&auth).await;
+    // Same server, different origin (localhost vs 127.0.0.1): not on the allow-list.
+    let foreign = MOCK.replace("127.0.0.1", "localhost");
+    let res: Response = settle(auth.fetch(JsValue::from_str(&format!("{foreign}/api/ping")).unchecked_into(), None)).await.expect("fetch").unchecked_into();
+    assert_eq!(res.status(), 401);
+    assert_eq!(auth_fetch(&auth, "/api/ping").await.expect("fetch").status(), 200);
+    let pings = requests_to("/api/ping").await;
+    let auth_flags: Vec<_> = pings.iter().map(|r| r["hasAuthorization"].as_bool()).collect();
+    assert_eq!(auth_flags, vec![Some(false), Some(true)]);
+    assert_eq!(counter("refreshRequests").await, 0, "a foreign 401 triggers no refresh");
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn post_body_is_replayed_after_refresh() {
+    reset(300).await;
+    let auth = manager("");
+    login(&auth).await;
+    fault(r#"{"path":"/api/echo","action":"status","status":401}"#).await;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(r#"{"hello":"world","n":42}"#));
+    let res: Response = settle(auth.fetch(JsValue::from_str(&url("/api/echo")).unchecked_into(), Some(JsValue::from(init).unchecked_into())))
+        .await
+        .expect("fetch")
+        .unchecked_into();
+    assert_eq!(res.status(), 200);
+    assert_eq!(json_of(&res).await, serde_json::json!({"hello":"world","n":42}));
+    assert_eq!(counter("refreshRequests").await, 1);
+    assert_eq!(requests_to("/api/echo").await.len(), 2);
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn abort_while_waiting_for_a_refresh_rejects_with_aborted() {
+    reset(1).await;
+    let auth = manager(r#","autoRefresh":false"#);
+    login(&auth).await;
+    sleep(1_200).await;
+    fault(r#"{"path":"/auth/refresh","action":"delay","delayMs":3000}"#).await;
+    let controller = web_sys::AbortController::new().expect("controller");
+    let init = RequestInit::new();
+    init.set_signal(Some(&controller.signal()));
+    let p = auth.fetch(JsValue::from_str(&url("/api/ping")).unchecked_into(), Some(JsValue::from(init).unchecked_into()));
+    sleep(100).await;
+    let t0 = js_sys::Date::now();
+    controller.abort();
+    let err = settle(p).await.expect_err("aborted");
+    assert_eq!(code_of(&err), "aborted");
+    assert!(js_sys::Date::now() - t0 < 1_000.0, "rejected promptly, not after the slow refresh");
+    assert!(requests_to("/api/ping").await.is_empty(), "the aborted request was never sent");
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn logout_clears_the_token_and_revokes_the_family() {
+    reset(300).await;
+    let auth = manager("");
+    let logged_out = EventCounter::on(&auth, "loggedOut");
+    login(&auth).await;
+    let confirmed = settle(auth.logout()).await.expect("logout");
+    assert_eq!(confirmed, JsValue::TRUE);
+    assert!(!auth.is_authenticated());
+    assert_eq!(auth.access_token(), None);
+    assert_eq!(logged_out.get(), 1);
+    assert_eq!(counter("logouts").await, 1);
+    let store = json_of(&raw_fetch("/__test/store", "GET", None).await).await;
+    assert_eq!(store["families"][0]["revoked"], true, "server revoked the family");
+    let err = settle(auth.refresh()).await.expect_err("logged out");
+    assert_eq!(code_of(&err), "not_authenticated");
+    assert_eq!(settle(auth.restore()).await.expect("restore"), JsValue::FALSE, "cookie cleared and revoked");
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn dispose_stops_the_refresh_timer() {
+    reset(2).await;
+    let auth = manager(r#","refreshMarginSeconds":1"#);
+    login(&auth).await;
+    auth.dispose();
+    sleep(2_500).await;
+    assert_eq!(counter("refreshRequests").await, 0, "no refresh after dispose()");
+}
+
+#[wasm_bindgen_test]
+async fn refresh_carries_the_csrf_header_and_no_authorization() {
+    reset(300).await;
+    let auth = manager("");
+    login(&auth).await;
+    settle(auth.refresh()).await.expect("refresh");
+    let r = requests_to("/auth/refresh").await;
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0]["csrfHeader"], "XMLHttpRequest");
+    assert_eq!(r[0]["hasAuthorization"], false);
+    assert_eq!(r[0]["hasRefreshCookie"], true, "the HttpOnly cookie was sent");
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+fn bad_input_gives_typed_errors() {
+    let err = decode_jwt("not-a-jwt").err().expect("malformed");
+    assert_eq!((name_of(&err), code_of(&err)), ("TokenManagerError".to_owned(), "malformed_token".to_owned()));
+    let bad = TokenManager::new(js_sys::JSON::parse(r#"{"refreshURL":"/x"}"#).expect("json").unchecked_into());
+    assert_eq!(code_of(&bad.err().expect("invalid")), "invalid_options");
+    let none = TokenManager::new(JsValue::UNDEFINED.unchecked_into());
+    assert_eq!(code_of(&none.err().expect("invalid")), "invalid_options");
+    let auth = manager("");
+    let e = auth.set_access_token("a.b".into(), None).expect_err("malformed");
+    assert_eq!(code_of(&e), "malformed_token");
+    let e = auth.on(JsValue::from_str("nope").unchecked_into(), JsValue::NULL.unchecked_into()).err().expect("unknown event");
+    assert_eq!(code_of(&e), "invalid_options");
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+fn decode_jwt_returns_header_and_claims() {
+    let t = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.";
+    let d: JsValue = decode_jwt(t).expect("decodes").into();
+    let header = Reflect::get(&d, &"header".into()).expect("header");
+    let claims = Reflect::get(&d, &"claims".into()).expect("claims");
+    assert_eq!(Reflect::get(&header, &"alg".into()).expect("alg").as_string().as_deref(), Some("none"));
+    assert_eq!(Reflect::get(&claims, &"exp".into()).expect("exp").as_f64(), Some(1_300_819_380.0));
+}
