@@ -6,7 +6,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::core::options::RawOptions;
+use crate::core::options::{check_names, RawOptions};
 use crate::core::session::{RefreshKind, SessionState};
 use crate::core::{token, Error, ErrorCode};
 use crate::web::error;
@@ -117,6 +117,9 @@ fn resolve_options(options: JsValue) -> Result<Resolved, Error> {
     if !options.is_object() {
         return Err(Error::options("options must be an object with at least refreshUrl"));
     }
+    let keys = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>());
+    let names: Vec<String> = keys.iter().filter_map(|k| k.as_string()).collect();
+    check_names(names.iter().map(String::as_str))?;
     let raw: RawOptions = serde_wasm_bindgen::from_value(options).map_err(|e| Error::options(e.to_string()))?;
     let opts = raw.validate()?;
     let url = |name: &str, u: &str| -> Result<String, Error> {

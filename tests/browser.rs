@@ -1,5 +1,5 @@
 //! Browser tests: the real package in headless Chromium against the real mock server
-//! (started by `make test` at MOCK_SERVER, default http://127.0.0.1:8787, with
+//! (started by `make test` at MOCK_SERVER, default http://127.0.0.1:18787, with
 //! `--test-controls` and this page's origin allowed). Every test resets the server first and
 //! disposes its managers at the end, so tests do not see each other's timers.
 
@@ -21,7 +21,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const MOCK: &str = match option_env!("MOCK_SERVER") {
     Some(s) => s,
-    None => "http://127.0.0.1:8787",
+    None => "http://127.0.0.1:18787",
 };
 
 fn url(path: &str) -> String {
@@ -438,6 +438,14 @@ fn bad_input_gives_typed_errors() {
     assert_eq!((name_of(&err), code_of(&err)), ("TokenManagerError".to_owned(), "malformed_token".to_owned()));
     let bad = TokenManager::new(js_sys::JSON::parse(r#"{"refreshURL":"/x"}"#).expect("json").unchecked_into());
     assert_eq!(code_of(&bad.err().expect("invalid")), "invalid_options");
+    let typo = TokenManager::new(options(r#","refreshMarginSecs":5"#).unchecked_into());
+    let typo = typo.err().expect("unknown option rejected");
+    assert_eq!(code_of(&typo), "invalid_options");
+    assert!(js_sys::Error::from(typo).message().as_string().unwrap_or_default().contains("refreshMarginSecs"));
+    let wrong_type = TokenManager::new(options(r#","refreshMarginSeconds":"60""#).unchecked_into());
+    assert_eq!(code_of(&wrong_type.err().expect("string margin")), "invalid_options");
+    let foreign = TokenManager::new(options(r#","allowedOrigins":["not a url"]"#).unchecked_into());
+    assert!(foreign.is_err(), "duplicate key in JSON keeps last; invalid origin rejected");
     let none = TokenManager::new(JsValue::UNDEFINED.unchecked_into());
     assert_eq!(code_of(&none.err().expect("invalid")), "invalid_options");
     let auth = manager("");

@@ -41,6 +41,22 @@ pub struct Options {
     pub auto_refresh: bool,
 }
 
+/// The option names `RawOptions` accepts. serde-wasm-bindgen only reads the fields a struct
+/// names, so `deny_unknown_fields` never fires for a JS object; the web layer checks its keys
+/// against this list instead.
+pub const OPTION_NAMES: [&str; 10] = [
+    "refreshUrl", "loginUrl", "logoutUrl", "allowedOrigins", "refreshMarginSeconds",
+    "accessTokenField", "expiresInField", "refreshHeaders", "crossTab", "autoRefresh",
+];
+
+/// Reject an option name the library does not know (a typo would otherwise be ignored).
+pub fn check_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), Error> {
+    match names.into_iter().find(|n| !OPTION_NAMES.contains(n)) {
+        Some(n) => Err(Error::options(format!("unknown option {n:?}"))),
+        None => Ok(()),
+    }
+}
+
 pub const DEFAULT_MARGIN_SECONDS: f64 = 60.0;
 /// One day: a larger margin is surely a unit mistake (ms instead of s).
 pub const MAX_MARGIN_SECONDS: f64 = 86_400.0;
@@ -140,6 +156,18 @@ mod tests {
         assert_eq!(o.refresh_headers, vec![("X-Requested-With".to_owned(), "XMLHttpRequest".to_owned())]);
         assert!(o.cross_tab && o.auto_refresh);
         assert_eq!(o.allowed_origins, None);
+    }
+
+    #[test]
+    fn names_match_the_struct() {
+        // Every accepted name deserializes (and only those: serde_json honours deny_unknown_fields).
+        for name in OPTION_NAMES {
+            let json = if name == "refreshUrl" { r#"{"refreshUrl":"/r"}"#.to_owned() } else { format!(r#"{{"refreshUrl":"/r","{name}":null}}"#) };
+            assert!(serde_json::from_str::<RawOptions>(&json).is_ok(), "{name}");
+        }
+        assert!(check_names(["refreshUrl", "crossTab"]).is_ok());
+        let err = check_names(["refreshUrl", "refreshURL"]).expect_err("typo");
+        assert!(err.message.contains("refreshURL"));
     }
 
     #[test]

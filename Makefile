@@ -1,0 +1,26 @@
+# wasm-token-manager — `make demo` and `make test` work on a fresh machine (they run `setup`).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
+DEMO_ADDR ?= 127.0.0.1:8787
+
+.PHONY: setup pkg demo test bench
+
+## Install missing tools (wasm target, wasm-pack, wasm-bindgen CLI, Chromium, wasm-opt, playwright-core).
+setup:
+	@./scripts/setup.sh
+
+## Release build of the npm package into pkg/ (--target web).
+pkg: setup
+	wasm-pack build --release --target web --out-dir pkg --mode no-install
+
+## Build the package, start the mock server serving www/ and pkg/, print the URL.
+demo: pkg
+	cargo build -p mock-server
+	@echo
+	@echo "  demo: http://$(DEMO_ADDR)/   (sign in as demo / demo; Ctrl-C to stop)"
+	@echo
+	./target/debug/mock-server --addr $(DEMO_ADDR) --static www --pkg pkg --test-controls --access-ttl 30
+
+## Every test: native, browser (wasm-pack test), release smoke test.
+test: setup
+	@./scripts/test.sh

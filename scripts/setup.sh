@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs, only when missing, everything `make demo` / `make test` need (TOOLCHAIN.md).
+# Idempotent: with everything present it only checks versions (a few seconds).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_PACK_VERSION=0.15.1
+BINARYEN_VERSION=132
+say() { printf '[setup] %s\n' "$*"; }
+
+# cargo install, --locked first (reproducible), then unlocked: the registry mirror here has
+# been seen missing a crate version pinned in a tool's lockfile.
+cargo_install() {
+  local crate=$1 version=$2
+  say "installing $crate $version (cargo install, a few minutes)"
+  cargo install --locked "$crate" --version "$version" || cargo install "$crate" --version "$version"
+}
+
+# 1. wasm target
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. wasm-pack
+if ! wasm-pack --version 2>/dev/null | grep -q "$WASM_PACK_VERSION"; then
+  cargo_install wasm-pack "$WASM_PACK_VERSION"
+fi
+
+# 3. wasm-bindgen CLI at exactly the version in Cargo.lock
+if [ ! -f Cargo.lock ]; then cargo generate-lockfile; fi
+WB_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ -z "$WB_VERSION" ]; then echo "[setup] cannot read the wasm-bindgen version from Cargo.lock" >&2; exit 1; fi
+if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION"; then
+  cargo_install wasm-bindgen-cli "$WB_VERSION"
+fi
+
+# 4. Chromium + chromedriver (Debian packages; never a browser downloaded by a tool)
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing chromium and chromium-driver (apt)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "[setup] Chromium is missing: run 'sudo apt-get install -y chromium chromium-driver' and try again." >&2
+    exit 1
+  fi
+fi
+
+# 5. wasm-opt from npm's binaryen (Debian's binaryen 108 produces modules Chromium rejects)
+if ! .tools/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+  say "installing binaryen@$BINARYEN_VERSION (npm) into .tools/"
+  npm install --silent --no-audit --no-fund --prefix .tools "binaryen@$BINARYEN_VERSION" >/dev/null
+fi
+
+# 6. playwright-core for the release smoke test and the end-to-end suite (uses /usr/bin/chromium)
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+  say "installing the e2e test dependencies (npm ci in tests/e2e)"
+  (cd tests/e2e && npm ci --silent --no-audit --no-fund >/dev/null)
+fi
+
+say "ok: wasm-pack $WASM_PACK_VERSION, wasm-bindgen $WB_VERSION, $(/usr/bin/chromium --version 2>/dev/null | head -1), wasm-opt $(.tools/node_modules/.bin/wasm-opt --version | awk '{print $3}')"

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make test`: native tests, then the browser suite and the release smoke test against a mock
+# server this script starts and stops. Prints the test counts; fails if the browser suite ran
+# zero tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.tools/node_modules/.bin:$PATH"
+
+PORT=${MOCK_PORT:-18787}
+RUNNER_PORT=${RUNNER_PORT:-18788}
+BASE="http://127.0.0.1:$PORT"
+LOGS=target/test-logs
+mkdir -p "$LOGS"
+start=$(date +%s)
+
+count() { grep -E "^test result: ok\. [0-9]+ passed" "$1" | awk '{s+=$4} END {print s+0}'; }
+
+echo "== native tests (core, mock server contract)"
+cargo test --workspace 2>&1 | tee "$LOGS/native.txt"
+native=$(count "$LOGS/native.txt")
+
+echo "== release package (wasm-pack --release, wasm-opt from .tools) and mock server"
+wasm-pack build --release --target web --out-dir pkg --mode no-install 2>&1 | tail -n 3
+cargo build -p mock-server 2>&1 | tail -n 1
+
+./target/debug/mock-server --addr "127.0.0.1:$PORT" --test-controls \
+  --allow-origin "http://127.0.0.1:$RUNNER_PORT" --static www --pkg pkg >"$LOGS/mock-server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -sf "$BASE/.well-known/jwks.json" >/dev/null 2>&1 && break
+  kill -0 $server 2>/dev/null || { cat "$LOGS/mock-server.log"; echo "mock server failed to start" >&2; exit 1; }
+  sleep 0.1
+done
+
+echo "== browser tests (wasm-pack test --headless --chrome, against $BASE)"
+set +e
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$RUNNER_PORT" \
+  WASM_BINDGEN_TEST_TIMEOUT=300 MOCK_SERVER="$BASE" \
+  wasm-pack test --headless --chrome --mode no-install 2>&1 | tee "$LOGS/browser.txt"
+rc=${PIPESTATUS[0]}
+set -e
+browser=$(count "$LOGS/browser.txt")
+if [ "$rc" -ne 0 ]; then echo "browser tests failed" >&2; exit "$rc"; fi
+if [ "$browser" -eq 0 ]; then echo "the browser suite ran 0 tests" >&2; exit 1; fi
+
+echo "== release smoke test (playwright-core + Chromium, the package make demo serves)"
+E2E_BASE="$BASE" node tests/e2e/smoke.mjs | tee "$LOGS/smoke.txt"
+smoke=$(grep -Eo "smoke result: ok\. [0-9]+ passed" "$LOGS/smoke.txt" | awk '{print $4}')
+
+echo
+echo "== summary: native $native passed; browser $browser passed; release smoke ${smoke:-0} passed; $(( $(date +%s) - start )) s"

@@ -1,0 +1,58 @@
+// Shared helpers for the browser scripts: Debian's Chromium through playwright-core.
+import { chromium } from "playwright-core";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const BASE = process.env.E2E_BASE ?? "http://127.0.0.1:18787";
+
+export async function launch() {
+  // A persistent context gives a fresh --user-data-dir per run (TOOLCHAIN.md).
+  const dir = mkdtempSync(join(tmpdir(), "wtm-e2e-"));
+  return chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
+
+export async function control(path, body) {
+  const res = await fetch(BASE + path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status}`);
+  return res.status === 204 ? null : res.json();
+}
+
+let passed = 0;
+let failed = 0;
+export async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`test ${name} ... ok (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`test ${name} ... FAILED\n    ${e?.stack ?? e}`);
+  }
+}
+
+export function summary(suite) {
+  console.log(`\n${suite} result: ${failed ? "FAILED" : "ok"}. ${passed} passed; ${failed} failed`);
+  if (failed || passed === 0) process.exit(1);
+}
+
+export function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+
+export function assertEq(actual, expected, msg) {
+  const a = JSON.stringify(actual), e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`${msg}: expected ${e}, got ${a}`);
+}
