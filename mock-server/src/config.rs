@@ -99,7 +99,7 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, Str
 
 fn seconds(name: &str, v: &str) -> Result<u64, String> {
     match v.parse::<u64>() {
-        Ok(n) if n >= 1 && n <= 10 * 365 * 86_400 => Ok(n),
+        Ok(n) if (1..=10 * 365 * 86_400).contains(&n) => Ok(n),
         _ => Err(format!("{name}: {v:?} is not a whole number of seconds between 1 and 315360000")),
     }
 }

@@ -213,7 +213,7 @@ async fn logout(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Respons
     res
 }
 
-fn bearer(app: &AppState, headers: &HeaderMap) -> Result<crate::tokens::AccessClaims, Response> {
+fn bearer(app: &AppState, headers: &HeaderMap) -> Result<crate::tokens::AccessClaims, Box<Response>> {
     app.lock().counters.api_requests += 1;
     let now = app.now_ms();
     let token = headers
@@ -227,7 +227,7 @@ fn bearer(app: &AppState, headers: &HeaderMap) -> Result<crate::tokens::AccessCl
             app.lock().counters.api_unauthorized += 1;
             let mut r = error(StatusCode::UNAUTHORIZED, "invalid_token");
             r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
-            Err(r)
+            Err(Box::new(r))
         }
     }
 }
@@ -235,14 +235,14 @@ fn bearer(app: &AppState, headers: &HeaderMap) -> Result<crate::tokens::AccessCl
 async fn api_me(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     match bearer(&app, &headers) {
         Ok(c) => Json(json!({ "sub": c.sub, "jti": c.jti, "name": format!("{} (mock user)", c.sub) })).into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
 async fn api_ping(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     match bearer(&app, &headers) {
         Ok(_) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "pong").into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -250,7 +250,7 @@ async fn api_ping(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Respo
 async fn api_echo(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
     match bearer(&app, &headers) {
         Ok(_) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/octet-stream")], body).into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 

@@ -65,11 +65,13 @@ mod tests {
 
     const HOUR_MS: f64 = 3_600_000.0;
 
+    type LifetimeCase = (&'static str, Option<f64>, TokenTimes, f64, Option<f64>);
+
     #[test]
     fn lifetime_table() {
         let now = 1_700_000_000_000.0; // device wall clock, ms
         let t = |exp, iat| TokenTimes { exp, iat, nbf: None };
-        let cases: &[(&str, Option<f64>, TokenTimes, f64, Option<f64>)] = &[
+        let cases: &[LifetimeCase] = &[
             ("expires_in wins", Some(300.0), t(Some(1e9), Some(1e9 - 60.0)), now, Some(300_000.0)),
             ("expires_in zero", Some(0.0), t(None, None), now, Some(0.0)),
             ("negative expires_in ignored", Some(-5.0), t(Some(1000.0), Some(700.0)), now, Some(300_000.0)),

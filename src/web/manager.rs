@@ -342,7 +342,7 @@ impl Inner {
     // ---- fetch ---------------------------------------------------------------------------
 
     fn is_allowed(&self, url: &str) -> bool {
-        env::origin_of(url).is_some_and(|o| self.cfg.allowed_origins.iter().any(|a| *a == o))
+        env::origin_of(url).is_some_and(|o| self.cfg.allowed_origins.contains(&o))
     }
 
     /// Attach the current token (if any) and return its generation.
