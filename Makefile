@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
 DEMO_ADDR ?= 127.0.0.1:8787
 
-.PHONY: setup pkg demo test bench
+.PHONY: setup pkg demo test bench fuzz
 
 ## Install missing tools (wasm target, wasm-pack, wasm-bindgen CLI, Chromium, wasm-opt, playwright-core).
 setup:
@@ -24,3 +24,7 @@ demo: pkg
 ## Every test: native, browser (wasm-pack test), release smoke test.
 test: setup
 	@./scripts/test.sh
+
+## Short cargo-fuzz runs of the decoder, options parser, deadline maths and session machine.
+fuzz:
+	@./scripts/fuzz.sh

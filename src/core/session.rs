@@ -167,6 +167,25 @@ impl Session {
         self.epoch
     }
 
+    /// How many tokens this session has adopted so far (changes whenever a token arrives,
+    /// from this tab or another).
+    pub fn adopted_count(&self) -> u64 {
+        self.generations
+    }
+
+    /// Should a token shared by another tab replace ours? Yes unless it is the same token or
+    /// both expiries are known and ours lasts at least as long (a late or reordered message).
+    pub fn peer_token_is_newer(&self, value: &str, remaining_ms: Option<f64>, now: Instant) -> bool {
+        match &self.token {
+            None => true,
+            Some(t) if t.value() == value => false,
+            Some(t) => match (t.remaining_ms(now), remaining_ms) {
+                (Some(ours), Some(theirs)) => theirs > ours,
+                _ => true,
+            },
+        }
+    }
+
     pub fn backoff(&self) -> Backoff {
         self.backoff
     }
@@ -479,6 +498,21 @@ mod tests {
         assert_eq!(s.run_failed(later, Some(2_000.0)), 2_000.0, "Retry-After wins");
         adopt(&mut s, 300.0, later);
         assert!(!s.in_cooldown(later), "a new token clears the cooldown");
+    }
+
+    #[test]
+    fn peer_tokens_replace_only_older_ones() {
+        let mut s = Session::new();
+        assert!(s.peer_token_is_newer("x", Some(1000.0), T0), "no token: take it");
+        adopt(&mut s, 300.0, T0);
+        let now = at(100_000.0); // 200 s left on ours
+        assert!(s.peer_token_is_newer("other", Some(250_000.0), now));
+        assert!(!s.peer_token_is_newer("other", Some(150_000.0), now), "stale message");
+        assert!(!s.peer_token_is_newer("opaque.token.value.x.y", Some(1e9), now), "same token");
+        assert!(s.peer_token_is_newer("other", None, now), "unknown expiry: the latest wins");
+        let before = s.adopted_count();
+        adopt(&mut s, 300.0, now);
+        assert_eq!(s.adopted_count(), before + 1);
     }
 
     #[test]

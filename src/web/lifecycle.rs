@@ -1,5 +1,5 @@
 //! DOM event listeners with RAII removal: the deadline is re-checked on `visibilitychange`
-//! (when visible), `focus`, `online` and `pageshow`, because timers are throttled or frozen in
+//! (when visible), `focus`, `online`, `pageshow` and `resume`, because timers are throttled or frozen in
 //! background tabs and stop while the machine sleeps.
 
 use js_sys::Reflect;
@@ -39,6 +39,9 @@ pub fn wake_listeners(on_wake: impl Fn() + Clone + 'static) -> Vec<DomListener> 
     }
     let document = Reflect::get(&global, &"document".into()).ok().and_then(|d| d.dyn_into::<web_sys::Document>().ok());
     if let Some(doc) = document {
+        let f = on_wake.clone();
+        // Page Lifecycle: a frozen tab (timers stopped) is resumed.
+        out.extend(DomListener::new(doc.clone().into(), "resume", move |_| f()));
         let f = on_wake;
         let d = doc.clone();
         out.extend(DomListener::new(doc.into(), "visibilitychange", move |_| {

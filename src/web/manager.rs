@@ -16,11 +16,19 @@ use crate::core::policy::{classify_refresh_status, parse_retry_after_ms, Refresh
 use crate::core::session::{Adoption, EndReason, RefreshKind, RefreshStep, RequestPlan, Session, SessionState, TokenGeneration, UnauthorizedPlan};
 use crate::core::token::inspect;
 use crate::core::{Error, ErrorCode};
+use crate::web::crosstab::{self, CrossTab};
 use crate::web::env::{self, now};
 use crate::web::error;
 use crate::web::events::{EventKind, Events};
 use crate::web::lifecycle::{wake_listeners, DomListener};
 use crate::web::net::{self, Net};
+
+/// Longest wait for another tab's refresh (the lock) before this run gives up.
+const LOCK_WAIT_MS: u32 = 20_000;
+/// How long the lock is kept after a refresh so the shared token arrives first.
+const LOCK_LINGER_MS: u32 = 30;
+/// A refresh (or logout) request that takes longer is aborted and counts as a network error.
+const REFRESH_TIMEOUT_MS: u32 = 15_000;
 
 /// Options with URLs resolved against the page.
 pub struct Resolved {
@@ -39,6 +47,7 @@ pub struct Inner {
     in_flight: RefCell<Option<Promise>>,
     timer: RefCell<Option<Timeout>>,
     listeners: RefCell<Vec<DomListener>>,
+    crosstab: RefCell<Option<CrossTab>>,
     pub events: Events,
     disposed: Cell<bool>,
 }
@@ -60,12 +69,87 @@ impl Inner {
             in_flight: RefCell::new(None),
             timer: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
+            crosstab: RefCell::new(None),
             events: Events::default(),
             disposed: Cell::new(false),
         });
         let weak = Rc::downgrade(&inner);
         *inner.listeners.borrow_mut() = wake_listeners(move || wake_later(&weak));
+        if inner.cfg.opts.cross_tab {
+            let weak = Rc::downgrade(&inner);
+            let channel = CrossTab::new(&inner.cfg.refresh_url, move |data| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.on_peer_message(&data);
+                }
+            });
+            *inner.crosstab.borrow_mut() = Some(channel);
+        }
         inner
+    }
+
+    // ---- cross-tab ---------------------------------------------------------------------------
+
+    /// Tell the other tabs about the token this tab just obtained.
+    fn share_token(&self) {
+        let message = {
+            let s = self.session.borrow();
+            let Some(t) = s.token() else { return };
+            let remaining = t.remaining_ms(now()).map_or(JsValue::NULL, JsValue::from);
+            net::object(&[("t", "token".into()), ("token", t.value().into()), ("remainingMs", remaining)])
+        };
+        if let Some(c) = self.crosstab.borrow().as_ref() {
+            c.post(&message);
+        }
+    }
+
+    fn share_end(&self, reason: EndReason) {
+        let reason = match reason {
+            EndReason::LoggedOut => "loggedOut",
+            EndReason::SessionExpired => "sessionExpired",
+        };
+        if let Some(c) = self.crosstab.borrow().as_ref() {
+            c.post(&net::object(&[("t", "ended".into()), ("reason", reason.into())]));
+        }
+    }
+
+    fn on_peer_message(self: &Rc<Self>, data: &JsValue) {
+        if self.disposed.get() {
+            return;
+        }
+        match net::string_field(data, "t").as_deref() {
+            Some("token") => {
+                let Some(token) = net::string_field(data, "token") else { return };
+                let remaining = net::number_field(data, "remainingMs").filter(|r| r.is_finite() && *r >= 0.0);
+                if !self.session.borrow().peer_token_is_newer(&token, remaining, now()) {
+                    return;
+                }
+                let Ok(shape) = inspect(&token) else { return };
+                let a = Adoption { now: now(), expires_in_s: remaining.map(|r| r / 1000.0), margin_ms: self.cfg.opts.refresh_margin_ms, random01: env::random01() };
+                self.session.borrow_mut().adopt(token, &shape, a);
+                self.schedule();
+                let detail = net::object(&[("expiresAt", self.expires_at().map_or(JsValue::NULL, JsValue::from)), ("fromOtherTab", true.into())]);
+                self.events.emit(EventKind::Refreshed, &detail);
+                self.emit_state();
+            }
+            Some("ended") => {
+                let reason = match net::string_field(data, "reason").as_deref() {
+                    Some("loggedOut") => EndReason::LoggedOut,
+                    Some("sessionExpired") => EndReason::SessionExpired,
+                    _ => return,
+                };
+                let changed = self.session.borrow_mut().end(reason);
+                *self.timer.borrow_mut() = None;
+                if changed {
+                    let (kind, detail) = match reason {
+                        EndReason::LoggedOut => (EventKind::LoggedOut, net::object(&[("serverConfirmed", JsValue::NULL), ("fromOtherTab", true.into())])),
+                        EndReason::SessionExpired => (EventKind::SessionExpired, net::object(&[("reason", "other_tab".into()), ("fromOtherTab", true.into())])),
+                    };
+                    self.events.emit(kind, &detail);
+                    self.emit_state();
+                }
+            }
+            _ => {}
+        }
     }
 
     // ---- state read by the getters -----------------------------------------------------
@@ -180,6 +264,21 @@ impl Inner {
 
     async fn run_refresh(self: &Rc<Self>, kind: RefreshKind) -> Result<(), (Error, Option<u16>)> {
         let epoch = self.session.borrow_mut().try_start_refresh(now(), kind).map_err(|e| (e, None))?;
+        let adopted_before = self.session.borrow().adopted_count();
+        let lock_name = self.crosstab.borrow().as_ref().map(|c| c.lock_name().to_owned());
+        let guard = match lock_name {
+            Some(name) => crosstab::acquire(&name, LOCK_WAIT_MS).await.map_err(|()| {
+                (Error::new(ErrorCode::RefreshFailed, "timed out waiting for another tab's refresh"), None)
+            })?,
+            None => None,
+        };
+        if self.disposed.get() || self.session.borrow().epoch() != epoch {
+            return Err((Error::new(ErrorCode::NotAuthenticated, "the session changed during the refresh"), None));
+        }
+        if self.session.borrow().adopted_count() != adopted_before {
+            // Another tab refreshed while we waited for the lock and shared its token.
+            return Ok(());
+        }
         let mut retry = 0;
         loop {
             let attempt = self.refresh_attempt().await;
@@ -192,7 +291,18 @@ impl Inner {
             }
             let failure = match attempt {
                 Ok((token, expires_in)) => match self.adopt(token, expires_in) {
-                    Ok(_) => return Ok(()),
+                    Ok(_) => {
+                        self.share_token();
+                        // Hold the lock a moment longer so the token message reaches the
+                        // other tabs before any of them is granted the lock.
+                        if let Some(guard) = guard {
+                            spawn_local(async move {
+                                TimeoutFuture::new(LOCK_LINGER_MS).await;
+                                drop(guard);
+                            });
+                        }
+                        return Ok(());
+                    }
                     Err(e) => AttemptFailure { class: RefreshClass::Transient, status: Some(200), retry_after_ms: None, error: e },
                 },
                 Err(f) => f,
@@ -229,6 +339,7 @@ impl Inner {
         let changed = self.session.borrow_mut().end(EndReason::SessionExpired);
         *self.timer.borrow_mut() = None;
         if changed {
+            self.share_end(EndReason::SessionExpired);
             self.events.emit(EventKind::SessionExpired, &net::object(&[("reason", "refresh_rejected".into())]));
             self.emit_state();
         }
@@ -241,7 +352,7 @@ impl Inner {
             retry_after_ms,
             error: Error::new(ErrorCode::RefreshFailed, msg),
         };
-        let res = match self.net.post(&self.cfg.refresh_url, &self.cfg.opts.refresh_headers, None).await {
+        let res = match self.net.post(&self.cfg.refresh_url, &self.cfg.opts.refresh_headers, None, Some(REFRESH_TIMEOUT_MS)).await {
             Ok(r) => r,
             Err(_) => return Err(transient(None, None, "network error while refreshing")),
         };
@@ -278,7 +389,7 @@ impl Inner {
             return Err(error::js(ErrorCode::InvalidOptions, "loginUrl is not configured"));
         };
         let failed = |msg: &'static str, status| error::with_status(&Error::new(ErrorCode::LoginFailed, msg), status);
-        let res = self.net.post(&url, &self.cfg.opts.refresh_headers, Some(&body)).await.map_err(|_| failed("network error during login", None))?;
+        let res = self.net.post(&url, &self.cfg.opts.refresh_headers, Some(&body), None).await.map_err(|_| failed("network error during login", None))?;
         let status = res.status();
         if !res.ok() {
             return Err(failed("login was rejected", Some(status)));
@@ -294,6 +405,7 @@ impl Inner {
             s.adopt(token, &shape, a);
         }
         self.schedule();
+        self.share_token();
         self.emit_state();
         Ok(())
     }
@@ -303,6 +415,7 @@ impl Inner {
             return Err(error::js(ErrorCode::InvalidOptions, "expiresInSeconds must be a finite number >= 0"));
         }
         self.adopt(token, expires_in_s).map_err(|e| error::to_js(&e))?;
+        self.share_token();
         self.emit_state();
         Ok(())
     }
@@ -312,8 +425,9 @@ impl Inner {
     pub async fn logout(self: &Rc<Self>) -> bool {
         let changed = self.session.borrow_mut().end(EndReason::LoggedOut);
         *self.timer.borrow_mut() = None;
+        self.share_end(EndReason::LoggedOut);
         let confirmed = match self.cfg.logout_url.clone() {
-            Some(url) => self.net.post(&url, &self.cfg.opts.refresh_headers, None).await.is_ok_and(|r| r.ok()),
+            Some(url) => self.net.post(&url, &self.cfg.opts.refresh_headers, None, Some(REFRESH_TIMEOUT_MS)).await.is_ok_and(|r| r.ok()),
             None => false,
         };
         if changed && !self.disposed.get() {
@@ -420,8 +534,10 @@ impl Inner {
 
     pub fn dispose(&self) {
         self.disposed.set(true);
+        self.net.abort_all();
         *self.timer.borrow_mut() = None;
         self.listeners.borrow_mut().clear();
+        self.crosstab.borrow_mut().take();
         self.events.clear();
         self.session.borrow_mut().clear();
     }

@@ -1,5 +1,6 @@
 //! Browser glue: moves data between the browser and `core`, decides nothing.
 
+pub mod crosstab;
 pub mod env;
 pub mod error;
 pub mod events;

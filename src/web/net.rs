@@ -11,11 +11,36 @@ use crate::web::error;
 pub struct Net {
     fetch: Function,
     global: JsValue,
+    /// Aborted by `dispose()`: cancels the manager's own requests (refresh, login, logout) so a
+    /// late response cannot act after the manager is gone (e.g. clear a newer cookie).
+    lifetime: Option<web_sys::AbortController>,
 }
 
 impl Net {
     pub fn new(fetch: Function) -> Self {
-        Self { fetch, global: crate::web::env::global() }
+        Self { fetch, global: crate::web::env::global(), lifetime: web_sys::AbortController::new().ok() }
+    }
+
+    pub fn abort_all(&self) {
+        if let Some(c) = &self.lifetime {
+            c.abort();
+        }
+    }
+
+    /// The signal for the manager's own requests: disposal, and a timeout when given.
+    fn signal(&self, timeout_ms: Option<u32>) -> Option<AbortSignal> {
+        let lifetime = self.lifetime.as_ref().map(web_sys::AbortController::signal);
+        match (lifetime, timeout_ms) {
+            (Some(l), Some(ms)) if has_abort_signal_any() => {
+                let both = js_sys::Array::of2(&l, &AbortSignal::timeout_with_u32(ms));
+                Some(AbortSignal::any(&both))
+            }
+            // Older browsers without AbortSignal.any: the timeout matters more.
+            (Some(_), Some(ms)) => Some(AbortSignal::timeout_with_u32(ms)),
+            (Some(l), None) => Some(l),
+            (None, Some(ms)) => Some(AbortSignal::timeout_with_u32(ms)),
+            (None, None) => None,
+        }
     }
 
     /// `fetch(request)`; rejects exactly as `fetch` does (TypeError, AbortError, ...).
@@ -26,8 +51,11 @@ impl Net {
 
     /// A credentialed, uncached POST (refresh, login, logout). `json_body` is sent as
     /// `application/json`.
-    pub async fn post(&self, url: &str, headers: &[(String, String)], json_body: Option<&JsValue>) -> Result<Response, JsValue> {
+    pub async fn post(&self, url: &str, headers: &[(String, String)], json_body: Option<&JsValue>, timeout_ms: Option<u32>) -> Result<Response, JsValue> {
         let init = RequestInit::new();
+        if let Some(signal) = self.signal(timeout_ms) {
+            init.set_signal(Some(&signal));
+        }
         init.set_method("POST");
         init.set_credentials(RequestCredentials::Include);
         init.set_cache(RequestCache::NoStore);
@@ -43,6 +71,12 @@ impl Net {
         let request = Request::new_with_str_and_init(url, &init)?;
         self.send(&request).await
     }
+}
+
+fn has_abort_signal_any() -> bool {
+    Reflect::get(&js_sys::global(), &"AbortSignal".into())
+        .and_then(|c| Reflect::has(&c, &"any".into()))
+        .unwrap_or(false)
 }
 
 /// Build the Request a `fetch(input, init)` call would make.

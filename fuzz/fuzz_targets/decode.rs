@@ -1,0 +1,22 @@
+//! Arbitrary strings into the decoder: never a panic; accepted tokens respect the policy.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use wasm_token_manager::core::token::{inspect, TokenShape, MAX_TIMESTAMP_S, MAX_TOKEN_LEN};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(s) = std::str::from_utf8(data) else { return };
+    if let Ok(shape) = inspect(s) {
+        assert!(!s.is_empty() && s.len() <= MAX_TOKEN_LEN);
+        assert!(s.bytes().all(|b| b == b'.' || b == b'-' || b == b'_' || b.is_ascii_alphanumeric()));
+        match shape {
+            TokenShape::Opaque => assert_eq!(s.split('.').count(), 5),
+            TokenShape::Jws(d) => {
+                assert_eq!(s.split('.').count(), 3);
+                assert!(d.header.get("alg").is_some_and(|a| a.is_string()));
+                for t in [d.times.exp, d.times.iat, d.times.nbf].into_iter().flatten() {
+                    assert!((0.0..=MAX_TIMESTAMP_S).contains(&t));
+                }
+            }
+        }
+    }
+});
