@@ -23,15 +23,23 @@ echo "== release package (wasm-pack --release, wasm-opt from .tools) and mock se
 wasm-pack build --release --target web --out-dir pkg --mode no-install 2>&1 | tail -n 3
 cargo build -p mock-server 2>&1 | tail -n 1
 
+OTHER_PORT=${OTHER_PORT:-18789}
+OTHER="http://127.0.0.1:$OTHER_PORT"
 ./target/debug/mock-server --addr "127.0.0.1:$PORT" --test-controls \
   --allow-origin "http://127.0.0.1:$RUNNER_PORT" --static www --pkg pkg >"$LOGS/mock-server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -sf "$BASE/.well-known/jwks.json" >/dev/null 2>&1 && break
-  kill -0 $server 2>/dev/null || { cat "$LOGS/mock-server.log"; echo "mock server failed to start" >&2; exit 1; }
-  sleep 0.1
-done
+# A second server on another origin: records what it receives (Authorization must not arrive).
+./target/debug/mock-server --addr "127.0.0.1:$OTHER_PORT" --test-controls --allow-origin "$BASE" >"$LOGS/other-server.log" 2>&1 &
+other=$!
+trap 'kill $server $other 2>/dev/null || true' EXIT
+wait_up() {
+  for _ in $(seq 1 100); do
+    curl -sf "$1/.well-known/jwks.json" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "mock server at $1 failed to start" >&2; cat "$LOGS"/*server.log >&2; exit 1
+}
+wait_up "$BASE"; wait_up "$OTHER"
 
 echo "== browser tests (wasm-pack test --headless --chrome, against $BASE)"
 set +e
@@ -48,5 +56,11 @@ echo "== release smoke test (playwright-core + Chromium, the package make demo s
 E2E_BASE="$BASE" node tests/e2e/smoke.mjs | tee "$LOGS/smoke.txt"
 smoke=$(grep -Eo "smoke result: ok\. [0-9]+ passed" "$LOGS/smoke.txt" | awk '{print $4}')
 
+echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clocks, sleep, soak; leaks)"
+E2E_BASE="$BASE" node tests/e2e/resilience.mjs | tee "$LOGS/e2e.txt"
+E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/leaks.mjs | tee "$LOGS/leaks.txt"
+e2e=$(grep -Eo "e2e result: ok\. [0-9]+ passed" "$LOGS/e2e.txt" | awk '{print $4}')
+leaks=$(grep -Eo "leaks result: ok\. [0-9]+ passed" "$LOGS/leaks.txt" | awk '{print $4}')
+
 echo
-echo "== summary: native $native passed; browser $browser passed; release smoke ${smoke:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser $browser passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; leaks ${leaks:-0} passed; $(( $(date +%s) - start )) s"

@@ -6,10 +6,12 @@ import { join } from "node:path";
 
 export const BASE = process.env.E2E_BASE ?? "http://127.0.0.1:18787";
 
+const open = new Set();
+
 export async function launch() {
   // A persistent context gives a fresh --user-data-dir per run (TOOLCHAIN.md).
   const dir = mkdtempSync(join(tmpdir(), "wtm-e2e-"));
-  return chromium.launchPersistentContext(dir, {
+  const ctx = await chromium.launchPersistentContext(dir, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
     args: [
@@ -17,6 +19,9 @@ export async function launch() {
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ],
   });
+  open.add(ctx);
+  ctx.on("close", () => open.delete(ctx));
+  return ctx;
 }
 
 export async function control(path, body) {
@@ -40,6 +45,9 @@ export async function test(name, fn) {
   } catch (e) {
     failed++;
     console.log(`test ${name} ... FAILED\n    ${e?.stack ?? e}`);
+  } finally {
+    // A failed test must not leave pages (and their timers) running into the next one.
+    for (const ctx of [...open]) await ctx.close().catch(() => {});
   }
 }
 
