@@ -9,9 +9,9 @@ DEMO_ADDR ?= 127.0.0.1:8787
 setup:
 	@./scripts/setup.sh
 
-## Release build of the npm package into pkg/ (--target web).
+## Release builds of the npm package: pkg/ (--target web) and pkg-bundler/ (--target bundler).
 pkg: setup
-	wasm-pack build --release --target web --out-dir pkg --mode no-install
+	@./scripts/package.sh
 
 ## Build the package, start the mock server serving www/ and pkg/, print the URL.
 demo: pkg
@@ -24,6 +24,10 @@ demo: pkg
 ## Every test: native, browser (wasm-pack test), release smoke test.
 test: setup
 	@./scripts/test.sh
+
+## Benchmarks (size, fetch overhead, refresh storm, decode, init, memory) -> benches/RESULTS.md.
+bench: setup
+	@./scripts/bench.sh
 
 ## Short cargo-fuzz runs of the decoder, options parser, deadline maths and session machine.
 fuzz:

@@ -35,8 +35,11 @@ for t in $TARGETS; do
   echo "== fuzz $t (${SECONDS_PER_TARGET} s)"
   log=$(mktemp)
   if cargo +nightly fuzz run "$t" -- -max_total_time="$SECONDS_PER_TARGET" >"$log" 2>&1; then crashes=0; else crashes=1; status=1; fi
-  runs=$(grep -Eo 'Done [0-9]+ runs' "$log" | awk '{print $2}' | tail -n 1)
-  [ "$crashes" = 1 ] && { tail -n 40 "$log"; runs=$(grep -Eo '#[0-9]+' "$log" | tail -n 1 | tr -d '#'); }
+  runs=$(grep -Eo 'Done [0-9]+ runs' "$log" | awk '{print $2}' | tail -n 1 || true)
+  if [ "$crashes" = 1 ]; then
+    tail -n 40 "$log"
+    runs=$(grep -Eo '^#[0-9]+' "$log" | tail -n 1 | tr -d '#' || true)
+  fi
   echo "   $t: ${runs:-?} executions, $crashes crash(es)"
   echo "| \`$t\` | ${runs:-?} | $crashes |" >> fuzz/RESULTS.md.tmp
   rm -f "$log"

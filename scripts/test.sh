@@ -19,8 +19,9 @@ echo "== native tests (core, mock server contract)"
 cargo test --workspace 2>&1 | tee "$LOGS/native.txt"
 native=$(count "$LOGS/native.txt")
 
-echo "== release package (wasm-pack --release, wasm-opt from .tools) and mock server"
-wasm-pack build --release --target web --out-dir pkg --mode no-install 2>&1 | tail -n 3
+echo "== release packages (web + bundler; wasm-opt from .tools), Vite example, mock server"
+./scripts/package.sh 2>&1 | grep -E "package.json|Done|error" || true
+(cd examples/vite-app && rm -rf node_modules/wasm-token-manager && npm install --silent --no-audit --no-fund >/dev/null && npx vite build --logLevel warn)
 cargo build -p mock-server 2>&1 | tail -n 1
 
 OTHER_PORT=${OTHER_PORT:-18789}
@@ -29,7 +30,9 @@ OTHER="http://127.0.0.1:$OTHER_PORT"
   --allow-origin "http://127.0.0.1:$RUNNER_PORT" --static www --pkg pkg >"$LOGS/mock-server.log" 2>&1 &
 server=$!
 # A second server on another origin: records what it receives (Authorization must not arrive).
-./target/debug/mock-server --addr "127.0.0.1:$OTHER_PORT" --test-controls --allow-origin "$BASE" >"$LOGS/other-server.log" 2>&1 &
+# It also serves the built Vite example app (same origin as its own API).
+./target/debug/mock-server --addr "127.0.0.1:$OTHER_PORT" --test-controls --allow-origin "$BASE" \
+  --static examples/vite-app/dist >"$LOGS/other-server.log" 2>&1 &
 other=$!
 trap 'kill $server $other 2>/dev/null || true' EXIT
 wait_up() {
@@ -59,8 +62,10 @@ smoke=$(grep -Eo "smoke result: ok\. [0-9]+ passed" "$LOGS/smoke.txt" | awk '{pr
 echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clocks, sleep, soak; leaks)"
 E2E_BASE="$BASE" node tests/e2e/resilience.mjs | tee "$LOGS/e2e.txt"
 E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/leaks.mjs | tee "$LOGS/leaks.txt"
+E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/demo.mjs | tee "$LOGS/demo.txt"
+demo=$(grep -Eo "demo result: ok\. [0-9]+ passed" "$LOGS/demo.txt" | awk '{print $4}')
 e2e=$(grep -Eo "e2e result: ok\. [0-9]+ passed" "$LOGS/e2e.txt" | awk '{print $4}')
 leaks=$(grep -Eo "leaks result: ok\. [0-9]+ passed" "$LOGS/leaks.txt" | awk '{print $4}')
 
 echo
-echo "== summary: native $native passed; browser $browser passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; leaks ${leaks:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser $browser passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; leaks ${leaks:-0} passed; demo+vite ${demo:-0} passed; $(( $(date +%s) - start )) s"

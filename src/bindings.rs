@@ -212,6 +212,13 @@ impl TokenManager {
         self.inner.expires_at()
     }
 
+    /// When the next proactive refresh is due, ms since the epoch (local clock); `undefined`
+    /// when none is scheduled (no token, unknown expiry, `autoRefresh: false`).
+    #[wasm_bindgen(getter, js_name = refreshAt)]
+    pub fn refresh_at(&self) -> Option<f64> {
+        self.inner.refresh_at()
+    }
+
     /// The held access token (for WebSocket auth etc.).
     #[wasm_bindgen(getter, js_name = accessToken)]
     pub fn access_token(&self) -> Option<String> {

@@ -7,14 +7,23 @@ use std::collections::VecDeque;
 /// that received tokens together do not refresh in lockstep.
 const MARGIN_JITTER_FRACTION: f64 = 0.2;
 
+/// A random sample forced into `[0, 1]` (NaN → 0), so a bad sample can never poison a delay.
+fn unit(random01: f64) -> f64 {
+    if random01.is_nan() {
+        0.0
+    } else {
+        random01.clamp(0.0, 1.0)
+    }
+}
+
 /// When, in ms after receipt, a token with `lifetime_ms` should be refreshed.
 ///
 /// The margin is capped at half the lifetime (a 60 s margin on a 10 s token would mean
 /// refreshing immediately, forever). `random01` is a uniform sample in `[0, 1)`.
 pub fn refresh_point_ms(lifetime_ms: f64, margin_ms: f64, random01: f64) -> f64 {
     let lifetime = if lifetime_ms.is_finite() { lifetime_ms.max(0.0) } else { 0.0 };
-    let margin = margin_ms.clamp(0.0, lifetime / 2.0);
-    let jitter = margin * MARGIN_JITTER_FRACTION * random01.clamp(0.0, 1.0);
+    let margin = if margin_ms.is_nan() { 0.0 } else { margin_ms.clamp(0.0, lifetime / 2.0) };
+    let jitter = margin * MARGIN_JITTER_FRACTION * unit(random01);
     (lifetime - margin - jitter).max(0.0)
 }
 
@@ -64,11 +73,11 @@ impl Backoff {
     /// Delay before retry number `retry` (0 = the first retry), or `None` when the run should
     /// stop (attempts used up, or the server asked for a longer pause than we wait inline).
     pub fn delay_ms(&self, retry: u32, retry_after_ms: Option<f64>, random01: f64) -> Option<f64> {
-        if retry + 1 >= self.max_attempts {
+        if retry.saturating_add(1) >= self.max_attempts {
             return None;
         }
         let exp = (self.base_ms * 2f64.powi(retry.min(30) as i32)).min(self.max_ms);
-        let jittered = exp / 2.0 + exp / 2.0 * random01.clamp(0.0, 1.0);
+        let jittered = exp / 2.0 + exp / 2.0 * unit(random01);
         match retry_after_ms {
             Some(ra) if ra > self.max_retry_after_ms => None,
             Some(ra) => Some(ra.max(jittered.min(ra + exp / 2.0))),
@@ -177,6 +186,9 @@ mod tests {
             ("zero margin: at the deadline", 3_000.0, 0.0, 0.7, 3_000.0),
             ("negative margin treated as zero", 3_000.0, -5.0, 0.0, 3_000.0),
             ("NaN lifetime: now", f64::NAN, 1.0, 0.0, 0.0),
+            // Found by `make fuzz`: a NaN sample or margin must not mean "refresh now".
+            ("NaN random: no jitter", 300_000.0, 60_000.0, f64::NAN, 240_000.0),
+            ("NaN margin: none", 3_000.0, f64::NAN, 0.5, 3_000.0),
         ];
         for (name, lifetime, margin, r, want) in cases {
             assert_eq!(refresh_point_ms(*lifetime, *margin, *r), *want, "{name}");
@@ -222,6 +234,10 @@ mod tests {
         assert_eq!(b.next_run_delay_ms(Some(10_000.0), None), 5_000.0);
         assert_eq!(b.next_run_delay_ms(None, Some(2_000.0)), 2_000.0);
         assert_eq!(b.next_run_delay_ms(Some(100.0), None), 500.0, "never below base");
+        // Found by `make fuzz` (deadline target): `retry + 1` overflowed for u32::MAX.
+        assert_eq!(b.delay_ms(u32::MAX, None, 0.5), None);
+        // Found by `make fuzz`: a NaN random sample gave a NaN delay.
+        assert_eq!(b.delay_ms(0, None, f64::NAN), Some(250.0));
     }
 
     #[test]

@@ -162,6 +162,15 @@ impl Inner {
         self.session.borrow().expires_at_wall_ms(now())
     }
 
+    /// When the next proactive refresh is due (wall-clock ms), if one is scheduled.
+    pub fn refresh_at(&self) -> Option<f64> {
+        if !self.cfg.opts.auto_refresh {
+            return None;
+        }
+        let now = now();
+        self.session.borrow().timer_delay_ms(now).map(|d| now.wall_ms + d)
+    }
+
     pub fn access_token(&self) -> Option<String> {
         self.session.borrow().token().map(|t| t.value().to_owned())
     }

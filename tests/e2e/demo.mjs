@@ -1,0 +1,76 @@
+// The demo page and the Vite example, driven like a user would: screenshots of the demo after
+// sign-in and after a silent refresh (the visible state must change), and the Vite app built
+// from the bundler package working against the mock server.
+import { BASE, launch, control, test, summary, assert, assertEq } from "./lib.mjs";
+import { mkdirSync, writeFileSync } from "node:fs";
+
+const OTHER = process.env.E2E_OTHER ?? "http://127.0.0.1:18789"; // serves examples/vite-app/dist
+const OUT = new URL("./out/", import.meta.url);
+mkdirSync(OUT, { recursive: true });
+
+await test("demo: sign in, watch a silent refresh, screenshots show the change", async () => {
+  await control("/__test/reset", {});
+  await control("/__test/config", { accessTtl: 6 }); // refresh margin 10 s is capped at 3 s
+  const ctx = await launch();
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await page.goto(BASE + "/");
+  await page.waitForFunction(() => document.body.dataset.ready === "1");
+  assert(await page.isVisible("#signin"), "sign-in form shown when there is no session");
+  await page.click("#login-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#sub").textContent === "demo");
+  await page.click("#call");
+  await page.waitForFunction(() => document.querySelectorAll("#log li").length >= 2);
+  await page.waitForTimeout(600);
+  const read = () => page.evaluate(() => ({
+    pill: document.querySelector("#pill").textContent,
+    refreshes: document.querySelector("#refresh-count").textContent,
+    expiresIn: parseFloat(document.querySelector("#expires-in").textContent),
+    entries: document.querySelectorAll("#log li").length,
+    token: document.querySelector("#token-short").textContent,
+  }));
+  const first = await read();
+  const shot1 = await page.screenshot({ path: new URL("demo-signed-in.png", OUT).pathname });
+  // Wait for the silent refresh, then until the countdown is back above the pre-refresh value.
+  await page.waitForFunction(() => document.querySelector("#refresh-count").textContent === "1", null, { timeout: 8000 });
+  await page.waitForTimeout(300);
+  const second = await read();
+  const shot2 = await page.screenshot({ path: new URL("demo-after-refresh.png", OUT).pathname });
+  console.log(`    before: ${JSON.stringify(first)}\n    after:  ${JSON.stringify(second)}`);
+  assertEq([first.pill, second.pill], ["Signed in", "Signed in"], "status pill");
+  assertEq([first.refreshes, second.refreshes], ["0", "1"], "refresh counter");
+  assert(second.expiresIn > first.expiresIn - 0.7 && second.expiresIn > 3, `countdown reset: ${first.expiresIn} → ${second.expiresIn}`);
+  assert(second.entries > first.entries, "a timeline entry was added");
+  assert(second.token !== first.token, "a new token is shown");
+  assert(!shot1.equals(shot2), "screenshots differ");
+  const c = await control("/__test/counters");
+  assertEq([c.logins, c.refreshes, c.apiUnauthorized], [1, 1, 0], "server counters");
+  // Call 20× at once: all succeed, one log line.
+  await page.click("#call20");
+  await page.waitForFunction(() => document.querySelector("#log li .badge")?.textContent === "20/20 × 200");
+  // Log out: the page says so.
+  await page.click("#logout");
+  await page.waitForFunction(() => document.querySelector("#pill").textContent === "Signed out");
+  assertEq(errors, [], "page errors");
+});
+
+await test("Vite example (bundler build via file: dependency) works against the mock server", async () => {
+  await fetch(OTHER + "/__test/reset", { method: "POST" });
+  const ctx = await launch();
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(OTHER + "/");
+  await page.waitForFunction(() => document.body.dataset.result, null, { timeout: 15000 });
+  const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
+  assertEq(result, { sub: "demo", again: 200, expiresAt: "number" }, "the Vite app's view");
+  const c = await (await fetch(OTHER + "/__test/counters")).json();
+  assertEq([c.logins, c.refreshes], [1, 1], "server counters");
+  assertEq(errors, [], "page errors");
+  const scripts = await page.evaluate(() => [...document.scripts].map((s) => s.src));
+  assert(scripts.some((s) => /\/assets\/index-.*\.js$/.test(s)), `a vite-built bundle is served: ${scripts}`);
+});
+
+summary("demo");

@@ -1,0 +1,152 @@
+// The demo: the package's public API only (plus the mock server's /__test controls for the
+// fault buttons). No build step: served as-is next to /pkg.
+import init, { TokenManager } from "/pkg/wasm_token_manager.js";
+
+const $ = (id) => document.getElementById(id);
+const state = { refreshes: 0, ttl: null, refreshPeriod: null, clockShift: 0 };
+
+await init();
+const auth = new TokenManager({
+  refreshUrl: "/auth/refresh",
+  loginUrl: "/auth/login",
+  logoutUrl: "/auth/logout",
+  refreshMarginSeconds: 10,
+});
+window.demo = { auth }; // for the screenshot test and the curious
+
+// ---- timeline --------------------------------------------------------------------------------
+const ICONS = { request: "→", refresh: "↻", session: "●", fault: "⚡", tab: "⧉" };
+function log(kind, text, badge, tone = "") {
+  const li = document.createElement("li");
+  const time = new Date().toLocaleTimeString([], { hour12: false });
+  li.innerHTML = `<time>${time}</time><span aria-hidden="true">${ICONS[kind] ?? "·"}</span><span class="text"></span>`;
+  li.querySelector(".text").textContent = text;
+  if (badge !== undefined) {
+    const b = document.createElement("span");
+    b.className = `badge ${tone}`;
+    b.textContent = badge;
+    li.append(b);
+  }
+  li.dataset.kind = kind;
+  $("log").prepend(li);
+}
+
+const control = (path, body) =>
+  fetch(path, { method: body ? "POST" : "GET", headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) })
+    .then((r) => (r.status === 204 ? null : r.json()));
+const serverCounters = () => control("/__test/counters").catch(() => null);
+
+// ---- events ----------------------------------------------------------------------------------
+auth.on("refreshed", (d) => {
+  state.refreshes++;
+  log("refresh", d.fromOtherTab ? "Token received from another tab" : "Token refreshed silently", "new token", "ok");
+  render();
+});
+auth.on("refreshFailed", (d) => log("refresh", `Refresh failed: ${d.message}`, d.status ?? "network", "warn"));
+auth.on("sessionExpired", () => { log("session", "Session expired: the refresh cookie was rejected", "ended", "bad"); show(false); });
+auth.on("loggedOut", (d) => { log("session", d.fromOtherTab ? "Logged out in another tab" : "Logged out", "ended", "bad"); show(false); });
+auth.on("stateChanged", () => render());
+
+// ---- rendering -------------------------------------------------------------------------------
+function show(signedIn) {
+  $("signin").hidden = signedIn;
+  $("app").hidden = !signedIn && $("log").children.length === 0;
+  render();
+}
+
+function fmt(ms) {
+  if (ms === undefined || ms === null || Number.isNaN(ms)) return "—";
+  const s = Math.max(0, ms) / 1000;
+  return s >= 10 ? `${Math.round(s)} s` : `${s.toFixed(1)} s`;
+}
+
+function render() {
+  const now = Date.now();
+  const pill = $("pill");
+  if (auth.isAuthenticated) {
+    const left = auth.expiresAt - now;
+    pill.textContent = left > 0 ? "Signed in" : "Renewing…";
+    pill.className = `pill ${left > 0 ? "pill-ok" : "pill-warn"}`;
+  } else {
+    pill.textContent = "Signed out";
+    pill.className = "pill pill-bad";
+  }
+  const claims = auth.claims;
+  $("sub").textContent = claims?.sub ?? "—";
+  const token = auth.accessToken;
+  $("token-short").textContent = token ? `${token.slice(0, 10)}…${token.slice(-6)}` : "—";
+  $("refresh-count").textContent = String(state.refreshes);
+  $("claims").textContent = claims ? JSON.stringify(claims, null, 2) : "—";
+  if (claims?.exp && claims?.iat) state.ttl = (claims.exp - claims.iat) * 1000;
+  const expiresIn = auth.expiresAt === undefined ? undefined : auth.expiresAt - now;
+  const refreshIn = auth.refreshAt === undefined ? undefined : auth.refreshAt - now;
+  $("expires-in").textContent = fmt(expiresIn);
+  $("refresh-in").textContent = fmt(refreshIn);
+  const pct = (v, total) => (v === undefined || !total ? 0 : Math.max(0, Math.min(100, (v / total) * 100)));
+  $("expires-bar").style.width = `${pct(expiresIn, state.ttl)}%`;
+  $("refresh-bar").style.width = `${pct(refreshIn, state.ttl)}%`;
+}
+setInterval(render, 250);
+
+// ---- actions ---------------------------------------------------------------------------------
+async function call(n) {
+  const before = await serverCounters();
+  const t0 = performance.now();
+  const results = await Promise.all(Array.from({ length: n }, () => auth.fetch("/api/me").then((r) => r.status, (e) => e.code ?? "error")));
+  const ms = Math.round(performance.now() - t0);
+  const after = await serverCounters();
+  const retried = before && after ? after.apiUnauthorized - before.apiUnauthorized : 0;
+  const refreshes = before && after ? after.refreshRequests - before.refreshRequests : 0;
+  const ok = results.filter((s) => s === 200).length;
+  const what = n === 1 ? "GET /api/me" : `${n} × GET /api/me in parallel`;
+  const extra = [retried ? `${retried} got 401 and were retried` : "", refreshes ? `${refreshes} refresh${refreshes > 1 ? "es" : ""}` : ""].filter(Boolean).join(", ");
+  const badge = n === 1 ? String(results[0]) : `${ok}/${n} × 200`;
+  log("request", `${what} — ${ms} ms${extra ? ` (${extra})` : ""}`, badge, ok === n ? "ok" : "bad");
+}
+
+$("login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = new FormData(e.target);
+  $("login-error").textContent = "";
+  try {
+    await auth.login({ username: form.get("username"), password: form.get("password") });
+    log("session", `Signed in as ${auth.claims?.sub}`, "200", "ok");
+    show(true);
+  } catch (err) {
+    $("login-error").textContent = err.status === 401 ? "Wrong username or password." : `Sign-in failed (${err.code}).`;
+  }
+});
+$("call").onclick = () => call(1);
+$("call20").onclick = () => call(20);
+$("expire").onclick = async () => {
+  // Move the server clock past the token's lifetime: the server now rejects it.
+  state.clockShift += Math.ceil((state.ttl ?? 30000) / 1000) + 1;
+  await control("/__test/clock", { shiftSeconds: state.clockShift });
+  log("fault", "Server now considers the current token expired — call the API to see the 401 → refresh → retry");
+};
+const FAULTS = {
+  "500x3": { action: "status", status: 500, times: 3 },
+  "429": { action: "status", status: 429, retryAfter: "2" },
+  drop: { action: "drop" },
+  "401": { action: "status", status: 401 },
+};
+$("fault").onclick = async () => {
+  const kind = $("fault-kind").value;
+  await control("/__test/fault", { path: "/auth/refresh", ...FAULTS[kind] });
+  log("fault", `Injected on /auth/refresh: ${$("fault-kind").selectedOptions[0].textContent}`);
+  const t0 = performance.now();
+  try {
+    await auth.refresh();
+    log("refresh", `Recovered after ${Math.round(performance.now() - t0)} ms`, "ok", "ok");
+  } catch (err) {
+    log("refresh", `refresh() rejected: ${err.code}`, err.status ?? err.code, "bad");
+  }
+};
+$("tab").onclick = () => { window.open(location.href, "_blank"); log("tab", "Opened a second tab: it restores the session and shares refreshes with this one"); };
+$("logout").onclick = async () => { await auth.logout(); };
+
+// ---- start: restore the session from the HttpOnly cookie, if any --------------------------------
+const restored = await auth.restore().catch(() => false);
+if (restored) log("session", "Session restored from the refresh cookie", "restored", "ok");
+show(restored);
+document.body.dataset.ready = "1";
