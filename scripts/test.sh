@@ -23,6 +23,11 @@ echo "== release packages (web + bundler; wasm-opt from .tools), Vite example, m
 ./scripts/package.sh 2>&1 | grep -E "package.json|Done|error" || true
 (cd examples/vite-app && rm -rf node_modules/wasm-token-manager && npm install --silent --no-audit --no-fund >/dev/null && npx vite build --logLevel warn)
 cargo build -p mock-server 2>&1 | tail -n 1
+# Size budget (a size check, not a timing): release wasm + JS glue, gzip -9.
+size_bytes=$(( $(gzip -9 -c pkg/wasm_token_manager_bg.wasm | wc -c) + $(gzip -9 -c pkg/wasm_token_manager.js | wc -c) ))
+budget_kb=$(cat benches/size-budget-kb)
+echo "size: wasm + JS glue = $size_bytes bytes gzip -9 (budget ${budget_kb} KB = $(( budget_kb * 1024 )) bytes)"
+if [ "$size_bytes" -gt $(( budget_kb * 1024 )) ]; then echo "size budget exceeded (benches/SIZE.md)" >&2; exit 1; fi
 
 OTHER_PORT=${OTHER_PORT:-18789}
 OTHER="http://127.0.0.1:$OTHER_PORT"

@@ -4,7 +4,6 @@ use std::rc::Rc;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::core::options::{check_names, RawOptions};
 use crate::core::session::{RefreshKind, SessionState};
@@ -106,7 +105,7 @@ fn promise_of<F>(f: F) -> Promise
 where
     F: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
 {
-    future_to_promise(f)
+    crate::web::promise(f)
 }
 
 fn json_to_js(json: &str) -> JsValue {
@@ -133,7 +132,7 @@ fn resolve_options(options: JsValue) -> Result<Resolved, Error> {
             .iter()
             .map(|o| match env::origin_of(o) {
                 Some(origin) if origin != "null" => Ok(origin),
-                _ => Err(Error::options(format!("allowedOrigins: {o:?} is not an absolute http(s) origin"))),
+                _ => Err(Error::options(format!("allowedOrigins: \"{o}\" is not an absolute http(s) origin"))),
             })
             .collect::<Result<Vec<_>, _>>()?,
         None => {
@@ -235,7 +234,7 @@ impl TokenManager {
     pub fn on(&self, event: TokenManagerEvent, handler: EventHandler) -> Result<Unsubscribe, JsValue> {
         let name = JsValue::from(event).as_string().unwrap_or_default();
         let kind = EventKind::parse(&name).ok_or_else(|| {
-            error::to_js(&Error::options(format!("unknown event {name:?}: expected refreshed, sessionExpired, loggedOut, refreshFailed or stateChanged")))
+            error::to_js(&Error::options(format!("unknown event \"{name}\": expected refreshed, sessionExpired, loggedOut, refreshFailed or stateChanged")))
         })?;
         let f: Function = JsValue::from(handler)
             .dyn_into()
@@ -259,8 +258,7 @@ impl TokenManager {
 /// Decode a JWT without checking its signature. Throws `malformed_token`.
 #[wasm_bindgen(js_name = decodeJwt)]
 pub fn decode_jwt(token: &str) -> Result<DecodedJwt, JsValue> {
-    let d = token::decode(token).map_err(|e| error::to_js(&e))?;
-    let header = serde_json::to_string(&d.header).unwrap_or_default();
-    let claims = serde_json::to_string(&d.claims).unwrap_or_default();
-    Ok(net::object(&[("header", json_to_js(&header)), ("claims", json_to_js(&claims))]).unchecked_into())
+    token::decode(token).map_err(|e| error::to_js(&e))?;
+    let json = token::json_segments(token).ok_or_else(|| error::js(ErrorCode::MalformedToken, "token is not valid base64url JSON"))?;
+    Ok(net::object(&[("header", json_to_js(&json.header)), ("claims", json_to_js(&json.payload))]).unchecked_into())
 }

@@ -2,8 +2,9 @@
 //! URL resolution (relative → absolute, origin normalisation) needs the page and is done by
 //! the web layer; everything else is checked here.
 
-use std::collections::BTreeMap;
+use std::fmt;
 
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::error::Error;
@@ -20,9 +21,34 @@ pub struct RawOptions {
     pub refresh_margin_seconds: Option<f64>,
     pub access_token_field: Option<String>,
     pub expires_in_field: Option<String>,
-    pub refresh_headers: Option<BTreeMap<String, String>>,
+    pub refresh_headers: Option<HeaderList>,
     pub cross_tab: Option<bool>,
     pub auto_refresh: Option<bool>,
+}
+
+/// Header name/value pairs in the order given. (A plain `Vec` instead of a map: a BTreeMap
+/// costs kilobytes of wasm for a list that holds one or two entries.)
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeaderList(pub Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for HeaderList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> Visitor<'de> for Pairs {
+            type Value = HeaderList;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object mapping header names to string values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderList, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry::<String, String>()? {
+                    pairs.push(pair);
+                }
+                Ok(HeaderList(pairs))
+            }
+        }
+        d.deserialize_map(Pairs)
+    }
 }
 
 /// Validated options. URLs are still as given (the web layer resolves them).
@@ -52,7 +78,7 @@ pub const OPTION_NAMES: [&str; 10] = [
 /// Reject an option name the library does not know (a typo would otherwise be ignored).
 pub fn check_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), Error> {
     match names.into_iter().find(|n| !OPTION_NAMES.contains(n)) {
-        Some(n) => Err(Error::options(format!("unknown option {n:?}"))),
+        Some(n) => Err(Error::options(format!("unknown option \"{n}\""))),
         None => Ok(()),
     }
 }
@@ -79,20 +105,23 @@ impl RawOptions {
         let expires_in_field = field_name("expiresInField", self.expires_in_field, "expires_in")?;
         let headers = self
             .refresh_headers
-            .unwrap_or_else(|| BTreeMap::from([("X-Requested-With".to_owned(), "XMLHttpRequest".to_owned())]));
-        if headers.is_empty() {
+            .unwrap_or_else(|| HeaderList(vec![("X-Requested-With".to_owned(), "XMLHttpRequest".to_owned())]));
+        if headers.0.is_empty() {
             return Err(Error::options("refreshHeaders must contain the CSRF header the server checks"));
         }
-        let mut refresh_headers = Vec::with_capacity(headers.len());
-        for (name, value) in headers {
+        let mut refresh_headers: Vec<(String, String)> = Vec::with_capacity(headers.0.len());
+        for (name, value) in headers.0 {
             if !is_header_name(&name) {
-                return Err(Error::options(format!("refreshHeaders: {name:?} is not a valid header name")));
+                return Err(Error::options(format!("refreshHeaders: \"{name}\" is not a valid header name")));
+            }
+            if refresh_headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+                return Err(Error::options(format!("refreshHeaders: \"{name}\" is given twice")));
             }
             if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie") {
                 return Err(Error::options("refreshHeaders must not set Authorization or Cookie"));
             }
             if !is_header_value(&value) {
-                return Err(Error::options(format!("refreshHeaders: the value of {name:?} is not a valid header value")));
+                return Err(Error::options(format!("refreshHeaders: the value of \"{name}\" is not a valid header value")));
             }
             refresh_headers.push((name, value));
         }
@@ -155,6 +184,8 @@ mod tests {
         assert_eq!(o.expires_in_field, "expires_in");
         assert_eq!(o.refresh_headers, vec![("X-Requested-With".to_owned(), "XMLHttpRequest".to_owned())]);
         assert!(o.cross_tab && o.auto_refresh);
+        let two = parse(r#"{"refreshUrl":"/r","refreshHeaders":{"X-B":"2","X-A":"1"}}"#).expect("valid");
+        assert_eq!(two.refresh_headers, vec![("X-B".to_owned(), "2".to_owned()), ("X-A".to_owned(), "1".to_owned())], "order kept");
         assert_eq!(o.allowed_origins, None);
     }
 
@@ -187,6 +218,9 @@ mod tests {
             (r#"{"refreshUrl":"/r","refreshHeaders":{"authorization":"Bearer x"}}"#, "must not set Authorization"),
             (r#"{"refreshUrl":"/r","accessTokenField":""}"#, "accessTokenField"),
             (r#"{"refreshUrl":"/r","crossTab":"yes"}"#, "invalid type"),
+            (r#"{"refreshUrl":"/r","refreshHeaders":{"X-A":"1","x-a":"2"}}"#, "given twice"),
+            (r#"{"refreshUrl":"/r","refreshHeaders":["X-A"]}"#, "invalid type"),
+            (r#"{"refreshUrl":"/r","refreshHeaders":{"X-A":1}}"#, "invalid type"),
         ];
         for (json, want) in cases {
             let err = parse(json).expect_err(json);

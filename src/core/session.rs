@@ -6,7 +6,7 @@ use std::fmt;
 use super::clock::{token_lifetime_ms, Instant};
 use super::error::{Error, ErrorCode};
 use super::policy::{refresh_point_ms, Backoff, RefreshClass, StormBreaker};
-use super::token::{JsonObject, TokenShape};
+use super::token::TokenShape;
 
 /// Monotonic counter of tokens adopted by this session. A 401 for generation `g` when the
 /// session already holds `g + 1` needs no refresh, just a replay.
@@ -43,7 +43,6 @@ pub struct AccessToken {
     lifetime_ms: Option<f64>,
     /// Elapsed ms after receipt at which to refresh (margin and jitter applied once).
     refresh_point_ms: Option<f64>,
-    claims: Option<JsonObject>,
 }
 
 impl fmt::Debug for AccessToken {
@@ -62,9 +61,6 @@ impl AccessToken {
     }
     pub fn generation(&self) -> TokenGeneration {
         self.generation
-    }
-    pub fn claims(&self) -> Option<&JsonObject> {
-        self.claims.as_ref()
     }
     pub fn remaining_ms(&self, now: Instant) -> Option<f64> {
         self.lifetime_ms.map(|l| (l - now.elapsed_since(self.received)).max(0.0))
@@ -209,9 +205,9 @@ impl Session {
     /// Adopt a token (login, refresh, restore, `setAccessToken`, another tab). Returns its
     /// generation. Clears any end state.
     pub fn adopt(&mut self, value: String, shape: &TokenShape, a: Adoption) -> TokenGeneration {
-        let (times, claims) = match shape {
-            TokenShape::Jws(d) => (d.times, Some(d.claims.clone())),
-            TokenShape::Opaque => (Default::default(), None),
+        let times = match shape {
+            TokenShape::Jws(d) => d.times,
+            TokenShape::Opaque => Default::default(),
         };
         let lifetime_ms = token_lifetime_ms(a.expires_in_s, times, a.now.wall_ms);
         self.generations += 1;
@@ -222,7 +218,6 @@ impl Session {
             received: a.now,
             lifetime_ms,
             refresh_point_ms: lifetime_ms.map(|l| refresh_point_ms(l, a.margin_ms, a.random01)),
-            claims,
         });
         self.ended = None;
         self.cooldown_until_mono_ms = None;

@@ -11,13 +11,13 @@
 //! - header and payload must be UTF-8 JSON objects; `alg` must be a string;
 //! - `exp`, `iat`, `nbf` must be finite numbers (integers or floats) in
 //!   `0..=MAX_TIMESTAMP_S`; any other type is `malformed_token`;
-//! - a duplicate member name keeps its last value, exactly as `JSON.parse` does, so the claims
-//!   the library acts on are the ones the page would read itself;
+//! - a duplicated `exp`, `iat` or `nbf` is `malformed_token` (ambiguous for scheduling); any
+//!   other duplicated name keeps its last value in the JS view, exactly as `JSON.parse` does;
 //! - a missing `exp` means *unknown expiry*, never "expired" and never "valid forever";
 //! - `alg: none` decodes like any other token and changes nothing (the client never verifies).
 
-use jwt_compact::UntrustedToken;
-use serde_json::{Map, Value};
+use base64ct::{Base64UrlUnpadded, Encoding};
+use jwt_compact::{Empty, UntrustedToken};
 
 use super::clock::TokenTimes;
 use super::error::Error;
@@ -27,13 +27,11 @@ pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 /// Latest timestamp accepted in a time claim: 9999-12-31T23:59:59Z.
 pub const MAX_TIMESTAMP_S: f64 = 253_402_300_799.0;
 
-pub type JsonObject = Map<String, Value>;
-
-/// A decoded JWS: header and claims as JSON objects plus the typed time claims.
+/// What the decoder establishes about a JWS: its algorithm and typed time claims.
+/// (The full header and claims are shown to JS from [`json_segments`], never kept in Rust.)
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedToken {
-    pub header: JsonObject,
-    pub claims: JsonObject,
+    pub alg: String,
     pub times: TokenTimes,
 }
 
@@ -44,6 +42,13 @@ pub enum TokenShape {
     Jws(DecodedToken),
     /// A JWE (five segments): contents unknown, expiry unknown.
     Opaque,
+}
+
+/// The JSON text of a token's header and payload segments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenJson {
+    pub header: String,
+    pub payload: String,
 }
 
 /// Decode a JWS compact token (three segments). JWEs are `malformed_token` here.
@@ -65,15 +70,10 @@ pub fn inspect(token: &str) -> Result<TokenShape, Error> {
     if !token.bytes().all(|b| b == b'.' || is_base64url(b)) {
         return Err(Error::malformed("token contains a character outside the base64url alphabet"));
     }
-    let segments = token.split('.').count();
-    match segments {
+    match token.split('.').count() {
         3 => {}
-        5 => {
-            if token.split('.').next().is_some_and(str::is_empty) {
-                return Err(Error::malformed("JWE header segment is empty"));
-            }
-            return Ok(TokenShape::Opaque);
-        }
+        5 if !token.starts_with('.') => return Ok(TokenShape::Opaque),
+        5 => return Err(Error::malformed("JWE header segment is empty")),
         _ => return Err(Error::malformed("token must have exactly three dot-separated segments")),
     }
     let mut parts = token.split('.');
@@ -85,7 +85,7 @@ pub fn inspect(token: &str) -> Result<TokenShape, Error> {
         return Err(Error::malformed("token segment has an impossible base64url length"));
     }
 
-    let untrusted = UntrustedToken::<JsonObject>::try_from(token).map_err(|e| {
+    let untrusted = UntrustedToken::<Empty>::try_from(token).map_err(|e| {
         use jwt_compact::ParseError as P;
         match e {
             P::InvalidBase64Encoding => Error::malformed("token segment is not valid base64url"),
@@ -95,9 +95,8 @@ pub fn inspect(token: &str) -> Result<TokenShape, Error> {
         }
     })?;
     let claims = untrusted
-        .deserialize_claims_unchecked::<JsonObject>()
+        .deserialize_claims_unchecked::<Empty>()
         .map_err(|_| Error::malformed("token payload is not a JSON object with numeric exp/iat/nbf"))?;
-
     // jwt-compact has already rejected non-numeric time claims; floats are truncated to whole
     // seconds by it, which is all the precision scheduling needs.
     let times = TokenTimes {
@@ -105,20 +104,15 @@ pub fn inspect(token: &str) -> Result<TokenShape, Error> {
         iat: checked_time(claims.issued_at.map(|t| t.timestamp()))?,
         nbf: checked_time(claims.not_before.map(|t| t.timestamp()))?,
     };
+    Ok(TokenShape::Jws(DecodedToken { alg: untrusted.algorithm().to_owned(), times }))
+}
 
-    let mut header = match serde_json::to_value(untrusted.header()) {
-        Ok(Value::Object(map)) => map,
-        _ => return Err(Error::malformed("token header is not a valid JSON object")),
-    };
-    header.insert("alg".into(), Value::String(untrusted.algorithm().to_owned()));
-
-    let mut claim_map = claims.custom;
-    for (name, value) in [("exp", times.exp), ("iat", times.iat), ("nbf", times.nbf)] {
-        if let Some(v) = value {
-            claim_map.insert(name.into(), Value::from(v as i64));
-        }
-    }
-    Ok(TokenShape::Jws(DecodedToken { header, claims: claim_map, times }))
+/// The header and payload JSON text of a token that [`decode`] accepts (for display: JS
+/// parses them into the `header` and `claims` objects).
+pub fn json_segments(token: &str) -> Option<TokenJson> {
+    let mut parts = token.split('.');
+    let text = |seg: Option<&str>| String::from_utf8(Base64UrlUnpadded::decode_vec(seg?).ok()?).ok();
+    Some(TokenJson { header: text(parts.next())?, payload: text(parts.next())? })
 }
 
 fn is_base64url(b: u8) -> bool {
@@ -135,9 +129,15 @@ fn checked_time(secs: Option<i64>) -> Result<Option<f64>, Error> {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use base64ct::{Base64UrlUnpadded, Encoding};
+    use serde_json::Value;
 
     use super::*;
+
+    /// The JS view of a token (what `decodeJwt` returns), parsed here with serde_json.
+    pub(crate) fn view(token: &str) -> (Value, Value) {
+        let j = json_segments(token).expect("segments");
+        (serde_json::from_str(&j.header).expect("header"), serde_json::from_str(&j.payload).expect("payload"))
+    }
 
     pub(crate) fn b64(s: &str) -> String {
         Base64UrlUnpadded::encode_string(s.as_bytes())
@@ -163,16 +163,17 @@ pub(crate) mod tests {
     #[test]
     fn rfc_vectors() {
         let d = decode(RFC7519_3_1).expect("RFC 7519 3.1");
-        assert_eq!(d.header["alg"], "HS256");
-        assert_eq!(d.header["typ"], "JWT");
-        assert_eq!(d.claims["iss"], "joe");
-        assert_eq!(d.claims["exp"], 1_300_819_380);
-        assert_eq!(d.claims["http://example.com/is_root"], true);
+        assert_eq!(d.alg, "HS256");
+        let (header, claims) = view(RFC7519_3_1);
+        assert_eq!(header["typ"], "JWT");
+        assert_eq!(claims["iss"], "joe");
+        assert_eq!(claims["exp"], 1_300_819_380);
+        assert_eq!(claims["http://example.com/is_root"], true);
         assert_eq!(d.times.exp, Some(1_300_819_380.0));
         assert_eq!(d.times.iat, None);
 
         let u = decode(RFC7519_6_1).expect("RFC 7519 6.1");
-        assert_eq!(u.header["alg"], "none");
+        assert_eq!(u.alg, "none");
         assert_eq!(u.times.exp, Some(1_300_819_380.0));
     }
 
@@ -197,10 +198,11 @@ pub(crate) mod tests {
             let d = decode(&token).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(d.times, want, "{name}");
         }
-        let d = decode(&with_header(r#"{"alg":"EdDSA","kid":"k1","x":1}"#, "{}")).expect("ok");
-        assert_eq!(d.header["kid"], "k1");
-        assert_eq!(d.header["x"], 1);
-        assert_eq!(decode(&jws(r#"{"name":"Zoë 🦀"}"#)).expect("ok").claims["name"], "Zoë 🦀");
+        let t = with_header(r#"{"alg":"EdDSA","kid":"k1","x":1}"#, "{}");
+        assert_eq!(decode(&t).expect("ok").alg, "EdDSA");
+        assert_eq!(view(&t).0["kid"], "k1");
+        assert_eq!(view(&t).0["x"], 1);
+        assert_eq!(view(&jws(r#"{"name":"Zoë 🦀"}"#)).1["name"], "Zoë 🦀");
     }
 
     #[test]
@@ -268,8 +270,21 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn duplicate_claims_last_wins_like_json_parse() {
-        let d = decode(&jws(r#"{"sub":"a","sub":"b","exp":5}"#)).expect("ok");
-        assert_eq!(d.claims["sub"], "b");
+    fn duplicate_claims() {
+        // Other claims: accepted; the JS view (JSON.parse, like serde_json here) keeps the last.
+        let t = jws(r#"{"sub":"a","sub":"b","exp":5}"#);
+        assert!(decode(&t).is_ok());
+        assert_eq!(view(&t).1["sub"], "b");
+        // A duplicated time claim is ambiguous for scheduling: rejected.
+        for dup in [r#"{"exp":5,"exp":6}"#, r#"{"iat":1,"iat":2}"#, r#"{"nbf":1,"exp":9,"nbf":2}"#] {
+            assert!(decode(&jws(dup)).is_err(), "{dup}");
+        }
+    }
+
+    #[test]
+    fn json_segments_of_hostile_input() {
+        assert_eq!(json_segments(""), None);
+        assert_eq!(json_segments("!!!.e30.x"), None);
+        assert!(json_segments(&jws("{}")).is_some());
     }
 }

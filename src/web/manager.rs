@@ -8,15 +8,16 @@ use gloo_timers::callback::Timeout;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::Promise;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 
 use crate::core::options::Options;
 use crate::core::policy::{classify_refresh_status, parse_retry_after_ms, RefreshClass};
 use crate::core::session::{Adoption, EndReason, RefreshKind, RefreshStep, RequestPlan, Session, SessionState, TokenGeneration, UnauthorizedPlan};
-use crate::core::token::inspect;
+use crate::core::token::{decode, inspect, json_segments};
 use crate::core::{Error, ErrorCode};
 use crate::web::crosstab::{self, CrossTab};
+use crate::web::{promise, spawn};
 use crate::web::env::{self, now};
 use crate::web::error;
 use crate::web::events::{EventKind, Events};
@@ -175,9 +176,12 @@ impl Inner {
         self.session.borrow().token().map(|t| t.value().to_owned())
     }
 
+    /// The payload JSON of the held token, if it is a readable JWS.
     pub fn claims_json(&self) -> Option<String> {
         let s = self.session.borrow();
-        s.token()?.claims().and_then(|c| serde_json::to_string(c).ok())
+        let token = s.token()?.value();
+        decode(token).ok()?;
+        json_segments(token).map(|j| j.payload)
     }
 
     // ---- token adoption and the schedule -----------------------------------------------
@@ -219,7 +223,7 @@ impl Inner {
 
     fn refresh_in_background(self: &Rc<Self>) {
         let p = self.ensure_refresh(RefreshKind::Automatic);
-        spawn_local(async move {
+        spawn(async move {
             let _ = JsFuture::from(p).await;
         });
     }
@@ -234,7 +238,7 @@ impl Inner {
         }
         let inner = Rc::clone(self);
         // The future starts on a later microtask, after `in_flight` is set below.
-        let promise = future_to_promise(async move {
+        let promise = promise(async move {
             let result = inner.run_refresh(kind).await;
             inner.in_flight.borrow_mut().take();
             let (detail, result) = match result {
@@ -305,7 +309,7 @@ impl Inner {
                         // Hold the lock a moment longer so the token message reaches the
                         // other tabs before any of them is granted the lock.
                         if let Some(guard) = guard {
-                            spawn_local(async move {
+                            spawn(async move {
                                 TimeoutFuture::new(LOCK_LINGER_MS).await;
                                 drop(guard);
                             });
@@ -464,8 +468,10 @@ impl Inner {
 
     // ---- fetch ---------------------------------------------------------------------------
 
+    /// `url` is a Request's URL (absolute and serialized, so its origin is a prefix followed
+    /// by the path's `/`); allowed origins were serialized the same way at construction.
     fn is_allowed(&self, url: &str) -> bool {
-        env::origin_of(url).is_some_and(|o| self.cfg.allowed_origins.contains(&o))
+        self.cfg.allowed_origins.iter().any(|o| url.strip_prefix(o.as_str()).is_some_and(|rest| rest.starts_with('/')))
     }
 
     /// Attach the current token (if any) and return its generation.
@@ -504,7 +510,10 @@ impl Inner {
             return self.net.send(&request).await;
         }
         let signal = request.signal();
-        let spare = if net::replayable(&input, &init) { Some(request.clone()?) } else { None };
+        let replayable = net::replayable(&input, &init);
+        // A request with a body is cloned before sending (the body is consumed); one without
+        // a body can simply be sent again, so the common GET pays for no copy.
+        let spare = if replayable && request.body().is_some() { Some(request.clone()?) } else { None };
 
         let mut waited = false;
         loop {
@@ -525,7 +534,9 @@ impl Inner {
         }
         let sent = self.attach(&request)?;
         let response = self.net.send(&request).await?;
-        let Some(spare) = spare.filter(|_| response.status() == 401) else { return Ok(response) };
+        if response.status() != 401 || !replayable {
+            return Ok(response);
+        }
 
         let mut plan = self.session.borrow().after_unauthorized(sent, false);
         if plan == UnauthorizedPlan::RefreshThenReplay {
@@ -535,8 +546,9 @@ impl Inner {
         if plan != UnauthorizedPlan::Replay {
             return Ok(response);
         }
-        self.attach(&spare)?;
-        self.net.send(&spare).await
+        let retry = spare.unwrap_or(request);
+        self.attach(&retry)?;
+        self.net.send(&retry).await
     }
 
     // ---- dispose -------------------------------------------------------------------------
@@ -556,7 +568,7 @@ impl Inner {
 /// replacing the timer never drops the closure that is running.
 fn wake_later(weak: &Weak<Inner>) {
     let weak = weak.clone();
-    spawn_local(async move {
+    spawn(async move {
         if let Some(inner) = weak.upgrade() {
             inner.on_wake();
         }

@@ -7,3 +7,21 @@ pub mod events;
 pub mod lifecycle;
 pub mod manager;
 pub mod net;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use wasm_bindgen::JsValue;
+
+/// `future_to_promise` and `spawn_local` are generic over the future type, and every
+/// instantiation costs kilobytes of wasm. All our futures go through these two boxed entry
+/// points, so each is instantiated once.
+pub fn promise(f: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> js_sys::Promise {
+    let boxed: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(f);
+    wasm_bindgen_futures::future_to_promise(boxed)
+}
+
+pub fn spawn(f: impl Future<Output = ()> + 'static) {
+    let boxed: Pin<Box<dyn Future<Output = ()>>> = Box::pin(f);
+    wasm_bindgen_futures::spawn_local(boxed);
+}
