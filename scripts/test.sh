@@ -23,6 +23,8 @@ echo "== release packages (web + bundler; wasm-opt from .tools), Vite example, m
 ./scripts/package.sh 2>&1 | grep -E "package.json|Done|error" || true
 (cd examples/vite-app && rm -rf node_modules/wasm-token-manager && npm install --silent --no-audit --no-fund >/dev/null && npx vite build --logLevel warn)
 cargo build -p mock-server 2>&1 | tail -n 1
+echo "== TypeScript check of the generated .d.ts (tests/e2e/types/check.ts)"
+(cd tests/e2e && npx tsc -p types/tsconfig.json) && echo "types: ok"
 # Size budget (a size check, not a timing): release wasm + JS glue, gzip -9.
 size_bytes=$(( $(gzip -9 -c pkg/wasm_token_manager_bg.wasm | wc -c) + $(gzip -9 -c pkg/wasm_token_manager.js | wc -c) ))
 budget_kb=$(cat benches/size-budget-kb)

@@ -33,7 +33,8 @@ export interface TokenManagerOptions {
   expiresInField?: string;
   /** Static CSRF header(s) sent on refresh, login and logout. Default `{"X-Requested-With": "XMLHttpRequest"}`. */
   refreshHeaders?: Record<string, string>;
-  /** One refresh for all tabs of the origin (not implemented yet: accepted and ignored). Default true. */
+  /** One refresh at a time for all tabs of the origin (Web Locks); tokens, logout and session end
+   *  are shared between tabs (BroadcastChannel). Falls back to per-tab where unsupported. Default true. */
   crossTab?: boolean;
   /** Refresh proactively on a timer and on wake-up events. Default true. With false, refreshes
    *  happen only on an expired token before a request, on a 401, and on `refresh()`. */
@@ -55,9 +56,11 @@ export interface TokenManagerError extends Error {
 export type SessionStateName = "anonymous" | "authenticated" | "loggedOut" | "sessionExpired";
 
 export interface TokenManagerEventMap {
-  refreshed: { expiresAt: number | null };
-  sessionExpired: { reason: "refresh_rejected" };
-  loggedOut: { serverConfirmed: boolean };
+  /** `fromOtherTab`: the token was obtained by another tab of this origin and shared. */
+  refreshed: { expiresAt: number | null; fromOtherTab?: true };
+  sessionExpired: { reason: "refresh_rejected" | "other_tab"; fromOtherTab?: true };
+  /** `serverConfirmed` is null when the logout happened in another tab. */
+  loggedOut: { serverConfirmed: boolean | null; fromOtherTab?: true };
   refreshFailed: { code: TokenManagerErrorCode; message: string; status: number | null };
   stateChanged: { state: SessionStateName; isAuthenticated: boolean; expiresAt: number | null };
 }
@@ -66,6 +69,11 @@ export type TokenManagerEvent = keyof TokenManagerEventMap;
 /** Decoded claims: untrusted hints (the signature is not checked). */
 export type JwtClaims = { [name: string]: unknown; exp?: number; iat?: number; nbf?: number; sub?: string };
 export interface DecodedJwt { header: { alg: string; [name: string]: unknown }; claims: JwtClaims }
+
+export interface TokenManager {
+  /** Subscribe to an event; returns the unsubscribe function. */
+  on<K extends TokenManagerEvent>(event: K, handler: (detail: TokenManagerEventMap[K]) => void): () => void;
+}
 "#;
 
 #[wasm_bindgen]
@@ -74,8 +82,10 @@ extern "C" {
     pub type TokenManagerOptions;
     #[wasm_bindgen(typescript_type = "TokenManagerEvent")]
     pub type TokenManagerEvent;
-    #[wasm_bindgen(typescript_type = "(detail: any) => void")]
+    #[wasm_bindgen(typescript_type = "(detail: TokenManagerEventMap[TokenManagerEvent]) => void")]
     pub type EventHandler;
+    #[wasm_bindgen(typescript_type = "Record<string, unknown>")]
+    pub type LoginBody;
     #[wasm_bindgen(typescript_type = "() => void")]
     pub type Unsubscribe;
     #[wasm_bindgen(typescript_type = "JwtClaims")]
@@ -154,8 +164,9 @@ impl TokenManager {
     }
 
     /// POST the credentials to `loginUrl`; resolves when the access token is held.
-    pub fn login(&self, credentials: JsValue) -> PromiseVoid {
+    pub fn login(&self, credentials: LoginBody) -> PromiseVoid {
         let inner = Rc::clone(&self.inner);
+        let credentials: JsValue = credentials.into();
         promise_of(async move { inner.login(credentials).await.map(|()| JsValue::UNDEFINED) }).unchecked_into()
     }
 
@@ -230,7 +241,9 @@ impl TokenManager {
         self.inner.claims_json().map(|j| json_to_js(&j).unchecked_into())
     }
 
-    /// Subscribe to an event; returns the unsubscribe function.
+    /// Subscribe to an event; returns the unsubscribe function. (Typed generically in the
+    /// custom TypeScript section above.)
+    #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, event: TokenManagerEvent, handler: EventHandler) -> Result<Unsubscribe, JsValue> {
         let name = JsValue::from(event).as_string().unwrap_or_default();
         let kind = EventKind::parse(&name).ok_or_else(|| {

@@ -100,7 +100,7 @@ async fn settle(p: impl Into<JsValue>) -> Result<JsValue, JsValue> {
 
 async fn login(auth: &TokenManager) {
     let creds = js_sys::JSON::parse(r#"{"username":"demo","password":"demo"}"#).expect("json");
-    settle(auth.login(creds)).await.expect("login");
+    settle(auth.login(creds.unchecked_into())).await.expect("login");
 }
 
 async fn auth_fetch(auth: &TokenManager, path: &str) -> Result<Response, JsValue> {

@@ -83,6 +83,13 @@ pub fn check_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), E
     }
 }
 
+/// Does a request URL belong to one of the allowed origins? `url` is a serialized absolute
+/// URL (a `Request`'s `url`), so its origin is a prefix followed by the path's `/`; the allowed
+/// origins were serialized the same way (`URL.origin`) when the options were resolved.
+pub fn origin_allowed(url: &str, allowed: &[String]) -> bool {
+    allowed.iter().any(|o| url.strip_prefix(o.as_str()).is_some_and(|rest| rest.starts_with('/')))
+}
+
 pub const DEFAULT_MARGIN_SECONDS: f64 = 60.0;
 /// One day: a larger margin is surely a unit mistake (ms instead of s).
 pub const MAX_MARGIN_SECONDS: f64 = 86_400.0;
@@ -187,6 +194,27 @@ mod tests {
         let two = parse(r#"{"refreshUrl":"/r","refreshHeaders":{"X-B":"2","X-A":"1"}}"#).expect("valid");
         assert_eq!(two.refresh_headers, vec![("X-B".to_owned(), "2".to_owned()), ("X-A".to_owned(), "1".to_owned())], "order kept");
         assert_eq!(o.allowed_origins, None);
+    }
+
+    #[test]
+    fn origin_allowed_table() {
+        let allowed = vec!["https://api.example.com".to_owned(), "http://127.0.0.1:8787".to_owned()];
+        let cases: &[(&str, bool)] = &[
+            ("https://api.example.com/me", true),
+            ("https://api.example.com/", true),
+            ("http://127.0.0.1:8787/api/ping?x=1", true),
+            ("https://api.example.com.evil.net/me", false),
+            ("https://api.example.com:8443/me", false),
+            ("http://api.example.com/me", false),
+            ("https://evil.net/https://api.example.com/", false),
+            ("http://127.0.0.1:87870/x", false),
+            ("http://127.0.0.1/x", false),
+            ("data:text/plain,https://api.example.com/", false),
+            ("", false),
+        ];
+        for (url, want) in cases {
+            assert_eq!(origin_allowed(url, &allowed), *want, "{url}");
+        }
     }
 
     #[test]

@@ -264,6 +264,13 @@ impl Session {
         Ok(self.epoch)
     }
 
+    /// The refresh endpoint rejected the cookie: does that end the session (and fire
+    /// `sessionExpired`)? Not for `restore()` on a page that had no session: that is just
+    /// "no session", not an expiry.
+    pub fn rejection_ends_session(&self, kind: RefreshKind) -> bool {
+        !(kind == RefreshKind::Restore && self.state() != SessionState::Authenticated)
+    }
+
     /// A run failed: no automatic run for the returned delay (ms), which is also when the
     /// scheduler should try again.
     pub fn run_failed(&mut self, now: Instant, retry_after_ms: Option<f64>) -> f64 {
@@ -473,6 +480,16 @@ mod tests {
         assert_eq!(s.after_failed_attempt(RefreshClass::Transient, 0, Some(2000.0), 0.0), RefreshStep::RetryAfter(2000.0));
         assert_eq!(s.after_failed_attempt(RefreshClass::Transient, 3, None, 0.0), RefreshStep::Fail);
         assert_eq!(s.after_failed_attempt(RefreshClass::Unexpected, 0, None, 0.0), RefreshStep::Fail);
+    }
+
+    #[test]
+    fn rejection_ends_only_a_real_session() {
+        let mut s = Session::new();
+        assert!(!s.rejection_ends_session(RefreshKind::Restore), "restore() without a session: just false");
+        assert!(s.rejection_ends_session(RefreshKind::Explicit));
+        adopt(&mut s, 300.0, T0);
+        assert!(s.rejection_ends_session(RefreshKind::Restore), "restore() with a session that is now revoked");
+        assert!(s.rejection_ends_session(RefreshKind::Automatic));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 
-use crate::core::options::Options;
+use crate::core::options::{origin_allowed, Options};
 use crate::core::policy::{classify_refresh_status, parse_retry_after_ms, RefreshClass};
 use crate::core::session::{Adoption, EndReason, RefreshKind, RefreshStep, RequestPlan, Session, SessionState, TokenGeneration, UnauthorizedPlan};
 use crate::core::token::{decode, inspect, json_segments};
@@ -113,6 +113,24 @@ impl Inner {
         }
     }
 
+    /// End the session here: drop the token and the timer, tell the other tabs (unless the
+    /// news came from one), and fire the event once.
+    fn end_session(&self, reason: EndReason, detail: &JsValue, share: bool) {
+        let changed = self.session.borrow_mut().end(reason);
+        *self.timer.borrow_mut() = None;
+        if share {
+            self.share_end(reason);
+        }
+        if changed && !self.disposed.get() {
+            let kind = match reason {
+                EndReason::LoggedOut => EventKind::LoggedOut,
+                EndReason::SessionExpired => EventKind::SessionExpired,
+            };
+            self.events.emit(kind, detail);
+            self.emit_state();
+        }
+    }
+
     fn on_peer_message(self: &Rc<Self>, data: &JsValue) {
         if self.disposed.get() {
             return;
@@ -124,10 +142,9 @@ impl Inner {
                 if !self.session.borrow().peer_token_is_newer(&token, remaining, now()) {
                     return;
                 }
-                let Ok(shape) = inspect(&token) else { return };
-                let a = Adoption { now: now(), expires_in_s: remaining.map(|r| r / 1000.0), margin_ms: self.cfg.opts.refresh_margin_ms, random01: env::random01() };
-                self.session.borrow_mut().adopt(token, &shape, a);
-                self.schedule();
+                if self.adopt(token, remaining.map(|r| r / 1000.0)).is_err() {
+                    return;
+                }
                 let detail = net::object(&[("expiresAt", self.expires_at().map_or(JsValue::NULL, JsValue::from)), ("fromOtherTab", true.into())]);
                 self.events.emit(EventKind::Refreshed, &detail);
                 self.emit_state();
@@ -138,16 +155,11 @@ impl Inner {
                     Some("sessionExpired") => EndReason::SessionExpired,
                     _ => return,
                 };
-                let changed = self.session.borrow_mut().end(reason);
-                *self.timer.borrow_mut() = None;
-                if changed {
-                    let (kind, detail) = match reason {
-                        EndReason::LoggedOut => (EventKind::LoggedOut, net::object(&[("serverConfirmed", JsValue::NULL), ("fromOtherTab", true.into())])),
-                        EndReason::SessionExpired => (EventKind::SessionExpired, net::object(&[("reason", "other_tab".into()), ("fromOtherTab", true.into())])),
-                    };
-                    self.events.emit(kind, &detail);
-                    self.emit_state();
-                }
+                let detail = match reason {
+                    EndReason::LoggedOut => net::object(&[("serverConfirmed", JsValue::NULL), ("fromOtherTab", true.into())]),
+                    EndReason::SessionExpired => net::object(&[("reason", "other_tab".into()), ("fromOtherTab", true.into())]),
+                };
+                self.end_session(reason, &detail, false);
             }
             _ => {}
         }
@@ -280,9 +292,14 @@ impl Inner {
         let adopted_before = self.session.borrow().adopted_count();
         let lock_name = self.crosstab.borrow().as_ref().map(|c| c.lock_name().to_owned());
         let guard = match lock_name {
-            Some(name) => crosstab::acquire(&name, LOCK_WAIT_MS).await.map_err(|()| {
-                (Error::new(ErrorCode::RefreshFailed, "timed out waiting for another tab's refresh"), None)
-            })?,
+            Some(name) => match crosstab::acquire(&name, LOCK_WAIT_MS).await {
+                Ok(guard) => guard,
+                Err(()) => {
+                    self.session.borrow_mut().run_failed(now(), None);
+                    self.schedule();
+                    return Err((Error::new(ErrorCode::RefreshFailed, "timed out waiting for another tab's refresh"), None));
+                }
+            },
             None => None,
         };
         if self.disposed.get() || self.session.borrow().epoch() != epoch {
@@ -344,17 +361,9 @@ impl Inner {
     }
 
     /// The refresh endpoint said the cookie is no good (400/401/403).
-    fn end_session_after_rejection(self: &Rc<Self>, kind: RefreshKind) {
-        let had_session = self.state() == SessionState::Authenticated;
-        if kind == RefreshKind::Restore && !had_session {
-            return; // restore() on a page with no session: just "false", no event
-        }
-        let changed = self.session.borrow_mut().end(EndReason::SessionExpired);
-        *self.timer.borrow_mut() = None;
-        if changed {
-            self.share_end(EndReason::SessionExpired);
-            self.events.emit(EventKind::SessionExpired, &net::object(&[("reason", "refresh_rejected".into())]));
-            self.emit_state();
+    fn end_session_after_rejection(&self, kind: RefreshKind) {
+        if self.session.borrow().rejection_ends_session(kind) {
+            self.end_session(EndReason::SessionExpired, &net::object(&[("reason", "refresh_rejected".into())]), true);
         }
     }
 
@@ -410,14 +419,9 @@ impl Inner {
         let body = net::json_body(&res).await.ok_or_else(|| failed("the login response is not JSON", Some(status)))?;
         let token = net::string_field(&body, &self.cfg.opts.access_token_field)
             .ok_or_else(|| failed("the login response has no access token", Some(status)))?;
-        let shape = inspect(&token).map_err(|e| error::to_js(&e))?;
-        {
-            let mut s = self.session.borrow_mut();
-            s.begin();
-            let a = Adoption { now: now(), expires_in_s: net::number_field(&body, &self.cfg.opts.expires_in_field), margin_ms: self.cfg.opts.refresh_margin_ms, random01: env::random01() };
-            s.adopt(token, &shape, a);
-        }
-        self.schedule();
+        inspect(&token).map_err(|e| error::to_js(&e))?;
+        self.session.borrow_mut().begin();
+        self.adopt(token, net::number_field(&body, &self.cfg.opts.expires_in_field)).map_err(|e| error::to_js(&e))?;
         self.share_token();
         self.emit_state();
         Ok(())
@@ -436,6 +440,8 @@ impl Inner {
     /// Ends the session locally at once, then tells the server. Resolves to whether the
     /// server confirmed (a network failure still logs out locally).
     pub async fn logout(self: &Rc<Self>) -> bool {
+        // Ends locally at once (token, timer, other tabs), before the network call, so nothing
+        // can use the token while the server is being told.
         let changed = self.session.borrow_mut().end(EndReason::LoggedOut);
         *self.timer.borrow_mut() = None;
         self.share_end(EndReason::LoggedOut);
@@ -468,10 +474,8 @@ impl Inner {
 
     // ---- fetch ---------------------------------------------------------------------------
 
-    /// `url` is a Request's URL (absolute and serialized, so its origin is a prefix followed
-    /// by the path's `/`); allowed origins were serialized the same way at construction.
     fn is_allowed(&self, url: &str) -> bool {
-        self.cfg.allowed_origins.iter().any(|o| url.strip_prefix(o.as_str()).is_some_and(|rest| rest.starts_with('/')))
+        origin_allowed(url, &self.cfg.allowed_origins)
     }
 
     /// Attach the current token (if any) and return its generation.
