@@ -4,6 +4,7 @@
 //! request with its predecessor is answered with it (so concurrent tabs converge on one cookie).
 
 use std::collections::HashMap;
+use std::fmt;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use rand::RngCore;
@@ -31,15 +32,20 @@ struct Family {
     revoked: bool,
 }
 
-#[derive(Debug)]
 struct Grace {
     predecessor: TokenHash,
     current_token: String,
     until_ms: i64,
 }
 
-/// What presenting a refresh token led to.
-#[derive(Debug, PartialEq, Eq)]
+impl fmt::Debug for Grace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Grace").field("current_token", &"[redacted]").field("until_ms", &self.until_ms).finish_non_exhaustive()
+    }
+}
+
+/// What presenting a refresh token led to. (`Debug` redacts the tokens.)
+#[derive(PartialEq, Eq)]
 pub enum Presented {
     /// Rotated: a new token was issued for the family.
     Rotated { sub: String, token: String, expires_at_ms: i64 },
@@ -49,6 +55,17 @@ pub enum Presented {
     ReuseDetected,
     /// Unknown, expired, or already revoked.
     Invalid,
+}
+
+impl fmt::Debug for Presented {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rotated { sub, .. } => write!(f, "Rotated {{ sub: {sub:?}, token: [redacted] }}"),
+            Self::GraceReplay { sub, .. } => write!(f, "GraceReplay {{ sub: {sub:?}, token: [redacted] }}"),
+            Self::ReuseDetected => f.write_str("ReuseDetected"),
+            Self::Invalid => f.write_str("Invalid"),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -183,6 +200,18 @@ mod tests {
         let (t0, _) = s.create("demo", 0, 1_000);
         assert_eq!(s.present(&t0, 1_000, 0), Presented::Invalid);
         assert_eq!(s.present("not-a-token", 1, 0), Presented::Invalid);
+    }
+
+    #[test]
+    fn debug_output_redacts_tokens() {
+        let mut s = Store::default();
+        let (t0, _) = s.create("demo", 0, 1_000_000);
+        let presented = s.present(&t0, 1, 10_000);
+        let Presented::Rotated { token: t1, .. } = &presented else { panic!("rotate") };
+        for dump in [format!("{presented:?}"), format!("{s:?}")] {
+            assert!(!dump.contains(&t0) && !dump.contains(t1.as_str()), "{dump}");
+        }
+        assert!(format!("{s:?}").contains("[redacted]"));
     }
 
     #[test]
