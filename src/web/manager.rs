@@ -26,8 +26,9 @@ use crate::web::net::{self, Net};
 
 /// Longest wait for another tab's refresh (the lock) before this run gives up.
 const LOCK_WAIT_MS: u32 = 20_000;
-/// How long the lock is kept after a refresh so the shared token arrives first.
-const LOCK_LINGER_MS: u32 = 30;
+/// A tab that had to wait for the lock pauses this long before re-checking, so a token the
+/// previous holder just broadcast has arrived (the message and the lock grant travel apart).
+const LOCK_SETTLE_MS: u32 = 30;
 /// A refresh (or logout) request that takes longer is aborted and counts as a network error.
 const REFRESH_TIMEOUT_MS: u32 = 15_000;
 
@@ -291,6 +292,7 @@ impl Inner {
         let epoch = self.session.borrow_mut().try_start_refresh(now(), kind).map_err(|e| (e, None))?;
         let adopted_before = self.session.borrow().adopted_count();
         let lock_name = self.crosstab.borrow().as_ref().map(|c| c.lock_name().to_owned());
+        let asked_at = now().mono_ms;
         let guard = match lock_name {
             Some(name) => match crosstab::acquire(&name, LOCK_WAIT_MS).await {
                 Ok(guard) => guard,
@@ -302,6 +304,10 @@ impl Inner {
             },
             None => None,
         };
+        if guard.is_some() && now().mono_ms - asked_at > 1.0 {
+            // Another tab held the lock: give its broadcast a moment to land.
+            TimeoutFuture::new(LOCK_SETTLE_MS).await;
+        }
         if self.disposed.get() || self.session.borrow().epoch() != epoch {
             return Err((Error::new(ErrorCode::NotAuthenticated, "the session changed during the refresh"), None));
         }
@@ -322,15 +328,10 @@ impl Inner {
             let failure = match attempt {
                 Ok((token, expires_in)) => match self.adopt(token, expires_in) {
                     Ok(_) => {
+                        // Broadcast before releasing the lock; events fire after the run,
+                        // with no lock held.
                         self.share_token();
-                        // Hold the lock a moment longer so the token message reaches the
-                        // other tabs before any of them is granted the lock.
-                        if let Some(guard) = guard {
-                            spawn(async move {
-                                TimeoutFuture::new(LOCK_LINGER_MS).await;
-                                drop(guard);
-                            });
-                        }
+                        drop(guard);
                         return Ok(());
                     }
                     Err(e) => AttemptFailure { class: RefreshClass::Transient, status: Some(200), retry_after_ms: None, error: e },
@@ -347,6 +348,7 @@ impl Inner {
                     }
                 }
                 RefreshStep::EndSession => {
+                    drop(guard); // no user callback (sessionExpired) while the lock is held
                     self.end_session_after_rejection(kind);
                     return Err((Error::new(ErrorCode::SessionExpired, "the refresh token was rejected: the session is over"), failure.status));
                 }
