@@ -159,7 +159,8 @@ impl TokenManager {
     #[wasm_bindgen(constructor)]
     pub fn new(options: TokenManagerOptions) -> Result<TokenManager, JsValue> {
         let cfg = resolve_options(options.into()).map_err(|e| error::to_js(&e))?;
-        let fetch = env::global_fetch().ok_or_else(|| error::js(ErrorCode::InvalidOptions, "no global fetch in this environment"))?;
+        let fetch = env::global_fetch()
+            .ok_or_else(|| error::js(ErrorCode::InvalidOptions, "no global fetch in this environment"))?;
         Ok(TokenManager { inner: Inner::new(cfg, fetch) })
     }
 
@@ -193,7 +194,8 @@ impl TokenManager {
     /// Refresh now (joins a refresh already in flight).
     pub fn refresh(&self) -> PromiseVoid {
         let inner = Rc::clone(&self.inner);
-        promise_of(async move { inner.refresh_now(RefreshKind::Explicit).await.map(|()| JsValue::UNDEFINED) }).unchecked_into()
+        promise_of(async move { inner.refresh_now(RefreshKind::Explicit).await.map(|()| JsValue::UNDEFINED) })
+            .unchecked_into()
     }
 
     /// Drop-in `fetch`: Bearer token for allowed origins, refresh-before-send when expired,
@@ -272,6 +274,7 @@ impl TokenManager {
 #[wasm_bindgen(js_name = decodeJwt)]
 pub fn decode_jwt(token: &str) -> Result<DecodedJwt, JsValue> {
     token::decode(token).map_err(|e| error::to_js(&e))?;
-    let json = token::json_segments(token).ok_or_else(|| error::js(ErrorCode::MalformedToken, "token is not valid base64url JSON"))?;
+    let json = token::json_segments(token)
+        .ok_or_else(|| error::js(ErrorCode::MalformedToken, "token is not valid base64url JSON"))?;
     Ok(net::object(&[("header", json_to_js(&json.header)), ("claims", json_to_js(&json.payload))]).unchecked_into())
 }

@@ -6,8 +6,8 @@
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]
-mod web;
-#[cfg(target_arch = "wasm32")]
 mod bindings;
+#[cfg(target_arch = "wasm32")]
+mod web;
 #[cfg(target_arch = "wasm32")]
 pub use bindings::{decode_jwt, TokenManager};

@@ -231,7 +231,8 @@ async fn fifty_concurrent_requests_on_an_expired_token_make_one_refresh() {
     login(&auth).await;
     sleep(1_300).await;
     assert!(auth.expires_at().is_some_and(|e| e <= js_sys::Date::now()), "token expired");
-    let promises: Vec<JsValue> = (0..50).map(|_| auth.fetch(JsValue::from_str(&url("/api/ping")).unchecked_into(), None).into()).collect();
+    let promises: Vec<JsValue> =
+        (0..50).map(|_| auth.fetch(JsValue::from_str(&url("/api/ping")).unchecked_into(), None).into()).collect();
     let all = Promise::all(&promises.into_iter().collect::<js_sys::Array>());
     let results: js_sys::Array = JsFuture::from(all).await.expect("all").unchecked_into();
     let ok = results.iter().filter(|r| r.unchecked_ref::<Response>().status() == 200).count();
@@ -337,7 +338,10 @@ async fn authorization_is_never_sent_to_a_foreign_origin() {
     login(&auth).await;
     // Same server, different origin (localhost vs 127.0.0.1): not on the allow-list.
     let foreign = MOCK.replace("127.0.0.1", "localhost");
-    let res: Response = settle(auth.fetch(JsValue::from_str(&format!("{foreign}/api/ping")).unchecked_into(), None)).await.expect("fetch").unchecked_into();
+    let res: Response = settle(auth.fetch(JsValue::from_str(&format!("{foreign}/api/ping")).unchecked_into(), None))
+        .await
+        .expect("fetch")
+        .unchecked_into();
     assert_eq!(res.status(), 401);
     assert_eq!(auth_fetch(&auth, "/api/ping").await.expect("fetch").status(), 200);
     let pings = requests_to("/api/ping").await;
@@ -356,10 +360,12 @@ async fn post_body_is_replayed_after_refresh() {
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(r#"{"hello":"world","n":42}"#));
-    let res: Response = settle(auth.fetch(JsValue::from_str(&url("/api/echo")).unchecked_into(), Some(JsValue::from(init).unchecked_into())))
-        .await
-        .expect("fetch")
-        .unchecked_into();
+    let res: Response = settle(
+        auth.fetch(JsValue::from_str(&url("/api/echo")).unchecked_into(), Some(JsValue::from(init).unchecked_into())),
+    )
+    .await
+    .expect("fetch")
+    .unchecked_into();
     assert_eq!(res.status(), 200);
     assert_eq!(json_of(&res).await, serde_json::json!({"hello":"world","n":42}));
     assert_eq!(counter("refreshRequests").await, 1);
@@ -377,7 +383,8 @@ async fn abort_while_waiting_for_a_refresh_rejects_with_aborted() {
     let controller = web_sys::AbortController::new().expect("controller");
     let init = RequestInit::new();
     init.set_signal(Some(&controller.signal()));
-    let p = auth.fetch(JsValue::from_str(&url("/api/ping")).unchecked_into(), Some(JsValue::from(init).unchecked_into()));
+    let p =
+        auth.fetch(JsValue::from_str(&url("/api/ping")).unchecked_into(), Some(JsValue::from(init).unchecked_into()));
     sleep(100).await;
     let t0 = js_sys::Date::now();
     controller.abort();
@@ -451,7 +458,10 @@ fn bad_input_gives_typed_errors() {
     let auth = manager("");
     let e = auth.set_access_token("a.b".into(), None).expect_err("malformed");
     assert_eq!(code_of(&e), "malformed_token");
-    let e = auth.on(JsValue::from_str("nope").unchecked_into(), JsValue::NULL.unchecked_into()).err().expect("unknown event");
+    let e = auth
+        .on(JsValue::from_str("nope").unchecked_into(), JsValue::NULL.unchecked_into())
+        .err()
+        .expect("unknown event");
     assert_eq!(code_of(&e), "invalid_options");
     auth.dispose();
 }

@@ -7,7 +7,8 @@ use wasm_token_manager::core::token::decode;
 
 fuzz_target!(|parts: (&[u8], &[u8])| {
     let (header, payload) = parts;
-    let token = format!("{}.{}.c2ln", Base64UrlUnpadded::encode_string(header), Base64UrlUnpadded::encode_string(payload));
+    let token =
+        format!("{}.{}.c2ln", Base64UrlUnpadded::encode_string(header), Base64UrlUnpadded::encode_string(payload));
     if let Ok(d) = decode(&token) {
         // Accepted payloads are JSON objects; the claims we hand to JS serialize again.
         assert!(serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(payload).is_ok());

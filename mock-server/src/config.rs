@@ -74,7 +74,8 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, Str
             "--refresh-ttl" => cfg.refresh_ttl = seconds(&name, &value("seconds")?)?,
             "--reuse-grace" => {
                 let v = value("seconds")?;
-                cfg.reuse_grace = v.parse().map_err(|_| format!("--reuse-grace: {v:?} is not a whole number of seconds"))?;
+                cfg.reuse_grace =
+                    v.parse().map_err(|_| format!("--reuse-grace: {v:?} is not a whole number of seconds"))?;
             }
             "--allow-origin" => cfg.allow_origins.push(origin(&value("ORIGIN")?)?),
             "--static" => cfg.static_dir = Some(dir(&name, value("DIR")?)?),
@@ -117,7 +118,9 @@ fn dir(name: &str, v: String) -> Result<PathBuf, String> {
 fn origin(v: &str) -> Result<String, String> {
     let lower = v.to_ascii_lowercase();
     let ok = (lower.starts_with("http://") || lower.starts_with("https://"))
-        && lower.split_once("://").is_some_and(|(_, rest)| !rest.is_empty() && !rest.contains('/') && !rest.contains('*'));
+        && lower
+            .split_once("://")
+            .is_some_and(|(_, rest)| !rest.is_empty() && !rest.contains('/') && !rest.contains('*'));
     if ok {
         Ok(lower)
     } else {

@@ -117,7 +117,10 @@ pub async fn middleware(State(app): State<Arc<AppState>>, mut req: Request, next
         }
         FaultAction::Status => {
             let status = StatusCode::from_u16(fault.status.unwrap_or(500)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let body = fault.body.clone().unwrap_or_else(|| format!("{{\"error\":\"injected_fault\",\"status\":{}}}", status.as_u16()));
+            let body = fault
+                .body
+                .clone()
+                .unwrap_or_else(|| format!("{{\"error\":\"injected_fault\",\"status\":{}}}", status.as_u16()));
             let mut res = Response::new(Body::from(body));
             *res.status_mut() = status;
             res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

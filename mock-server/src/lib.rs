@@ -106,7 +106,11 @@ impl Mutable {
 }
 
 /// Serve on `listener` until `shutdown` completes.
-pub async fn serve(listener: tokio::net::TcpListener, cfg: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    cfg: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let app = routes::router(Arc::new(AppState::new(cfg)));
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -82,7 +82,10 @@ pub fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
 /// http) and https behind a proxy. Other plain-http hosts would have the cookie refused.
 fn secure_attr(headers: &HeaderMap) -> &'static str {
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let hostname = host.rsplit_once(':').filter(|(h, p)| !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
+    let hostname = host
+        .rsplit_once(':')
+        .filter(|(h, p)| !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host, |(h, _)| h);
     let loopback = matches!(hostname, "localhost" | "[::1]") || hostname.starts_with("127.");
     let https = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
     if loopback || https {
@@ -93,7 +96,11 @@ fn secure_attr(headers: &HeaderMap) -> &'static str {
 }
 
 fn set_cookie(headers: &HeaderMap, token: &str, max_age_s: i64) -> HeaderValue {
-    let v = format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/auth; Max-Age={}{}", max_age_s.max(0), secure_attr(headers));
+    let v = format!(
+        "{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/auth; Max-Age={}{}",
+        max_age_s.max(0),
+        secure_attr(headers)
+    );
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("wtm_refresh=; Max-Age=0"))
 }
 
@@ -101,7 +108,13 @@ fn clear_cookie(headers: &HeaderMap) -> HeaderValue {
     set_cookie(headers, "", 0)
 }
 
-fn token_response(req_headers: &HeaderMap, access_token: String, expires_in: Option<u64>, refresh: &str, max_age_s: i64) -> Response {
+fn token_response(
+    req_headers: &HeaderMap,
+    access_token: String,
+    expires_in: Option<u64>,
+    refresh: &str,
+    max_age_s: i64,
+) -> Response {
     let mut body = json!({ "access_token": access_token, "token_type": "Bearer" });
     if let Some(e) = expires_in {
         body["expires_in"] = e.into();
@@ -138,7 +151,16 @@ async fn login(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes
 }
 
 #[allow(clippy::too_many_arguments)]
-fn issue(app: &AppState, m: &mut Mutable, headers: &HeaderMap, sub: &str, variant: Variant, refresh: &str, max_age_s: i64, now: i64) -> Response {
+fn issue(
+    app: &AppState,
+    m: &mut Mutable,
+    headers: &HeaderMap,
+    sub: &str,
+    variant: Variant,
+    refresh: &str,
+    max_age_s: i64,
+    now: i64,
+) -> Response {
     match app.signer.issue(sub, now, m.access_ttl, variant) {
         Ok(at) => {
             let expires_in = (variant == Variant::Normal).then_some(m.access_ttl);
@@ -167,7 +189,11 @@ fn csrf_check(app: &AppState, headers: &HeaderMap) -> Result<(), ()> {
     }
 }
 
-async fn refresh(State(app): State<Arc<AppState>>, variant: Option<Extension<Variant>>, headers: HeaderMap) -> Response {
+async fn refresh(
+    State(app): State<Arc<AppState>>,
+    variant: Option<Extension<Variant>>,
+    headers: HeaderMap,
+) -> Response {
     let now = app.now_ms();
     let mut m = app.lock();
     m.store.expire_grace(now);
@@ -226,7 +252,8 @@ fn bearer(app: &AppState, headers: &HeaderMap) -> Result<crate::tokens::AccessCl
         _ => {
             app.lock().counters.api_unauthorized += 1;
             let mut r = error(StatusCode::UNAUTHORIZED, "invalid_token");
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
             Err(Box::new(r))
         }
     }
@@ -296,7 +323,9 @@ async fn shift_clock(State(app): State<Arc<AppState>>, body: Bytes) -> Response 
             app.lock().clock_shift_ms = c.shift_seconds * 1000;
             StatusCode::NO_CONTENT.into_response()
         }
-        _ => (StatusCode::BAD_REQUEST, Json(json!({ "error": "expected {\"shiftSeconds\": integer}" }))).into_response(),
+        _ => {
+            (StatusCode::BAD_REQUEST, Json(json!({ "error": "expected {\"shiftSeconds\": integer}" }))).into_response()
+        }
     }
 }
 
@@ -319,7 +348,11 @@ async fn set_config(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
             }
             StatusCode::NO_CONTENT.into_response()
         }
-        _ => (StatusCode::BAD_REQUEST, Json(json!({ "error": "expected {\"accessTtl\"?: integer >= 1, \"reuseGrace\"?: integer}" }))).into_response(),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "expected {\"accessTtl\"?: integer >= 1, \"reuseGrace\"?: integer}" })),
+        )
+            .into_response(),
     }
 }
 
@@ -330,4 +363,3 @@ async fn requests(State(app): State<Arc<AppState>>) -> Response {
 async fn store_dump(State(app): State<Arc<AppState>>) -> Response {
     Json(app.lock().store.dump()).into_response()
 }
-

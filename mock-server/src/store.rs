@@ -40,7 +40,10 @@ struct Grace {
 
 impl fmt::Debug for Grace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Grace").field("current_token", &"[redacted]").field("until_ms", &self.until_ms).finish_non_exhaustive()
+        f.debug_struct("Grace")
+            .field("current_token", &"[redacted]")
+            .field("until_ms", &self.until_ms)
+            .finish_non_exhaustive()
     }
 }
 
@@ -84,7 +87,10 @@ impl Store {
         let h = hash(&token);
         self.next_id += 1;
         let expires_at_ms = now_ms.saturating_add(ttl_ms);
-        self.families.insert(self.next_id, Family { sub: sub.to_owned(), expires_at_ms, current: h, grace: None, revoked: false });
+        self.families.insert(
+            self.next_id,
+            Family { sub: sub.to_owned(), expires_at_ms, current: h, grace: None, revoked: false },
+        );
         self.issued.insert(h, self.next_id);
         (token, expires_at_ms)
     }
@@ -100,14 +106,22 @@ impl Store {
         if fam.current == h {
             let token = new_token();
             let new_hash = hash(&token);
-            fam.grace = (grace_ms > 0).then(|| Grace { predecessor: h, current_token: token.clone(), until_ms: now_ms + grace_ms });
+            fam.grace = (grace_ms > 0).then(|| Grace {
+                predecessor: h,
+                current_token: token.clone(),
+                until_ms: now_ms + grace_ms,
+            });
             fam.current = new_hash;
             self.issued.insert(new_hash, id);
             return Presented::Rotated { sub: fam.sub.clone(), token, expires_at_ms: fam.expires_at_ms };
         }
         if let Some(g) = &fam.grace {
             if g.predecessor == h && now_ms < g.until_ms {
-                return Presented::GraceReplay { sub: fam.sub.clone(), token: g.current_token.clone(), expires_at_ms: fam.expires_at_ms };
+                return Presented::GraceReplay {
+                    sub: fam.sub.clone(),
+                    token: g.current_token.clone(),
+                    expires_at_ms: fam.expires_at_ms,
+                };
             }
         }
         fam.revoked = true;
@@ -150,10 +164,12 @@ impl Store {
         let families: Vec<_> = self
             .families
             .iter()
-            .map(|(id, f)| serde_json::json!({
-                "id": id, "sub": f.sub, "revoked": f.revoked, "expiresAtMs": f.expires_at_ms,
-                "currentHash": hex(&f.current), "graceCopyHeld": f.grace.is_some(),
-            }))
+            .map(|(id, f)| {
+                serde_json::json!({
+                    "id": id, "sub": f.sub, "revoked": f.revoked, "expiresAtMs": f.expires_at_ms,
+                    "currentHash": hex(&f.current), "graceCopyHeld": f.grace.is_some(),
+                })
+            })
             .collect();
         serde_json::json!({ "families": families, "issuedHashes": self.issued.keys().map(hex).collect::<Vec<_>>() })
     }

@@ -33,8 +33,10 @@ impl Signer {
     }
 
     pub fn issue(&self, sub: &str, now_ms: i64, ttl_s: u64, variant: Variant) -> Result<String, String> {
-        let now = DateTime::<Utc>::from_timestamp_millis(now_ms - now_ms.rem_euclid(1000)).ok_or("clock out of range")?;
-        let mut claims = Claims::new(AccessClaims { sub: sub.to_owned(), jti: crate::store::new_token()[..22].to_owned() });
+        let now =
+            DateTime::<Utc>::from_timestamp_millis(now_ms - now_ms.rem_euclid(1000)).ok_or("clock out of range")?;
+        let mut claims =
+            Claims::new(AccessClaims { sub: sub.to_owned(), jti: crate::store::new_token()[..22].to_owned() });
         claims.issued_at = Some(now);
         if variant == Variant::Normal {
             claims.expiration = Some(now + chrono::Duration::seconds(ttl_s as i64));
@@ -52,7 +54,8 @@ impl Signer {
         if untrusted.header().token_type.as_deref() != Some("at+jwt") {
             return Err("not an access token");
         }
-        let verified = Ed25519.validator::<AccessClaims>(&self.public).validate(&untrusted).map_err(|_| "bad signature")?;
+        let verified =
+            Ed25519.validator::<AccessClaims>(&self.public).validate(&untrusted).map_err(|_| "bad signature")?;
         let now = DateTime::<Utc>::from_timestamp_millis(now_ms).ok_or("clock out of range")?;
         let opts = TimeOptions::new(chrono::Duration::zero(), move || now);
         verified.claims().validate_expiration(&opts).map_err(|_| "token expired")?;

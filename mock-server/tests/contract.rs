@@ -45,7 +45,13 @@ impl Server {
     }
 
     async fn login(&self) -> (String, String) {
-        let res = self.http.post(self.url("/auth/login")).json(&json!({"username":"demo","password":"demo"})).send().await.expect("login");
+        let res = self
+            .http
+            .post(self.url("/auth/login"))
+            .json(&json!({"username":"demo","password":"demo"}))
+            .send()
+            .await
+            .expect("login");
         assert_eq!(res.status(), StatusCode::OK);
         let cookie = cookie_of(&res).expect("cookie");
         let body: Value = res.json().await.expect("json");
@@ -79,7 +85,13 @@ impl Server {
 #[tokio::test]
 async fn login_issues_signed_token_and_hardened_cookie() {
     let s = start_default().await;
-    let res = s.http.post(s.url("/auth/login")).json(&json!({"username":"demo","password":"demo"})).send().await.expect("login");
+    let res = s
+        .http
+        .post(s.url("/auth/login"))
+        .json(&json!({"username":"demo","password":"demo"}))
+        .send()
+        .await
+        .expect("login");
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
     let sc = set_cookie_header(&res);
@@ -103,7 +115,13 @@ async fn login_issues_signed_token_and_hardened_cookie() {
 #[tokio::test]
 async fn login_rejections() {
     let s = start_default().await;
-    let bad = s.http.post(s.url("/auth/login")).json(&json!({"username":"demo","password":"nope"})).send().await.expect("send");
+    let bad = s
+        .http
+        .post(s.url("/auth/login"))
+        .json(&json!({"username":"demo","password":"nope"}))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(bad.json::<Value>().await.expect("json")["error"], "invalid_credentials");
     let malformed = s.http.post(s.url("/auth/login")).body("{not json").send().await.expect("send");
@@ -115,9 +133,21 @@ async fn login_rejections() {
 #[tokio::test]
 async fn custom_users() {
     let s = start(Config { users: vec![("alice".into(), "pw".into())], ..Config::default() }).await;
-    let ok = s.http.post(s.url("/auth/login")).json(&json!({"username":"alice","password":"pw"})).send().await.expect("send");
+    let ok = s
+        .http
+        .post(s.url("/auth/login"))
+        .json(&json!({"username":"alice","password":"pw"}))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(ok.status(), StatusCode::OK);
-    let demo = s.http.post(s.url("/auth/login")).json(&json!({"username":"demo","password":"demo"})).send().await.expect("send");
+    let demo = s
+        .http
+        .post(s.url("/auth/login"))
+        .json(&json!({"username":"demo","password":"demo"}))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(demo.status(), StatusCode::UNAUTHORIZED, "demo:demo is only the default");
 }
 
@@ -130,7 +160,12 @@ async fn refresh_rotates_and_never_extends_family() {
     assert_eq!(r1.headers()[header::CACHE_CONTROL], "no-store");
     let c1 = cookie_of(&r1).expect("rotated cookie");
     assert_ne!(c0, c1);
-    let max_age: i64 = set_cookie_header(&r1).split("Max-Age=").nth(1).and_then(|v| v.split(';').next()).and_then(|v| v.parse().ok()).expect("max-age");
+    let max_age: i64 = set_cookie_header(&r1)
+        .split("Max-Age=")
+        .nth(1)
+        .and_then(|v| v.split(';').next())
+        .and_then(|v| v.parse().ok())
+        .expect("max-age");
     assert!(max_age <= 15_552_000, "family lifetime never grows: {max_age}");
     let token: Value = r1.json().await.expect("json");
     assert_eq!(s.me(token["access_token"].as_str().expect("token")).await.status(), StatusCode::OK);
@@ -193,7 +228,12 @@ async fn futures_join(s: &Server, cookie: &str, n: usize) -> Vec<StatusCode> {
     for _ in 0..n {
         let (http, url, cookie) = (s.http.clone(), s.url("/auth/refresh"), cookie.to_owned());
         set.spawn(async move {
-            http.post(url).header(CSRF.0, CSRF.1).header(header::COOKIE, format!("wtm_refresh={cookie}")).send().await.map(|r| r.status())
+            http.post(url)
+                .header(CSRF.0, CSRF.1)
+                .header(header::COOKIE, format!("wtm_refresh={cookie}"))
+                .send()
+                .await
+                .map(|r| r.status())
         });
     }
     let mut out = Vec::new();
@@ -224,13 +264,29 @@ async fn csrf_and_origin_rejections_rotate_nothing() {
         assert!(cookie_of(&res).is_none(), "{name}: no cookie change");
     }
     // A simple form POST (what a CSRF page can send): no custom header.
-    let form = s.http.post(s.url("/auth/refresh")).header(header::COOKIE, &cookie).header("Origin", "https://evil.example")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body("a=b").send().await.expect("send");
+    let form = s
+        .http
+        .post(s.url("/auth/refresh"))
+        .header(header::COOKIE, &cookie)
+        .header("Origin", "https://evil.example")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("a=b")
+        .send()
+        .await
+        .expect("send");
     assert_eq!(form.status(), StatusCode::FORBIDDEN);
     let logout = s.http.post(s.url("/auth/logout")).header(header::COOKIE, &cookie).send().await.expect("send");
     assert_eq!(logout.status(), StatusCode::FORBIDDEN, "logout needs the CSRF header too");
     // Nothing rotated or revoked: the original cookie still works, from an allowed origin.
-    let ok = s.http.post(s.url("/auth/refresh")).header(header::COOKIE, &cookie).header(CSRF.0, CSRF.1).header("Origin", ORIGIN).send().await.expect("send");
+    let ok = s
+        .http
+        .post(s.url("/auth/refresh"))
+        .header(header::COOKIE, &cookie)
+        .header(CSRF.0, CSRF.1)
+        .header("Origin", ORIGIN)
+        .send()
+        .await
+        .expect("send");
     assert_eq!(ok.status(), StatusCode::OK);
     let c = s.counters().await;
     assert_eq!(c["csrfRejected"], 6);
@@ -241,20 +297,34 @@ async fn csrf_and_origin_rejections_rotate_nothing() {
 #[tokio::test]
 async fn cors_exact_origin_with_credentials_and_preflight() {
     let s = start_default().await;
-    let pre = s.http.request(reqwest::Method::OPTIONS, s.url("/auth/refresh"))
+    let pre = s
+        .http
+        .request(reqwest::Method::OPTIONS, s.url("/auth/refresh"))
         .header("Origin", ORIGIN)
         .header("Access-Control-Request-Method", "POST")
         .header("Access-Control-Request-Headers", "x-requested-with")
-        .send().await.expect("preflight");
+        .send()
+        .await
+        .expect("preflight");
     assert!(pre.status().is_success());
     assert_eq!(pre.headers()["access-control-allow-origin"], ORIGIN);
     assert_eq!(pre.headers()["access-control-allow-credentials"], "true");
-    assert!(pre.headers()["access-control-allow-headers"].to_str().expect("str").to_ascii_lowercase().contains("x-requested-with"));
+    assert!(pre.headers()["access-control-allow-headers"]
+        .to_str()
+        .expect("str")
+        .to_ascii_lowercase()
+        .contains("x-requested-with"));
     let vary = pre.headers().get_all(header::VARY).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
     assert!(vary.to_ascii_lowercase().contains("origin"), "Vary: {vary}");
 
-    let evil = s.http.request(reqwest::Method::OPTIONS, s.url("/auth/refresh"))
-        .header("Origin", "https://evil.example").header("Access-Control-Request-Method", "POST").send().await.expect("preflight");
+    let evil = s
+        .http
+        .request(reqwest::Method::OPTIONS, s.url("/auth/refresh"))
+        .header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .expect("preflight");
     assert!(evil.headers().get("access-control-allow-origin").is_none(), "unknown origin never reflected");
     let get = s.http.get(s.url("/api/ping")).header("Origin", "https://evil.example").send().await.expect("get");
     assert!(get.headers().get("access-control-allow-origin").is_none());
@@ -272,7 +342,10 @@ async fn api_requires_valid_unexpired_bearer() {
     s.control("/__test/config", json!({"accessTtl": 1})).await;
     let (token, _) = s.login().await;
     assert_eq!(s.me(&token).await.status(), StatusCode::OK);
-    assert_eq!(s.http.get(s.url("/api/ping")).bearer_auth(&token).send().await.expect("ping").text().await.expect("text"), "pong");
+    assert_eq!(
+        s.http.get(s.url("/api/ping")).bearer_auth(&token).send().await.expect("ping").text().await.expect("text"),
+        "pong"
+    );
     s.control("/__test/clock", json!({"shiftSeconds": 5})).await;
     let expired = s.me(&token).await;
     assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
@@ -288,7 +361,14 @@ async fn api_requires_valid_unexpired_bearer() {
 async fn logout_revokes_family_and_clears_cookie() {
     let s = start_default().await;
     let (_, c0) = s.login().await;
-    let res = s.http.post(s.url("/auth/logout")).header(CSRF.0, CSRF.1).header(header::COOKIE, format!("wtm_refresh={c0}")).send().await.expect("send");
+    let res = s
+        .http
+        .post(s.url("/auth/logout"))
+        .header(CSRF.0, CSRF.1)
+        .header(header::COOKIE, format!("wtm_refresh={c0}"))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert!(set_cookie_header(&res).contains("Max-Age=0"));
     assert_eq!(s.refresh(&c0).await.status(), StatusCode::UNAUTHORIZED);
@@ -297,9 +377,13 @@ async fn logout_revokes_family_and_clears_cookie() {
 #[tokio::test]
 async fn jwks_publishes_the_verifying_key() {
     let s = start_default().await;
-    let jwks: Value = s.http.get(s.url("/.well-known/jwks.json")).send().await.expect("send").json().await.expect("json");
+    let jwks: Value =
+        s.http.get(s.url("/.well-known/jwks.json")).send().await.expect("send").json().await.expect("json");
     let k = &jwks["keys"][0];
-    assert_eq!((k["kty"].as_str(), k["crv"].as_str(), k["alg"].as_str()), (Some("OKP"), Some("Ed25519"), Some("EdDSA")));
+    assert_eq!(
+        (k["kty"].as_str(), k["crv"].as_str(), k["alg"].as_str()),
+        (Some("OKP"), Some("Ed25519"), Some("EdDSA"))
+    );
     let (token, _) = s.login().await;
     assert_eq!(view(&token).0["kid"], k["kid"]);
 }
@@ -316,13 +400,26 @@ async fn faults_status_retry_after_drop_commit_then_drop_and_no_exp() {
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(limited.headers()[header::RETRY_AFTER], "2");
     s.control("/__test/fault", json!({"path":"/auth/refresh","action":"drop"})).await;
-    let dropped = s.http.post(s.url("/auth/refresh")).header(CSRF.0, CSRF.1).header(header::COOKIE, format!("wtm_refresh={c0}")).send().await;
+    let dropped = s
+        .http
+        .post(s.url("/auth/refresh"))
+        .header(CSRF.0, CSRF.1)
+        .header(header::COOKIE, format!("wtm_refresh={c0}"))
+        .send()
+        .await;
     assert!(dropped.is_err(), "connection dropped without a response");
     // Nothing happened to the family: c0 is still current.
     let c1 = cookie_of(&s.refresh(&c0).await).expect("c1");
     // Commit then drop: the rotation happens, the client never sees c2.
     s.control("/__test/fault", json!({"path":"/auth/refresh","action":"commit_then_drop"})).await;
-    assert!(s.http.post(s.url("/auth/refresh")).header(CSRF.0, CSRF.1).header(header::COOKIE, format!("wtm_refresh={c1}")).send().await.is_err());
+    assert!(s
+        .http
+        .post(s.url("/auth/refresh"))
+        .header(CSRF.0, CSRF.1)
+        .header(header::COOKIE, format!("wtm_refresh={c1}"))
+        .send()
+        .await
+        .is_err());
     assert_eq!(s.refresh(&c1).await.status(), StatusCode::UNAUTHORIZED, "c1 was rotated: replay outside grace 0");
     // Token without exp.
     let (_, d0) = s.login().await;
@@ -334,7 +431,13 @@ async fn faults_status_retry_after_drop_commit_then_drop_and_no_exp() {
     let c = s.counters().await;
     assert_eq!(c["refreshRequests"], 8);
     // Bad fault definitions are rejected, not applied.
-    let bad = s.http.post(s.url("/__test/fault")).json(&json!({"path":"/auth/refresh","action":"explode"})).send().await.expect("send");
+    let bad = s
+        .http
+        .post(s.url("/__test/fault"))
+        .json(&json!({"path":"/auth/refresh","action":"explode"}))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }
 

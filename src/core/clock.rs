@@ -78,11 +78,29 @@ mod tests {
             ("NaN expires_in ignored", Some(f64::NAN), t(None, None), now, None),
             ("exp - iat", None, t(Some(1_700_000_300.0), Some(1_700_000_000.0)), now, Some(300_000.0)),
             ("float exp - iat", None, t(Some(10.5), Some(10.0)), now, Some(500.0)),
-            ("device clock +1h: exp-iat unaffected", None, t(Some(1_700_000_300.0), Some(1_700_000_000.0)), now + HOUR_MS, Some(300_000.0)),
-            ("device clock -1h: exp-iat unaffected", None, t(Some(1_700_000_300.0), Some(1_700_000_000.0)), now - HOUR_MS, Some(300_000.0)),
+            (
+                "device clock +1h: exp-iat unaffected",
+                None,
+                t(Some(1_700_000_300.0), Some(1_700_000_000.0)),
+                now + HOUR_MS,
+                Some(300_000.0),
+            ),
+            (
+                "device clock -1h: exp-iat unaffected",
+                None,
+                t(Some(1_700_000_300.0), Some(1_700_000_000.0)),
+                now - HOUR_MS,
+                Some(300_000.0),
+            ),
             ("exp only: exp - now", None, t(Some(1_700_000_300.0), None), now, Some(300_000.0)),
             ("exp only, in the past: zero", None, t(Some(1_600_000_000.0), None), now, Some(0.0)),
-            ("iat after exp: fall back to exp - now", None, t(Some(1_700_000_300.0), Some(1_800_000_000.0)), now, Some(300_000.0)),
+            (
+                "iat after exp: fall back to exp - now",
+                None,
+                t(Some(1_700_000_300.0), Some(1_800_000_000.0)),
+                now,
+                Some(300_000.0),
+            ),
             ("no exp: unknown", None, t(None, Some(1.0)), now, None),
         ];
         for (name, expires_in, times, wall, want) in cases {
@@ -96,7 +114,11 @@ mod tests {
         let cases: &[(&str, Instant, f64)] = &[
             ("both clocks agree", Instant::new(6_000.0, 1_700_000_005_000.0), 5_000.0),
             ("wall clock set back 1h: monotonic wins", Instant::new(6_000.0, 1_700_000_005_000.0 - HOUR_MS), 5_000.0),
-            ("machine slept 2h, monotonic paused: wall wins", Instant::new(1_500.0, 1_700_000_000_000.0 + 2.0 * HOUR_MS), 2.0 * HOUR_MS),
+            (
+                "machine slept 2h, monotonic paused: wall wins",
+                Instant::new(1_500.0, 1_700_000_000_000.0 + 2.0 * HOUR_MS),
+                2.0 * HOUR_MS,
+            ),
             ("no time passed", start, 0.0),
             ("monotonic went backwards (bogus): zero", Instant::new(0.0, 1_699_999_000_000.0), 0.0),
             ("NaN wall: monotonic", Instant::new(2_000.0, f64::NAN), 1_000.0),

@@ -71,8 +71,16 @@ pub struct Options {
 /// names, so `deny_unknown_fields` never fires for a JS object; the web layer checks its keys
 /// against this list instead.
 pub const OPTION_NAMES: [&str; 10] = [
-    "refreshUrl", "loginUrl", "logoutUrl", "allowedOrigins", "refreshMarginSeconds",
-    "accessTokenField", "expiresInField", "refreshHeaders", "crossTab", "autoRefresh",
+    "refreshUrl",
+    "loginUrl",
+    "logoutUrl",
+    "allowedOrigins",
+    "refreshMarginSeconds",
+    "accessTokenField",
+    "expiresInField",
+    "refreshHeaders",
+    "crossTab",
+    "autoRefresh",
 ];
 
 /// Reject an option name the library does not know (a typo would otherwise be ignored).
@@ -96,12 +104,17 @@ pub const MAX_MARGIN_SECONDS: f64 = 86_400.0;
 
 impl RawOptions {
     pub fn validate(self) -> Result<Options, Error> {
-        let refresh_url = non_empty("refreshUrl", self.refresh_url.ok_or_else(|| Error::options("refreshUrl is required"))?)?;
+        let refresh_url =
+            non_empty("refreshUrl", self.refresh_url.ok_or_else(|| Error::options("refreshUrl is required"))?)?;
         let login_url = self.login_url.map(|u| non_empty("loginUrl", u)).transpose()?;
         let logout_url = self.logout_url.map(|u| non_empty("logoutUrl", u)).transpose()?;
         let allowed_origins = match self.allowed_origins {
-            Some(list) if list.is_empty() => return Err(Error::options("allowedOrigins must not be empty (omit it for the page origin)")),
-            Some(list) => Some(list.into_iter().map(|o| non_empty("allowedOrigins entry", o)).collect::<Result<_, _>>()?),
+            Some(list) if list.is_empty() => {
+                return Err(Error::options("allowedOrigins must not be empty (omit it for the page origin)"))
+            }
+            Some(list) => {
+                Some(list.into_iter().map(|o| non_empty("allowedOrigins entry", o)).collect::<Result<_, _>>()?)
+            }
             None => None,
         };
         let margin = self.refresh_margin_seconds.unwrap_or(DEFAULT_MARGIN_SECONDS);
@@ -128,7 +141,9 @@ impl RawOptions {
                 return Err(Error::options("refreshHeaders must not set Authorization or Cookie"));
             }
             if !is_header_value(&value) {
-                return Err(Error::options(format!("refreshHeaders: the value of \"{name}\" is not a valid header value")));
+                return Err(Error::options(format!(
+                    "refreshHeaders: the value of \"{name}\" is not a valid header value"
+                )));
             }
             refresh_headers.push((name, value));
         }
@@ -192,7 +207,11 @@ mod tests {
         assert_eq!(o.refresh_headers, vec![("X-Requested-With".to_owned(), "XMLHttpRequest".to_owned())]);
         assert!(o.cross_tab && o.auto_refresh);
         let two = parse(r#"{"refreshUrl":"/r","refreshHeaders":{"X-B":"2","X-A":"1"}}"#).expect("valid");
-        assert_eq!(two.refresh_headers, vec![("X-B".to_owned(), "2".to_owned()), ("X-A".to_owned(), "1".to_owned())], "order kept");
+        assert_eq!(
+            two.refresh_headers,
+            vec![("X-B".to_owned(), "2".to_owned()), ("X-A".to_owned(), "1".to_owned())],
+            "order kept"
+        );
         assert_eq!(o.allowed_origins, None);
     }
 
@@ -221,7 +240,11 @@ mod tests {
     fn names_match_the_struct() {
         // Every accepted name deserializes (and only those: serde_json honours deny_unknown_fields).
         for name in OPTION_NAMES {
-            let json = if name == "refreshUrl" { r#"{"refreshUrl":"/r"}"#.to_owned() } else { format!(r#"{{"refreshUrl":"/r","{name}":null}}"#) };
+            let json = if name == "refreshUrl" {
+                r#"{"refreshUrl":"/r"}"#.to_owned()
+            } else {
+                format!(r#"{{"refreshUrl":"/r","{name}":null}}"#)
+            };
             assert!(serde_json::from_str::<RawOptions>(&json).is_ok(), "{name}");
         }
         assert!(check_names(["refreshUrl", "crossTab"]).is_ok());

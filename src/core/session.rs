@@ -253,7 +253,10 @@ impl Session {
             return Err(Error::new(ErrorCode::NotAuthenticated, msg));
         }
         if kind == RefreshKind::Automatic && self.in_cooldown(now) {
-            return Err(Error::new(ErrorCode::RefreshFailed, "refresh failed recently; waiting before the next attempt"));
+            return Err(Error::new(
+                ErrorCode::RefreshFailed,
+                "refresh failed recently; waiting before the next attempt",
+            ));
         }
         if !self.breaker.try_start(now.mono_ms) {
             return Err(Error::new(
@@ -286,13 +289,21 @@ impl Session {
 
     /// The next step of a refresh run after attempt number `retry` (0-based) failed with
     /// `class`.
-    pub fn after_failed_attempt(&self, class: RefreshClass, retry: u32, retry_after_ms: Option<f64>, random01: f64) -> RefreshStep {
+    pub fn after_failed_attempt(
+        &self,
+        class: RefreshClass,
+        retry: u32,
+        retry_after_ms: Option<f64>,
+        random01: f64,
+    ) -> RefreshStep {
         match class {
             RefreshClass::SessionOver => RefreshStep::EndSession,
-            RefreshClass::Transient | RefreshClass::Success => match self.backoff.delay_ms(retry, retry_after_ms, random01) {
-                Some(d) => RefreshStep::RetryAfter(d),
-                None => RefreshStep::Fail,
-            },
+            RefreshClass::Transient | RefreshClass::Success => {
+                match self.backoff.delay_ms(retry, retry_after_ms, random01) {
+                    Some(d) => RefreshStep::RetryAfter(d),
+                    None => RefreshStep::Fail,
+                }
+            }
             RefreshClass::Unexpected => RefreshStep::Fail,
         }
     }
@@ -412,7 +423,13 @@ mod tests {
             ("inside the margin", 250_000.0, false, false, Send { with_token: true, refresh_in_background: true }),
             ("past the deadline", 300_000.0, false, false, RefreshFirst),
             ("refresh in flight", 1_000.0, true, false, RefreshFirst),
-            ("after waiting: send whatever we have", 400_000.0, false, true, Send { with_token: true, refresh_in_background: false }),
+            (
+                "after waiting: send whatever we have",
+                400_000.0,
+                false,
+                true,
+                Send { with_token: true, refresh_in_background: false },
+            ),
         ];
         for (name, ms, in_flight, waited, want) in cases {
             assert_eq!(s.before_request(at(*ms), *in_flight, *waited), *want, "{name}");
@@ -424,10 +441,17 @@ mod tests {
     #[test]
     fn unknown_expiry_never_refreshes_proactively() {
         let mut s = Session::new();
-        s.adopt("a.b.c.d.e".into(), &TokenShape::Opaque, Adoption { now: T0, expires_in_s: None, margin_ms: 60_000.0, random01: 0.0 });
+        s.adopt(
+            "a.b.c.d.e".into(),
+            &TokenShape::Opaque,
+            Adoption { now: T0, expires_in_s: None, margin_ms: 60_000.0, random01: 0.0 },
+        );
         assert_eq!(s.timer_delay_ms(T0), None);
         assert!(!s.is_expired(at(1e12)), "unknown is not expired");
-        assert_eq!(s.before_request(at(1e12), false, false), RequestPlan::Send { with_token: true, refresh_in_background: false });
+        assert_eq!(
+            s.before_request(at(1e12), false, false),
+            RequestPlan::Send { with_token: true, refresh_in_background: false }
+        );
         assert_eq!(s.expires_at_wall_ms(T0), None);
     }
 
@@ -460,7 +484,8 @@ mod tests {
         assert_eq!(err.code, ErrorCode::NotAuthenticated);
         assert!(s.try_start_refresh(T0, RefreshKind::Restore).is_ok(), "restore() may revive");
         let mut storm = Session::new();
-        let refused = (0..20).filter(|i| storm.try_start_refresh(at(f64::from(*i)), RefreshKind::Explicit).is_err()).count();
+        let refused =
+            (0..20).filter(|i| storm.try_start_refresh(at(f64::from(*i)), RefreshKind::Explicit).is_err()).count();
         assert_eq!(refused, 12, "8 runs per 10 s window");
     }
 
@@ -477,7 +502,10 @@ mod tests {
         let s = Session::new();
         assert_eq!(s.after_failed_attempt(RefreshClass::SessionOver, 0, None, 0.0), RefreshStep::EndSession);
         assert_eq!(s.after_failed_attempt(RefreshClass::Transient, 0, None, 0.0), RefreshStep::RetryAfter(250.0));
-        assert_eq!(s.after_failed_attempt(RefreshClass::Transient, 0, Some(2000.0), 0.0), RefreshStep::RetryAfter(2000.0));
+        assert_eq!(
+            s.after_failed_attempt(RefreshClass::Transient, 0, Some(2000.0), 0.0),
+            RefreshStep::RetryAfter(2000.0)
+        );
         assert_eq!(s.after_failed_attempt(RefreshClass::Transient, 3, None, 0.0), RefreshStep::Fail);
         assert_eq!(s.after_failed_attempt(RefreshClass::Unexpected, 0, None, 0.0), RefreshStep::Fail);
     }
@@ -502,7 +530,10 @@ mod tests {
         assert_eq!(delay, 25_000.0, "half the remaining lifetime, below the 30 s ceiling");
         assert!(!s.refresh_due(now), "no background refresh during the cooldown");
         assert_eq!(s.timer_delay_ms(now), Some(25_000.0), "the timer fires when the cooldown ends");
-        assert_eq!(s.before_request(now, false, false), RequestPlan::Send { with_token: true, refresh_in_background: false });
+        assert_eq!(
+            s.before_request(now, false, false),
+            RequestPlan::Send { with_token: true, refresh_in_background: false }
+        );
         assert_eq!(s.try_start_refresh(now, RefreshKind::Automatic).map_err(|e| e.code), Err(ErrorCode::RefreshFailed));
         assert!(s.try_start_refresh(now, RefreshKind::Explicit).is_ok(), "refresh() bypasses the cooldown");
         let later = at(275_000.0);
@@ -530,7 +561,11 @@ mod tests {
     #[test]
     fn debug_redacts_token() {
         let mut s = Session::new();
-        s.adopt("secret-token-value.a.b.c.d".into(), &TokenShape::Opaque, Adoption { now: T0, expires_in_s: Some(1.0), margin_ms: 0.0, random01: 0.0 });
+        s.adopt(
+            "secret-token-value.a.b.c.d".into(),
+            &TokenShape::Opaque,
+            Adoption { now: T0, expires_in_s: Some(1.0), margin_ms: 0.0, random01: 0.0 },
+        );
         let dbg = format!("{s:?}");
         assert!(!dbg.contains("secret-token-value"), "{dbg}");
         assert!(dbg.contains("[redacted]"));

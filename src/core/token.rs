@@ -180,19 +180,50 @@ pub(crate) mod tests {
     #[test]
     fn accepted_table() {
         let cases: Vec<(&str, String, TokenTimes)> = vec![
-            ("integer times", jws(r#"{"exp":2000000000,"iat":1999999700,"nbf":1999999700}"#),
-                TokenTimes { exp: Some(2e9), iat: Some(1_999_999_700.0), nbf: Some(1_999_999_700.0) }),
-            ("float exp (truncated)", jws(r#"{"exp":2000000000.75}"#), TokenTimes { exp: Some(2e9), ..Default::default() }),
+            (
+                "integer times",
+                jws(r#"{"exp":2000000000,"iat":1999999700,"nbf":1999999700}"#),
+                TokenTimes { exp: Some(2e9), iat: Some(1_999_999_700.0), nbf: Some(1_999_999_700.0) },
+            ),
+            (
+                "float exp (truncated)",
+                jws(r#"{"exp":2000000000.75}"#),
+                TokenTimes { exp: Some(2e9), ..Default::default() },
+            ),
             ("exponent notation", jws(r#"{"exp":2e9}"#), TokenTimes { exp: Some(2e9), ..Default::default() }),
             ("no exp: unknown expiry", jws(r#"{"sub":"x"}"#), TokenTimes::default()),
             ("empty payload object", jws("{}"), TokenTimes::default()),
             ("exp zero", jws(r#"{"exp":0}"#), TokenTimes { exp: Some(0.0), ..Default::default() }),
-            ("year 9999", jws(r#"{"exp":253402300799}"#), TokenTimes { exp: Some(MAX_TIMESTAMP_S), ..Default::default() }),
-            ("alg none", with_header(r#"{"alg":"none"}"#, r#"{"exp":5}"#), TokenTimes { exp: Some(5.0), ..Default::default() }),
-            ("unicode claims", jws(r#"{"name":"Zoë 🦀","exp":5}"#), TokenTimes { exp: Some(5.0), ..Default::default() }),
-            ("nested claims", jws(r#"{"a":{"b":[1,2,{"c":null}]},"exp":5}"#), TokenTimes { exp: Some(5.0), ..Default::default() }),
-            ("empty signature", format!("{}.{}.", b64(r#"{"alg":"ES256"}"#), b64(r#"{"exp":5}"#)), TokenTimes { exp: Some(5.0), ..Default::default() }),
-            ("unknown header fields kept", with_header(r#"{"alg":"EdDSA","kid":"k1","x":1}"#, "{}"), TokenTimes::default()),
+            (
+                "year 9999",
+                jws(r#"{"exp":253402300799}"#),
+                TokenTimes { exp: Some(MAX_TIMESTAMP_S), ..Default::default() },
+            ),
+            (
+                "alg none",
+                with_header(r#"{"alg":"none"}"#, r#"{"exp":5}"#),
+                TokenTimes { exp: Some(5.0), ..Default::default() },
+            ),
+            (
+                "unicode claims",
+                jws(r#"{"name":"Zoë 🦀","exp":5}"#),
+                TokenTimes { exp: Some(5.0), ..Default::default() },
+            ),
+            (
+                "nested claims",
+                jws(r#"{"a":{"b":[1,2,{"c":null}]},"exp":5}"#),
+                TokenTimes { exp: Some(5.0), ..Default::default() },
+            ),
+            (
+                "empty signature",
+                format!("{}.{}.", b64(r#"{"alg":"ES256"}"#), b64(r#"{"exp":5}"#)),
+                TokenTimes { exp: Some(5.0), ..Default::default() },
+            ),
+            (
+                "unknown header fields kept",
+                with_header(r#"{"alg":"EdDSA","kid":"k1","x":1}"#, "{}"),
+                TokenTimes::default(),
+            ),
         ];
         for (name, token, want) in cases {
             let d = decode(&token).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -235,7 +266,10 @@ pub(crate) mod tests {
             ("payload JSON number", jws("42")),
             ("payload null", jws("null")),
             ("payload truncated JSON", jws(r#"{"exp":5"#)),
-            ("payload invalid UTF-8", format!("{h}.{}.sig", Base64UrlUnpadded::encode_string(&[0x7b, 0xff, 0xfe, 0x7d]))),
+            (
+                "payload invalid UTF-8",
+                format!("{h}.{}.sig", Base64UrlUnpadded::encode_string(&[0x7b, 0xff, 0xfe, 0x7d])),
+            ),
             ("header JSON array", with_header("[]", "{}")),
             ("header not JSON", with_header("alg", "{}")),
             ("header without alg", with_header(r#"{"typ":"JWT"}"#, "{}")),

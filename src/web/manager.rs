@@ -13,16 +13,19 @@ use web_sys::{Request, Response};
 
 use crate::core::options::{origin_allowed, Options};
 use crate::core::policy::{classify_refresh_status, parse_retry_after_ms, RefreshClass};
-use crate::core::session::{Adoption, EndReason, RefreshKind, RefreshStep, RequestPlan, Session, SessionState, TokenGeneration, UnauthorizedPlan};
+use crate::core::session::{
+    Adoption, EndReason, RefreshKind, RefreshStep, RequestPlan, Session, SessionState, TokenGeneration,
+    UnauthorizedPlan,
+};
 use crate::core::token::{decode, inspect, json_segments};
 use crate::core::{Error, ErrorCode};
 use crate::web::crosstab::{self, CrossTab};
-use crate::web::{promise, spawn};
 use crate::web::env::{self, now};
 use crate::web::error;
 use crate::web::events::{EventKind, Events};
 use crate::web::lifecycle::{wake_listeners, DomListener};
 use crate::web::net::{self, Net};
+use crate::web::{promise, spawn};
 
 /// Longest wait for another tab's refresh (the lock) before this run gives up.
 const LOCK_WAIT_MS: u32 = 20_000;
@@ -146,7 +149,10 @@ impl Inner {
                 if self.adopt(token, remaining.map(|r| r / 1000.0)).is_err() {
                     return;
                 }
-                let detail = net::object(&[("expiresAt", self.expires_at().map_or(JsValue::NULL, JsValue::from)), ("fromOtherTab", true.into())]);
+                let detail = net::object(&[
+                    ("expiresAt", self.expires_at().map_or(JsValue::NULL, JsValue::from)),
+                    ("fromOtherTab", true.into()),
+                ]);
                 self.events.emit(EventKind::Refreshed, &detail);
                 self.emit_state();
             }
@@ -157,8 +163,12 @@ impl Inner {
                     _ => return,
                 };
                 let detail = match reason {
-                    EndReason::LoggedOut => net::object(&[("serverConfirmed", JsValue::NULL), ("fromOtherTab", true.into())]),
-                    EndReason::SessionExpired => net::object(&[("reason", "other_tab".into()), ("fromOtherTab", true.into())]),
+                    EndReason::LoggedOut => {
+                        net::object(&[("serverConfirmed", JsValue::NULL), ("fromOtherTab", true.into())])
+                    }
+                    EndReason::SessionExpired => {
+                        net::object(&[("reason", "other_tab".into()), ("fromOtherTab", true.into())])
+                    }
                 };
                 self.end_session(reason, &detail, false);
             }
@@ -202,7 +212,12 @@ impl Inner {
     /// Adopt a token from a login/refresh response body or the caller.
     fn adopt(self: &Rc<Self>, token: String, expires_in_s: Option<f64>) -> Result<TokenGeneration, Error> {
         let shape = inspect(&token)?;
-        let a = Adoption { now: now(), expires_in_s, margin_ms: self.cfg.opts.refresh_margin_ms, random01: env::random01() };
+        let a = Adoption {
+            now: now(),
+            expires_in_s,
+            margin_ms: self.cfg.opts.refresh_margin_ms,
+            random01: env::random01(),
+        };
         let generation = self.session.borrow_mut().adopt(token, &shape, a);
         self.schedule();
         Ok(generation)
@@ -211,7 +226,11 @@ impl Inner {
     /// Arm the refresh timer from the session's current deadline (RAII: replacing the old
     /// `Timeout` cancels it).
     fn schedule(self: &Rc<Self>) {
-        let delay = if self.cfg.opts.auto_refresh && !self.disposed.get() { self.session.borrow().timer_delay_ms(now()) } else { None };
+        let delay = if self.cfg.opts.auto_refresh && !self.disposed.get() {
+            self.session.borrow().timer_delay_ms(now())
+        } else {
+            None
+        };
         let timer = delay.map(|d| {
             let weak = Rc::downgrade(self);
             // Clamp to setTimeout's range; a longer wait is re-armed on wake-up anyway.
@@ -299,7 +318,10 @@ impl Inner {
                 Err(()) => {
                     self.session.borrow_mut().run_failed(now(), None);
                     self.schedule();
-                    return Err((Error::new(ErrorCode::RefreshFailed, "timed out waiting for another tab's refresh"), None));
+                    return Err((
+                        Error::new(ErrorCode::RefreshFailed, "timed out waiting for another tab's refresh"),
+                        None,
+                    ));
                 }
             },
             None => None,
@@ -334,11 +356,21 @@ impl Inner {
                         drop(guard);
                         return Ok(());
                     }
-                    Err(e) => AttemptFailure { class: RefreshClass::Transient, status: Some(200), retry_after_ms: None, error: e },
+                    Err(e) => AttemptFailure {
+                        class: RefreshClass::Transient,
+                        status: Some(200),
+                        retry_after_ms: None,
+                        error: e,
+                    },
                 },
                 Err(f) => f,
             };
-            let step = self.session.borrow().after_failed_attempt(failure.class, retry, failure.retry_after_ms, env::random01());
+            let step = self.session.borrow().after_failed_attempt(
+                failure.class,
+                retry,
+                failure.retry_after_ms,
+                env::random01(),
+            );
             match step {
                 RefreshStep::RetryAfter(ms) => {
                     TimeoutFuture::new(ms.clamp(0.0, f64::from(i32::MAX)) as u32).await;
@@ -350,7 +382,10 @@ impl Inner {
                 RefreshStep::EndSession => {
                     drop(guard); // no user callback (sessionExpired) while the lock is held
                     self.end_session_after_rejection(kind);
-                    return Err((Error::new(ErrorCode::SessionExpired, "the refresh token was rejected: the session is over"), failure.status));
+                    return Err((
+                        Error::new(ErrorCode::SessionExpired, "the refresh token was rejected: the session is over"),
+                        failure.status,
+                    ));
                 }
                 RefreshStep::Fail => {
                     self.session.borrow_mut().run_failed(now(), failure.retry_after_ms);
@@ -376,21 +411,34 @@ impl Inner {
             retry_after_ms,
             error: Error::new(ErrorCode::RefreshFailed, msg),
         };
-        let res = match self.net.post(&self.cfg.refresh_url, &self.cfg.opts.refresh_headers, None, Some(REFRESH_TIMEOUT_MS)).await {
+        let res = match self
+            .net
+            .post(&self.cfg.refresh_url, &self.cfg.opts.refresh_headers, None, Some(REFRESH_TIMEOUT_MS))
+            .await
+        {
             Ok(r) => r,
             Err(_) => return Err(transient(None, None, "network error while refreshing")),
         };
         let status = res.status();
         let class = classify_refresh_status(Some(status));
         if class != RefreshClass::Success {
-            let retry_after_ms =
-                res.headers().get("retry-after").ok().flatten().and_then(|v| parse_retry_after_ms(&v, js_sys::Date::now()));
+            let retry_after_ms = res
+                .headers()
+                .get("retry-after")
+                .ok()
+                .flatten()
+                .and_then(|v| parse_retry_after_ms(&v, js_sys::Date::now()));
             let message = match class {
                 RefreshClass::SessionOver => "the refresh endpoint rejected the session",
                 RefreshClass::Unexpected => "the refresh endpoint answered with an unexpected status",
                 _ => "the refresh endpoint is unavailable",
             };
-            return Err(AttemptFailure { class, status: Some(status), retry_after_ms, error: Error::new(ErrorCode::RefreshFailed, message) });
+            return Err(AttemptFailure {
+                class,
+                status: Some(status),
+                retry_after_ms,
+                error: Error::new(ErrorCode::RefreshFailed, message),
+            });
         }
         let Some(body) = net::json_body(&res).await else {
             return Err(transient(Some(status), None, "the refresh response is not JSON"));
@@ -413,7 +461,11 @@ impl Inner {
             return Err(error::js(ErrorCode::InvalidOptions, "loginUrl is not configured"));
         };
         let failed = |msg: &'static str, status| error::with_status(&Error::new(ErrorCode::LoginFailed, msg), status);
-        let res = self.net.post(&url, &self.cfg.opts.refresh_headers, Some(&body), None).await.map_err(|_| failed("network error during login", None))?;
+        let res = self
+            .net
+            .post(&url, &self.cfg.opts.refresh_headers, Some(&body), None)
+            .await
+            .map_err(|_| failed("network error during login", None))?;
         let status = res.status();
         if !res.ok() {
             return Err(failed("login was rejected", Some(status)));
@@ -448,7 +500,11 @@ impl Inner {
         *self.timer.borrow_mut() = None;
         self.share_end(EndReason::LoggedOut);
         let confirmed = match self.cfg.logout_url.clone() {
-            Some(url) => self.net.post(&url, &self.cfg.opts.refresh_headers, None, Some(REFRESH_TIMEOUT_MS)).await.is_ok_and(|r| r.ok()),
+            Some(url) => self
+                .net
+                .post(&url, &self.cfg.opts.refresh_headers, None, Some(REFRESH_TIMEOUT_MS))
+                .await
+                .is_ok_and(|r| r.ok()),
             None => false,
         };
         if changed && !self.disposed.get() {

@@ -51,7 +51,13 @@ impl Net {
 
     /// A credentialed, uncached POST (refresh, login, logout). `json_body` is sent as
     /// `application/json`.
-    pub async fn post(&self, url: &str, headers: &[(String, String)], json_body: Option<&JsValue>, timeout_ms: Option<u32>) -> Result<Response, JsValue> {
+    pub async fn post(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        json_body: Option<&JsValue>,
+        timeout_ms: Option<u32>,
+    ) -> Result<Response, JsValue> {
         let init = RequestInit::new();
         if let Some(signal) = self.signal(timeout_ms) {
             init.set_signal(Some(&signal));
@@ -81,7 +87,17 @@ fn has_abort_signal_any() -> bool {
 
 /// Build the Request a `fetch(input, init)` call would make.
 pub fn build_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue> {
-    let init: Option<RequestInit> = if init.is_undefined() || init.is_null() { None } else { Some(init.clone().unchecked_into()) };
+    // RequestInit is a dictionary: any object is one (checked), its members are read by the
+    // Request constructor itself, which throws a TypeError for bad ones exactly as fetch does.
+    let init: Option<RequestInit> = if init.is_undefined() || init.is_null() {
+        None
+    } else {
+        let object = init
+            .clone()
+            .dyn_into::<js_sys::Object>()
+            .map_err(|_| js_sys::TypeError::new("fetch: init must be an object"))?;
+        Some(object.unchecked_into())
+    };
     if let Some(req) = input.dyn_ref::<Request>() {
         return match &init {
             Some(i) => Request::new_with_request_and_init(req, i),
@@ -101,7 +117,8 @@ pub fn build_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue
 /// Can the request be sent twice? Not when its body is a stream the caller handed us.
 pub fn replayable(input: &JsValue, init: &JsValue) -> bool {
     let body_of = |v: &JsValue| Reflect::get(v, &"body".into()).unwrap_or(JsValue::UNDEFINED);
-    let init_stream = !init.is_undefined() && !init.is_null() && body_of(init).is_instance_of::<web_sys::ReadableStream>();
+    let init_stream =
+        !init.is_undefined() && !init.is_null() && body_of(init).is_instance_of::<web_sys::ReadableStream>();
     let used = input.dyn_ref::<Request>().is_some_and(Request::body_used);
     !init_stream && !used
 }
