@@ -5,7 +5,8 @@ import { join } from "node:path";
 const [dir, target] = process.argv.slice(2);
 const path = join(dir, "package.json");
 const pkg = JSON.parse(readFileSync(path, "utf8"));
-const files = readdirSync(dir).filter((f) => /\.(js|wasm|d\.ts)$/.test(f) || f === "README.md");
+// `snippets/` holds wasm-bindgen's inline_js modules; the glue imports them.
+const files = readdirSync(dir).filter((f) => /\.(js|wasm|d\.ts)$/.test(f) || f === "README.md" || f === "snippets");
 
 const out = {
   name: "wasm-token-manager",

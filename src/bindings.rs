@@ -76,6 +76,11 @@ export interface TokenManager {
 }
 "#;
 
+#[wasm_bindgen(inline_js = "export function at_most_once(f) { let done = false; return () => { if (!done) { done = true; f(); } }; }")]
+extern "C" {
+    fn at_most_once(f: &JsValue) -> JsValue;
+}
+
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(typescript_type = "TokenManagerOptions")]
@@ -261,7 +266,9 @@ impl TokenManager {
                 inner.events.unsubscribe(id);
             }
         });
-        Ok(off.unchecked_into())
+        // A Rust FnOnce throws when called twice; unsubscribe functions are often called more
+        // than once (effect clean-ups), so the JS side makes every call after the first a no-op.
+        Ok(at_most_once(&off).unchecked_into())
     }
 
     /// Stop timers and listeners, forget the token, and free the manager.

@@ -475,3 +475,65 @@ fn decode_jwt_returns_header_and_claims() {
     assert_eq!(Reflect::get(&header, &"alg".into()).expect("alg").as_string().as_deref(), Some("none"));
     assert_eq!(Reflect::get(&claims, &"exp".into()).expect("exp").as_f64(), Some(1_300_819_380.0));
 }
+
+#[wasm_bindgen_test]
+async fn unsubscribe_stops_events_and_a_throwing_handler_does_not_stop_others() {
+    reset(300).await;
+    let auth = manager("");
+    let counted = Rc::new(RefCell::new(0));
+    let c = counted.clone();
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |_| *c.borrow_mut() += 1);
+    let handler: JsValue = closure.as_ref().clone();
+    let off: js_sys::Function = JsValue::from(
+        auth.on(JsValue::from_str("stateChanged").unchecked_into(), handler.unchecked_into()).expect("on"),
+    )
+    .unchecked_into();
+    let thrower = js_sys::Function::new_no_args("throw new Error('handler bug')");
+    auth.on(JsValue::from_str("stateChanged").unchecked_into(), JsValue::from(thrower).unchecked_into()).expect("on");
+    let after = EventCounter::on(&auth, "stateChanged");
+    login(&auth).await;
+    assert_eq!((*counted.borrow(), after.get()), (1, 1), "a throwing handler before it did not stop the last one");
+    off.call0(&JsValue::UNDEFINED).expect("off");
+    off.call0(&JsValue::UNDEFINED).expect("off twice is harmless");
+    settle(auth.refresh()).await.expect("refresh");
+    assert_eq!(*counted.borrow(), 1, "no events after unsubscribe");
+    assert_eq!(after.get(), 2, "other subscribers still get them");
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn opaque_and_externally_set_tokens() {
+    reset(300).await;
+    let auth = manager("");
+    // A JWE (five segments): held and sent, but its expiry is unknown, so nothing is scheduled.
+    auth.set_access_token("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d".into(), None).expect("opaque token accepted");
+    assert!(auth.is_authenticated());
+    assert_eq!((auth.expires_at(), auth.refresh_at()), (None, None));
+    assert!(auth.claims().is_none(), "claims of an encrypted token are unknown");
+    // The same token with a lifetime given by the caller: now it has a deadline and a schedule.
+    auth.set_access_token("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d".into(), Some(120.0)).expect("accepted");
+    let (exp, at) = (auth.expires_at().expect("expiresAt"), auth.refresh_at().expect("refreshAt"));
+    let now = js_sys::Date::now();
+    assert!(exp > now + 119_000.0 && exp <= now + 120_500.0, "expiresAt {exp}");
+    assert!(at <= exp - 59_500.0 && at >= exp - 72_500.0, "60 s margin plus up to 20 % jitter before expiry: {at} vs {exp}");
+    let e = auth.set_access_token("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d".into(), Some(-1.0)).expect_err("negative");
+    assert_eq!(code_of(&e), "invalid_options");
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn restore_rejects_when_the_server_cannot_tell() {
+    reset(300).await;
+    let first = manager("");
+    login(&first).await;
+    first.dispose();
+    fault(r#"{"path":"/auth/refresh","action":"status","status":503,"times":4}"#).await;
+    let auth = manager("");
+    let err = settle(auth.restore()).await.expect_err("unknown, not false");
+    assert_eq!(code_of(&err), "refresh_failed");
+    assert!(!auth.is_authenticated());
+    assert_eq!(counter("refreshRequests").await, 4);
+    // The server recovers: restore() works from the same cookie.
+    assert_eq!(settle(auth.restore()).await.expect("restore"), JsValue::TRUE);
+    auth.dispose();
+}
