@@ -104,6 +104,30 @@ await test("logout in one tab ends the session in every tab within 1 s", async (
   await ctx.close();
 });
 
+await test("without Web Locks and BroadcastChannel each tab still works on its own", async () => {
+  await fresh({ ttl: TTL, grace: 10 });
+  const ctx = await launch();
+  await ctx.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined, configurable: true });
+    delete window.BroadcastChannel;
+  });
+  const pages = [await open(ctx, "?margin=1"), await open(ctx, "?margin=1")];
+  assertEq(await pages[0].evaluate(() => [typeof navigator.locks, typeof BroadcastChannel]), ["undefined", "undefined"], "APIs removed");
+  await pages[0].evaluate(() => h.login());
+  assertEq(await pages[1].evaluate(() => h.auth.restore()), true, "second tab restores from the cookie");
+  await Promise.all(pages.map((p) => p.evaluate(() => { h.loop(300); })));
+  await sleep(2 * TTL * 1000);
+  await Promise.all(pages.map((p) => p.evaluate(() => h.stopLoops())));
+  const c = await counters();
+  report("no locks/channel", c);
+  for (const p of pages) no401(await seen(p), "fallback tab");
+  assertEq(c.apiUnauthorized, 0, "no 401");
+  // Each tab refreshes for itself now; the grace window absorbs their races.
+  assert(c.refreshRequests >= 2, `tabs refreshed: ${c.refreshRequests}`);
+  await pages[0].evaluate(() => h.auth.logout());
+  assertEq(await pages[1].evaluate(() => h.auth.isAuthenticated), true, "no channel: the other tab learns of the logout only from the server");
+});
+
 // ---- refresh faults, one tab each -----------------------------------------------------------
 
 async function faultScenario({ name, grace = 10, ttl = 30, fault, act, check }) {
