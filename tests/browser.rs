@@ -515,7 +515,10 @@ async fn opaque_and_externally_set_tokens() {
     let (exp, at) = (auth.expires_at().expect("expiresAt"), auth.refresh_at().expect("refreshAt"));
     let now = js_sys::Date::now();
     assert!(exp > now + 119_000.0 && exp <= now + 120_500.0, "expiresAt {exp}");
-    assert!(at <= exp - 59_500.0 && at >= exp - 72_500.0, "60 s margin plus up to 20 % jitter before expiry: {at} vs {exp}");
+    assert!(
+        at <= exp - 59_500.0 && at >= exp - 72_500.0,
+        "60 s margin plus up to 20 % jitter before expiry: {at} vs {exp}"
+    );
     let e = auth.set_access_token("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d".into(), Some(-1.0)).expect_err("negative");
     assert_eq!(code_of(&e), "invalid_options");
     auth.dispose();
