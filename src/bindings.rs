@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use crate::core::options::{check_names, RawOptions};
@@ -76,7 +76,9 @@ export interface TokenManager {
 }
 "#;
 
-#[wasm_bindgen(inline_js = "export function at_most_once(f) { let done = false; return () => { if (!done) { done = true; f(); } }; }")]
+#[wasm_bindgen(
+    inline_js = "export function at_most_once(f) { let done = false; return () => { if (!done) { done = true; f(); } }; }"
+)]
 extern "C" {
     fn at_most_once(f: &JsValue) -> JsValue;
 }
@@ -114,13 +116,6 @@ extern "C" {
 #[wasm_bindgen]
 pub struct TokenManager {
     inner: Rc<Inner>,
-}
-
-fn promise_of<F>(f: F) -> Promise
-where
-    F: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
-{
-    crate::web::promise(f)
 }
 
 fn json_to_js(json: &str) -> JsValue {
@@ -173,14 +168,14 @@ impl TokenManager {
     pub fn login(&self, credentials: LoginBody) -> PromiseVoid {
         let inner = Rc::clone(&self.inner);
         let credentials: JsValue = credentials.into();
-        promise_of(async move { inner.login(credentials).await.map(|()| JsValue::UNDEFINED) }).unchecked_into()
+        crate::web::promise(async move { inner.login(credentials).await.map(|()| JsValue::UNDEFINED) }).unchecked_into()
     }
 
     /// Silent refresh from the cookie (page load): `true` when a session was restored,
     /// `false` when there is none. Rejects with `refresh_failed` when the server cannot tell.
     pub fn restore(&self) -> PromiseBool {
         let inner = Rc::clone(&self.inner);
-        promise_of(async move {
+        crate::web::promise(async move {
             match inner.refresh_now(RefreshKind::Restore).await {
                 Ok(()) => Ok(JsValue::TRUE),
                 Err(e) if error::has_code(&e, ErrorCode::SessionExpired) => Ok(JsValue::FALSE),
@@ -199,7 +194,7 @@ impl TokenManager {
     /// Refresh now (joins a refresh already in flight).
     pub fn refresh(&self) -> PromiseVoid {
         let inner = Rc::clone(&self.inner);
-        promise_of(async move { inner.refresh_now(RefreshKind::Explicit).await.map(|()| JsValue::UNDEFINED) })
+        crate::web::promise(async move { inner.refresh_now(RefreshKind::Explicit).await.map(|()| JsValue::UNDEFINED) })
             .unchecked_into()
     }
 
@@ -208,13 +203,13 @@ impl TokenManager {
     pub fn fetch(&self, input: FetchInput, init: Option<FetchInit>) -> PromiseResponse {
         let inner = Rc::clone(&self.inner);
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
-        promise_of(async move { inner.fetch(input.into(), init).await.map(Into::into) }).unchecked_into()
+        crate::web::promise(async move { inner.fetch(input.into(), init).await.map(Into::into) }).unchecked_into()
     }
 
     /// End the session here and on the server. Resolves to whether the server confirmed.
     pub fn logout(&self) -> PromiseBool {
         let inner = Rc::clone(&self.inner);
-        promise_of(async move { Ok(JsValue::from_bool(inner.logout().await)) }).unchecked_into()
+        crate::web::promise(async move { Ok(JsValue::from_bool(inner.logout().await)) }).unchecked_into()
     }
 
     /// A token is held (it may be being renewed).

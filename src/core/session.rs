@@ -22,6 +22,24 @@ pub enum EndReason {
     SessionExpired,
 }
 
+impl EndReason {
+    /// The name used in events, `stateChanged` and cross-tab messages.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::LoggedOut => "loggedOut",
+            Self::SessionExpired => "sessionExpired",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "loggedOut" => Some(Self::LoggedOut),
+            "sessionExpired" => Some(Self::SessionExpired),
+            _ => None,
+        }
+    }
+}
+
 /// The externally visible state, derived from the session's contents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionState {
@@ -120,6 +138,9 @@ pub struct Session {
     backoff: Backoff,
     /// After a failed run: no *automatic* refresh before this monotonic time.
     cooldown_until_mono_ms: Option<f64>,
+    /// `autoRefresh: false` turns off proactive refreshes (timer, wake-ups, background refresh
+    /// before a request); refreshes before an expired request, after a 401 and on demand remain.
+    manual_only: bool,
 }
 
 /// Who asked for a refresh run.
@@ -145,6 +166,11 @@ pub struct Adoption {
 impl Session {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A session with proactive refreshes on (`true`, the default) or off.
+    pub fn with_auto_refresh(auto_refresh: bool) -> Self {
+        Self { manual_only: !auto_refresh, ..Self::default() }
     }
 
     pub fn state(&self) -> SessionState {
@@ -310,6 +336,9 @@ impl Session {
 
     /// ms until the refresh timer should fire, or `None` for no timer.
     pub fn timer_delay_ms(&self, now: Instant) -> Option<f64> {
+        if self.manual_only {
+            return None;
+        }
         let until_refresh = self.token.as_ref()?.until_refresh_ms(now)?;
         let until_cooldown_end = self.cooldown_until_mono_ms.map_or(0.0, |t| (t - now.mono_ms).max(0.0));
         Some(until_refresh.max(until_cooldown_end))
@@ -335,7 +364,7 @@ impl Session {
         match &self.token {
             None => send(false, false),
             Some(t) if t.is_expired(now) => RequestPlan::RefreshFirst,
-            Some(t) => send(true, t.until_refresh_ms(now).is_some_and(|d| d <= 0.0)),
+            Some(_) => send(true, self.refresh_due(now)),
         }
     }
 
@@ -556,6 +585,35 @@ mod tests {
         let before = s.adopted_count();
         adopt(&mut s, 300.0, now);
         assert_eq!(s.adopted_count(), before + 1);
+    }
+
+    #[test]
+    fn auto_refresh_off_means_no_proactive_refresh() {
+        let mut s = Session::with_auto_refresh(false);
+        adopt(&mut s, 300.0, T0);
+        assert_eq!(s.timer_delay_ms(T0), None, "no timer");
+        assert!(!s.refresh_due(at(299_000.0)), "no wake-up refresh");
+        assert_eq!(
+            s.before_request(at(299_000.0), false, false),
+            RequestPlan::Send { with_token: true, refresh_in_background: false }
+        );
+        assert_eq!(
+            s.before_request(at(300_000.0), false, false),
+            RequestPlan::RefreshFirst,
+            "expired: still refreshed first"
+        );
+        assert_eq!(
+            s.after_unauthorized(s.token().map(AccessToken::generation), false),
+            UnauthorizedPlan::RefreshThenReplay
+        );
+    }
+
+    #[test]
+    fn end_reason_names_round_trip() {
+        for r in [EndReason::LoggedOut, EndReason::SessionExpired] {
+            assert_eq!(EndReason::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(EndReason::parse("other"), None);
     }
 
     #[test]

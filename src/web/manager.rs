@@ -17,7 +17,7 @@ use crate::core::session::{
     Adoption, EndReason, RefreshKind, RefreshStep, RequestPlan, Session, SessionState, TokenGeneration,
     UnauthorizedPlan,
 };
-use crate::core::token::{decode, inspect, json_segments};
+use crate::core::token::{accepted_token_json, inspect};
 use crate::core::{Error, ErrorCode};
 use crate::web::crosstab::{self, CrossTab};
 use crate::web::env::{self, now};
@@ -57,6 +57,17 @@ pub struct Inner {
     disposed: Cell<bool>,
 }
 
+/// Where an adopted token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenSource {
+    Login,
+    Refresh,
+    /// `setAccessToken`.
+    Caller,
+    /// Shared by another tab.
+    OtherTab,
+}
+
 /// A failed refresh attempt.
 struct AttemptFailure {
     class: RefreshClass,
@@ -67,10 +78,11 @@ struct AttemptFailure {
 
 impl Inner {
     pub fn new(cfg: Resolved, fetch: js_sys::Function) -> Rc<Self> {
+        let session = Session::with_auto_refresh(cfg.opts.auto_refresh);
         let inner = Rc::new(Self {
             cfg,
             net: Net::new(fetch),
-            session: RefCell::new(Session::new()),
+            session: RefCell::new(session),
             in_flight: RefCell::new(None),
             timer: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
@@ -107,24 +119,19 @@ impl Inner {
         }
     }
 
-    fn share_end(&self, reason: EndReason) {
-        let reason = match reason {
-            EndReason::LoggedOut => "loggedOut",
-            EndReason::SessionExpired => "sessionExpired",
-        };
-        if let Some(c) = self.crosstab.borrow().as_ref() {
-            c.post(&net::object(&[("t", "ended".into()), ("reason", reason.into())]));
-        }
-    }
-
-    /// End the session here: drop the token and the timer, tell the other tabs (unless the
-    /// news came from one), and fire the event once.
-    fn end_session(&self, reason: EndReason, detail: &JsValue, share: bool) {
+    /// End the session in this tab: drop the token and the timer, and tell the other tabs
+    /// unless the news came from one. Returns whether anything changed (events fire once).
+    fn end_locally(&self, reason: EndReason, share: bool) -> bool {
         let changed = self.session.borrow_mut().end(reason);
         *self.timer.borrow_mut() = None;
-        if share {
-            self.share_end(reason);
+        if let Some(c) = self.crosstab.borrow().as_ref().filter(|_| share) {
+            c.post(&net::object(&[("t", "ended".into()), ("reason", reason.as_str().into())]));
         }
+        changed
+    }
+
+    /// Fire `loggedOut`/`sessionExpired` and `stateChanged` for an end that changed something.
+    fn announce_end(&self, reason: EndReason, changed: bool, detail: &JsValue) {
         if changed && !self.disposed.get() {
             let kind = match reason {
                 EndReason::LoggedOut => EventKind::LoggedOut,
@@ -133,6 +140,16 @@ impl Inner {
             self.events.emit(kind, detail);
             self.emit_state();
         }
+    }
+
+    /// Fire `refreshed` (and `stateChanged`) for the token just adopted.
+    fn announce_refreshed(&self, from_other_tab: bool) {
+        let mut detail = vec![("expiresAt", self.expires_at().map_or(JsValue::NULL, JsValue::from))];
+        if from_other_tab {
+            detail.push(("fromOtherTab", true.into()));
+        }
+        self.events.emit(EventKind::Refreshed, &net::object(&detail));
+        self.emit_state();
     }
 
     fn on_peer_message(self: &Rc<Self>, data: &JsValue) {
@@ -146,21 +163,13 @@ impl Inner {
                 if !self.session.borrow().peer_token_is_newer(&token, remaining, now()) {
                     return;
                 }
-                if self.adopt(token, remaining.map(|r| r / 1000.0)).is_err() {
-                    return;
+                if self.adopt(token, remaining.map(|r| r / 1000.0), TokenSource::OtherTab).is_ok() {
+                    self.announce_refreshed(true);
                 }
-                let detail = net::object(&[
-                    ("expiresAt", self.expires_at().map_or(JsValue::NULL, JsValue::from)),
-                    ("fromOtherTab", true.into()),
-                ]);
-                self.events.emit(EventKind::Refreshed, &detail);
-                self.emit_state();
             }
             Some("ended") => {
-                let reason = match net::string_field(data, "reason").as_deref() {
-                    Some("loggedOut") => EndReason::LoggedOut,
-                    Some("sessionExpired") => EndReason::SessionExpired,
-                    _ => return,
+                let Some(reason) = net::string_field(data, "reason").as_deref().and_then(EndReason::parse) else {
+                    return;
                 };
                 let detail = match reason {
                     EndReason::LoggedOut => {
@@ -170,7 +179,8 @@ impl Inner {
                         net::object(&[("reason", "other_tab".into()), ("fromOtherTab", true.into())])
                     }
                 };
-                self.end_session(reason, &detail, false);
+                let changed = self.end_locally(reason, false);
+                self.announce_end(reason, changed, &detail);
             }
             _ => {}
         }
@@ -188,9 +198,6 @@ impl Inner {
 
     /// When the next proactive refresh is due (wall-clock ms), if one is scheduled.
     pub fn refresh_at(&self) -> Option<f64> {
-        if !self.cfg.opts.auto_refresh {
-            return None;
-        }
         let now = now();
         self.session.borrow().timer_delay_ms(now).map(|d| now.wall_ms + d)
     }
@@ -201,16 +208,19 @@ impl Inner {
 
     /// The payload JSON of the held token, if it is a readable JWS.
     pub fn claims_json(&self) -> Option<String> {
-        let s = self.session.borrow();
-        let token = s.token()?.value();
-        decode(token).ok()?;
-        json_segments(token).map(|j| j.payload)
+        accepted_token_json(self.session.borrow().token()?.value()).map(|j| j.payload)
     }
 
     // ---- token adoption and the schedule -----------------------------------------------
 
-    /// Adopt a token from a login/refresh response body or the caller.
-    fn adopt(self: &Rc<Self>, token: String, expires_in_s: Option<f64>) -> Result<TokenGeneration, Error> {
+    /// Adopt a token. A malformed token changes nothing. A login starts a new session epoch;
+    /// a token obtained here is shared with the other tabs (one from another tab is not).
+    fn adopt(
+        self: &Rc<Self>,
+        token: String,
+        expires_in_s: Option<f64>,
+        source: TokenSource,
+    ) -> Result<TokenGeneration, Error> {
         let shape = inspect(&token)?;
         let a = Adoption {
             now: now(),
@@ -218,7 +228,16 @@ impl Inner {
             margin_ms: self.cfg.opts.refresh_margin_ms,
             random01: env::random01(),
         };
-        let generation = self.session.borrow_mut().adopt(token, &shape, a);
+        let generation = {
+            let mut session = self.session.borrow_mut();
+            if source == TokenSource::Login {
+                session.begin();
+            }
+            session.adopt(token, &shape, a)
+        };
+        if source != TokenSource::OtherTab {
+            self.share_token();
+        }
         self.schedule();
         Ok(generation)
     }
@@ -226,11 +245,7 @@ impl Inner {
     /// Arm the refresh timer from the session's current deadline (RAII: replacing the old
     /// `Timeout` cancels it).
     fn schedule(self: &Rc<Self>) {
-        let delay = if self.cfg.opts.auto_refresh && !self.disposed.get() {
-            self.session.borrow().timer_delay_ms(now())
-        } else {
-            None
-        };
+        let delay = if self.disposed.get() { None } else { self.session.borrow().timer_delay_ms(now()) };
         let timer = delay.map(|d| {
             let weak = Rc::downgrade(self);
             // Clamp to setTimeout's range; a longer wait is re-armed on wake-up anyway.
@@ -245,7 +260,7 @@ impl Inner {
         if self.disposed.get() {
             return;
         }
-        let due = self.cfg.opts.auto_refresh && self.session.borrow().refresh_due(now());
+        let due = self.session.borrow().refresh_due(now());
         if due && self.in_flight.borrow().is_none() {
             self.refresh_in_background();
         } else {
@@ -290,11 +305,7 @@ impl Inner {
             return;
         }
         match failure {
-            None => {
-                let detail = net::object(&[("expiresAt", self.expires_at().map_or(JsValue::NULL, JsValue::from))]);
-                self.events.emit(EventKind::Refreshed, &detail);
-                self.emit_state();
-            }
+            None => self.announce_refreshed(false),
             Some((e, status)) if e.code == ErrorCode::RefreshFailed => {
                 let detail = net::object(&[
                     ("code", e.code.as_str().into()),
@@ -348,11 +359,10 @@ impl Inner {
                 return Err((Error::new(ErrorCode::NotAuthenticated, "the session changed during the refresh"), None));
             }
             let failure = match attempt {
-                Ok((token, expires_in)) => match self.adopt(token, expires_in) {
+                Ok((token, expires_in)) => match self.adopt(token, expires_in, TokenSource::Refresh) {
                     Ok(_) => {
-                        // Broadcast before releasing the lock; events fire after the run,
-                        // with no lock held.
-                        self.share_token();
+                        // adopt() broadcast the token before the lock is released here; events
+                        // fire after the run, with no lock held.
                         drop(guard);
                         return Ok(());
                     }
@@ -400,7 +410,12 @@ impl Inner {
     /// The refresh endpoint said the cookie is no good (400/401/403).
     fn end_session_after_rejection(&self, kind: RefreshKind) {
         if self.session.borrow().rejection_ends_session(kind) {
-            self.end_session(EndReason::SessionExpired, &net::object(&[("reason", "refresh_rejected".into())]), true);
+            let changed = self.end_locally(EndReason::SessionExpired, true);
+            self.announce_end(
+                EndReason::SessionExpired,
+                changed,
+                &net::object(&[("reason", "refresh_rejected".into())]),
+            );
         }
     }
 
@@ -473,10 +488,8 @@ impl Inner {
         let body = net::json_body(&res).await.ok_or_else(|| failed("the login response is not JSON", Some(status)))?;
         let token = net::string_field(&body, &self.cfg.opts.access_token_field)
             .ok_or_else(|| failed("the login response has no access token", Some(status)))?;
-        inspect(&token).map_err(|e| error::to_js(&e))?;
-        self.session.borrow_mut().begin();
-        self.adopt(token, net::number_field(&body, &self.cfg.opts.expires_in_field)).map_err(|e| error::to_js(&e))?;
-        self.share_token();
+        let expires_in = net::number_field(&body, &self.cfg.opts.expires_in_field);
+        self.adopt(token, expires_in, TokenSource::Login).map_err(|e| error::to_js(&e))?;
         self.emit_state();
         Ok(())
     }
@@ -485,8 +498,7 @@ impl Inner {
         if expires_in_s.is_some_and(|e| !e.is_finite() || e < 0.0) {
             return Err(error::js(ErrorCode::InvalidOptions, "expiresInSeconds must be a finite number >= 0"));
         }
-        self.adopt(token, expires_in_s).map_err(|e| error::to_js(&e))?;
-        self.share_token();
+        self.adopt(token, expires_in_s, TokenSource::Caller).map_err(|e| error::to_js(&e))?;
         self.emit_state();
         Ok(())
     }
@@ -496,9 +508,7 @@ impl Inner {
     pub async fn logout(self: &Rc<Self>) -> bool {
         // Ends locally at once (token, timer, other tabs), before the network call, so nothing
         // can use the token while the server is being told.
-        let changed = self.session.borrow_mut().end(EndReason::LoggedOut);
-        *self.timer.borrow_mut() = None;
-        self.share_end(EndReason::LoggedOut);
+        let changed = self.end_locally(EndReason::LoggedOut, true);
         let confirmed = match self.cfg.logout_url.clone() {
             Some(url) => self
                 .net
@@ -507,10 +517,7 @@ impl Inner {
                 .is_ok_and(|r| r.ok()),
             None => false,
         };
-        if changed && !self.disposed.get() {
-            self.events.emit(EventKind::LoggedOut, &net::object(&[("serverConfirmed", confirmed.into())]));
-            self.emit_state();
-        }
+        self.announce_end(EndReason::LoggedOut, changed, &net::object(&[("serverConfirmed", confirmed.into())]));
         confirmed
     }
 
@@ -519,8 +526,7 @@ impl Inner {
         let name = match state {
             SessionState::Anonymous => "anonymous",
             SessionState::Authenticated => "authenticated",
-            SessionState::Ended(EndReason::LoggedOut) => "loggedOut",
-            SessionState::Ended(EndReason::SessionExpired) => "sessionExpired",
+            SessionState::Ended(reason) => reason.as_str(),
         };
         let detail = net::object(&[
             ("state", name.into()),
@@ -587,7 +593,7 @@ impl Inner {
                     waited = true;
                 }
                 RequestPlan::Send { refresh_in_background, .. } => {
-                    if refresh_in_background && self.cfg.opts.auto_refresh {
+                    if refresh_in_background {
                         self.refresh_in_background();
                     }
                     break;
