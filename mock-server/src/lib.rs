@@ -12,6 +12,7 @@ pub mod tokens;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -61,7 +62,6 @@ pub(crate) struct Mutable {
     pub store: Store,
     pub counters: Counters,
     pub faults: Vec<Fault>,
-    pub clock_shift_ms: i64,
     pub access_ttl: u64,
     pub reuse_grace: u64,
     pub requests: VecDeque<RequestRecord>,
@@ -70,13 +70,16 @@ pub(crate) struct Mutable {
 pub(crate) struct AppState {
     pub cfg: Config,
     pub signer: Signer,
+    /// The test clock shift, outside the mutex: reading the clock never needs the lock, so
+    /// a handler may do it while holding the lock.
+    clock_shift_ms: AtomicI64,
     mutable: Mutex<Mutable>,
 }
 
 impl AppState {
     fn new(cfg: Config) -> Self {
         let mutable = Mutable::fresh(&cfg);
-        Self { signer: Signer::generate(), mutable: Mutex::new(mutable), cfg }
+        Self { signer: Signer::generate(), clock_shift_ms: AtomicI64::new(0), mutable: Mutex::new(mutable), cfg }
     }
 
     /// Lock the mutable state (poisoning is recovered: a panicking test must not wedge others).
@@ -87,7 +90,17 @@ impl AppState {
     /// The server clock in ms: system time plus the test clock shift.
     pub fn now_ms(&self) -> i64 {
         let sys = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-        sys + self.lock().clock_shift_ms
+        sys + self.clock_shift_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn set_clock_shift_ms(&self, ms: i64) {
+        self.clock_shift_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Back to the state the command line describes (`POST /__test/reset`).
+    pub fn reset(&self) {
+        *self.lock() = Mutable::fresh(&self.cfg);
+        self.set_clock_shift_ms(0);
     }
 }
 
@@ -97,7 +110,6 @@ impl Mutable {
             store: Store::default(),
             counters: Counters::default(),
             faults: Vec::new(),
-            clock_shift_ms: 0,
             access_ttl: cfg.access_ttl,
             reuse_grace: cfg.reuse_grace,
             requests: VecDeque::new(),

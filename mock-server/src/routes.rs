@@ -307,7 +307,7 @@ async fn counters(State(app): State<Arc<AppState>>) -> Response {
 }
 
 async fn reset(State(app): State<Arc<AppState>>) -> Response {
-    *app.lock() = Mutable::fresh(&app.cfg);
+    app.reset();
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -320,7 +320,7 @@ struct ClockShift {
 async fn shift_clock(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     match serde_json::from_slice::<ClockShift>(&body) {
         Ok(c) if c.shift_seconds.abs() <= 10 * 365 * 86_400 => {
-            app.lock().clock_shift_ms = c.shift_seconds * 1000;
+            app.set_clock_shift_ms(c.shift_seconds * 1000);
             StatusCode::NO_CONTENT.into_response()
         }
         _ => {
