@@ -6,8 +6,7 @@ export PATH="$PWD/.tools/node_modules/.bin:$PATH"
 PORT=${BENCH_PORT:-18797}
 ./scripts/package.sh >/dev/null 2>&1
 cargo build -q -p mock-server
-./target/debug/mock-server --addr "127.0.0.1:$PORT" --test-controls --static www --pkg pkg >/tmp/wtm-bench-server.log 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/.well-known/jwks.json" >/dev/null 2>&1 && break; sleep 0.1; done
+# shellcheck source=scripts/mock.sh
+. scripts/mock.sh
+start_mock /tmp/wtm-bench-server.log "127.0.0.1:$PORT" --static www --pkg pkg
 E2E_BASE="http://127.0.0.1:$PORT" node tests/e2e/bench.mjs

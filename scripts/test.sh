@@ -33,23 +33,12 @@ if [ "$size_bytes" -gt $(( budget_kb * 1024 )) ]; then echo "size budget exceede
 
 OTHER_PORT=${OTHER_PORT:-18789}
 OTHER="http://127.0.0.1:$OTHER_PORT"
-./target/debug/mock-server --addr "127.0.0.1:$PORT" --test-controls \
-  --allow-origin "http://127.0.0.1:$RUNNER_PORT" --static www --pkg pkg >"$LOGS/mock-server.log" 2>&1 &
-server=$!
+# shellcheck source=scripts/mock.sh
+. scripts/mock.sh
+start_mock "$LOGS/mock-server.log" "127.0.0.1:$PORT" --allow-origin "http://127.0.0.1:$RUNNER_PORT" --static www --pkg pkg
 # A second server on another origin: records what it receives (Authorization must not arrive).
 # It also serves the built Vite example app (same origin as its own API).
-./target/debug/mock-server --addr "127.0.0.1:$OTHER_PORT" --test-controls --allow-origin "$BASE" \
-  --static examples/vite-app/dist >"$LOGS/other-server.log" 2>&1 &
-other=$!
-trap 'kill $server $other 2>/dev/null || true' EXIT
-wait_up() {
-  for _ in $(seq 1 100); do
-    curl -sf "$1/.well-known/jwks.json" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "mock server at $1 failed to start" >&2; cat "$LOGS"/*server.log >&2; exit 1
-}
-wait_up "$BASE"; wait_up "$OTHER"
+start_mock "$LOGS/other-server.log" "127.0.0.1:$OTHER_PORT" --allow-origin "$BASE" --static examples/vite-app/dist
 
 echo "== browser tests (wasm-pack test --headless --chrome, against $BASE)"
 set +e
