@@ -13,7 +13,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use crate::tokens::Variant;
-use crate::{AppState, RequestRecord};
+use crate::{recorder, AppState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -74,31 +74,10 @@ impl Fault {
 
 /// Counts and logs every request, then applies the first matching fault, if any.
 pub async fn middleware(State(app): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
     let fault = {
         let mut m = app.lock();
-        let h = req.headers();
-        let record = RequestRecord {
-            method: req.method().to_string(),
-            path: path.clone(),
-            origin: h.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned),
-            has_authorization: h.contains_key(header::AUTHORIZATION),
-            csrf_header: h.get("x-requested-with").and_then(|v| v.to_str().ok()).map(str::to_owned),
-            has_refresh_cookie: crate::routes::refresh_cookie(h).is_some(),
-        };
-        if path == "/auth/refresh" && req.method() == axum::http::Method::POST {
-            m.counters.refresh_requests += 1;
-            if record.has_authorization {
-                m.counters.refresh_with_authorization += 1;
-            }
-        }
-        if !path.starts_with("/__test") {
-            if m.requests.len() >= 1000 {
-                m.requests.pop_front();
-            }
-            m.requests.push_back(record);
-        }
-        take_fault(&mut m.faults, &path)
+        recorder::record(&mut m, &req);
+        take_fault(&mut m.faults, req.uri().path())
     };
     let Some(fault) = fault else { return next.run(req).await };
     if fault.delay_ms > 0 {

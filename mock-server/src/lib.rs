@@ -4,7 +4,9 @@
 //! reuse detection, CSRF/Origin checks, exact-origin CORS, and `/__test/*` fault injection.
 
 pub mod config;
+mod cookies;
 mod faults;
+mod recorder;
 mod routes;
 pub mod store;
 pub mod tokens;
@@ -20,6 +22,7 @@ use serde::Serialize;
 
 pub use config::Config;
 use faults::Fault;
+use recorder::RequestRecord;
 use store::Store;
 use tokens::Signer;
 
@@ -44,18 +47,6 @@ pub struct Counters {
     pub api_unauthorized: u64,
     /// Requests to /auth/refresh that carried an Authorization header (must stay 0).
     pub refresh_with_authorization: u64,
-}
-
-/// One request as seen by the server (for leak and header checks); never holds token values.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestRecord {
-    pub method: String,
-    pub path: String,
-    pub origin: Option<String>,
-    pub has_authorization: bool,
-    pub csrf_header: Option<String>,
-    pub has_refresh_cookie: bool,
 }
 
 pub(crate) struct Mutable {
