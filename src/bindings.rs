@@ -6,12 +6,13 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use crate::core::options::{check_names, RawOptions};
-use crate::core::session::{RefreshKind, SessionState};
+use crate::core::run::RefreshKind;
+use crate::core::session::SessionState;
 use crate::core::{token, Error, ErrorCode};
 use crate::web::error;
 use crate::web::events::EventKind;
 use crate::web::manager::{Inner, Resolved};
-use crate::web::{env, net};
+use crate::web::{env, js};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -278,5 +279,5 @@ pub fn decode_jwt(token: &str) -> Result<DecodedJwt, JsValue> {
     token::decode(token).map_err(|e| error::to_js(&e))?;
     let json = token::json_segments(token)
         .ok_or_else(|| error::js(ErrorCode::MalformedToken, "token is not valid base64url JSON"))?;
-    Ok(net::object(&[("header", json_to_js(&json.header)), ("claims", json_to_js(&json.payload))]).unchecked_into())
+    Ok(js::object(&[("header", json_to_js(&json.header)), ("claims", json_to_js(&json.payload))]).unchecked_into())
 }

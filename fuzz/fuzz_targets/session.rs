@@ -1,20 +1,25 @@
-//! Arbitrary sequences of session events with arbitrary clocks: never a panic, generations only
-//! grow, an ended session holds no token, and a 401 for the current token never "replays".
+//! Arbitrary sequences of session events with arbitrary clocks and cross-tab news: never a
+//! panic, generations only grow, epochs never go back, an ended session holds no token, and a
+//! 401 for the current token never "replays".
 #![no_main]
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use wasm_token_manager::core::session::{Adoption, EndReason, RefreshKind, Session, UnauthorizedPlan};
+use wasm_token_manager::core::request::UnauthorizedPlan;
+use wasm_token_manager::core::run::RefreshKind;
+use wasm_token_manager::core::session::{Adoption, EndReason, Epoch, PeerToken, Session, TokenSource};
 use wasm_token_manager::core::token::TokenShape;
 use wasm_token_manager::core::Instant;
 
 #[derive(Debug, Arbitrary)]
 enum Op {
-    Adopt { expires_in: Option<f64>, margin: f64, random: f64 },
+    Adopt { expires_in: Option<f64>, margin: f64, random: f64, source: u8 },
+    PeerToken { epoch: u64, remaining: Option<f64> },
+    PeerEnd(u64),
     End(bool),
     StartRefresh(u8),
     RunFailed(Option<f64>),
     BeforeRequest { in_flight: bool, waited: bool },
-    Unauthorized { retried: bool },
+    Unauthorized { after_refresh: bool },
     Advance(f64, f64),
 }
 
@@ -24,19 +29,42 @@ fuzz_target!(|ops: Vec<Op>| {
     let mut last_generation = 0;
     for op in ops.into_iter().take(64) {
         match op {
-            Op::Adopt { expires_in, margin, random } => {
+            Op::Adopt { expires_in, margin, random, source } => {
                 let a = Adoption { now, expires_in_s: expires_in, margin_ms: margin, random01: random };
-                let g = s.adopt("a.b.c.d.e".into(), &TokenShape::Opaque, a);
+                let source = [TokenSource::Login, TokenSource::Refresh, TokenSource::Caller, TokenSource::OtherTab]
+                    [usize::from(source % 4)];
+                let before = s.epoch();
+                let g = s.adopt("a.b.c.d.e".into(), &TokenShape::Opaque, source, a);
                 assert!(g.0 > last_generation);
+                assert!(s.epoch() >= before);
                 last_generation = g.0;
+            }
+            Op::PeerToken { epoch, remaining } => {
+                let (before, ended) = (s.epoch(), s.token().is_none() && s.state() != wasm_token_manager::core::session::SessionState::Anonymous);
+                let d = s.on_peer_token(Epoch(epoch), "p.q.r.s.t", remaining, now);
+                if Epoch(epoch) < before || (Epoch(epoch) == before && ended) {
+                    assert_eq!(d, PeerToken::Ignore, "stale or ended-session token adopted");
+                }
+                assert!(s.epoch() >= before);
+            }
+            Op::PeerEnd(epoch) => {
+                let before = s.epoch();
+                let ends = s.on_peer_end(Epoch(epoch));
+                assert_eq!(ends, Epoch(epoch) >= before, "a stale end must not end a newer session");
+                if ends {
+                    s.end(EndReason::LoggedOut);
+                }
             }
             Op::End(logout) => {
                 s.end(if logout { EndReason::LoggedOut } else { EndReason::SessionExpired });
                 assert!(s.token().is_none());
             }
             Op::StartRefresh(k) => {
-                let kind = [RefreshKind::Automatic, RefreshKind::Explicit, RefreshKind::Restore][usize::from(k % 3)];
-                let _ = s.try_start_refresh(now, kind);
+                let kind = [RefreshKind::Background, RefreshKind::Needed, RefreshKind::Explicit, RefreshKind::Restore]
+                    [usize::from(k % 4)];
+                if let Ok(run) = s.start_run(now, kind) {
+                    let _ = s.after_lock(&run);
+                }
             }
             Op::RunFailed(ra) => {
                 let d = s.run_failed(now, ra.filter(|v| v.is_finite() && *v >= 0.0));
@@ -47,9 +75,9 @@ fuzz_target!(|ops: Vec<Op>| {
                 let _ = s.timer_delay_ms(now);
                 let _ = s.expires_at_wall_ms(now);
             }
-            Op::Unauthorized { retried } => {
+            Op::Unauthorized { after_refresh } => {
                 let current = s.token().map(|t| t.generation());
-                let plan = s.after_unauthorized(current, retried);
+                let plan = s.after_unauthorized(current, now, after_refresh);
                 assert_ne!(plan, UnauthorizedPlan::Replay, "a 401 for the current token must not just replay");
             }
             Op::Advance(m, w) => {

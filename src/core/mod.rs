@@ -5,6 +5,8 @@ pub mod clock;
 pub mod error;
 pub mod options;
 pub mod policy;
+pub mod request;
+pub mod run;
 pub mod session;
 pub mod token;
 

@@ -176,6 +176,16 @@ impl StormBreaker {
         true
     }
 
+    /// ms until a run would be allowed (0: now).
+    pub fn free_in_ms(&self, now_mono_ms: f64) -> f64 {
+        if self.starts.len() < self.max_runs {
+            return 0.0;
+        }
+        let oldest = self.starts.front().copied().unwrap_or(now_mono_ms);
+        (oldest + self.window_ms - now_mono_ms).max(0.0)
+    }
+
+    /// Forget past runs (a login starts afresh).
     pub fn reset(&mut self) {
         self.starts.clear();
     }
@@ -284,6 +294,7 @@ mod tests {
         assert!(b.try_start(2.0));
         assert!(!b.try_start(3.0), "fourth run inside 10 s refused");
         assert!(!b.try_start(9_999.0));
+        assert_eq!(b.free_in_ms(9_999.0), 1.0, "the oldest start leaves the window in 1 ms");
         assert!(b.try_start(10_000.0), "first start left the window");
         b.reset();
         assert!(b.try_start(10_001.0) && b.try_start(10_002.0));

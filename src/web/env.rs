@@ -49,3 +49,15 @@ pub fn origin_of(url: &str) -> Option<String> {
 pub fn global() -> JsValue {
     js_sys::global().into()
 }
+
+/// A promise that resolves after `ms` (the global `setTimeout` resolves it directly: no Rust
+/// closure to keep alive or leak).
+pub fn sleep(ms: u32) -> js_sys::Promise {
+    js_sys::Promise::new(&mut |resolve, _| {
+        let set_timeout =
+            Reflect::get(&js_sys::global(), &"setTimeout".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+        if let Some(f) = set_timeout {
+            let _ = f.call2(&global(), &resolve, &JsValue::from(ms));
+        }
+    })
+}

@@ -27,26 +27,37 @@ impl Drop for DomListener {
     }
 }
 
+/// Which wake-up happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// The timer fired.
+    Timer,
+    /// The network came back: the cooldown after a failed run ends.
+    Online,
+    /// Focus, visible again, shown from the back/forward cache, resumed from freezing.
+    Lifecycle,
+}
+
 /// Listen for the wake-up events of the current global (window, or worker: `online` only).
 /// `on_wake` is called for each (after filtering `visibilitychange` to "visible").
-pub fn wake_listeners(on_wake: impl Fn() + Clone + 'static) -> Vec<DomListener> {
+pub fn wake_listeners(on_wake: impl Fn(Wake) + Clone + 'static) -> Vec<DomListener> {
     let global: JsValue = js_sys::global().into();
     let mut out = Vec::new();
     let Ok(target) = global.clone().dyn_into::<EventTarget>() else { return out };
-    for event in ["focus", "online", "pageshow"] {
+    for (event, wake) in [("focus", Wake::Lifecycle), ("online", Wake::Online), ("pageshow", Wake::Lifecycle)] {
         let f = on_wake.clone();
-        out.extend(DomListener::new(target.clone(), event, move |_| f()));
+        out.extend(DomListener::new(target.clone(), event, move |_| f(wake)));
     }
     let document = Reflect::get(&global, &"document".into()).ok().and_then(|d| d.dyn_into::<web_sys::Document>().ok());
     if let Some(doc) = document {
         let f = on_wake.clone();
         // Page Lifecycle: a frozen tab (timers stopped) is resumed.
-        out.extend(DomListener::new(doc.clone().into(), "resume", move |_| f()));
+        out.extend(DomListener::new(doc.clone().into(), "resume", move |_| f(Wake::Lifecycle)));
         let f = on_wake;
         let d = doc.clone();
         out.extend(DomListener::new(doc.into(), "visibilitychange", move |_| {
             if d.visibility_state() == web_sys::VisibilityState::Visible {
-                f();
+                f(Wake::Lifecycle);
             }
         }));
     }

@@ -1,12 +1,22 @@
 //! Browser glue: moves data between the browser and `core`, decides nothing.
+//!
+//! `manager` holds the state; `refresh` runs a refresh; `schedule` arms the timer and reacts to
+//! wake-ups; `account` is login/logout/setAccessToken; `fetch` is the request pipeline;
+//! `crosstab` is the cross-tab transport and protocol; `net` is HTTP transport only.
 
+pub mod account;
 pub mod crosstab;
 pub mod env;
 pub mod error;
 pub mod events;
+pub mod fetch;
+pub mod js;
 pub mod lifecycle;
 pub mod manager;
 pub mod net;
+pub mod refresh;
+pub mod schedule;
+pub mod token_response;
 
 use std::future::Future;
 use std::pin::Pin;

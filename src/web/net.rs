@@ -1,24 +1,24 @@
-//! HTTP plumbing over the captured global `fetch`.
+//! HTTP transport over the captured `fetch`: send a request, and the manager's own
+//! credentialed POSTs (refresh, login, logout) with their lifetime and timeout signals.
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Request, RequestCache, RequestCredentials, RequestInit, Response};
+use web_sys::{AbortController, AbortSignal, Request, RequestCache, RequestCredentials, RequestInit, Response};
 
-use crate::core::ErrorCode;
-use crate::web::error;
+use crate::web::env;
 
 pub struct Net {
     fetch: Function,
     global: JsValue,
     /// Aborted by `dispose()`: cancels the manager's own requests (refresh, login, logout) so a
     /// late response cannot act after the manager is gone (e.g. clear a newer cookie).
-    lifetime: Option<web_sys::AbortController>,
+    lifetime: Option<AbortController>,
 }
 
 impl Net {
     pub fn new(fetch: Function) -> Self {
-        Self { fetch, global: crate::web::env::global(), lifetime: web_sys::AbortController::new().ok() }
+        Self { fetch, global: env::global(), lifetime: AbortController::new().ok() }
     }
 
     pub fn abort_all(&self) {
@@ -29,17 +29,11 @@ impl Net {
 
     /// The signal for the manager's own requests: disposal, and a timeout when given.
     fn signal(&self, timeout_ms: Option<u32>) -> Option<AbortSignal> {
-        let lifetime = self.lifetime.as_ref().map(web_sys::AbortController::signal);
-        match (lifetime, timeout_ms) {
-            (Some(l), Some(ms)) if has_abort_signal_any() => {
-                let both = js_sys::Array::of2(&l, &AbortSignal::timeout_with_u32(ms));
-                Some(AbortSignal::any(&both))
-            }
-            // Older browsers without AbortSignal.any: the timeout matters more.
-            (Some(_), Some(ms)) => Some(AbortSignal::timeout_with_u32(ms)),
-            (Some(l), None) => Some(l),
-            (None, Some(ms)) => Some(AbortSignal::timeout_with_u32(ms)),
-            (None, None) => None,
+        let lifetime = self.lifetime.as_ref().map(AbortController::signal);
+        let timeout = timeout_ms.and_then(timeout_signal);
+        match (lifetime, timeout) {
+            (Some(l), Some(t)) => Some(any_of(&l, &t).unwrap_or(t)),
+            (l, t) => l.or(t),
         }
     }
 
@@ -79,93 +73,30 @@ impl Net {
     }
 }
 
-fn has_abort_signal_any() -> bool {
-    Reflect::get(&js_sys::global(), &"AbortSignal".into())
-        .and_then(|c| Reflect::has(&c, &"any".into()))
-        .unwrap_or(false)
+/// `static` method `name` of the global `AbortSignal`, where this browser has it.
+fn abort_signal_static(name: &str) -> Option<(JsValue, Function)> {
+    let ctor = Reflect::get(&js_sys::global(), &"AbortSignal".into()).ok()?;
+    let f = Reflect::get(&ctor, &name.into()).ok()?.dyn_into::<Function>().ok()?;
+    Some((ctor, f))
 }
 
-/// Build the Request a `fetch(input, init)` call would make.
-pub fn build_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue> {
-    // RequestInit is a dictionary: any object is one (checked), its members are read by the
-    // Request constructor itself, which throws a TypeError for bad ones exactly as fetch does.
-    let init: Option<RequestInit> = if init.is_undefined() || init.is_null() {
-        None
-    } else {
-        let object = init
-            .clone()
-            .dyn_into::<js_sys::Object>()
-            .map_err(|_| js_sys::TypeError::new("fetch: init must be an object"))?;
-        Some(object.unchecked_into())
-    };
-    if let Some(req) = input.dyn_ref::<Request>() {
-        return match &init {
-            Some(i) => Request::new_with_request_and_init(req, i),
-            None => Request::new_with_request(req),
-        };
+/// A signal that aborts after `ms`: `AbortSignal.timeout` where it exists, else a controller
+/// aborted by `setTimeout`. Never throws (a throw here would leave a run marked in flight).
+pub fn timeout_signal(ms: u32) -> Option<AbortSignal> {
+    if let Some((ctor, timeout)) = abort_signal_static("timeout") {
+        if let Some(s) = timeout.call1(&ctor, &JsValue::from(ms)).ok().and_then(|s| s.dyn_into().ok()) {
+            return Some(s);
+        }
     }
-    let url = match input.as_string() {
-        Some(s) => s,
-        None => String::from(js_sys::Object::from(input.clone()).to_string()),
-    };
-    match &init {
-        Some(i) => Request::new_with_str_and_init(&url, i),
-        None => Request::new_with_str(&url),
-    }
+    let controller = AbortController::new().ok()?;
+    let abort = Reflect::get(&controller, &"abort".into()).ok()?.dyn_into::<Function>().ok()?.bind0(&controller);
+    let set_timeout = Reflect::get(&js_sys::global(), &"setTimeout".into()).ok()?.dyn_into::<Function>().ok()?;
+    set_timeout.call2(&env::global(), &abort, &JsValue::from(ms)).ok()?;
+    Some(controller.signal())
 }
 
-/// Can the request be sent twice? Not when its body is a stream the caller handed us.
-pub fn replayable(input: &JsValue, init: &JsValue) -> bool {
-    let body_of = |v: &JsValue| Reflect::get(v, &"body".into()).unwrap_or(JsValue::UNDEFINED);
-    let init_stream =
-        !init.is_undefined() && !init.is_null() && body_of(init).is_instance_of::<web_sys::ReadableStream>();
-    let used = input.dyn_ref::<Request>().is_some_and(Request::body_used);
-    !init_stream && !used
-}
-
-/// Await `promise`, but reject with `aborted` as soon as `signal` aborts.
-pub async fn abortable(promise: Promise, signal: Option<&AbortSignal>) -> Result<JsValue, JsValue> {
-    let Some(signal) = signal else { return JsFuture::from(promise).await };
-    if signal.aborted() {
-        return Err(error::js(ErrorCode::Aborted, "aborted while waiting for a token refresh"));
-    }
-    // The abort listener is the race promise's own `reject`: no Rust closure to leak.
-    let mut reject_fn: Option<Function> = None;
-    let aborted = Promise::new(&mut |_resolve, reject| {
-        let _ = signal.add_event_listener_with_callback("abort", &reject);
-        reject_fn = Some(reject);
-    });
-    let race = Promise::race(&js_sys::Array::of2(&promise, &aborted));
-    let result = JsFuture::from(race).await;
-    if let Some(f) = reject_fn {
-        let _ = signal.remove_event_listener_with_callback("abort", &f);
-    }
-    match result {
-        Err(_) if signal.aborted() => Err(error::js(ErrorCode::Aborted, "aborted while waiting for a token refresh")),
-        other => other,
-    }
-}
-
-/// Read a JSON body, `None` when it is not JSON.
-pub async fn json_body(res: &Response) -> Option<JsValue> {
-    JsFuture::from(res.json().ok()?).await.ok()
-}
-
-/// `body[field]` as a string.
-pub fn string_field(body: &JsValue, field: &str) -> Option<String> {
-    Reflect::get(body, &field.into()).ok()?.as_string()
-}
-
-/// `body[field]` as a number.
-pub fn number_field(body: &JsValue, field: &str) -> Option<f64> {
-    Reflect::get(body, &field.into()).ok()?.as_f64()
-}
-
-/// A plain JS object from key/value pairs.
-pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = js_sys::Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&o, &(*k).into(), v);
-    }
-    o.into()
+/// `AbortSignal.any([a, b])` where it exists.
+fn any_of(a: &AbortSignal, b: &AbortSignal) -> Option<AbortSignal> {
+    let (ctor, any) = abort_signal_static("any")?;
+    any.call1(&ctor, &js_sys::Array::of2(a, b)).ok()?.dyn_into().ok()
 }

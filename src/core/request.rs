@@ -1,0 +1,164 @@
+//! The decisions of a wrapped request: wait for a token or send now, which token to attach,
+//! and what to do after a 401.
+
+use super::clock::Instant;
+use super::session::{Session, TokenGeneration};
+
+/// What `fetch` should do before sending a request to an allowed origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestPlan {
+    /// Send now with [`Session::usable_token`] (if any); start a background refresh when
+    /// `refresh_in_background` (inside the margin, not yet expired).
+    Send { refresh_in_background: bool },
+    /// Join the run in flight or start one (`RefreshKind::Needed`), then plan again with
+    /// `after_wait = true`.
+    Wait,
+}
+
+/// What `fetch` should do after a 401 from an allowed origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnauthorizedPlan {
+    /// A usable token newer than the one sent exists: resend with it, no refresh.
+    Replay,
+    /// Join the run in flight or start one, then ask again with `after_refresh = true`.
+    RefreshThenReplay,
+    /// Give the 401 to the caller.
+    Return,
+}
+
+impl Session {
+    /// The token to attach to a request now: the held token unless it is known to be past
+    /// its deadline (a request never carries a token the manager knows is dead).
+    pub fn usable_token(&self, now: Instant) -> Option<(&str, TokenGeneration)> {
+        self.token.as_ref().filter(|t| !t.is_expired(now)).map(|t| (t.value(), t.generation()))
+    }
+
+    /// Before sending. A request waits only when it has no usable token and one may come:
+    /// its token is past the deadline, or there is none while a run (a restore) is in flight.
+    /// A request with a valid token never waits, even behind a slow refresh.
+    pub fn before_request(&self, now: Instant, run_in_flight: bool, after_wait: bool) -> RequestPlan {
+        let send = |refresh_in_background| RequestPlan::Send { refresh_in_background };
+        if after_wait {
+            return send(false);
+        }
+        match &self.token {
+            None if run_in_flight => RequestPlan::Wait,
+            None => send(false),
+            Some(t) if t.is_expired(now) => RequestPlan::Wait,
+            Some(_) => send(!run_in_flight && self.refresh_due(now)),
+        }
+    }
+
+    /// After a 401 for a request that carried generation `sent` (`None`: no token).
+    pub fn after_unauthorized(
+        &self,
+        sent: Option<TokenGeneration>,
+        now: Instant,
+        after_refresh: bool,
+    ) -> UnauthorizedPlan {
+        let newer_usable = self.usable_token(now).is_some_and(|(_, g)| sent.map_or(true, |s| g > s));
+        if newer_usable {
+            UnauthorizedPlan::Replay
+        } else if self.token.is_some() && !after_refresh {
+            UnauthorizedPlan::RefreshThenReplay
+        } else {
+            UnauthorizedPlan::Return
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::run::RefreshKind;
+    use crate::core::session::tests::{adopt, at, T0};
+    use crate::core::session::{Adoption, EndReason, TokenSource};
+    use crate::core::token::TokenShape;
+
+    #[test]
+    fn before_request_table() {
+        use RequestPlan::*;
+        let mut s = Session::new();
+        assert_eq!(s.before_request(T0, false, false), Send { refresh_in_background: false }, "anonymous");
+        assert_eq!(s.before_request(T0, true, false), Wait, "restore in flight: wait for it");
+        adopt(&mut s, 300.0, T0);
+        // (name, ms after receipt, run in flight, after wait, want)
+        let cases: &[(&str, f64, bool, bool, RequestPlan)] = &[
+            ("fresh token", 1_000.0, false, false, Send { refresh_in_background: false }),
+            ("inside the margin", 250_000.0, false, false, Send { refresh_in_background: true }),
+            (
+                "inside the margin, run in flight: no second run",
+                250_000.0,
+                true,
+                false,
+                Send { refresh_in_background: false },
+            ),
+            ("valid token never waits behind a run", 1_000.0, true, false, Send { refresh_in_background: false }),
+            ("past the deadline", 300_000.0, false, false, Wait),
+            ("past the deadline, run in flight", 300_000.0, true, false, Wait),
+            ("after waiting: send", 400_000.0, false, true, Send { refresh_in_background: false }),
+        ];
+        for (name, ms, in_flight, waited, want) in cases {
+            assert_eq!(s.before_request(at(*ms), *in_flight, *waited), *want, "{name}");
+        }
+        s.end(EndReason::SessionExpired);
+        assert_eq!(s.before_request(at(1.0), false, false), Send { refresh_in_background: false });
+    }
+
+    #[test]
+    fn a_known_dead_token_is_never_attached() {
+        let mut s = Session::new();
+        let g = adopt(&mut s, 300.0, T0);
+        assert_eq!(s.usable_token(at(299_999.0)).map(|(_, g)| g), Some(g));
+        assert_eq!(s.usable_token(at(300_000.0)), None, "expired: send without it");
+        // A failed run in cooldown does not make the dead token usable again.
+        s.run_failed(at(300_000.0), None);
+        assert_eq!(s.usable_token(at(301_000.0)), None);
+        assert_eq!(s.before_request(at(301_000.0), false, false), RequestPlan::Wait, "wait for a Needed run");
+        assert!(s.start_run(at(301_000.0), RefreshKind::Needed).is_ok(), "which the cooldown does not refuse");
+    }
+
+    #[test]
+    fn after_unauthorized_table() {
+        use UnauthorizedPlan::*;
+        let mut s = Session::new();
+        assert_eq!(s.after_unauthorized(None, T0, false), Return, "anonymous request, no session");
+        let g1 = adopt(&mut s, 300.0, T0);
+        // (name, sent, ms, after refresh, want)
+        let cases: &[(&str, Option<TokenGeneration>, f64, bool, UnauthorizedPlan)] = &[
+            ("current token rejected: refresh", Some(g1), 1.0, false, RefreshThenReplay),
+            ("still the same token after the refresh: give up", Some(g1), 1.0, true, Return),
+            ("sent without a token, now have one", None, 1.0, false, Replay),
+            ("sent without a token, ours is dead: refresh first", None, 300_000.0, false, RefreshThenReplay),
+            ("dead token after the refresh: give up", None, 300_000.0, true, Return),
+        ];
+        for (name, sent, ms, after, want) in cases {
+            assert_eq!(s.after_unauthorized(*sent, at(*ms), *after), *want, "{name}");
+        }
+        adopt(&mut s, 300.0, T0);
+        assert_eq!(s.after_unauthorized(Some(g1), T0, false), Replay, "newer token exists: replay");
+        assert_eq!(s.after_unauthorized(Some(g1), T0, true), Replay, "the refresh produced one");
+        s.end(EndReason::SessionExpired);
+        assert_eq!(s.after_unauthorized(Some(g1), T0, false), Return, "session over");
+    }
+
+    #[test]
+    fn unknown_expiry_is_sent_and_refreshed_on_401_only() {
+        let mut s = Session::new();
+        let a = Adoption { now: T0, expires_in_s: None, margin_ms: 60_000.0, random01: 0.0 };
+        let g = s.adopt("a.b.c.d.e".into(), &TokenShape::Opaque, TokenSource::Caller, a);
+        assert_eq!(s.before_request(at(1e12), false, false), RequestPlan::Send { refresh_in_background: false });
+        assert_eq!(s.usable_token(at(1e12)).map(|(_, g)| g), Some(g), "unknown is not expired");
+        assert_eq!(s.after_unauthorized(Some(g), at(1e12), false), UnauthorizedPlan::RefreshThenReplay);
+    }
+
+    #[test]
+    fn auto_refresh_off_refreshes_only_when_needed() {
+        let mut s = Session::with_auto_refresh(false);
+        adopt(&mut s, 300.0, T0);
+        assert_eq!(s.before_request(at(299_000.0), false, false), RequestPlan::Send { refresh_in_background: false });
+        assert_eq!(s.before_request(at(300_000.0), false, false), RequestPlan::Wait, "expired: still refreshed first");
+        let g = s.token().map(|t| t.generation());
+        assert_eq!(s.after_unauthorized(g, T0, false), UnauthorizedPlan::RefreshThenReplay);
+    }
+}

@@ -1,0 +1,71 @@
+//! Starting and ending a session: `login()`, `logout()`, `setAccessToken()`. Login and logout
+//! go to the server under the same ordering as refreshes (`Inner::exclusive`).
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+
+use crate::core::session::{EndReason, TokenSource};
+use crate::core::{Error, ErrorCode};
+use crate::web::error;
+use crate::web::js;
+use crate::web::manager::Inner;
+use crate::web::refresh::REQUEST_TIMEOUT_MS;
+use crate::web::token_response;
+
+impl Inner {
+    /// POST the credentials; adopt the token (a new session epoch, shared with the other tabs).
+    pub async fn login(self: &Rc<Self>, body: JsValue) -> Result<(), JsValue> {
+        let Some(url) = self.cfg.login_url.clone() else {
+            return Err(error::js(ErrorCode::InvalidOptions, "loginUrl is not configured"));
+        };
+        let failed = |msg: &'static str, status| error::with_status(&Error::new(ErrorCode::LoginFailed, msg), status);
+        let guard = self.exclusive().await;
+        let ticket = self.session.borrow().ticket();
+        let res = self
+            .net
+            .post(&url, &self.cfg.opts.refresh_headers, Some(&body), Some(REQUEST_TIMEOUT_MS))
+            .await
+            .map_err(|_| failed("network error during login", None))?;
+        let status = res.status();
+        if !res.ok() {
+            return Err(failed("login was rejected", Some(status)));
+        }
+        let t = token_response::read(&res, &self.cfg.opts).await.map_err(|m| failed(m, Some(status)))?;
+        if self.disposed.get() || !self.session.borrow().is_current(ticket) {
+            return Err(error::js(ErrorCode::Aborted, "the session changed (logout or disposal) during login"));
+        }
+        self.adopt(t.token, t.expires_in_s, TokenSource::Login).map_err(|e| error::to_js(&e))?;
+        drop(guard); // the token was shared while the lock was held
+        self.emit_state();
+        Ok(())
+    }
+
+    pub fn set_access_token(self: &Rc<Self>, token: String, expires_in_s: Option<f64>) -> Result<(), JsValue> {
+        if expires_in_s.is_some_and(|e| !e.is_finite() || e < 0.0) {
+            return Err(error::js(ErrorCode::InvalidOptions, "expiresInSeconds must be a finite number >= 0"));
+        }
+        self.adopt(token, expires_in_s, TokenSource::Caller).map_err(|e| error::to_js(&e))?;
+        self.emit_state();
+        Ok(())
+    }
+
+    /// Ends the session here and in the other tabs at once (nothing can use the token while
+    /// the server is being told), then tells the server once no refresh is under way. Resolves
+    /// to whether the server confirmed (a network failure still logs out locally).
+    pub async fn logout(self: &Rc<Self>) -> bool {
+        let changed = self.end_locally(EndReason::LoggedOut, true);
+        let confirmed = match self.cfg.logout_url.clone() {
+            Some(url) => {
+                let guard = self.exclusive().await;
+                let sent = self.net.post(&url, &self.cfg.opts.refresh_headers, None, Some(REQUEST_TIMEOUT_MS)).await;
+                drop(guard);
+                sent.is_ok_and(|r| r.ok())
+            }
+            None => false,
+        };
+        let detail = js::object(&[("serverConfirmed", confirmed.into())]);
+        self.announce_end(EndReason::LoggedOut, changed, &detail);
+        confirmed
+    }
+}

@@ -1,0 +1,28 @@
+//! Small helpers for plain JS values: reading fields, building objects.
+
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+
+/// `value[field]` as a string.
+pub fn string_field(value: &JsValue, field: &str) -> Option<String> {
+    Reflect::get(value, &field.into()).ok()?.as_string()
+}
+
+/// `value[field]` as a number.
+pub fn number_field(value: &JsValue, field: &str) -> Option<f64> {
+    Reflect::get(value, &field.into()).ok()?.as_f64()
+}
+
+/// A plain JS object from key/value pairs.
+pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &(*k).into(), v);
+    }
+    o.into()
+}
+
+/// `Some(x)` as a number, `None` as `null`.
+pub fn number_or_null(value: Option<f64>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from)
+}
