@@ -35,7 +35,10 @@ OTHER_PORT=${OTHER_PORT:-18789}
 OTHER="http://127.0.0.1:$OTHER_PORT"
 # shellcheck source=scripts/mock.sh
 . scripts/mock.sh
-start_mock "$LOGS/mock-server.log" "127.0.0.1:$PORT" --allow-origin "http://127.0.0.1:$RUNNER_PORT" --static www --pkg pkg
+# Two users (demo stays the default one the other suites use; alice and bob for the account
+# switch in ordering.mjs).
+start_mock "$LOGS/mock-server.log" "127.0.0.1:$PORT" --allow-origin "http://127.0.0.1:$RUNNER_PORT" --static www --pkg pkg \
+  --user demo:demo --user alice:alice --user bob:bob
 # A second server on another origin: records what it receives (Authorization must not arrive).
 # It also serves the built Vite example app (same origin as its own API).
 start_mock "$LOGS/other-server.log" "127.0.0.1:$OTHER_PORT" --allow-origin "$BASE" --static examples/vite-app/dist

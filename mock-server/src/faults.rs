@@ -28,6 +28,10 @@ pub enum FaultAction {
     CommitThenDrop,
     /// Run the endpoint normally after `delayMs`.
     Delay,
+    /// Run the endpoint at once (e.g. commit a rotation or a revocation), then hold its
+    /// response for `delayMs` before sending it: the server state changes long before the
+    /// client hears of it.
+    CommitThenDelay,
     /// Issue an access token without `exp` and answer without `expires_in`.
     TokenWithoutExp,
 }
@@ -72,44 +76,80 @@ impl Fault {
     }
 }
 
+impl FaultAction {
+    /// The action's name as written in `POST /__test/fault` (and shown in `/__test/requests`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Status => "status",
+            Self::Drop => "drop",
+            Self::CommitThenDrop => "commit_then_drop",
+            Self::Delay => "delay",
+            Self::CommitThenDelay => "commit_then_delay",
+            Self::TokenWithoutExp => "token_without_exp",
+        }
+    }
+}
+
 /// Counts and logs every request, then applies the first matching fault, if any.
 pub async fn middleware(State(app): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
-    let fault = {
+    let (seq, fault) = {
+        let now = app.now_ms();
         let mut m = app.lock();
-        recorder::record(&mut m, &req);
-        take_fault(&mut m.faults, req.uri().path())
+        let seq = recorder::record(&mut m, &req, now);
+        let fault = take_fault(&mut m.faults, req.uri().path());
+        if let Some(f) = &fault {
+            recorder::faulted(&mut m, seq, f.action.name());
+        }
+        (seq, fault)
     };
-    let Some(fault) = fault else { return next.run(req).await };
-    if fault.delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+    let answered = |res: &Response| recorder::answered(&mut app.lock(), seq, res.status().as_u16(), app.now_ms());
+    let Some(fault) = fault else {
+        let res = next.run(req).await;
+        answered(&res);
+        return res;
+    };
+    let hold = Duration::from_millis(fault.delay_ms);
+    if fault.action != FaultAction::CommitThenDelay && fault.delay_ms > 0 {
+        tokio::time::sleep(hold).await;
     }
-    match fault.action {
+    let res = match fault.action {
         FaultAction::Delay => next.run(req).await,
         FaultAction::TokenWithoutExp => {
             req.extensions_mut().insert(Variant::NoExp);
             next.run(req).await
         }
-        FaultAction::Drop => dropped_connection(),
+        FaultAction::Drop => return dropped_connection(),
         FaultAction::CommitThenDrop => {
-            drop(next.run(req).await);
-            dropped_connection()
+            answered(&next.run(req).await);
+            return dropped_connection();
         }
-        FaultAction::Status => {
-            let status = StatusCode::from_u16(fault.status.unwrap_or(500)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let body = fault
-                .body
-                .clone()
-                .unwrap_or_else(|| format!("{{\"error\":\"injected_fault\",\"status\":{}}}", status.as_u16()));
-            let mut res = Response::new(Body::from(body));
-            *res.status_mut() = status;
-            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            if let Some(ra) = fault.retry_after.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
-                res.headers_mut().insert(header::RETRY_AFTER, ra);
-            }
-            res
+        FaultAction::CommitThenDelay => {
+            let res = next.run(req).await;
+            answered(&res);
+            tokio::time::sleep(hold).await;
+            return res;
         }
+        FaultAction::Status => status_response(&fault),
+    };
+    answered(&res);
+    res
+}
+
+/// The answer of a `status` fault.
+fn status_response(fault: &Fault) -> Response {
+    let status = StatusCode::from_u16(fault.status.unwrap_or(500)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = fault
+        .body
+        .clone()
+        .unwrap_or_else(|| format!("{{\"error\":\"injected_fault\",\"status\":{}}}", status.as_u16()));
+    let mut res = Response::new(Body::from(body));
+    *res.status_mut() = status;
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(ra) = fault.retry_after.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+        res.headers_mut().insert(header::RETRY_AFTER, ra);
     }
+    res
 }
 
 fn take_fault(faults: &mut Vec<Fault>, path: &str) -> Option<Fault> {

@@ -11,7 +11,6 @@ mod routes;
 pub mod store;
 pub mod tokens;
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -22,7 +21,7 @@ use serde::Serialize;
 
 pub use config::Config;
 use faults::Fault;
-use recorder::RequestRecord;
+use recorder::Recorder;
 use store::Store;
 use tokens::Signer;
 
@@ -55,7 +54,7 @@ pub(crate) struct Mutable {
     pub faults: Vec<Fault>,
     pub access_ttl: u64,
     pub reuse_grace: u64,
-    pub requests: VecDeque<RequestRecord>,
+    pub requests: Recorder,
 }
 
 pub(crate) struct AppState {
@@ -103,7 +102,7 @@ impl Mutable {
             faults: Vec::new(),
             access_ttl: cfg.access_ttl,
             reuse_grace: cfg.reuse_grace,
-            requests: VecDeque::new(),
+            requests: Recorder::default(),
         }
     }
 }

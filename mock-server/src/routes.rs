@@ -315,7 +315,7 @@ async fn set_config(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
 }
 
 async fn requests(State(app): State<Arc<AppState>>) -> Response {
-    Json(app.lock().requests.iter().cloned().collect::<Vec<_>>()).into_response()
+    Json(app.lock().requests.list()).into_response()
 }
 
 async fn store_dump(State(app): State<Arc<AppState>>) -> Response {

@@ -152,6 +152,27 @@ async fn custom_users() {
 }
 
 #[tokio::test]
+async fn two_users_each_token_names_its_user_also_after_refresh() {
+    let users = vec![("alice".into(), "a".into()), ("bob".into(), "b".into())];
+    let s = start(Config { users, test_controls: true, ..Config::default() }).await;
+    for (user, pw) in [("alice", "a"), ("bob", "b")] {
+        let res = s
+            .http
+            .post(s.url("/auth/login"))
+            .json(&json!({"username":user,"password":pw}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status(), StatusCode::OK);
+        let cookie = cookie_of(&res).expect("cookie");
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(view(body["access_token"].as_str().expect("token")).1["sub"], user);
+        let refreshed: Value = s.refresh(&cookie).await.json().await.expect("json");
+        assert_eq!(view(refreshed["access_token"].as_str().expect("token")).1["sub"], user, "refresh keeps the user");
+    }
+}
+
+#[tokio::test]
 async fn refresh_rotates_and_never_extends_family() {
     let s = start_default().await;
     let (_, c0) = s.login().await;
@@ -467,4 +488,81 @@ async fn test_controls_are_off_by_default() {
     let s = start(Config::default()).await;
     let res = s.http.get(s.url("/__test/counters")).send().await.expect("send");
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn commit_then_delay_commits_before_the_held_response_is_sent() {
+    let s = start(Config { reuse_grace: 10, test_controls: true, ..Config::default() }).await;
+    let (_, c0) = s.login().await;
+    let current_hash = |dump: &Value| dump["families"][0]["currentHash"].as_str().expect("hash").to_owned();
+    let store = || async {
+        s.http.get(s.url("/__test/store")).send().await.expect("store").json::<Value>().await.expect("json")
+    };
+    let hex = |c: &str| mock_server::store::hash(c).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert_eq!(current_hash(&store().await), hex(&c0));
+
+    s.control("/__test/fault", json!({"path":"/auth/refresh","action":"commit_then_delay","delayMs":1500})).await;
+    let t0 = std::time::Instant::now();
+    let held = tokio::spawn({
+        let (http, url) = (s.http.clone(), s.url("/auth/refresh"));
+        let c0 = c0.clone();
+        async move {
+            let res = http
+                .post(url)
+                .header(CSRF.0, CSRF.1)
+                .header(header::COOKIE, format!("wtm_refresh={c0}"))
+                .send()
+                .await
+                .expect("held refresh");
+            (t0.elapsed(), res)
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!held.is_finished(), "the response is still held");
+    // While it is held, the rotation is already committed: counted, recorded as 200, c0 no
+    // longer current, and c0 (now the predecessor) is answered from the grace window with the
+    // very cookie the held response carries.
+    let c = s.counters().await;
+    assert_eq!((c["refreshRequests"].as_u64(), c["refreshes"].as_u64()), (Some(1), Some(1)));
+    let reqs: Value = s.http.get(s.url("/__test/requests")).send().await.expect("send").json().await.expect("json");
+    let r = reqs.as_array().expect("list").iter().find(|r| r["path"] == "/auth/refresh").expect("recorded").clone();
+    assert_eq!((r["fault"].as_str(), r["status"].as_u64()), (Some("commit_then_delay"), Some(200)));
+    assert!(r["doneMs"].as_i64() >= r["atMs"].as_i64());
+    assert_ne!(current_hash(&store().await), hex(&c0), "c0 already rotated");
+    let replay = s.refresh(&c0).await;
+    assert_eq!(replay.status(), StatusCode::OK);
+    let c1 = cookie_of(&replay).expect("current cookie");
+    assert_eq!(current_hash(&store().await), hex(&c1));
+    assert_eq!(s.counters().await["graceReplays"], 1);
+    assert!(!held.is_finished(), "still held after the replay");
+
+    let (elapsed, res) = held.await.expect("join");
+    assert!(elapsed.as_millis() >= 1500, "held for delayMs: {elapsed:?}");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(cookie_of(&res).as_deref(), Some(c1.as_str()), "the held response carries the committed rotation");
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(view(body["access_token"].as_str().expect("token")).1["sub"], "demo");
+
+    // A logout committed while a refresh answer is held: the family is revoked before the
+    // (successful) refresh answer arrives, and that cookie is useless afterwards.
+    s.control("/__test/fault", json!({"path":"/auth/logout","action":"commit_then_delay","delayMs":800})).await;
+    let t1 = std::time::Instant::now();
+    let logout = tokio::spawn({
+        let (http, url) = (s.http.clone(), s.url("/auth/logout"));
+        let c1 = c1.clone();
+        async move {
+            http.post(url)
+                .header(CSRF.0, CSRF.1)
+                .header(header::COOKIE, format!("wtm_refresh={c1}"))
+                .send()
+                .await
+                .expect("logout")
+                .status()
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(s.counters().await["logouts"], 1, "logout committed while its answer is held");
+    assert_eq!(s.refresh(&c1).await.status(), StatusCode::UNAUTHORIZED, "family revoked already");
+    assert_eq!(logout.await.expect("join"), StatusCode::NO_CONTENT);
+    assert!(t1.elapsed().as_millis() >= 800);
 }
