@@ -109,8 +109,12 @@ mod tests {
     fn a_known_dead_token_is_never_attached() {
         let mut s = Session::new();
         let g = adopt(&mut s, 300.0, T0);
-        assert_eq!(s.usable_token(at(299_999.0)).map(|(_, g)| g), Some(g));
-        assert_eq!(s.usable_token(at(300_000.0)), None, "expired: send without it");
+        assert_eq!(s.usable_token(at(298_999.0)).map(|(_, g)| g), Some(g));
+        assert_eq!(s.usable_token(at(299_000.0)), None, "at its deadline: send without it");
+        let mut short = Session::new();
+        adopt(&mut short, 2.0, T0);
+        assert!(short.usable_token(at(1_333.0)).is_some(), "the skew is at most a third of a short lifetime");
+        assert!(short.usable_token(at(1_334.0)).is_none());
         // A failed run in cooldown does not make the dead token usable again.
         s.run_failed(at(300_000.0), None);
         assert_eq!(s.usable_token(at(301_000.0)), None);
@@ -156,7 +160,7 @@ mod tests {
     fn auto_refresh_off_refreshes_only_when_needed() {
         let mut s = Session::with_auto_refresh(false);
         adopt(&mut s, 300.0, T0);
-        assert_eq!(s.before_request(at(299_000.0), false, false), RequestPlan::Send { refresh_in_background: false });
+        assert_eq!(s.before_request(at(298_000.0), false, false), RequestPlan::Send { refresh_in_background: false });
         assert_eq!(s.before_request(at(300_000.0), false, false), RequestPlan::Wait, "expired: still refreshed first");
         let g = s.token().map(|t| t.generation());
         assert_eq!(s.after_unauthorized(g, T0, false), UnauthorizedPlan::RefreshThenReplay);

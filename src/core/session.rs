@@ -9,6 +9,10 @@ use super::clock::{token_lifetime_ms, Instant};
 use super::policy::{refresh_point_ms, Backoff, StormBreaker};
 use super::token::TokenShape;
 
+/// A token this close to expiry is not sent: `exp` has whole-second precision (a token may die
+/// on the server up to 1 s before `receipt + expires_in`), and a request takes time to arrive.
+pub const SEND_SKEW_MS: f64 = 1_000.0;
+
 /// The token counter: the n-th token this manager holds has generation n. A 401 for
 /// generation `g` when the session already holds a later one needs no refresh, just a replay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -129,9 +133,14 @@ impl AccessToken {
     pub fn remaining_ms(&self, now: Instant) -> Option<f64> {
         self.lifetime_ms.map(|l| (l - now.elapsed_since(self.received)).max(0.0))
     }
-    /// Past its deadline (never, when the expiry is unknown).
+    /// Past its deadline for sending (never, when the expiry is unknown): within
+    /// [`SEND_SKEW_MS`] (at most a third of the lifetime) of expiry, a request could reach the
+    /// server after the token died there.
     pub fn is_expired(&self, now: Instant) -> bool {
-        self.remaining_ms(now).is_some_and(|r| r <= 0.0)
+        match (self.remaining_ms(now), self.lifetime_ms) {
+            (Some(r), Some(l)) => r <= SEND_SKEW_MS.min(l / 3.0),
+            _ => false,
+        }
     }
     /// ms until the refresh point (0 = due now); `None` = never scheduled.
     pub fn until_refresh_ms(&self, now: Instant) -> Option<f64> {
@@ -380,8 +389,8 @@ pub(super) mod tests {
             assert!(!s.refresh_due(later(239_999.0)));
             assert!(s.refresh_due(later(240_000.0)));
             let t = s.token().expect("held");
-            assert!(!t.is_expired(later(299_999.0)));
-            assert!(t.is_expired(later(300_000.0)));
+            assert!(!t.is_expired(later(298_999.0)));
+            assert!(t.is_expired(later(299_000.0)), "1 s before expiry it is not sent any more");
             assert_eq!(s.expires_at_wall_ms(now), Some(now.wall_ms + 300_000.0));
         }
     }
