@@ -165,7 +165,10 @@ impl TokenManager {
         Ok(TokenManager { inner: Inner::new(cfg, fetch) })
     }
 
-    /// POST the credentials to `loginUrl`; resolves when the access token is held.
+    /// POST the credentials to `loginUrl` (after any refresh in flight, under the cross-tab
+    /// lock); resolves when the access token is held. Rejects with `invalid_options` (no
+    /// `loginUrl`), `login_failed`, `malformed_token` or `aborted` (a logout or `dispose()`
+    /// meanwhile).
     pub fn login(&self, credentials: LoginBody) -> PromiseVoid {
         let inner = Rc::clone(&self.inner);
         let credentials: JsValue = credentials.into();
@@ -173,7 +176,8 @@ impl TokenManager {
     }
 
     /// Silent refresh from the cookie (page load): `true` when a session was restored,
-    /// `false` when there is none. Rejects with `refresh_failed` when the server cannot tell.
+    /// `false` when there is none. Rejects with `refresh_failed` when the server cannot tell,
+    /// `aborted` when a logout or `dispose()` overtook it.
     pub fn restore(&self) -> PromiseBool {
         let inner = Rc::clone(&self.inner);
         crate::web::promise(async move {
@@ -192,7 +196,8 @@ impl TokenManager {
         self.inner.set_access_token(token, expires_in_seconds)
     }
 
-    /// Refresh now (joins a refresh already in flight).
+    /// Refresh now (joins a refresh already in flight). Rejects with `not_authenticated`
+    /// (the session ended), `session_expired`, `refresh_failed` or `aborted`.
     pub fn refresh(&self) -> PromiseVoid {
         let inner = Rc::clone(&self.inner);
         crate::web::promise(async move { inner.refresh_now(RefreshKind::Explicit).await.map(|()| JsValue::UNDEFINED) })
@@ -207,7 +212,8 @@ impl TokenManager {
         crate::web::promise(async move { inner.fetch(input.into(), init).await.map(Into::into) }).unchecked_into()
     }
 
-    /// End the session here and on the server. Resolves to whether the server confirmed.
+    /// End the session here and in the other tabs at once, then on the server (after any
+    /// refresh in flight). Resolves to whether the server confirmed; never rejects.
     pub fn logout(&self) -> PromiseBool {
         let inner = Rc::clone(&self.inner);
         crate::web::promise(async move { Ok(JsValue::from_bool(inner.logout().await)) }).unchecked_into()
