@@ -64,3 +64,30 @@ export function assertEq(actual, expected, msg) {
   const a = JSON.stringify(actual), e = JSON.stringify(expected);
   if (a !== e) throw new Error(`${msg}: expected ${e}, got ${a}`);
 }
+
+// ---- added for ordering.mjs (other suites keep their own copies) ------------------------------
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/// Open www/harness.html with `query` and wait until its manager is ready.
+export async function openHarness(ctx, query = "") {
+  const page = await ctx.newPage();
+  page.consoleText = [];
+  page.on("console", (m) => page.consoleText.push(m.text()));
+  page.on("pageerror", (e) => page.consoleText.push("pageerror: " + e));
+  await page.goto(`${BASE}/harness.html${query}`);
+  await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: 20000 });
+  return page;
+}
+
+/// Poll `check` (async, in Node) every 20 ms until it returns a truthy value; throw after
+/// `timeoutMs` naming `what`.
+export async function waitUntil(check, timeoutMs, what) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}

@@ -1,0 +1,240 @@
+// End-to-end ordering suite (issue 10): recovery after a failed refresh run, one scheduler,
+// session ordering across an account switch, logouts, stale cross-tab news, one `refreshed`
+// per token, two managers in one page. Real pages (www/harness.html) in Debian's Chromium via
+// playwright-core, against the mock server with --test-controls and the users demo, alice and
+// bob (scripts/test.sh). The races are made deterministic with server faults (`delay`,
+// `commit_then_delay`) and, where a tab must be slow to hear its peers, ?channelDelay.
+import { launch, control, test, summary, assert, assertEq, sleep, openHarness as open, waitUntil } from "./lib.mjs";
+
+async function fresh({ ttl = 30, grace = 10 } = {}) {
+  await control("/__test/reset", {});
+  await control("/__test/config", { accessTtl: ttl, reuseGrace: grace });
+}
+
+const counters = () => control("/__test/counters");
+const requests = () => control("/__test/requests");
+const report = (name, c) =>
+  console.log(`    counters[${name}]: refreshRequests=${c.refreshRequests} refreshes=${c.refreshes} ` +
+    `refreshRejected=${c.refreshRejected} logins=${c.logins} logouts=${c.logouts} ` +
+    `apiRequests=${c.apiRequests} apiUnauthorized=${c.apiUnauthorized} revokedFamilies=${c.revokedFamilies}`);
+const authed = (page) => page.evaluate(() => h.auth.isAuthenticated);
+// An expression for page.evaluate that starts `promiseExpr` and keeps its outcome (its value,
+// "ok" for undefined, or "error:<code>") in a promise; wrap it in `void (…)` so that evaluate
+// does not wait for it.
+const settle = (promiseExpr) =>
+  `${promiseExpr}.then((v) => (v === undefined ? "ok" : v), (e) => "error:" + (e && e.code ? e.code : e))`;
+// ORDERING_ONLY=a,d runs only those scenarios (while working on one).
+const only = process.env.ORDERING_ONLY?.split(",");
+const scenario = (id, name, fn) => (only && !only.includes(id) ? undefined : test(`${id}. ${name}`, fn));
+
+// ---------------------------------------------------------------------------------------------
+
+await scenario("a", "after one failed run (503 x4) while the token expires, the next five requests are 200, refreshFailed once", async () => {
+  await fresh({ ttl: 4 });
+  const ctx = await launch();
+  const page = await open(ctx);
+  await page.evaluate(() => h.login());
+  await control("/__test/fault", { path: "/auth/refresh", action: "status", status: 503, times: 4 });
+  // The timer's run (due ~2 s in) makes 4 attempts with backoff and gives up, around expiry.
+  await page.waitForFunction(() => h.count("refreshFailed") >= 1, null, { timeout: 15000 });
+  await page.waitForFunction(() => h.auth.expiresAt === undefined || h.auth.expiresAt <= Date.now(), null, { timeout: 6000 });
+  const before = await counters();
+  assertEq(before.refreshRequests, 4, "the failed run used the four 503s");
+  const statuses = await page.evaluate(async () => {
+    const out = [];
+    for (let i = 0; i < 5; i++) out.push(await h.call());
+    return out;
+  });
+  const failed = await page.evaluate(() => h.count("refreshFailed"));
+  const c = await counters();
+  report("503x4", c);
+  console.log(`    statuses after recovery: ${JSON.stringify(statuses)}; refreshFailed fired ${failed}x`);
+  assertEq(statuses, [200, 200, 200, 200, 200], "requests after the server recovered");
+  assertEq(failed, 1, "refreshFailed once per failed run, not per request");
+});
+
+await scenario("b", "focus events during a slow refresh arm fewer than 20 timers", async () => {
+  await fresh({ ttl: 4 });
+  const ctx = await launch();
+  const page = await open(ctx, "?countTimers=1");
+  await page.evaluate(() => h.login());
+  await control("/__test/fault", { path: "/auth/refresh", action: "delay", delayMs: 3000 });
+  // The timer's run (due ~2 s in) is now held at the server for 3 s.
+  await waitUntil(async () => (await counters()).refreshRequests >= 1, 5000, "the timer's refresh");
+  const r = await page.evaluate(async () => {
+    h.timers.start();
+    const t0 = performance.now();
+    let focus = 0;
+    while (performance.now() - t0 < 2000) {
+      window.dispatchEvent(new Event("focus"));
+      focus++;
+      await h.sleep(50);
+    }
+    const armed = h.timers.stop();
+    return { armed, focus, zeroDelay: h.timers.delays.filter((d) => !d).length };
+  });
+  const c = await counters();
+  report("focus", c);
+  console.log(`    ${r.focus} focus events in 2 s during the run: ${r.armed} setTimeout calls (${r.zeroDelay} with delay 0)`);
+  assertEq(c.refreshRequests, 1, "still the one run in flight");
+  assert(r.armed < 20, `fewer than 20 timers armed during the run: ${r.armed}`);
+  await page.waitForFunction(() => h.count("refreshed") === 1, null, { timeout: 5000 });
+});
+
+await scenario("c", "account switch while A's refresh answer is held: B's session survives A's late answer", async () => {
+  await fresh({ ttl: 30 });
+  const ctx = await launch();
+  const page = await open(ctx);
+  await page.evaluate(() => h.login("alice"));
+  assertEq(await page.evaluate(() => h.auth.claims.sub), "alice", "signed in as alice");
+  await control("/__test/fault", { path: "/auth/refresh", action: "commit_then_delay", delayMs: 1500 });
+  await page.evaluate(`void (h.held = ${settle("h.auth.refresh()")})`);
+  await waitUntil(async () => (await counters()).refreshes >= 1, 3000, "alice's rotation committed");
+  const switched = await page.evaluate(async () => {
+    const out = await h.auth.logout().then((v) => v, (e) => "error:" + e.code);
+    const login = await h.login("bob").then(() => "ok", (e) => "error:" + e.code);
+    return { out, login, sub: h.auth.claims?.sub };
+  });
+  const held = await page.evaluate(() => h.held);
+  await sleep(200);
+  const afterHeld = await page.evaluate(() => ({ sub: h.auth.claims?.sub, authed: h.auth.isAuthenticated }));
+  const next = await page.evaluate(async () => {
+    const r = await h.auth.refresh().then(() => "ok", (e) => "error:" + e.code);
+    return { r, sub: h.auth.claims?.sub, authed: h.auth.isAuthenticated, me: await h.call() };
+  });
+  const c = await counters();
+  report("switch", c);
+  console.log(`    logout+login: ${JSON.stringify(switched)}; alice's held refresh: ${held}; ` +
+    `after it: ${JSON.stringify(afterHeld)}; next refresh: ${JSON.stringify(next)}`);
+  assertEq(switched.login, "ok", "bob's login");
+  assertEq(afterHeld, { sub: "bob", authed: true }, "after alice's held answer landed");
+  assertEq(next, { r: "ok", sub: "bob", authed: true, me: 200 }, "a following refresh keeps bob signed in");
+});
+
+// d. Tab B refreshes (its answer held 1 s by commit_then_delay); tab A logs out `offset` ms
+// after the server committed B's rotation. B is a busy tab that hears its peers late (?channelDelay): A's `ended` reaches it
+// 300 ms after its own refresh answer has landed, whatever the offset. (A must neither take up
+// B's late token nor have it re-sign it in; B must end too.)
+const HOLD = 1000, TTL_D = 4;
+for (const offset of [0, 200, 800]) {
+  const lag = HOLD - offset + 300;
+  await scenario("d", `logout in tab A ${offset} ms into tab B's held refresh answer (B hears ${lag} ms late): no tab signed in, no refresh succeeds after the logout`, async () => {
+    await fresh({ ttl: TTL_D, grace: 10 });
+    const ctx = await launch();
+    const A = await open(ctx, "?margin=1");
+    const B = await open(ctx, `?margin=1&channelDelay=${lag}`);
+    await A.evaluate(() => h.login());
+    await B.waitForFunction(() => h.auth.isAuthenticated, null, { timeout: lag + 3000 });
+    await control("/__test/fault", { path: "/auth/refresh", action: "commit_then_delay", delayMs: HOLD });
+    await B.evaluate(`void (h.held = ${settle("h.auth.refresh()")})`);
+    await waitUntil(async () => (await counters()).refreshes >= 1, 3000, "B's rotation committed");
+    const t0 = Date.now(); // B's answer is held from about now until t0 + HOLD
+    await sleep(offset);
+    await A.evaluate(`void (h.out = ${settle("h.auth.logout()")})`);
+    // Past B's held answer, A's `ended` reaching B, and a margin; before a timer could notice
+    // a token taken up by mistake (due ~2.8 s after the held answer).
+    await sleep(Math.max(0, t0 + Math.max(offset, HOLD) + lag + 400 - Date.now()));
+    const soon = { A: await authed(A), B: await authed(B) };
+    const settled = { A: await A.evaluate(() => h.out), B: await B.evaluate(() => h.held) };
+    await sleep(TTL_D * 1000 + 500);
+    const later = { A: await authed(A), B: await authed(B) };
+    const c = await counters();
+    const reqs = await requests();
+    report(`logout +${offset} ms`, c);
+    const logout = reqs.find((r) => r.path === "/auth/logout");
+    const refreshes = reqs.filter((r) => r.path === "/auth/refresh")
+      .map((r) => ({ seq: r.seq, status: r.status, fault: r.fault, afterLogout: !!logout && r.seq > logout.seq }));
+    console.log(`    authenticated ${lag + 400} ms after the held answer landed: ${JSON.stringify(soon)}; after one more ` +
+      `token lifetime: ${JSON.stringify(later)}; logout: ${settled.A}, B's refresh: ${settled.B}; ` +
+      `refreshes: ${JSON.stringify(refreshes)}`);
+    assert(logout, "the server saw the logout");
+    assertEq(soon, { A: false, B: false }, "no tab signed in after the logout");
+    assertEq(later, { A: false, B: false }, "still none after one more token lifetime");
+    const succeeded = refreshes.filter((r) => r.afterLogout && r.status === 200);
+    assertEq(succeeded, [], "refreshes answered 200 after the logout");
+  });
+}
+
+await scenario("e", "a stale `ended` re-posted after a new login does not end it", async () => {
+  await fresh({ ttl: 30 });
+  const ctx = await launch();
+  const A = await open(ctx);
+  const B = await open(ctx, "?listen=1");
+  await A.evaluate(() => h.login());
+  await B.waitForFunction(() => h.auth.isAuthenticated, null, { timeout: 3000 });
+  await A.evaluate(() => h.auth.logout());
+  await B.waitForFunction(() => !h.auth.isAuthenticated && h.channel.seen.some((m) => m.t === "ended"), null, { timeout: 3000 });
+  const index = await B.evaluate(() => h.channel.seen.map((m) => m.t).lastIndexOf("ended"));
+  const recorded = await B.evaluate((i) => h.channel.seen[i], index);
+  await B.evaluate(() => h.login());
+  await A.waitForFunction(() => h.auth.isAuthenticated, null, { timeout: 3000 });
+  const before = { A: await A.evaluate(() => h.count("loggedOut")), B: await B.evaluate(() => h.count("loggedOut")) };
+  await B.evaluate((i) => h.channel.repost(i), index);
+  await sleep(400);
+  const after = {
+    A: await A.evaluate(() => ({ authed: h.auth.isAuthenticated, loggedOut: h.count("loggedOut") })),
+    B: await B.evaluate(() => ({ authed: h.auth.isAuthenticated, loggedOut: h.count("loggedOut") })),
+  };
+  console.log(`    re-posted ${JSON.stringify(recorded)}; loggedOut before ${JSON.stringify(before)}; after: ${JSON.stringify(after)}`);
+  assertEq(after, { A: { authed: true, loggedOut: before.A }, B: { authed: true, loggedOut: before.B } }, "both tabs stay signed in");
+});
+
+await scenario("f", "three tabs, 12 s of 4 s tokens: one `refreshed` per adopted token per tab", async () => {
+  await fresh({ ttl: 4, grace: 0 });
+  const ctx = await launch();
+  const pages = [];
+  for (let i = 0; i < 3; i++) pages.push(await open(ctx, "?margin=1"));
+  // Each refresh holds the lock 300 ms: a tab whose timer comes due meanwhile waits for it
+  // and then finds the peer's token.
+  await control("/__test/fault", { path: "/auth/refresh", action: "delay", delayMs: 300, times: 1000 });
+  await pages[0].evaluate(() => h.login());
+  await Promise.all(pages.map((p) => p.waitForFunction(() => h.auth.isAuthenticated, null, { timeout: 3000 })));
+  for (const p of pages) {
+    await p.evaluate(() => {
+      h.mark = h.events.length;
+      // Every token the tab holds (by jti), sampled every 20 ms.
+      h.seenJti = new Set();
+      h.watch = true;
+      (async () => { while (h.watch) { const j = h.auth.claims?.jti; if (j) h.seenJti.add(j); await h.sleep(20); } })();
+    });
+  }
+  const loginJti = await pages[0].evaluate(() => h.auth.claims.jti);
+  await sleep(12000);
+  const c = await counters();
+  report("3 tabs", c);
+  const results = [];
+  for (const p of pages) {
+    results.push(await p.evaluate((login) => {
+      h.watch = false;
+      const ids = h.events.slice(h.mark).filter((e) => e.ev === "refreshed").map((e) => e.jti);
+      const held = [...h.seenJti].filter((j) => j !== login);
+      return { events: ids.length, distinct: new Set(ids).size, held: held.length, missing: held.filter((j) => !ids.includes(j)).length };
+    }, loginJti));
+  }
+  console.log(`    per tab {refreshed events, distinct tokens in them, tokens held, held without an event}: ${JSON.stringify(results)}`);
+  assertEq(c.revokedFamilies, 0, "no revocation");
+  for (const [i, r] of results.entries()) {
+    assert(r.distinct >= 2, `tab ${i} took up new tokens: ${JSON.stringify(r)}`);
+    assertEq(r.events, r.distinct, `tab ${i}: refreshed events = distinct tokens adopted`);
+    assertEq(r.missing, 0, `tab ${i}: every token it held was announced`);
+  }
+});
+
+await scenario("g", "two managers in one page: b.restore() then a.logout() leaves a signed out", async () => {
+  await fresh({ ttl: 30 });
+  const ctx = await launch();
+  const page = await open(ctx, "?second=1");
+  await page.evaluate(() => h.login());
+  await page.waitForFunction(() => h.auth2.isAuthenticated, null, { timeout: 3000 });
+  const r = await page.evaluate(async () => {
+    const restored = await h.auth2.restore();
+    const out = await h.auth.logout();
+    const now = h.auth.isAuthenticated;
+    await h.sleep(300);
+    return { restored, out, now, later: h.auth.isAuthenticated, b: h.auth2.isAuthenticated };
+  });
+  console.log(`    ${JSON.stringify(r)}`);
+  assertEq(r, { restored: true, out: true, now: false, later: false, b: false }, "after a.logout()");
+});
+
+summary("ordering");
