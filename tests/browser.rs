@@ -540,3 +540,97 @@ async fn restore_rejects_when_the_server_cannot_tell() {
     assert_eq!(settle(auth.restore()).await.expect("restore"), JsValue::TRUE);
     auth.dispose();
 }
+
+// ---- ordering and recovery (issue 10) --------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn a_known_dead_token_is_never_sent_and_a_needed_refresh_ignores_the_cooldown() {
+    reset(2).await;
+    let auth = manager(r#","autoRefresh":false"#);
+    let failed = EventCounter::on(&auth, "refreshFailed");
+    login(&auth).await;
+    sleep(2_100).await;
+    fault(r#"{"path":"/auth/refresh","action":"status","status":503,"times":4}"#).await;
+    let res = auth_fetch(&auth, "/api/me").await.expect("fetch");
+    assert_eq!(res.status(), 401, "the refresh failed: the server's answer is returned");
+    let sent = requests_to("/api/me").await;
+    assert!(sent.iter().all(|r| r["hasAuthorization"] == Value::Bool(false)), "no dead token sent: {sent:?}");
+    assert_eq!(failed.get(), 1, "one failed run, one event");
+    // The server recovers: the next request needs a token and may refresh in the cooldown.
+    let res = auth_fetch(&auth, "/api/me").await.expect("fetch");
+    assert_eq!(res.status(), 200);
+    assert_eq!(failed.get(), 1);
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn online_ends_the_cooldown_after_a_failed_run() {
+    reset(2).await;
+    let auth = manager("");
+    let failed = EventCounter::on(&auth, "refreshFailed");
+    login(&auth).await;
+    // The background run (at 0.8–1 s) is answered at 2.3–2.5 s, after the token died, with a
+    // Retry-After longer than a run waits inline: the run fails and the next background run
+    // waits 100 s.
+    fault(r#"{"path":"/auth/refresh","action":"status","status":503,"retryAfter":"100","delayMs":1500}"#).await;
+    sleep(2_800).await;
+    assert_eq!(failed.get(), 1, "the background run failed");
+    let wait = auth.refresh_at().map(|at| at - js_sys::Date::now());
+    assert!(wait.is_some_and(|w| w > 60_000.0), "next background run after the cooldown: {wait:?}");
+    let before = counter("refreshes").await;
+    window().dispatch_event(&web_sys::Event::new("online").expect("event")).expect("dispatch");
+    sleep(500).await;
+    assert_eq!(counter("refreshes").await, before + 1, "online: the background run went ahead");
+    assert!(auth.is_authenticated());
+    assert_eq!(failed.get(), 1);
+    auth.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn error_codes_per_method() {
+    reset(300).await;
+    let auth = manager("");
+    let failed = EventCounter::on(&auth, "refreshFailed");
+    login(&auth).await;
+    // Storm breaker: 8 runs per 10 s (login reset it); the 9th is refused, and a refusal is
+    // not a failed run.
+    for _ in 0..8 {
+        settle(auth.refresh()).await.expect("refresh");
+    }
+    let refused = settle(auth.refresh()).await.expect_err("storm breaker");
+    assert_eq!(code_of(&refused), "refresh_failed");
+    assert_eq!(failed.get(), 0, "no refreshFailed for a refused run");
+
+    // restore() overtaken by logout: `aborted`.
+    login(&auth).await;
+    fault(r#"{"path":"/auth/refresh","action":"delay","delayMs":800}"#).await;
+    let restoring = auth.restore();
+    sleep(100).await;
+    let logout = auth.logout();
+    let err = settle(restoring).await.expect_err("overtaken");
+    assert_eq!(code_of(&err), "aborted");
+    assert_eq!(settle(logout).await.expect("logout"), JsValue::TRUE);
+    assert!(!auth.is_authenticated());
+    // refresh() after logout: `not_authenticated`.
+    let err = settle(auth.refresh()).await.expect_err("ended");
+    assert_eq!(code_of(&err), "not_authenticated");
+
+    // login() overtaken by logout: `aborted`, and the logout wins.
+    fault(r#"{"path":"/auth/login","action":"delay","delayMs":800}"#).await;
+    let creds = js_sys::JSON::parse(r#"{"username":"demo","password":"demo"}"#).expect("json");
+    let logging_in = auth.login(creds.unchecked_into());
+    sleep(100).await;
+    let logout = auth.logout();
+    let err = settle(logging_in).await.expect_err("overtaken");
+    assert_eq!(code_of(&err), "aborted");
+    settle(logout).await.expect("logout");
+    assert!(!auth.is_authenticated());
+    // restore() with no session: false, not an error.
+    assert_eq!(settle(auth.restore()).await.expect("restore"), JsValue::FALSE);
+    // login() rejected by the server: `login_failed` with the status.
+    let bad = js_sys::JSON::parse(r#"{"username":"demo","password":"nope"}"#).expect("json");
+    let err = settle(auth.login(bad.unchecked_into())).await.expect_err("bad password");
+    assert_eq!(code_of(&err), "login_failed");
+    assert_eq!(Reflect::get(&err, &"status".into()).ok().and_then(|s| s.as_f64()), Some(401.0));
+    auth.dispose();
+}

@@ -56,7 +56,9 @@ impl Inner {
             return Ok(response);
         }
 
-        let mut plan = self.session.borrow().after_unauthorized(sent, now(), false);
+        // A request that already waited for a refresh has had its refresh: after a 401 it is
+        // replayed only if a newer token exists.
+        let mut plan = self.session.borrow().after_unauthorized(sent, now(), waited);
         if plan == UnauthorizedPlan::RefreshThenReplay {
             self.wait_for_refresh(&signal).await?;
             plan = self.session.borrow().after_unauthorized(sent, now(), true);
