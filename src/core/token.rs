@@ -15,6 +15,12 @@
 //!   other duplicated name keeps its last value in the JS view, exactly as `JSON.parse` does;
 //! - a missing `exp` means *unknown expiry*, never "expired" and never "valid forever";
 //! - `alg: none` decodes like any other token and changes nothing (the client never verifies).
+//!
+//! That strict policy is `decodeJwt`'s. The manager *holds* any token a server or the caller
+//! gives it ([`held_shape`]): a JWS it can decode is read as above; anything else (a JWE, an
+//! opaque random string, a JWS-looking string that does not decode) is opaque, its lifetime
+//! taken from `expires_in` or unknown. It only refuses what cannot be sent: an empty token, one
+//! over `MAX_TOKEN_LEN`, or one with characters outside RFC 6750's `b64token`.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use jwt_compact::{Empty, UntrustedToken};
@@ -40,7 +46,8 @@ pub struct DecodedToken {
 pub enum TokenShape {
     /// A JWS whose claims were read.
     Jws(DecodedToken),
-    /// A JWE (five segments): contents unknown, expiry unknown.
+    /// A JWE, or any token that is not a decodable JWS: contents unknown, expiry from
+    /// `expires_in` or unknown.
     Opaque,
 }
 
@@ -107,6 +114,27 @@ pub fn inspect(token: &str) -> Result<TokenShape, Error> {
     Ok(TokenShape::Jws(DecodedToken { alg: untrusted.algorithm().to_owned(), times }))
 }
 
+/// What the manager makes of a token it is given: a decodable JWS, or opaque. Errors only for
+/// a token that cannot be sent as `Authorization: Bearer <token>`.
+pub fn held_shape(token: &str) -> Result<TokenShape, Error> {
+    if token.is_empty() {
+        return Err(Error::malformed("token is empty"));
+    }
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(Error::malformed("token is longer than 16384 bytes"));
+    }
+    if !is_b64token(token) {
+        return Err(Error::malformed("token has characters an Authorization header cannot carry (RFC 6750 b64token)"));
+    }
+    Ok(inspect(token).unwrap_or(TokenShape::Opaque))
+}
+
+/// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
 /// The header and payload JSON text of a token that [`decode`] accepts (for display: JS
 /// parses them into the `header` and `claims` objects).
 pub fn json_segments(token: &str) -> Option<TokenJson> {
@@ -115,11 +143,11 @@ pub fn json_segments(token: &str) -> Option<TokenJson> {
     Some(TokenJson { header: text(parts.next())?, payload: text(parts.next())? })
 }
 
-/// The header and claims JSON of a token the manager already accepted (`inspect` passed):
-/// `None` for an opaque JWE, whose second segment is not a payload. Cheaper than decoding again.
+/// The header and claims JSON of a token the manager holds: `None` for an opaque token (its
+/// segments, if any, are not JSON). Cheaper than decoding again.
 pub fn accepted_token_json(token: &str) -> Option<TokenJson> {
     if token.split('.').count() == 3 {
-        json_segments(token)
+        json_segments(token).filter(|j| j.payload.starts_with('{'))
     } else {
         None
     }
@@ -169,6 +197,34 @@ pub(crate) mod tests {
     // RFC 7519 §6.1: unsecured JWT (alg none, empty signature).
     const RFC7519_6_1: &str = "eyJhbGciOiJub25lIn0.\
         eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.";
+
+    #[test]
+    fn held_shape_table() {
+        let jws = jws(r#"{"exp":1700000300,"iat":1700000000}"#);
+        assert!(matches!(held_shape(&jws), Ok(TokenShape::Jws(_))), "a JWS is decoded");
+        let cases: &[(&str, Result<(), ()>)] = &[
+            ("opaque-0123456789abcdef", Ok(())),
+            ("mF_9.B5f-4.1JqM", Ok(())),
+            ("base64+with/slash==", Ok(())),
+            ("a.b", Ok(())),
+            ("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d", Ok(())),
+            ("", Err(())),
+            ("has space", Err(())),
+            ("new\nline", Err(())),
+            ("ünïcode", Err(())),
+            ("===", Err(())),
+            ("a=b", Err(())),
+        ];
+        for (token, want) in cases {
+            let got = held_shape(token);
+            assert_eq!(got.as_ref().map(|_| ()).map_err(|_| ()), *want, "{token:?}");
+            if want.is_ok() {
+                assert_eq!(got.ok(), Some(TokenShape::Opaque), "{token:?} is opaque");
+            }
+        }
+        assert!(held_shape(&"a".repeat(MAX_TOKEN_LEN + 1)).is_err());
+        assert_eq!(accepted_token_json("a.b.c"), None, "no claims for an opaque token");
+    }
 
     #[test]
     fn rfc_vectors() {
