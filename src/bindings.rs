@@ -40,18 +40,31 @@ export interface TokenManagerOptions {
   /** Refresh proactively on a timer and on wake-up events. Default true. With false, refreshes
    *  happen only on an expired token before a request, on a 401, and on `refresh()`. */
   autoRefresh?: boolean;
+  /** The transport for every request the manager makes (refresh, login, logout, and the
+   *  requests `auth.fetch` sends), e.g. a fetch wrapped by MSW, Sentry or OpenTelemetry.
+   *  Default: the global `fetch`, captured at construction. */
+  fetch?: typeof fetch;
+}
+
+/** Options of `login()`. */
+export interface LoginOptions {
+  /** Aborts the login (rejects with `aborted`). */
+  signal?: AbortSignal;
 }
 
 export type TokenManagerErrorCode =
   | "invalid_options" | "malformed_token" | "not_authenticated" | "session_expired"
   | "refresh_failed" | "login_failed" | "aborted";
 
-/** Errors thrown or rejected by the library. */
+/** Errors thrown or rejected by the library (a class: `err instanceof TokenManagerError`, exported
+ *  by the package entry). */
 export interface TokenManagerError extends Error {
   name: "TokenManagerError";
   code: TokenManagerErrorCode;
   /** HTTP status behind a `login_failed` / `refresh_failed` / `session_expired`, when there was one. */
   status?: number;
+  /** `login_failed` after a non-2xx answer: the server's JSON body (e.g. `{ error: "mfa_required" }`). */
+  body?: unknown;
 }
 
 export type SessionStateName = "anonymous" | "authenticated" | "loggedOut" | "sessionExpired";
@@ -62,7 +75,8 @@ export interface TokenManagerEventMap {
   sessionExpired: { reason: "refresh_rejected" | "other_tab"; fromOtherTab?: true };
   /** `serverConfirmed` is null when the logout happened in another tab. */
   loggedOut: { serverConfirmed: boolean | null; fromOtherTab?: true };
-  refreshFailed: { code: TokenManagerErrorCode; message: string; status: number | null };
+  /** A refresh run failed (once per run, not per request). */
+  refreshFailed: { code: "refresh_failed"; message: string; status: number | null };
   stateChanged: { state: SessionStateName; isAuthenticated: boolean; expiresAt: number | null };
 }
 export type TokenManagerEvent = keyof TokenManagerEventMap;
@@ -92,8 +106,12 @@ extern "C" {
     pub type TokenManagerEvent;
     #[wasm_bindgen(typescript_type = "(detail: TokenManagerEventMap[TokenManagerEvent]) => void")]
     pub type EventHandler;
-    #[wasm_bindgen(typescript_type = "Record<string, unknown>")]
+    #[wasm_bindgen(typescript_type = "object")]
     pub type LoginBody;
+    #[wasm_bindgen(typescript_type = "LoginOptions")]
+    pub type LoginOptions;
+    #[wasm_bindgen(typescript_type = "typeof fetch")]
+    pub type FetchFn;
     #[wasm_bindgen(typescript_type = "() => void")]
     pub type Unsubscribe;
     #[wasm_bindgen(typescript_type = "JwtClaims")]
@@ -104,12 +122,6 @@ extern "C" {
     pub type PromiseVoid;
     #[wasm_bindgen(typescript_type = "Promise<boolean>")]
     pub type PromiseBool;
-    #[wasm_bindgen(typescript_type = "Promise<Response>")]
-    pub type PromiseResponse;
-    #[wasm_bindgen(typescript_type = "RequestInfo | URL")]
-    pub type FetchInput;
-    #[wasm_bindgen(typescript_type = "RequestInit")]
-    pub type FetchInit;
 }
 
 /// JWT access-token manager: token in memory, silent refresh from an HttpOnly cookie, fetch
@@ -159,9 +171,17 @@ impl TokenManager {
     /// Create a manager. Throws `invalid_options` on bad options.
     #[wasm_bindgen(constructor)]
     pub fn new(options: TokenManagerOptions) -> Result<TokenManager, JsValue> {
-        let cfg = resolve_options(options.into()).map_err(|e| error::to_js(&e))?;
-        let fetch = env::global_fetch()
-            .ok_or_else(|| error::js(ErrorCode::InvalidOptions, "no global fetch in this environment"))?;
+        let options: JsValue = options.into();
+        let cfg = resolve_options(options.clone()).map_err(|e| error::to_js(&e))?;
+        let given = js_sys::Reflect::get(&options, &"fetch".into()).unwrap_or(JsValue::UNDEFINED);
+        let fetch = if given.is_undefined() {
+            env::global_fetch()
+                .ok_or_else(|| error::js(ErrorCode::InvalidOptions, "no global fetch in this environment"))?
+        } else {
+            given
+                .dyn_into::<Function>()
+                .map_err(|_| error::js(ErrorCode::InvalidOptions, "fetch must be a function"))?
+        };
         Ok(TokenManager { inner: Inner::new(cfg, fetch) })
     }
 
@@ -169,10 +189,14 @@ impl TokenManager {
     /// lock); resolves when the access token is held. Rejects with `invalid_options` (no
     /// `loginUrl`), `login_failed`, `malformed_token` or `aborted` (a logout or `dispose()`
     /// meanwhile).
-    pub fn login(&self, credentials: LoginBody) -> PromiseVoid {
+    pub fn login(&self, credentials: LoginBody, options: Option<LoginOptions>) -> PromiseVoid {
         let inner = Rc::clone(&self.inner);
         let credentials: JsValue = credentials.into();
-        crate::web::promise(async move { inner.login(credentials).await.map(|()| JsValue::UNDEFINED) }).unchecked_into()
+        let signal = options
+            .and_then(|o| js_sys::Reflect::get(&o, &"signal".into()).ok())
+            .and_then(|s| s.dyn_into::<web_sys::AbortSignal>().ok());
+        crate::web::promise(async move { inner.login(credentials, signal).await.map(|()| JsValue::UNDEFINED) })
+            .unchecked_into()
     }
 
     /// Silent refresh from the cookie (page load): `true` when a session was restored,
@@ -192,8 +216,9 @@ impl TokenManager {
 
     /// Use a token obtained some other way.
     #[wasm_bindgen(js_name = setAccessToken)]
-    pub fn set_access_token(&self, token: String, expires_in_seconds: Option<f64>) -> Result<(), JsValue> {
-        self.inner.set_access_token(token, expires_in_seconds)
+    #[allow(non_snake_case)]
+    pub fn set_access_token(&self, token: String, expiresInSeconds: Option<f64>) -> Result<(), JsValue> {
+        self.inner.set_access_token(token, expiresInSeconds)
     }
 
     /// Refresh now (joins a refresh already in flight). Rejects with `not_authenticated`
@@ -204,12 +229,12 @@ impl TokenManager {
             .unchecked_into()
     }
 
-    /// Drop-in `fetch`: Bearer token for allowed origins, refresh-before-send when expired,
-    /// one retry after a 401.
-    pub fn fetch(&self, input: FetchInput, init: Option<FetchInit>) -> PromiseResponse {
-        let inner = Rc::clone(&self.inner);
-        let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
-        crate::web::promise(async move { inner.fetch(input.into(), init).await.map(Into::into) }).unchecked_into()
+    /// Drop-in `fetch`, bound to this manager (it works detached: `const f = auth.fetch`,
+    /// `{ fetch: auth.fetch }`): Bearer token for allowed origins, a refresh first when the
+    /// token is dead, one retry after a 401.
+    #[wasm_bindgen(getter)]
+    pub fn fetch(&self) -> FetchFn {
+        self.inner.bound_fetch().unchecked_into()
     }
 
     /// End the session here and in the other tabs at once, then on the server (after any

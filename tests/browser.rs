@@ -100,11 +100,18 @@ async fn settle(p: impl Into<JsValue>) -> Result<JsValue, JsValue> {
 
 async fn login(auth: &TokenManager) {
     let creds = js_sys::JSON::parse(r#"{"username":"demo","password":"demo"}"#).expect("json");
-    settle(auth.login(creds.unchecked_into())).await.expect("login");
+    settle(auth.login(creds.unchecked_into(), None)).await.expect("login");
+}
+
+/// `auth.fetch(input, init)`: the bound function the `fetch` getter returns.
+fn call_fetch(auth: &TokenManager, input: &str, init: Option<&RequestInit>) -> Promise {
+    let f: js_sys::Function = auth.fetch().unchecked_into();
+    let init = init.map_or(JsValue::UNDEFINED, |i| i.clone().into());
+    f.call2(&JsValue::UNDEFINED, &JsValue::from_str(input), &init).expect("fetch call").unchecked_into()
 }
 
 async fn auth_fetch(auth: &TokenManager, path: &str) -> Result<Response, JsValue> {
-    settle(auth.fetch(JsValue::from_str(&url(path)).unchecked_into(), None)).await.map(|r| r.unchecked_into())
+    settle(call_fetch(auth, &url(path), None)).await.map(|r| r.unchecked_into())
 }
 
 fn code_of(e: &JsValue) -> String {
@@ -231,8 +238,7 @@ async fn fifty_concurrent_requests_on_an_expired_token_make_one_refresh() {
     login(&auth).await;
     sleep(1_300).await;
     assert!(auth.expires_at().is_some_and(|e| e <= js_sys::Date::now()), "token expired");
-    let promises: Vec<JsValue> =
-        (0..50).map(|_| auth.fetch(JsValue::from_str(&url("/api/ping")).unchecked_into(), None).into()).collect();
+    let promises: Vec<JsValue> = (0..50).map(|_| call_fetch(&auth, &url("/api/ping"), None).into()).collect();
     let all = Promise::all(&promises.into_iter().collect::<js_sys::Array>());
     let results: js_sys::Array = JsFuture::from(all).await.expect("all").unchecked_into();
     let ok = results.iter().filter(|r| r.unchecked_ref::<Response>().status() == 200).count();
@@ -338,10 +344,8 @@ async fn authorization_is_never_sent_to_a_foreign_origin() {
     login(&auth).await;
     // Same server, different origin (localhost vs 127.0.0.1): not on the allow-list.
     let foreign = MOCK.replace("127.0.0.1", "localhost");
-    let res: Response = settle(auth.fetch(JsValue::from_str(&format!("{foreign}/api/ping")).unchecked_into(), None))
-        .await
-        .expect("fetch")
-        .unchecked_into();
+    let res: Response =
+        settle(call_fetch(&auth, &format!("{foreign}/api/ping"), None)).await.expect("fetch").unchecked_into();
     assert_eq!(res.status(), 401);
     assert_eq!(auth_fetch(&auth, "/api/ping").await.expect("fetch").status(), 200);
     let pings = requests_to("/api/ping").await;
@@ -360,12 +364,8 @@ async fn post_body_is_replayed_after_refresh() {
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(r#"{"hello":"world","n":42}"#));
-    let res: Response = settle(
-        auth.fetch(JsValue::from_str(&url("/api/echo")).unchecked_into(), Some(JsValue::from(init).unchecked_into())),
-    )
-    .await
-    .expect("fetch")
-    .unchecked_into();
+    let res: Response =
+        settle(call_fetch(&auth, &url("/api/echo"), Some(&init))).await.expect("fetch").unchecked_into();
     assert_eq!(res.status(), 200);
     assert_eq!(json_of(&res).await, serde_json::json!({"hello":"world","n":42}));
     assert_eq!(counter("refreshRequests").await, 1);
@@ -374,7 +374,7 @@ async fn post_body_is_replayed_after_refresh() {
 }
 
 #[wasm_bindgen_test]
-async fn abort_while_waiting_for_a_refresh_rejects_with_aborted() {
+async fn abort_while_waiting_for_a_refresh_rejects_like_fetch() {
     reset(1).await;
     let auth = manager(r#","autoRefresh":false"#);
     login(&auth).await;
@@ -383,15 +383,25 @@ async fn abort_while_waiting_for_a_refresh_rejects_with_aborted() {
     let controller = web_sys::AbortController::new().expect("controller");
     let init = RequestInit::new();
     init.set_signal(Some(&controller.signal()));
-    let p =
-        auth.fetch(JsValue::from_str(&url("/api/ping")).unchecked_into(), Some(JsValue::from(init).unchecked_into()));
+    let p = call_fetch(&auth, &url("/api/ping"), Some(&init));
     sleep(100).await;
     let t0 = js_sys::Date::now();
     controller.abort();
     let err = settle(p).await.expect_err("aborted");
-    assert_eq!(code_of(&err), "aborted");
+    assert_eq!(name_of(&err), "AbortError", "the DOMException fetch rejects with");
     assert!(js_sys::Date::now() - t0 < 1_000.0, "rejected promptly, not after the slow refresh");
     assert!(requests_to("/api/ping").await.is_empty(), "the aborted request was never sent");
+    // The caller's own reason, as fetch does; and an already-aborted signal rejects at once.
+    let controller = web_sys::AbortController::new().expect("controller");
+    let init = RequestInit::new();
+    init.set_signal(Some(&controller.signal()));
+    let p = call_fetch(&auth, &url("/api/ping"), Some(&init));
+    sleep(50).await;
+    controller.abort_with_reason(&JsValue::from_str("user left"));
+    assert_eq!(settle(p).await.expect_err("aborted"), JsValue::from_str("user left"));
+    let err = settle(call_fetch(&auth, &url("/api/ping"), Some(&init))).await.expect_err("already aborted");
+    assert_eq!(err, JsValue::from_str("user left"));
+    assert!(requests_to("/api/ping").await.is_empty());
     auth.dispose();
 }
 
@@ -456,8 +466,9 @@ fn bad_input_gives_typed_errors() {
     let none = TokenManager::new(JsValue::UNDEFINED.unchecked_into());
     assert_eq!(code_of(&none.err().expect("invalid")), "invalid_options");
     let auth = manager("");
-    let e = auth.set_access_token("a.b".into(), None).expect_err("malformed");
-    assert_eq!(code_of(&e), "malformed_token");
+    let e = auth.set_access_token("not sendable".into(), None).expect_err("malformed");
+    assert_eq!(code_of(&e), "malformed_token", "a space cannot go into an Authorization header");
+    auth.set_access_token("a.b".into(), None).expect("any b64token is held, as an opaque token");
     let e = auth
         .on(JsValue::from_str("nope").unchecked_into(), JsValue::NULL.unchecked_into())
         .err()
@@ -618,7 +629,7 @@ async fn error_codes_per_method() {
     // login() overtaken by logout: `aborted`, and the logout wins.
     fault(r#"{"path":"/auth/login","action":"delay","delayMs":800}"#).await;
     let creds = js_sys::JSON::parse(r#"{"username":"demo","password":"demo"}"#).expect("json");
-    let logging_in = auth.login(creds.unchecked_into());
+    let logging_in = auth.login(creds.unchecked_into(), None);
     sleep(100).await;
     let logout = auth.logout();
     let err = settle(logging_in).await.expect_err("overtaken");
@@ -629,7 +640,7 @@ async fn error_codes_per_method() {
     assert_eq!(settle(auth.restore()).await.expect("restore"), JsValue::FALSE);
     // login() rejected by the server: `login_failed` with the status.
     let bad = js_sys::JSON::parse(r#"{"username":"demo","password":"nope"}"#).expect("json");
-    let err = settle(auth.login(bad.unchecked_into())).await.expect_err("bad password");
+    let err = settle(auth.login(bad.unchecked_into(), None)).await.expect_err("bad password");
     assert_eq!(code_of(&err), "login_failed");
     assert_eq!(Reflect::get(&err, &"status".into()).ok().and_then(|s| s.as_f64()), Some(401.0));
     auth.dispose();

@@ -34,6 +34,8 @@ pub enum FaultAction {
     CommitThenDelay,
     /// Issue an access token without `exp` and answer without `expires_in`.
     TokenWithoutExp,
+    /// Issue an opaque (non-JWS) access token, with `expires_in`, that the API accepts.
+    OpaqueToken,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -86,6 +88,7 @@ impl FaultAction {
             Self::Delay => "delay",
             Self::CommitThenDelay => "commit_then_delay",
             Self::TokenWithoutExp => "token_without_exp",
+            Self::OpaqueToken => "opaque_token",
         }
     }
 }
@@ -116,6 +119,10 @@ pub async fn middleware(State(app): State<Arc<AppState>>, mut req: Request, next
         FaultAction::Delay => next.run(req).await,
         FaultAction::TokenWithoutExp => {
             req.extensions_mut().insert(Variant::NoExp);
+            next.run(req).await
+        }
+        FaultAction::OpaqueToken => {
+            req.extensions_mut().insert(Variant::Opaque);
             next.run(req).await
         }
         FaultAction::Drop => return dropped_connection(),

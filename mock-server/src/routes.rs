@@ -91,7 +91,12 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn login(
+    State(app): State<Arc<AppState>>,
+    variant: Option<Extension<Variant>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Ok(creds) = serde_json::from_slice::<LoginBody>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid_request");
     };
@@ -105,7 +110,8 @@ async fn login(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes
     m.counters.logins += 1;
     let ttl_ms = app.cfg.refresh_ttl as i64 * 1000;
     let (refresh, _) = m.store.create(&creds.username, now, ttl_ms);
-    issue(&app, &mut m, &headers, &creds.username, Variant::Normal, &refresh, ttl_ms / 1000, now)
+    let variant = variant.map_or(Variant::Normal, |Extension(v)| v);
+    issue(&app, &mut m, &headers, &creds.username, variant, &refresh, ttl_ms / 1000, now)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -121,7 +127,7 @@ fn issue(
 ) -> Response {
     match app.signer.issue(sub, now, m.access_ttl, variant) {
         Ok(at) => {
-            let expires_in = (variant == Variant::Normal).then_some(m.access_ttl);
+            let expires_in = (variant != Variant::NoExp).then_some(m.access_ttl);
             token_response(headers, at, expires_in, refresh, max_age_s)
         }
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),

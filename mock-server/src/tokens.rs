@@ -1,5 +1,6 @@
 //! Access tokens: EdDSA (Ed25519) JWTs signed and verified with jwt-compact.
 
+use base64ct::Encoding;
 use chrono::{DateTime, Utc};
 use ed25519_compact::{PublicKey, SecretKey};
 use jwt_compact::{alg::Ed25519, jwk::JsonWebKey, AlgorithmExt, Claims, Header, TimeOptions, UntrustedToken};
@@ -23,7 +24,12 @@ pub enum Variant {
     Normal,
     /// A token without `exp` (nor `expires_in` in the response).
     NoExp,
+    /// An opaque token (not a JWS: `op_` + base64url of a signed JWT, which the API accepts),
+    /// with `expires_in`, as servers that issue random access tokens do.
+    Opaque,
 }
+
+const OPAQUE_PREFIX: &str = "op_";
 
 impl Signer {
     pub fn generate() -> Self {
@@ -38,15 +44,28 @@ impl Signer {
         let mut claims =
             Claims::new(AccessClaims { sub: sub.to_owned(), jti: crate::store::new_token()[..22].to_owned() });
         claims.issued_at = Some(now);
-        if variant == Variant::Normal {
+        if variant != Variant::NoExp {
             claims.expiration = Some(now + chrono::Duration::seconds(ttl_s as i64));
         }
         let header = Header::empty().with_token_type("at+jwt").with_key_id(self.kid.clone());
-        Ed25519.token(&header, &claims, &self.secret).map_err(|e| e.to_string())
+        let jwt = Ed25519.token(&header, &claims, &self.secret).map_err(|e| e.to_string())?;
+        Ok(match variant {
+            Variant::Opaque => format!("{OPAQUE_PREFIX}{}", base64ct::Base64UrlUnpadded::encode_string(jwt.as_bytes())),
+            _ => jwt,
+        })
     }
 
     /// Verify signature, `typ` and expiry (server clock `now_ms`, no leeway).
     pub fn verify(&self, token: &str, now_ms: i64) -> Result<Claims<AccessClaims>, &'static str> {
+        let unwrapped;
+        let token = match token.strip_prefix(OPAQUE_PREFIX) {
+            Some(b64) => {
+                let bytes = base64ct::Base64UrlUnpadded::decode_vec(b64).map_err(|_| "malformed token")?;
+                unwrapped = String::from_utf8(bytes).map_err(|_| "malformed token")?;
+                unwrapped.as_str()
+            }
+            None => token,
+        };
         let untrusted = UntrustedToken::new(token).map_err(|_| "malformed token")?;
         if untrusted.algorithm() != "EdDSA" {
             return Err("unexpected algorithm");
@@ -94,5 +113,9 @@ mod tests {
         assert!(s.verify(&tampered, 1_700_000_000_000).is_err());
         let no_exp = s.issue("demo", 0, 300, Variant::NoExp).expect("issue");
         assert!(s.verify(&no_exp, 0).is_err(), "tokens without exp are not accepted by the API");
+        let opaque = s.issue("demo", 1_700_000_000_500, 300, Variant::Opaque).expect("issue");
+        assert!(opaque.starts_with("op_") && !opaque.contains('.'), "not a JWS: {opaque}");
+        assert_eq!(s.verify(&opaque, 1_700_000_100_000).map(|c| c.custom.sub).ok().as_deref(), Some("demo"));
+        assert!(s.verify(&opaque, 1_700_000_300_001).is_err(), "expires like the JWT inside");
     }
 }

@@ -70,7 +70,7 @@ pub struct Options {
 /// The option names `RawOptions` accepts. serde-wasm-bindgen only reads the fields a struct
 /// names, so `deny_unknown_fields` never fires for a JS object; the web layer checks its keys
 /// against this list instead.
-pub const OPTION_NAMES: [&str; 10] = [
+pub const OPTION_NAMES: [&str; 11] = [
     "refreshUrl",
     "loginUrl",
     "logoutUrl",
@@ -81,6 +81,8 @@ pub const OPTION_NAMES: [&str; 10] = [
     "refreshHeaders",
     "crossTab",
     "autoRefresh",
+    // A function: read by the web layer, not by `RawOptions`.
+    "fetch",
 ];
 
 /// Reject an option name the library does not know (a typo would otherwise be ignored).
@@ -239,7 +241,7 @@ mod tests {
     #[test]
     fn names_match_the_struct() {
         // Every accepted name deserializes (and only those: serde_json honours deny_unknown_fields).
-        for name in OPTION_NAMES {
+        for name in OPTION_NAMES.into_iter().filter(|n| *n != "fetch") {
             let json = if name == "refreshUrl" {
                 r#"{"refreshUrl":"/r"}"#.to_owned()
             } else {

@@ -4,6 +4,8 @@
 use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
 
 use crate::core::session::{EndReason, TokenSource};
 use crate::core::{Error, ErrorCode};
@@ -15,21 +17,36 @@ use crate::web::token_response;
 
 impl Inner {
     /// POST the credentials; adopt the token (a new session epoch, shared with the other tabs).
-    pub async fn login(self: &Rc<Self>, body: JsValue) -> Result<(), JsValue> {
+    /// `signal` (the caller's) aborts the login with `aborted`; after 15 s it fails with
+    /// `login_failed`. A non-2xx answer's JSON body is the error's `body`.
+    pub async fn login(self: &Rc<Self>, body: JsValue, signal: Option<AbortSignal>) -> Result<(), JsValue> {
         let Some(url) = self.cfg.login_url.clone() else {
             return Err(error::js(ErrorCode::InvalidOptions, "loginUrl is not configured"));
         };
+        let aborted = || error::js(ErrorCode::Aborted, "login aborted by its signal");
+        if signal.as_ref().is_some_and(AbortSignal::aborted) {
+            return Err(aborted());
+        }
         let failed = |msg: &'static str, status| error::with_status(&Error::new(ErrorCode::LoginFailed, msg), status);
         let guard = self.exclusive().await;
         let ticket = self.session.borrow().ticket();
-        let res = self
+        let sent = self
             .net
-            .post(&url, &self.cfg.opts.refresh_headers, Some(&body), Some(REQUEST_TIMEOUT_MS))
-            .await
-            .map_err(|_| failed("network error during login", None))?;
+            .post(&url, &self.cfg.opts.refresh_headers, Some(&body), Some(REQUEST_TIMEOUT_MS), signal.as_ref())
+            .await;
+        let res = match sent {
+            Ok(res) => res,
+            Err(_) if signal.as_ref().is_some_and(AbortSignal::aborted) => return Err(aborted()),
+            Err(_) => return Err(failed("network error or timeout during login", None)),
+        };
         let status = res.status();
         if !res.ok() {
-            return Err(failed("login was rejected", Some(status)));
+            let body = match res.json() {
+                Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::UNDEFINED),
+                Err(_) => JsValue::UNDEFINED,
+            };
+            let e = Error::new(ErrorCode::LoginFailed, "login was rejected");
+            return Err(error::with_body(&e, Some(status), body));
         }
         let t = token_response::read(&res, &self.cfg.opts).await.map_err(|m| failed(m, Some(status)))?;
         if self.disposed.get() || !self.session.borrow().is_current(ticket) {
@@ -58,7 +75,8 @@ impl Inner {
         let confirmed = match self.cfg.logout_url.clone() {
             Some(url) => {
                 let guard = self.exclusive().await;
-                let sent = self.net.post(&url, &self.cfg.opts.refresh_headers, None, Some(REQUEST_TIMEOUT_MS)).await;
+                let sent =
+                    self.net.post(&url, &self.cfg.opts.refresh_headers, None, Some(REQUEST_TIMEOUT_MS), None).await;
                 drop(guard);
                 sent.is_ok_and(|r| r.ok())
             }

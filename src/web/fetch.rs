@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Request, Response};
@@ -18,6 +19,23 @@ use crate::web::error;
 use crate::web::manager::Inner;
 
 impl Inner {
+    /// `auth.fetch`: a function bound to this manager, so it works detached (`const f =
+    /// auth.fetch`, `{ fetch: auth.fetch }`). It holds the manager weakly: after `dispose()` it
+    /// rejects with `aborted`.
+    pub fn bound_fetch(self: &Rc<Self>) -> JsValue {
+        if let Some(f) = self.bound_fetch.borrow().as_ref() {
+            return f.clone();
+        }
+        let weak = Rc::downgrade(self);
+        let f = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |input, init| match weak.upgrade() {
+            Some(inner) => crate::web::promise(async move { inner.fetch(input, init).await.map(Into::into) }),
+            None => Promise::reject(&error::js(ErrorCode::Aborted, "the manager was disposed")),
+        })
+        .into_js_value();
+        *self.bound_fetch.borrow_mut() = Some(f.clone());
+        f
+    }
+
     pub async fn fetch(self: &Rc<Self>, input: JsValue, init: JsValue) -> Result<Response, JsValue> {
         if self.disposed.get() {
             return Err(error::js(ErrorCode::Aborted, "the manager was disposed"));
@@ -28,15 +46,22 @@ impl Inner {
             return self.net.send(&request).await;
         }
         let signal = request.signal();
+        if signal.aborted() {
+            return Err(abort_reason(&signal));
+        }
         let replayable = replayable(&input, &init);
-        // A request with a body is cloned before sending (the body is consumed); one without
-        // a body can simply be sent again, so the common GET pays for no copy.
-        let spare = if replayable && request.body().is_some() { Some(request.clone()?) } else { None };
+        // Clone whenever the request can carry a body (it is consumed by sending); a GET or
+        // HEAD built from a URL can simply be sent again, so the common call pays for no copy.
+        let may_have_body = !matches!(request.method().as_str(), "GET" | "HEAD") || input.is_instance_of::<Request>();
+        let spare = if replayable && may_have_body { Some(request.clone()?) } else { None };
+        // A keepalive request (page unload, analytics) never waits for a refresh and is not
+        // replayed: it goes out at once with the usable token, if any.
+        let keepalive = is_keepalive(&request, &init);
 
         let mut waited = false;
         loop {
             let in_flight = self.in_flight.borrow().is_some();
-            let plan = self.session.borrow().before_request(now(), in_flight, waited);
+            let plan = self.session.borrow().before_request(now(), in_flight, waited || keepalive);
             match plan {
                 RequestPlan::Wait => {
                     self.wait_for_refresh(&signal).await?;
@@ -52,7 +77,7 @@ impl Inner {
         }
         let sent = self.attach(&request)?;
         let response = self.net.send(&request).await?;
-        if response.status() != 401 || !replayable {
+        if response.status() != 401 || !replayable || keepalive {
             return Ok(response);
         }
 
@@ -87,12 +112,13 @@ impl Inner {
     }
 
     /// Wait for the run in flight (or start one: this request needs a token), honouring the
-    /// caller's signal. Refresh failures are not the caller's error here: the request goes
-    /// out anyway (without a dead token) and the server's answer is returned.
+    /// caller's signal: an abort rejects with `signal.reason`, as `fetch` does. Refresh
+    /// failures are not the caller's error here: the request goes out anyway (without a dead
+    /// token) and the server's answer is returned.
     async fn wait_for_refresh(self: &Rc<Self>, signal: &AbortSignal) -> Result<(), JsValue> {
         let p = self.ensure_refresh(RefreshKind::Needed);
         match abortable(p, signal).await {
-            Err(e) if error::has_code(&e, ErrorCode::Aborted) && signal.aborted() => Err(e),
+            Err(_) if signal.aborted() => Err(abort_reason(signal)),
             _ => Ok(()),
         }
     }
@@ -127,20 +153,32 @@ fn build_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue> {
     }
 }
 
-/// Can the request be sent twice? Not when its body is a stream the caller handed us.
+/// Can the request be sent twice? Not when its body is a stream the caller handed over
+/// (`init.body` a `ReadableStream`), nor when the caller's `Request` was already used.
 fn replayable(input: &JsValue, init: &JsValue) -> bool {
     let body_of = |v: &JsValue| Reflect::get(v, &"body".into()).unwrap_or(JsValue::UNDEFINED);
-    let init_stream =
-        !init.is_undefined() && !init.is_null() && body_of(init).is_instance_of::<web_sys::ReadableStream>();
+    let init_stream = init.is_object() && body_of(init).is_instance_of::<web_sys::ReadableStream>();
     let used = input.dyn_ref::<Request>().is_some_and(Request::body_used);
     !init_stream && !used
 }
 
-/// Await `promise`, but reject with `aborted` as soon as `signal` aborts.
-async fn abortable(promise: Promise, signal: &AbortSignal) -> Result<JsValue, JsValue> {
-    if signal.aborted() {
-        return Err(error::js(ErrorCode::Aborted, "aborted while waiting for a token refresh"));
+fn is_keepalive(request: &Request, init: &JsValue) -> bool {
+    let flag = |v: &JsValue| Reflect::get(v, &"keepalive".into()).ok().and_then(|k| k.as_bool()) == Some(true);
+    flag(request.as_ref()) || (init.is_object() && flag(init))
+}
+
+/// What `fetch` rejects with for an aborted signal: its `reason`, or an `AbortError`.
+fn abort_reason(signal: &AbortSignal) -> JsValue {
+    let reason = Reflect::get(signal, &"reason".into()).unwrap_or(JsValue::UNDEFINED);
+    if !reason.is_undefined() {
+        return reason;
     }
+    web_sys::DomException::new_with_message_and_name("signal is aborted without reason", "AbortError")
+        .map_or_else(|e| e, Into::into)
+}
+
+/// Await `promise`, but settle (with an error) as soon as `signal` aborts.
+async fn abortable(promise: Promise, signal: &AbortSignal) -> Result<JsValue, JsValue> {
     // The abort listener is the race promise's own `reject`: no Rust closure to leak.
     let mut reject_fn: Option<Function> = None;
     let aborted = Promise::new(&mut |_resolve, reject| {
@@ -152,8 +190,5 @@ async fn abortable(promise: Promise, signal: &AbortSignal) -> Result<JsValue, Js
     if let Some(f) = reject_fn {
         let _ = signal.remove_event_listener_with_callback("abort", &f);
     }
-    match result {
-        Err(_) if signal.aborted() => Err(error::js(ErrorCode::Aborted, "aborted while waiting for a token refresh")),
-        other => other,
-    }
+    result
 }

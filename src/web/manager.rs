@@ -13,7 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::core::options::Options;
 use crate::core::session::{Adoption, EndReason, Session, SessionState, TokenGeneration, TokenSource};
-use crate::core::token::{accepted_token_json, inspect};
+use crate::core::token::{accepted_token_json, held_shape};
 use crate::core::Error;
 use crate::web::crosstab::channel::CrossTab;
 use crate::web::crosstab::lock::{self, LockGuard};
@@ -49,6 +49,8 @@ pub struct Inner {
     pub(crate) crosstab: RefCell<Option<CrossTab>>,
     pub events: Events,
     pub(crate) disposed: Cell<bool>,
+    /// `auth.fetch` as a function bound to this manager (made once, so its identity is stable).
+    pub(crate) bound_fetch: RefCell<Option<JsValue>>,
 }
 
 impl Inner {
@@ -64,6 +66,7 @@ impl Inner {
             crosstab: RefCell::new(None),
             events: Events::default(),
             disposed: Cell::new(false),
+            bound_fetch: RefCell::new(None),
         });
         let weak = Rc::downgrade(&inner);
         *inner.listeners.borrow_mut() = wake_listeners(move |wake| wake_later(&weak, wake));
@@ -114,7 +117,7 @@ impl Inner {
         expires_in_s: Option<f64>,
         source: TokenSource,
     ) -> Result<TokenGeneration, Error> {
-        let shape = inspect(&token)?;
+        let shape = held_shape(&token)?;
         let a = Adoption {
             now: now(),
             expires_in_s,

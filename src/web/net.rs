@@ -27,14 +27,21 @@ impl Net {
         }
     }
 
-    /// The signal for the manager's own requests: disposal, and a timeout when given.
-    fn signal(&self, timeout_ms: Option<u32>) -> Option<AbortSignal> {
-        let lifetime = self.lifetime.as_ref().map(AbortController::signal);
-        let timeout = timeout_ms.and_then(timeout_signal);
-        match (lifetime, timeout) {
-            (Some(l), Some(t)) => Some(any_of(&l, &t).unwrap_or(t)),
-            (l, t) => l.or(t),
+    /// The signal for the manager's own requests: disposal, a timeout when given, and the
+    /// caller's signal when given (all combined where `AbortSignal.any` exists; without it the
+    /// caller's signal, else the timeout, wins).
+    fn signal(&self, timeout_ms: Option<u32>, caller: Option<&AbortSignal>) -> Option<AbortSignal> {
+        let parts: Vec<AbortSignal> =
+            [self.lifetime.as_ref().map(AbortController::signal), timeout_ms.and_then(timeout_signal), caller.cloned()]
+                .into_iter()
+                .flatten()
+                .collect();
+        if parts.len() > 1 {
+            if let Some(any) = any_of(&parts) {
+                return Some(any);
+            }
         }
+        parts.into_iter().last()
     }
 
     /// `fetch(request)`; rejects exactly as `fetch` does (TypeError, AbortError, ...).
@@ -51,9 +58,10 @@ impl Net {
         headers: &[(String, String)],
         json_body: Option<&JsValue>,
         timeout_ms: Option<u32>,
+        caller_signal: Option<&AbortSignal>,
     ) -> Result<Response, JsValue> {
         let init = RequestInit::new();
-        if let Some(signal) = self.signal(timeout_ms) {
+        if let Some(signal) = self.signal(timeout_ms, caller_signal) {
             init.set_signal(Some(&signal));
         }
         init.set_method("POST");
@@ -95,8 +103,9 @@ pub fn timeout_signal(ms: u32) -> Option<AbortSignal> {
     Some(controller.signal())
 }
 
-/// `AbortSignal.any([a, b])` where it exists.
-fn any_of(a: &AbortSignal, b: &AbortSignal) -> Option<AbortSignal> {
+/// `AbortSignal.any(signals)` where it exists.
+fn any_of(signals: &[AbortSignal]) -> Option<AbortSignal> {
     let (ctor, any) = abort_signal_static("any")?;
-    any.call1(&ctor, &js_sys::Array::of2(a, b)).ok()?.dyn_into().ok()
+    let list: js_sys::Array = signals.iter().collect();
+    any.call1(&ctor, &list).ok()?.dyn_into().ok()
 }

@@ -195,7 +195,8 @@ impl Inner {
             message: message.into(),
         };
         let cfg = &self.cfg;
-        let sent = self.net.post(&cfg.refresh_url, &cfg.opts.refresh_headers, None, Some(REQUEST_TIMEOUT_MS)).await;
+        let sent =
+            self.net.post(&cfg.refresh_url, &cfg.opts.refresh_headers, None, Some(REQUEST_TIMEOUT_MS), None).await;
         let Ok(res) = sent else { return Err(transient(None, "network error while refreshing")) };
         let status = res.status();
         let class = classify_refresh_status(Some(status));
