@@ -53,7 +53,7 @@ if ! .tools/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version 
 fi
 
 # 6. playwright-core for the release smoke test and the end-to-end suite (uses /usr/bin/chromium)
-if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/ky ]; then
   say "installing the e2e test dependencies (npm ci in tests/e2e)"
   (cd tests/e2e && npm ci --silent --no-audit --no-fund >/dev/null)
 fi

@@ -58,15 +58,17 @@ echo "== release smoke test (playwright-core + Chromium, the package make demo s
 E2E_BASE="$BASE" node tests/e2e/smoke.mjs | tee "$LOGS/smoke.txt"
 smoke=$(grep -Eo "smoke result: ok\. [0-9]+ passed" "$LOGS/smoke.txt" | awk '{print $4}')
 
-echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clocks, sleep, soak; ordering; leaks)"
+echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clocks, sleep, soak; ordering; drop-in fetch; leaks)"
 E2E_BASE="$BASE" node tests/e2e/resilience.mjs | tee "$LOGS/e2e.txt"
 E2E_BASE="$BASE" node tests/e2e/ordering.mjs | tee "$LOGS/ordering.txt"
+E2E_BASE="$BASE" node tests/e2e/dropin.mjs | tee "$LOGS/dropin.txt"
 E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/leaks.mjs | tee "$LOGS/leaks.txt"
 E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/demo.mjs | tee "$LOGS/demo.txt"
 demo=$(grep -Eo "demo result: ok\. [0-9]+ passed" "$LOGS/demo.txt" | awk '{print $4}')
 e2e=$(grep -Eo "e2e result: ok\. [0-9]+ passed" "$LOGS/e2e.txt" | awk '{print $4}')
 leaks=$(grep -Eo "leaks result: ok\. [0-9]+ passed" "$LOGS/leaks.txt" | awk '{print $4}')
 ordering=$(grep -Eo "ordering result: ok\. [0-9]+ passed" "$LOGS/ordering.txt" | awk '{print $4}')
+dropin=$(grep -Eo "dropin result: ok\. [0-9]+ passed" "$LOGS/dropin.txt" | awk '{print $4}')
 
 echo
-echo "== summary: native $native passed; browser $browser passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; leaks ${leaks:-0} passed; demo+vite ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser $browser passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; leaks ${leaks:-0} passed; demo+vite ${demo:-0} passed; $(( $(date +%s) - start )) s"

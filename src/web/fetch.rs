@@ -40,6 +40,9 @@ impl Inner {
         if self.disposed.get() {
             return Err(error::js(ErrorCode::Aborted, "the manager was disposed"));
         }
+        // Before the Request is built: building it from a `Request` input takes that input's
+        // body (its `bodyUsed` turns true).
+        let replayable = replayable(&input, &init);
         let request = build_request(&input, &init)?;
         // The caller's own Authorization header, or a foreign origin: plain fetch, untouched.
         if request.headers().has("Authorization")? || !origin_allowed(&request.url(), &self.cfg.allowed_origins) {
@@ -49,7 +52,6 @@ impl Inner {
         if signal.aborted() {
             return Err(abort_reason(&signal));
         }
-        let replayable = replayable(&input, &init);
         // Clone whenever the request can carry a body (it is consumed by sending); a GET or
         // HEAD built from a URL can simply be sent again, so the common call pays for no copy.
         let may_have_body = !matches!(request.method().as_str(), "GET" | "HEAD") || input.is_instance_of::<Request>();
