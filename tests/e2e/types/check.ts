@@ -1,12 +1,19 @@
-// Compile-only check of the generated .d.ts: the options, events and their details are typed,
-// and misuse is a type error (`@ts-expect-error` fails the check if the error disappears).
-import init, { TokenManager, decodeJwt, type TokenManagerOptions, type TokenManagerError } from "../../../pkg/wasm_token_manager.js";
+// Compile-only check of the package's .d.ts (the entry apps import): the options, events and
+// their details are typed, and misuse is a type error (`@ts-expect-error` fails the check if the
+// error disappears).
+import init, { TokenManager, TokenManagerError, decodeJwt, type TokenManagerOptions, type TokenManagerErrorCode } from "../../../pkg/index.js";
 
 await init();
 const options: TokenManagerOptions = { refreshUrl: "/auth/refresh", allowedOrigins: ["https://api.example.com"], refreshMarginSeconds: 30 };
 const auth = new TokenManager(options);
 const off: () => void = auth.on("refreshed", (d) => { const at: number | null = d.expiresAt; void at; });
-auth.on("refreshFailed", (d) => { const status: number | null = d.status; const code: string = d.code; void status; void code; });
+auth.on("refreshFailed", (d) => {
+  const status: number | null = d.status;
+  const code: "refresh_failed" = d.code; // only failed runs fire it
+  void status; void code;
+});
+// @ts-expect-error refreshFailed carries refresh_failed only, not any code
+auth.on("refreshFailed", (d) => { const c: "aborted" = d.code; void c; });
 auth.on("stateChanged", (d) => { const authed: boolean = d.isAuthenticated; void authed; });
 // @ts-expect-error unknown event name
 auth.on("refreshd", () => {});
@@ -16,11 +23,48 @@ auth.on("refreshed", (d) => d.status);
 const bad: TokenManagerOptions = { loginUrl: "/x" };
 // @ts-expect-error refreshMarginSeconds is a number
 const bad2: TokenManagerOptions = { refreshUrl: "/r", refreshMarginSeconds: "60" };
-void bad; void bad2;
+// @ts-expect-error the injected transport must be a fetch-like function
+const bad3: TokenManagerOptions = { refreshUrl: "/r", fetch: "fetch" };
+const traced: TokenManagerOptions = { refreshUrl: "/r", fetch: (input, init) => fetch(input, init) };
+void bad; void bad2; void bad3; void traced;
+
+// auth.fetch is `typeof fetch`: usable detached and wherever a fetch is expected.
 const res: Response = await auth.fetch("/api/me", { method: "GET" });
+const f: typeof fetch = auth.fetch;
+const client = { fetch: auth.fetch };
+void (await f(new Request("/x"))); void client;
+// @ts-expect-error fetch takes a URL, string or Request, not a number
+void auth.fetch(42);
+
+// login(credentials: object): an interface-typed value compiles.
+interface Credentials { username: string; password: string }
+const creds: Credentials = { username: "u", password: "p" };
+await auth.login(creds, { signal: AbortSignal.timeout(1000) });
+await auth.login(new URLSearchParams({ username: "u" }));
+// @ts-expect-error credentials are an object, not a string
+void auth.login("u:p");
+// @ts-expect-error the option is `signal`
+void auth.login(creds, { timeout: 5 });
+
+// setAccessToken(token, expiresInSeconds?)
+auth.setAccessToken("opaque-token", 300);
+// @ts-expect-error the lifetime is a number of seconds
+auth.setAccessToken("opaque-token", "300");
+
 const ok: boolean = await auth.restore();
 const expiresAt: number | undefined = auth.expiresAt;
 const header = decodeJwt("a.b.c").header.alg;
-try { await auth.refresh(); } catch (e) { const err = e as TokenManagerError; const c: "aborted" | string = err.code; void c; }
+try {
+  await auth.refresh();
+} catch (e) {
+  if (e instanceof TokenManagerError) {
+    const code: TokenManagerErrorCode = e.code;
+    const status: number | undefined = e.status;
+    const body: unknown = e.body;
+    // @ts-expect-error code is one of the documented codes, not any string
+    const wrong: "timeout" = e.code;
+    void code; void status; void body; void wrong;
+  }
+}
 off();
 void res; void ok; void expiresAt; void header;
