@@ -101,7 +101,7 @@ mod tests {
         for (name, ms, in_flight, waited, want) in cases {
             assert_eq!(s.before_request(at(*ms), *in_flight, *waited), *want, "{name}");
         }
-        s.end(EndReason::SessionExpired);
+        s.end(EndReason::SessionExpired, T0);
         assert_eq!(s.before_request(at(1.0), false, false), Send { refresh_in_background: false });
     }
 
@@ -142,7 +142,7 @@ mod tests {
         adopt(&mut s, 300.0, T0);
         assert_eq!(s.after_unauthorized(Some(g1), T0, false), Replay, "newer token exists: replay");
         assert_eq!(s.after_unauthorized(Some(g1), T0, true), Replay, "the refresh produced one");
-        s.end(EndReason::SessionExpired);
+        s.end(EndReason::SessionExpired, T0);
         assert_eq!(s.after_unauthorized(Some(g1), T0, false), Return, "session over");
     }
 

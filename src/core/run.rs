@@ -229,7 +229,7 @@ mod tests {
             (
                 "ended: refresh() refused",
                 |s| {
-                    s.end(EndReason::SessionExpired);
+                    s.end(EndReason::SessionExpired, T0);
                 },
                 Explicit,
                 Err(Refusal::Ended(EndReason::SessionExpired)),
@@ -237,7 +237,7 @@ mod tests {
             (
                 "ended: a request refused",
                 |s| {
-                    s.end(EndReason::LoggedOut);
+                    s.end(EndReason::LoggedOut, T0);
                 },
                 Needed,
                 Err(Refusal::Ended(EndReason::LoggedOut)),
@@ -245,7 +245,7 @@ mod tests {
             (
                 "ended: restore() may revive",
                 |s| {
-                    s.end(EndReason::LoggedOut);
+                    s.end(EndReason::LoggedOut, T0);
                 },
                 Restore,
                 Ok(()),
@@ -322,7 +322,7 @@ mod tests {
         assert_eq!(s.after_lock(&run), AfterLock::PeerRefreshed);
         // Logout meanwhile.
         let run = s.start_run(T0, RefreshKind::Background).expect("start");
-        s.end(EndReason::LoggedOut);
+        s.end(EndReason::LoggedOut, T0);
         assert_eq!(s.after_lock(&run), AfterLock::Superseded);
         assert_eq!(s.superseded_outcome(&run), RunOutcome::failed(superseded(), None));
         // A login in another tab meanwhile: superseded, but callers get the new token.
@@ -414,7 +414,7 @@ mod tests {
         assert!(!s.refresh_due(at(299_000.0)), "no wake-up refresh");
         let mut s = Session::new();
         adopt(&mut s, 300.0, T0);
-        s.end(EndReason::LoggedOut);
+        s.end(EndReason::LoggedOut, T0);
         assert_eq!(s.timer_delay_ms(T0), None);
     }
 

@@ -179,6 +179,8 @@ pub struct Session {
     pub(super) generation: TokenGeneration,
     pub(super) epoch: Epoch,
     pub(super) ticket: Ticket,
+    /// How many times this session ended here (logout, rejection, another tab's end).
+    pub(super) ends: u64,
     pub(super) breaker: StormBreaker,
     pub(super) backoff: Backoff,
     /// After a failed run: no *background* run before this monotonic time.
@@ -224,6 +226,12 @@ impl Session {
         self.ticket
     }
 
+    /// Changes whenever the session ends (not when it changes hands otherwise): a login that
+    /// started before an end lands nothing.
+    pub fn ends(&self) -> u64 {
+        self.ends
+    }
+
     /// Is an operation that started under `ticket` still about the current session?
     pub fn is_current(&self, ticket: Ticket) -> bool {
         self.ticket == ticket
@@ -249,8 +257,7 @@ impl Session {
             TokenSource::Caller | TokenSource::OtherTab => false,
         };
         if new_session {
-            let by_clock = if a.now.wall_ms.is_finite() && a.now.wall_ms > 0.0 { a.now.wall_ms as u64 } else { 0 };
-            self.epoch = Epoch(by_clock.max(self.epoch.0.saturating_add(1)));
+            self.epoch = Epoch(wall_ms(a.now).max(self.epoch.0.saturating_add(1)));
             self.supersede();
             self.breaker.reset();
         }
@@ -273,12 +280,17 @@ impl Session {
     }
 
     /// End the session here: drop the token; operations in flight are superseded. The epoch
-    /// stays: it names the session that ended. Returns `false` when it had already ended for
+    /// moves to at least the wall clock now: the `ended` message that carries it ends every
+    /// session other tabs hold (they share the cookie this end is about, whatever epoch they
+    /// know it by, even one a restored tab never learnt), and never a later login (whose epoch
+    /// is at least the wall clock at its time). Returns `false` when it had already ended for
     /// the same reason (so `sessionExpired`/`loggedOut` fire once).
-    pub fn end(&mut self, reason: EndReason) -> bool {
+    pub fn end(&mut self, reason: EndReason, now: Instant) -> bool {
         let changed = self.token.is_some() || self.ended != Some(reason);
         self.token = None;
         self.ended = Some(reason);
+        self.epoch = self.epoch.max(Epoch(wall_ms(now)));
+        self.ends += 1;
         self.supersede();
         self.cooldown_until_mono_ms = None;
         changed
@@ -288,6 +300,7 @@ impl Session {
     pub fn clear(&mut self) {
         self.token = None;
         self.ended = None;
+        self.ends += 1;
         self.supersede();
     }
 
@@ -320,13 +333,23 @@ impl Session {
     }
 
     /// Another tab says session `epoch` ended. Ends this tab's session unless this tab is in a
-    /// newer one (a stale message never ends a later login). Returns whether to end here.
+    /// newer one (a stale message never ends a later login) or has ended already (no second
+    /// `loggedOut`/`sessionExpired`). Returns whether to end here.
     pub fn on_peer_end(&mut self, epoch: Epoch) -> bool {
         if epoch < self.epoch {
             return false;
         }
         self.epoch = epoch;
-        true
+        !(self.ended.is_some() && self.token.is_none())
+    }
+}
+
+/// The wall clock in whole ms, for epochs (0 when it is not a usable number).
+fn wall_ms(now: Instant) -> u64 {
+    if now.wall_ms.is_finite() && now.wall_ms > 0.0 {
+        now.wall_ms as u64
+    } else {
+        0
     }
 }
 
@@ -356,10 +379,10 @@ pub(super) mod tests {
         assert_eq!(s.state(), SessionState::Anonymous);
         adopt(&mut s, 300.0, T0);
         assert_eq!(s.state(), SessionState::Authenticated);
-        assert!(s.end(EndReason::SessionExpired));
+        assert!(s.end(EndReason::SessionExpired, T0));
         assert_eq!(s.state(), SessionState::Ended(EndReason::SessionExpired));
-        assert!(!s.end(EndReason::SessionExpired), "sessionExpired fires once");
-        assert!(s.end(EndReason::LoggedOut));
+        assert!(!s.end(EndReason::SessionExpired, T0), "sessionExpired fires once");
+        assert!(s.end(EndReason::LoggedOut, T0));
         adopt(&mut s, 300.0, T0);
         assert_eq!(s.state(), SessionState::Authenticated);
         assert_eq!(SessionState::Ended(EndReason::LoggedOut).as_str(), "loggedOut");
@@ -412,7 +435,7 @@ pub(super) mod tests {
         // ended session starts a new one.
         let e = s.epoch();
         let t = s.ticket();
-        s.end(EndReason::LoggedOut);
+        s.end(EndReason::LoggedOut, T0);
         assert_eq!(s.epoch(), e);
         assert!(!s.is_current(t), "end supersedes");
         adopt(&mut s, 300.0, at(1_000.0));
@@ -438,13 +461,13 @@ pub(super) mod tests {
         ];
         for (name, ours, held, ended, theirs, remaining, want) in cases {
             let mut s = Session::new();
-            s.epoch = e(*ours);
             if *held {
                 adopt(&mut s, 300.0, T0);
             }
             if *ended {
-                s.end(EndReason::LoggedOut);
+                s.end(EndReason::LoggedOut, T0);
             }
+            s.epoch = e(*ours);
             let t = s.ticket();
             let now = at(100_000.0); // 200 s left on ours
             assert_eq!(s.on_peer_token(e(*theirs), "other", *remaining, now), *want, "{name}");
@@ -456,6 +479,41 @@ pub(super) mod tests {
         adopt(&mut s, 300.0, T0);
         let same = s.token().map(|t| t.value().to_owned()).unwrap_or_default();
         assert_eq!(s.on_peer_token(Epoch(0), &same, Some(1e9), T0), Ignore, "same token");
+    }
+
+    #[test]
+    fn a_local_end_outranks_every_earlier_session() {
+        // B logged in at T0 (epoch T0); A restored from the cookie (epoch 0) and logs out later.
+        let mut b = Session::new();
+        adopt_from(&mut b, TokenSource::Login, 300.0, T0);
+        let mut a = Session::new();
+        adopt(&mut a, 300.0, at(1_000.0));
+        let ends = a.ends();
+        a.end(EndReason::LoggedOut, at(2_000.0));
+        assert_eq!(a.ends(), ends + 1);
+        assert_eq!(a.epoch(), Epoch(at(2_000.0).wall_ms as u64), "the end carries the wall clock");
+        assert!(b.on_peer_end(a.epoch()), "B's earlier login ends too: same cookie");
+        // A later login in B outranks A's end; A takes it.
+        adopt_from(&mut b, TokenSource::Login, 300.0, at(3_000.0));
+        assert!(b.epoch() > a.epoch());
+        assert_eq!(a.on_peer_token(b.epoch(), "new", Some(1e3), at(3_000.0)), PeerToken::AdoptNewSession);
+        // A token of the session A ended (a peer's late refresh answer) is not taken.
+        let mut c = Session::new();
+        adopt(&mut c, 300.0, T0);
+        c.end(EndReason::LoggedOut, at(2_000.0));
+        assert_eq!(c.on_peer_token(Epoch(T0.wall_ms as u64), "late", Some(1e3), at(2_100.0)), PeerToken::Ignore);
+        assert_eq!(c.on_peer_token(Epoch(0), "late", Some(1e3), at(2_100.0)), PeerToken::Ignore);
+    }
+
+    #[test]
+    fn an_ended_tab_is_not_ended_again() {
+        let mut s = Session::new();
+        adopt_from(&mut s, TokenSource::Login, 300.0, T0);
+        s.end(EndReason::LoggedOut, at(1.0));
+        let e = s.epoch();
+        assert!(!s.on_peer_end(e), "no sessionExpired after our own logout");
+        assert!(!s.on_peer_end(Epoch(e.0 + 5)));
+        assert_eq!(s.epoch(), Epoch(e.0 + 5), "but the epoch moves on");
     }
 
     #[test]

@@ -23,20 +23,29 @@ impl Inner {
         let Some(url) = self.cfg.login_url.clone() else {
             return Err(error::js(ErrorCode::InvalidOptions, "loginUrl is not configured"));
         };
-        let aborted = || error::js(ErrorCode::Aborted, "login aborted by its signal");
+        let aborted = |msg| error::js(ErrorCode::Aborted, msg);
         if signal.as_ref().is_some_and(AbortSignal::aborted) {
-            return Err(aborted());
+            return Err(aborted("login aborted by its signal"));
         }
+        // An end (logout, here or in another tab) after this call supersedes the login; a
+        // newer token from another tab does not (this login's epoch outranks it).
+        let ends = self.session.borrow().ends();
+        let overtaken = |inner: &Self| inner.disposed.get() || inner.session.borrow().ends() != ends;
         let failed = |msg: &'static str, status| error::with_status(&Error::new(ErrorCode::LoginFailed, msg), status);
-        let guard = self.exclusive().await;
-        let ticket = self.session.borrow().ticket();
+        let exclusive = self.exclusive().await;
+        if overtaken(self) {
+            return Err(aborted("the session ended (logout or disposal) before the login was sent"));
+        }
         let sent = self
             .net
             .post(&url, &self.cfg.opts.refresh_headers, Some(&body), Some(REQUEST_TIMEOUT_MS), signal.as_ref())
             .await;
         let res = match sent {
             Ok(res) => res,
-            Err(_) if signal.as_ref().is_some_and(AbortSignal::aborted) => return Err(aborted()),
+            Err(_) if signal.as_ref().is_some_and(AbortSignal::aborted) => {
+                return Err(aborted("login aborted by its signal"))
+            }
+            Err(_) if self.disposed.get() => return Err(aborted("the manager was disposed during login")),
             Err(_) => return Err(failed("network error or timeout during login", None)),
         };
         let status = res.status();
@@ -49,11 +58,11 @@ impl Inner {
             return Err(error::with_body(&e, Some(status), body));
         }
         let t = token_response::read(&res, &self.cfg.opts).await.map_err(|m| failed(m, Some(status)))?;
-        if self.disposed.get() || !self.session.borrow().is_current(ticket) {
-            return Err(error::js(ErrorCode::Aborted, "the session changed (logout or disposal) during login"));
+        if overtaken(self) {
+            return Err(aborted("the session ended (logout or disposal) during login"));
         }
         self.adopt(t.token, t.expires_in_s, TokenSource::Login).map_err(|e| error::to_js(&e))?;
-        drop(guard); // the token was shared while the lock was held
+        drop(exclusive); // the token was shared while the lock was held
         self.emit_state();
         Ok(())
     }
@@ -68,16 +77,19 @@ impl Inner {
     }
 
     /// Ends the session here and in the other tabs at once (nothing can use the token while
-    /// the server is being told), then tells the server once no refresh is under way. Resolves
-    /// to whether the server confirmed (a network failure still logs out locally).
+    /// the server is being told), then, in its turn and under the lock, ends again whatever
+    /// session arrived meanwhile (a login elsewhere: the cookie the POST revokes is the newest
+    /// one) and tells the server. Resolves to whether the server confirmed (a network failure
+    /// still logs out locally).
     pub async fn logout(self: &Rc<Self>) -> bool {
-        let changed = self.end_locally(EndReason::LoggedOut, true);
+        let mut changed = self.end_locally(EndReason::LoggedOut, true);
         let confirmed = match self.cfg.logout_url.clone() {
             Some(url) => {
-                let guard = self.exclusive().await;
+                let exclusive = self.exclusive().await;
+                changed |= self.end_locally(EndReason::LoggedOut, true);
                 let sent =
                     self.net.post(&url, &self.cfg.opts.refresh_headers, None, Some(REQUEST_TIMEOUT_MS), None).await;
-                drop(guard);
+                drop(exclusive);
                 sent.is_ok_and(|r| r.ok())
             }
             None => false,

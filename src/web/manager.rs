@@ -51,6 +51,25 @@ pub struct Inner {
     pub(crate) disposed: Cell<bool>,
     /// `auth.fetch` as a function bound to this manager (made once, so its identity is stable).
     pub(crate) bound_fetch: RefCell<Option<JsValue>>,
+    /// The per-manager queue of refresh runs, logins and logouts: resolves when the last
+    /// operation that took a [`Turn`] is done; `queued` counts the turns not yet released.
+    queue: RefCell<Promise>,
+    queued: Rc<Cell<u32>>,
+}
+
+/// This manager's turn; dropping it lets the next queued operation go.
+pub struct Turn {
+    release: Option<js_sys::Function>,
+    queued: Rc<Cell<u32>>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        self.queued.set(self.queued.get().saturating_sub(1));
+        if let Some(f) = &self.release {
+            let _ = f.call0(&JsValue::UNDEFINED);
+        }
+    }
 }
 
 impl Inner {
@@ -67,6 +86,8 @@ impl Inner {
             events: Events::default(),
             disposed: Cell::new(false),
             bound_fetch: RefCell::new(None),
+            queue: RefCell::new(Promise::resolve(&JsValue::UNDEFINED)),
+            queued: Rc::new(Cell::new(0)),
         });
         let weak = Rc::downgrade(&inner);
         *inner.listeners.borrow_mut() = wake_listeners(move |wake| wake_later(&weak, wake));
@@ -136,7 +157,7 @@ impl Inner {
     /// superseded. Tells the other tabs unless the news came from one. Returns whether
     /// anything changed (events fire once).
     pub(crate) fn end_locally(&self, reason: EndReason, share: bool) -> bool {
-        let changed = self.session.borrow_mut().end(reason);
+        let changed = self.session.borrow_mut().end(reason, now());
         *self.timer.borrow_mut() = None;
         if share {
             self.share_end(reason);
@@ -144,20 +165,38 @@ impl Inner {
         changed
     }
 
-    /// Wait until this manager has no refresh in flight and, with `crossTab`, hold the
-    /// origin's lock, so a login or logout reaches the server after every refresh that was
-    /// under way (whose late answer would otherwise overwrite the new cookie). Both waits are
-    /// bounded by [`LOCK_WAIT_MS`]; past that the operation goes ahead without the lock.
-    pub(crate) async fn exclusive(&self) -> Option<LockGuard> {
-        let pending = self.in_flight.borrow().clone();
-        if let Some(p) = pending {
-            let race = Promise::race(&js_sys::Array::of2(&p, &env::sleep(LOCK_WAIT_MS)));
+    /// Wait for this manager's turn (refresh runs, logins and logouts go one at a time, in
+    /// call order, with or without Web Locks) and, with `crossTab`, hold the origin's lock:
+    /// a login or logout reaches the server after every refresh that was under way, whose
+    /// late answer would otherwise overwrite the new cookie. Both waits are bounded by
+    /// [`LOCK_WAIT_MS`]; past that the operation goes ahead without them.
+    pub(crate) async fn exclusive(&self) -> (Turn, Option<LockGuard>) {
+        let turn = self.turn().await;
+        let lock = self.lock().await.ok().flatten();
+        (turn, lock)
+    }
+
+    /// Wait (bounded) until the operations queued before this one are done.
+    pub(crate) async fn turn(&self) -> Turn {
+        let mut release = None;
+        let done = Promise::new(&mut |resolve, _| release = Some(resolve));
+        let before = self.queue.replace(done);
+        let busy = self.queued.get() > 0;
+        self.queued.set(self.queued.get() + 1);
+        let turn = Turn { release, queued: Rc::clone(&self.queued) };
+        if busy {
+            let race = Promise::race(&js_sys::Array::of2(&before, &env::sleep(LOCK_WAIT_MS)));
             let _ = JsFuture::from(race).await;
         }
+        turn
+    }
+
+    /// The origin-wide lock (`Ok(None)` without `crossTab` or Web Locks; `Err` on timeout).
+    pub(crate) async fn lock(&self) -> Result<Option<LockGuard>, ()> {
         let name = self.crosstab.borrow().as_ref().map(|c| c.lock_name().to_owned());
         match name {
-            Some(name) => lock::acquire(&name, LOCK_WAIT_MS).await.ok().flatten(),
-            None => None,
+            Some(name) => lock::acquire(&name, LOCK_WAIT_MS).await,
+            None => Ok(None),
         }
     }
 

@@ -28,8 +28,7 @@ impl Net {
     }
 
     /// The signal for the manager's own requests: disposal, a timeout when given, and the
-    /// caller's signal when given (all combined where `AbortSignal.any` exists; without it the
-    /// caller's signal, else the timeout, wins).
+    /// caller's signal when given, combined.
     fn signal(&self, timeout_ms: Option<u32>, caller: Option<&AbortSignal>) -> Option<AbortSignal> {
         let parts: Vec<AbortSignal> =
             [self.lifetime.as_ref().map(AbortController::signal), timeout_ms.and_then(timeout_signal), caller.cloned()]
@@ -77,7 +76,14 @@ impl Net {
         }
         init.set_headers(&h);
         let request = Request::new_with_str_and_init(url, &init)?;
-        self.send(&request).await
+        let pending: Promise = self.fetch.call1(&self.global, &request)?.dyn_into()?;
+        // A transport that ignores the signal (an injected fetch) still cannot hold a run, a
+        // login or the cross-tab lock forever: a second, later timer settles the wait.
+        let pending = match timeout_ms {
+            Some(ms) => Promise::race(&js_sys::Array::of2(&pending, &env::sleep(ms.saturating_add(1_000)))),
+            None => pending,
+        };
+        JsFuture::from(pending).await?.dyn_into::<Response>()
     }
 }
 
@@ -103,9 +109,23 @@ pub fn timeout_signal(ms: u32) -> Option<AbortSignal> {
     Some(controller.signal())
 }
 
-/// `AbortSignal.any(signals)` where it exists.
+/// A signal that aborts when any of `signals` does: `AbortSignal.any` where it exists, else a
+/// controller whose bound `abort` listens on each.
 fn any_of(signals: &[AbortSignal]) -> Option<AbortSignal> {
-    let (ctor, any) = abort_signal_static("any")?;
-    let list: js_sys::Array = signals.iter().collect();
-    any.call1(&ctor, &list).ok()?.dyn_into().ok()
+    if let Some((ctor, any)) = abort_signal_static("any") {
+        let list: js_sys::Array = signals.iter().collect();
+        if let Some(s) = any.call1(&ctor, &list).ok().and_then(|s| s.dyn_into().ok()) {
+            return Some(s);
+        }
+    }
+    let controller = AbortController::new().ok()?;
+    let abort = Reflect::get(&controller, &"abort".into()).ok()?.dyn_into::<Function>().ok()?.bind0(&controller);
+    for s in signals {
+        if s.aborted() {
+            controller.abort();
+            break;
+        }
+        let _ = s.add_event_listener_with_callback("abort", &abort);
+    }
+    Some(controller.signal())
 }

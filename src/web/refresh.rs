@@ -13,17 +13,19 @@ use crate::core::policy::{classify_refresh_status, parse_retry_after_ms, Refresh
 use crate::core::run::{lock_was_contended, AfterLock, RefreshKind, RefreshStep, RunOutcome, RunStart};
 use crate::core::session::{EndReason, TokenSource};
 use crate::core::{Error, ErrorCode};
-use crate::web::crosstab::lock;
+use crate::web::crosstab::lock::LockGuard;
 use crate::web::env::{self, now};
 use crate::web::error;
 use crate::web::events::EventKind;
 use crate::web::js;
-use crate::web::manager::{Inner, LOCK_WAIT_MS};
+use crate::web::manager::Inner;
 use crate::web::token_response::{self, TokenResponse};
 
 /// A tab that had to wait for the lock pauses this long before re-checking, so a token the
 /// previous holder just broadcast has arrived (the message and the lock grant travel apart).
 const LOCK_SETTLE_MS: u32 = 30;
+/// A backoff wait is checked this often for a logout or disposal that ends it.
+const PAUSE_SLICE_MS: f64 = 250.0;
 /// A refresh (or login, logout) request that takes longer is aborted (a network error).
 pub const REQUEST_TIMEOUT_MS: u32 = 15_000;
 
@@ -96,40 +98,18 @@ impl Inner {
     }
 
     async fn run(self: &Rc<Self>, run: RunStart) -> RunOutcome {
-        let lock_name = self.crosstab.borrow().as_ref().map(|c| c.lock_name().to_owned());
-        let asked_at = now().mono_ms;
-        let guard = match lock_name {
-            Some(name) => match lock::acquire(&name, LOCK_WAIT_MS).await {
-                Ok(guard) => guard,
-                Err(()) => {
-                    self.session.borrow_mut().run_failed(now(), None);
-                    let e = Error::new(ErrorCode::RefreshFailed, "timed out waiting for another tab's refresh");
-                    return RunOutcome::failed(e, None);
-                }
-            },
-            None => None,
+        // This manager's turn (after a login/logout called earlier), then the origin's lock.
+        let _turn = self.turn().await;
+        let mut guard = match self.acquire_for(&run).await {
+            Ok(guard) => guard,
+            Err(outcome) => return outcome,
         };
-        if guard.is_some() && lock_was_contended(asked_at, now().mono_ms) {
-            TimeoutFuture::new(LOCK_SETTLE_MS).await;
-        }
-        if self.disposed.get() {
-            return disposed();
-        }
-        let after_lock = self.session.borrow().after_lock(&run);
-        match after_lock {
-            AfterLock::Superseded => return self.session.borrow().superseded_outcome(&run),
-            AfterLock::PeerRefreshed => return RunOutcome::PeerRefreshed,
-            AfterLock::Proceed => {}
-        }
         let mut retry = 0;
         loop {
             let attempt = self.attempt().await;
-            if self.disposed.get() {
-                return disposed();
-            }
-            if !self.session.borrow().is_current(run.ticket) {
+            if let Some(outcome) = self.overtaken(&run) {
                 // Logged in/out meanwhile: this answer belongs to a session that is gone.
-                return self.session.borrow().superseded_outcome(&run);
+                return outcome;
             }
             let failure = match attempt {
                 // adopt() broadcasts the token while the lock is still held (the guard drops
@@ -153,14 +133,16 @@ impl Inner {
             );
             match step {
                 RefreshStep::RetryAfter(ms) => {
-                    TimeoutFuture::new(ms.clamp(0.0, f64::from(i32::MAX)) as u32).await;
+                    // Other tabs may refresh (or log in/out) while this one waits.
+                    drop(guard.take());
+                    if let Some(outcome) = self.pause(ms, &run).await {
+                        return outcome;
+                    }
                     retry += 1;
-                    if self.disposed.get() {
-                        return disposed();
-                    }
-                    if !self.session.borrow().is_current(run.ticket) {
-                        return self.session.borrow().superseded_outcome(&run);
-                    }
+                    guard = match self.acquire_for(&run).await {
+                        Ok(guard) => guard,
+                        Err(outcome) => return outcome,
+                    };
                 }
                 RefreshStep::EndSession => {
                     drop(guard); // no user callback (sessionExpired) while the lock is held
@@ -175,6 +157,57 @@ impl Inner {
                 }
             }
         }
+    }
+
+    /// Take the lock for `run`, then decide whether it still has anything to do. `Err` carries
+    /// the run's outcome when it ends here.
+    async fn acquire_for(&self, run: &RunStart) -> Result<Option<LockGuard>, RunOutcome> {
+        let asked_at = now().mono_ms;
+        let locked = self.lock().await;
+        if let Some(outcome) = self.overtaken(run) {
+            return Err(outcome);
+        }
+        let Ok(guard) = locked else {
+            self.session.borrow_mut().run_failed(now(), None);
+            let e = Error::new(ErrorCode::RefreshFailed, "timed out waiting for another tab's refresh");
+            return Err(RunOutcome::failed(e, None));
+        };
+        if guard.is_some() && lock_was_contended(asked_at, now().mono_ms) {
+            // Another tab held the lock: give its broadcast a moment to land.
+            TimeoutFuture::new(LOCK_SETTLE_MS).await;
+        }
+        if let Some(outcome) = self.overtaken(run) {
+            return Err(outcome);
+        }
+        match self.session.borrow().after_lock(run) {
+            AfterLock::Superseded => Err(self.session.borrow().superseded_outcome(run)),
+            AfterLock::PeerRefreshed => Err(RunOutcome::PeerRefreshed),
+            AfterLock::Proceed => Ok(guard),
+        }
+    }
+
+    /// The run's outcome if it has been overtaken (disposal, or the session changed hands).
+    fn overtaken(&self, run: &RunStart) -> Option<RunOutcome> {
+        if self.disposed.get() {
+            return Some(disposed());
+        }
+        let s = self.session.borrow();
+        (!s.is_current(run.ticket)).then(|| s.superseded_outcome(run))
+    }
+
+    /// Wait `ms` before the next attempt, in short slices so a logout or `dispose()` ends the
+    /// wait at once (returns the outcome then).
+    async fn pause(&self, ms: f64, run: &RunStart) -> Option<RunOutcome> {
+        let mut left = ms.clamp(0.0, f64::from(i32::MAX));
+        while left > 0.0 {
+            let step = left.min(PAUSE_SLICE_MS);
+            TimeoutFuture::new(step as u32).await;
+            left -= step;
+            if let Some(outcome) = self.overtaken(run) {
+                return Some(outcome);
+            }
+        }
+        None
     }
 
     /// The refresh endpoint said the cookie is no good (400/401/403).

@@ -60,6 +60,15 @@ pub async fn acquire(name: &str, timeout_ms: u32) -> Result<Option<LockGuard>, (
     // `request` settles only after release, or rejects on timeout; `granted` on grant.
     match JsFuture::from(Promise::race(&js_sys::Array::of2(&granted, &request))).await {
         Ok(_) => Ok(Some(LockGuard { release })),
-        Err(_) => Err(()),
+        // Our timeout signal fired: another holder kept the lock too long.
+        Err(e) if is_timeout(&e) => Err(()),
+        // Any other rejection (an opaque origin's SecurityError, a document that is not fully
+        // active): Web Locks are unusable here; run without, like where they do not exist.
+        Err(_) => Ok(None),
     }
+}
+
+fn is_timeout(e: &JsValue) -> bool {
+    let name = Reflect::get(e, &"name".into()).ok().and_then(|n| n.as_string());
+    matches!(name.as_deref(), Some("TimeoutError" | "AbortError"))
 }
