@@ -4,6 +4,9 @@
 // playwright-core, against the mock server with --test-controls and the users demo, alice and
 // bob (scripts/test.sh). The races are made deterministic with server faults (`delay`,
 // `commit_then_delay`) and, where a tab must be slow to hear its peers, ?channelDelay.
+// h–m (found in review): a tab that restored its session (and never heard of the login) logs
+// out; logout right after an unawaited login; a login under the lock meets a peer's token;
+// crossTab: false still orders login against refresh; a backoff sleep must not hold the lock.
 import { launch, control, test, summary, assert, assertEq, sleep, openHarness as open, waitUntil } from "./lib.mjs";
 
 async function fresh({ ttl = 30, grace = 10 } = {}) {
@@ -235,6 +238,185 @@ await scenario("g", "two managers in one page: b.restore() then a.logout() leave
   });
   console.log(`    ${JSON.stringify(r)}`);
   assertEq(r, { restored: true, out: true, now: false, later: false, b: false }, "after a.logout()");
+});
+
+// ---- h–m: interleavings found in review (restored tabs, logout racing login, the lock) ------
+
+// The outcome kept by `settle`, once there (or "pending" after `timeoutMs`).
+const outcome = async (page, name, timeoutMs) => {
+  try {
+    await page.waitForFunction((n) => h[n] !== undefined, name, { timeout: timeoutMs });
+  } catch {
+    return "pending";
+  }
+  return page.evaluate((n) => h[n], name);
+};
+const state = (page) => page.evaluate(() => ({ authed: h.auth.isAuthenticated, sub: h.auth.claims?.sub ?? null }));
+const endEvents = (page) => page.evaluate(() => ({ loggedOut: h.count("loggedOut"), sessionExpired: h.count("sessionExpired") }));
+
+await scenario("h", "a restored tab's logout ends the tab that logged in (loggedOut there, /api/me sent without a token)", async () => {
+  await fresh({ ttl: 30 });
+  const ctx = await launch();
+  const B = await open(ctx);
+  await B.evaluate(() => h.login());
+  // A restores from the cookie B's login set: it never heard of B's login.
+  const A = await open(ctx);
+  const restored = await A.evaluate(() => h.auth.restore().then((v) => v, (e) => "error:" + e.code));
+  const out = await A.evaluate(() => h.auth.logout());
+  const t0 = Date.now();
+  await B.waitForFunction(() => !h.auth.isAuthenticated, null, { timeout: 300 }).catch(() => {});
+  const b = await state(B);
+  const waited = Date.now() - t0;
+  const seqBefore = Math.max(0, ...(await requests()).map((r) => r.seq));
+  const me = await B.evaluate(() => h.call());
+  const meReq = (await requests()).filter((r) => r.path === "/api/me" && r.seq > seqBefore)
+    .map((r) => ({ status: r.status, hasAuthorization: r.hasAuthorization }));
+  const events = await endEvents(B);
+  console.log(`    restore: ${restored}; logout: ${out}; B ${waited} ms later: ${JSON.stringify(b)}; ` +
+    `B's /api/me: ${me} ${JSON.stringify(meReq)}; B's end events: ${JSON.stringify(events)}`);
+  assertEq(restored, true, "A restored the session");
+  assertEq(out, true, "the server confirmed the logout");
+  assertEq(b.authed, false, "B is signed out within 300 ms of A's logout");
+  assert(me === 401 || String(me).startsWith("error:"), `B's /api/me after the logout: ${me}`);
+  assertEq(meReq.filter((r) => r.hasAuthorization), [], "B's /api/me carried no token");
+  assertEq(events, { loggedOut: 1, sessionExpired: 0 }, "B fired loggedOut, not sessionExpired");
+});
+
+await scenario("i", "a restored tab logs out 200 ms into the logged-in tab's held refresh answer: no tab signed in, logout confirmed", async () => {
+  const TTL = 3, HOLD_I = 1000;
+  await fresh({ ttl: TTL, grace: 10 });
+  const ctx = await launch();
+  const B = await open(ctx, "?margin=1");
+  await B.evaluate(() => h.login());
+  const A = await open(ctx, "?margin=1");
+  const restored = await A.evaluate(() => h.auth.restore().then((v) => v, (e) => "error:" + e.code));
+  const base = (await counters()).refreshes;
+  await control("/__test/fault", { path: "/auth/refresh", action: "commit_then_delay", delayMs: HOLD_I });
+  await B.evaluate(`void (h.held = ${settle("h.auth.refresh()")})`);
+  await waitUntil(async () => (await counters()).refreshes > base, 3000, "B's rotation committed");
+  const t0 = Date.now(); // B's answer is held until about t0 + HOLD_I
+  await sleep(200);
+  await A.evaluate(`void (h.out = ${settle("h.auth.logout()")})`);
+  await sleep(Math.max(0, t0 + HOLD_I + 400 - Date.now()));
+  const soon = { A: await authed(A), B: await authed(B) };
+  const settled = { A: await outcome(A, "out", 2000), B: await outcome(B, "held", 2000) };
+  // One token lifetime past the held answer: a token taken up by mistake has been refreshed
+  // (or rejected) by now.
+  await sleep(Math.max(0, t0 + HOLD_I + TTL * 1000 + 500 - Date.now()));
+  const later = { A: await authed(A), B: await authed(B) };
+  const reqs = await requests();
+  const logout = reqs.find((r) => r.path === "/auth/logout");
+  const after = reqs.filter((r) => r.path === "/auth/refresh" && logout && r.seq > logout.seq).map((r) => r.status);
+  const events = await endEvents(B);
+  console.log(`    restore: ${restored}; authenticated 400 ms after the held answer: ${JSON.stringify(soon)}; ` +
+    `after one more token lifetime: ${JSON.stringify(later)}; logout: ${settled.A}, B's refresh: ${settled.B}; ` +
+    `refresh statuses after the logout: ${JSON.stringify(after)}; B's end events: ${JSON.stringify(events)}`);
+  assertEq(restored, true, "A restored the session");
+  assert(logout, "the server saw the logout");
+  assertEq(settled.A, true, "logout() resolved true");
+  assertEq(soon, { A: false, B: false }, "no tab signed in after the logout and B's held answer");
+  assertEq(later, { A: false, B: false }, "still none after one more token lifetime");
+  assertEq(after.filter((s) => s === 200), [], "refreshes answered 200 after the logout");
+  assertEq(events, { loggedOut: 1, sessionExpired: 0 }, "B fired loggedOut, not sessionExpired");
+});
+
+for (const variant of ["one manager: auth.login(); auth.logout()", "two managers in one page: a.login(); b.logout()"]) {
+  const two = variant.startsWith("two");
+  await scenario("j", `logout right after login wins (${variant}, the login not awaited)`, async () => {
+    await fresh({ ttl: 30 });
+    const ctx = await launch();
+    const page = await open(ctx, two ? "?second=1" : "");
+    const r = await page.evaluate(async (two) => {
+      const a = h.auth, b = two ? h.auth2 : h.auth;
+      const login = h.login("demo", a).then(() => "ok", (e) => "error:" + e.code);
+      const out = b.logout().then((v) => v, (e) => "error:" + e.code);
+      const res = { login: await login, out: await out };
+      await h.sleep(300);
+      res.authed = two ? [a.isAuthenticated, b.isAuthenticated] : [a.isAuthenticated];
+      return res;
+    }, two);
+    const restore = await page.evaluate(() => h.auth.restore().then((v) => v, (e) => "error:" + e.code));
+    const afterRestore = await page.evaluate((two) => (two ? [h.auth.isAuthenticated, h.auth2.isAuthenticated] : [h.auth.isAuthenticated]), two);
+    const c = await counters();
+    console.log(`    ${JSON.stringify(r)}; next restore(): ${restore}, authenticated then: ${JSON.stringify(afterRestore)}; ` +
+      `logins=${c.logins} logouts=${c.logouts}`);
+    assert(r.login === "ok" || r.login === "error:aborted", `the login resolves or rejects with aborted: ${r.login}`);
+    assertEq(r.authed, two ? [false, false] : [false], "no manager signed in once both settled");
+    assertEq(restore, false, "the next restore() finds no session");
+    assertEq(afterRestore, two ? [false, false] : [false], "still no manager signed in");
+  });
+}
+
+await scenario("k", "a login under the lock is not aborted by a peer's token (C logs in as bob during A's refresh as alice)", async () => {
+  await fresh({ ttl: 30 });
+  const ctx = await launch();
+  const A = await open(ctx);
+  await A.evaluate(() => h.login("alice"));
+  const C = await open(ctx, "?channelDelay=300"); // anonymous; hears its peers 300 ms late
+  await control("/__test/fault", { path: "/auth/login", action: "delay", delayMs: 1000 });
+  await A.evaluate(`void (h.r = ${settle("h.auth.refresh()")})`);
+  await C.evaluate(`void (h.l = ${settle('h.login("bob")')})`);
+  const login = await outcome(C, "l", 3000);
+  await sleep(500); // C's token reaches A; anything late has landed
+  const settled = { refresh: await A.evaluate(() => h.r), A: await state(A), C: await state(C) };
+  const next = await C.evaluate(() => h.auth.refresh().then(() => "ok", (e) => "error:" + e.code));
+  await sleep(300);
+  const after = { A: await state(A), C: await state(C) };
+  console.log(`    C's login(bob): ${login}; settled: ${JSON.stringify(settled)}; next refresh in C: ${next}, ` +
+    `then ${JSON.stringify(after)}`);
+  assertEq(login, "ok", "C's login resolves");
+  assertEq({ A: settled.A.sub, C: settled.C.sub }, { A: "bob", C: "bob" }, "both tabs in bob's session");
+  assertEq(next, "ok", "the following refresh");
+  assertEq({ A: after.A.sub, C: after.C.sub }, { A: "bob", C: "bob" }, "the following refresh keeps bob");
+});
+
+await scenario("l", "crossTab: false still serialises login against refresh (account switch alice → bob, refresh during the login POST)", async () => {
+  await fresh({ ttl: 30 });
+  const ctx = await launch();
+  const A = await open(ctx, "?crossTab=0");
+  await A.evaluate(() => h.login("alice"));
+  await control("/__test/fault", { path: "/auth/login", action: "delay", delayMs: 500 });
+  await control("/__test/fault", { path: "/auth/refresh", action: "commit_then_delay", delayMs: 1500 });
+  const r = await A.evaluate(async () => {
+    const login = h.login("bob").then(() => "ok", (e) => "error:" + e.code);
+    await h.sleep(100);
+    const refresh = h.auth.refresh().then(() => "ok", (e) => "error:" + e.code);
+    return { login: await login, refresh: await refresh, sub: h.auth.claims?.sub ?? null };
+  });
+  await sleep(200);
+  const settled = await state(A);
+  const next = await A.evaluate(async () => {
+    const r = await h.auth.refresh().then(() => "ok", (e) => "error:" + e.code);
+    return { r, sub: h.auth.claims?.sub ?? null };
+  });
+  console.log(`    login(bob) + refresh: ${JSON.stringify(r)}; settled: ${JSON.stringify(settled)}; next refresh: ${JSON.stringify(next)}`);
+  assertEq(r.login, "ok", "bob's login");
+  assertEq(settled, { authed: true, sub: "bob" }, "after both settled");
+  assertEq(next, { r: "ok", sub: "bob" }, "a following refresh keeps bob");
+});
+
+await scenario("m", "a backoff sleep (503, Retry-After: 3) does not hold the cross-tab lock: a new tab's restore() resolves true within 1 s", async () => {
+  await fresh({ ttl: 30 });
+  const ctx = await launch();
+  const A = await open(ctx);
+  await A.evaluate(() => h.login());
+  const B = await open(ctx); // opened after the login: anonymous
+  await control("/__test/fault", { path: "/auth/refresh", action: "status", status: 503, retryAfter: "3", times: 1 });
+  await A.evaluate(`void (h.r = ${settle("h.auth.refresh()")})`);
+  await waitUntil(async () => (await requests()).some((r) => r.path === "/auth/refresh" && r.status === 503), 3000, "A's 503");
+  await sleep(100); // A's run is now in its ~3 s sleep before the retry
+  const r = await B.evaluate(async () => {
+    const t0 = performance.now();
+    const v = await h.auth.restore().then((v) => v, (e) => "error:" + e.code);
+    return { restored: v, ms: Math.round(performance.now() - t0) };
+  });
+  const a = await outcome(A, "r", 5000);
+  const statuses = (await requests()).filter((q) => q.path === "/auth/refresh").map((q) => q.status);
+  console.log(`    B's restore(): ${JSON.stringify(r)}; A's refresh: ${a}; refresh statuses: ${JSON.stringify(statuses)}; ` +
+    `A ${JSON.stringify(await state(A))}, B ${JSON.stringify(await state(B))}`);
+  assertEq(r.restored, true, "B's restore()");
+  assert(r.ms < 1000, `B's restore() resolved within 1 s of A's 503 (took ${r.ms} ms)`);
+  assertEq(a, "ok", "A's refresh still ends well");
 });
 
 summary("ordering");
