@@ -16,17 +16,13 @@ pub fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// `Secure` where the browser accepts it: loopback hosts (potentially trustworthy even over
-/// http) and https behind a proxy. Other plain-http hosts would have the cookie refused.
+/// `Secure` when the request came over https (behind a proxy that says so). Not on plain
+/// http, not even on loopback: Chromium and Firefox would store a `Secure` cookie received
+/// over `http://127.0.0.1` (a potentially trustworthy origin), but WebKit (Safari) refuses it,
+/// so every refresh would find no cookie there.
 pub fn secure_attr(headers: &HeaderMap) -> &'static str {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let hostname = host
-        .rsplit_once(':')
-        .filter(|(h, p)| !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        .map_or(host, |(h, _)| h);
-    let loopback = matches!(hostname, "localhost" | "[::1]") || hostname.starts_with("127.");
     let https = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
-    if loopback || https {
+    if https {
         "; Secure"
     } else {
         ""

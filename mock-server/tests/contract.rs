@@ -95,9 +95,19 @@ async fn login_issues_signed_token_and_hardened_cookie() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
     let sc = set_cookie_header(&res);
-    for attr in ["HttpOnly", "SameSite=Strict", "Path=/auth", "Max-Age=15552000", "Secure"] {
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/auth", "Max-Age=15552000"] {
         assert!(sc.contains(attr), "{attr} missing from {sc}");
     }
+    assert!(!sc.contains("Secure"), "not Secure over plain http (WebKit would drop it): {sc}");
+    let https = s
+        .http
+        .post(s.url("/auth/login"))
+        .header("x-forwarded-proto", "https")
+        .json(&json!({"username":"demo","password":"demo"}))
+        .send()
+        .await
+        .expect("login");
+    assert!(set_cookie_header(&https).contains("; Secure"), "Secure behind https");
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 300);
