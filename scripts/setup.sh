@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 WASM_PACK_VERSION=0.15.1
 BINARYEN_VERSION=132
+GECKODRIVER_VERSION=0.37.1
 say() { printf '[setup] %s\n' "$*"; }
 
 # cargo install, --locked first (reproducible), then unlocked: the registry mirror here has
@@ -46,6 +47,29 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   fi
 fi
 
+# 4b. Firefox ESR, WebKitGTK's WebDriver (MiniBrowser) and Xvfb for the other two engines
+#     (Debian packages only; nothing downloads a browser or driver from elsewhere)
+missing=()
+[ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+[ -x /usr/bin/WebKitWebDriver ] || missing+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null 2>&1 || missing+=(xvfb)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing ${missing[*]} (apt)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "[setup] missing: run 'sudo apt-get install -y ${missing[*]}' and try again." >&2
+    exit 1
+  fi
+fi
+# geckodriver is not packaged by Debian: crates.io, pinned (about 5 minutes the first time).
+if ! geckodriver --version 2>/dev/null | grep -q "geckodriver $GECKODRIVER_VERSION"; then
+  cargo_install geckodriver "$GECKODRIVER_VERSION"
+fi
+# wasm-bindgen's test runner drives WebKitWebDriver through its Safari path.
+mkdir -p .tools/bin
+ln -sf /usr/bin/WebKitWebDriver .tools/bin/safaridriver
+
 # 5. wasm-opt from npm's binaryen (Debian's binaryen 108 produces modules Chromium rejects)
 if ! .tools/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
   say "installing binaryen@$BINARYEN_VERSION (npm) into .tools/"
@@ -58,4 +82,4 @@ if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modu
   (cd tests/e2e && npm ci --silent --no-audit --no-fund >/dev/null)
 fi
 
-say "ok: wasm-pack $WASM_PACK_VERSION, wasm-bindgen $WB_VERSION, $(/usr/bin/chromium --version 2>/dev/null | head -1), wasm-opt $(.tools/node_modules/.bin/wasm-opt --version | awk '{print $3}')"
+say "ok: wasm-pack $WASM_PACK_VERSION, wasm-bindgen $WB_VERSION, $(/usr/bin/chromium --version 2>/dev/null | head -1), $(/usr/bin/firefox-esr --version 2>/dev/null | head -1), geckodriver $GECKODRIVER_VERSION, WebKitGTK $(dpkg-query -W -f='${Version}' webkit2gtk-driver 2>/dev/null), wasm-opt $(.tools/node_modules/.bin/wasm-opt --version | awk '{print $3}')"

@@ -43,23 +43,43 @@ start_mock "$LOGS/mock-server.log" "127.0.0.1:$PORT" --allow-origin "http://127.
 # It also serves the built Vite example app (same origin as its own API).
 start_mock "$LOGS/other-server.log" "127.0.0.1:$OTHER_PORT" --allow-origin "$BASE" --static examples/vite-app/dist
 
-echo "== browser tests (wasm-pack test --headless --chrome, against $BASE)"
-set +e
-CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$RUNNER_PORT" \
-  WASM_BINDGEN_TEST_TIMEOUT=300 MOCK_SERVER="$BASE" \
-  wasm-pack test --headless --chrome --mode no-install 2>&1 | tee "$LOGS/browser.txt"
-rc=${PIPESTATUS[0]}
-set -e
-browser=$(count "$LOGS/browser.txt")
-if [ "$rc" -ne 0 ]; then echo "browser tests failed" >&2; exit "$rc"; fi
-if [ "$browser" -eq 0 ]; then echo "the browser suite ran 0 tests" >&2; exit 1; fi
+# The wasm-bindgen browser suite on each engine: Chromium (chromedriver), Firefox ESR
+# (geckodriver), WebKitGTK (WebKitWebDriver, which wasm-bindgen's runner drives through its
+# Safari path: .tools/bin/safaridriver links to it; it opens MiniBrowser, so it runs under Xvfb).
+browser_suite() {
+  local engine=$1 name=$2 pre=()
+  [ "$engine" = safari ] && pre=(xvfb-run -a)
+  echo "== browser tests on $name (wasm-pack test --headless --$engine, against $BASE)"
+  local t0; t0=$(date +%s)
+  set +e
+  PATH="$PWD/.tools/bin:$PATH" GECKODRIVER="$(command -v geckodriver)" CHROMEDRIVER=/usr/bin/chromedriver \
+    WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$RUNNER_PORT" WASM_BINDGEN_TEST_TIMEOUT=300 MOCK_SERVER="$BASE" \
+    "${pre[@]}" wasm-pack test --headless "--$engine" --mode no-install 2>&1 | tee "$LOGS/browser-$name.txt"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  local n; n=$(count "$LOGS/browser-$name.txt")
+  echo "browser suite on $name: $n passed, $(( $(date +%s) - t0 )) s"
+  if [ "$rc" -ne 0 ]; then echo "browser tests failed on $name" >&2; exit "$rc"; fi
+  if [ "$n" -eq 0 ]; then echo "the browser suite ran 0 tests on $name" >&2; exit 1; fi
+  eval "browser_$name=$n"
+}
+browser_suite chrome chromium
+browser_suite firefox firefox
+browser_suite safari webkit
+browser=$browser_chromium
 
 echo "== release smoke test (playwright-core + Chromium, the package make demo serves)"
 E2E_BASE="$BASE" node tests/e2e/smoke.mjs | tee "$LOGS/smoke.txt"
 smoke=$(grep -Eo "smoke result: ok\. [0-9]+ passed" "$LOGS/smoke.txt" | awk '{print $4}')
 
+echo "== cross-engine end-to-end (W3C WebDriver: release smoke + reduced resilience on Firefox and WebKit)"
+E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=18800 node tests/e2e/engines.mjs firefox | tee "$LOGS/engines-firefox.txt"
+E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=18801 xvfb-run -a node tests/e2e/engines.mjs webkit | tee "$LOGS/engines-webkit.txt"
+engines_ff=$(grep -Eo "engines result: ok\. [0-9]+ passed" "$LOGS/engines-firefox.txt" | awk '{print $4}')
+engines_wk=$(grep -Eo "engines result: ok\. [0-9]+ passed" "$LOGS/engines-webkit.txt" | awk '{print $4}')
+
 echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clocks, sleep, soak; ordering; drop-in fetch; leaks)"
-E2E_BASE="$BASE" node tests/e2e/resilience.mjs | tee "$LOGS/e2e.txt"
+SOAK_SECONDS=${SOAK_SECONDS:-60} E2E_BASE="$BASE" node tests/e2e/resilience.mjs | tee "$LOGS/e2e.txt"
 E2E_BASE="$BASE" node tests/e2e/ordering.mjs | tee "$LOGS/ordering.txt"
 E2E_BASE="$BASE" node tests/e2e/dropin.mjs | tee "$LOGS/dropin.txt"
 E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/leaks.mjs | tee "$LOGS/leaks.txt"
@@ -71,4 +91,4 @@ ordering=$(grep -Eo "ordering result: ok\. [0-9]+ passed" "$LOGS/ordering.txt" |
 dropin=$(grep -Eo "dropin result: ok\. [0-9]+ passed" "$LOGS/dropin.txt" | awk '{print $4}')
 
 echo
-echo "== summary: native $native passed; browser $browser passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; leaks ${leaks:-0} passed; demo+vite ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; leaks ${leaks:-0} passed; demo+vite ${demo:-0} passed; $(( $(date +%s) - start )) s"

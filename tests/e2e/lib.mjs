@@ -60,8 +60,12 @@ export function assert(cond, msg) {
   if (!cond) throw new Error(`assertion failed: ${msg}`);
 }
 
+/// JSON with object keys sorted (WebDriver answers do not keep the page's key order).
+const canonical = (v) => JSON.stringify(v, (_, x) =>
+  x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x);
+
 export function assertEq(actual, expected, msg) {
-  const a = JSON.stringify(actual), e = JSON.stringify(expected);
+  const a = canonical(actual), e = canonical(expected);
   if (a !== e) throw new Error(`${msg}: expected ${e}, got ${a}`);
 }
 

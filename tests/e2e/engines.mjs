@@ -1,0 +1,143 @@
+// Cross-engine end-to-end: the release smoke test and a reduced resilience set on Firefox ESR
+// (geckodriver) and WebKitGTK (WebKitWebDriver + MiniBrowser, under Xvfb), through W3C
+// WebDriver (./webdriver.mjs). Chromium runs the full suites through playwright-core.
+// Usage: E2E_BASE=... E2E_OTHER=... node tests/e2e/engines.mjs firefox|webkit
+import { BASE, control, assert, assertEq } from "./lib.mjs";
+import { open } from "./webdriver.mjs";
+
+const OTHER = process.env.E2E_OTHER ?? "http://127.0.0.1:18789";
+const engine = process.argv[2];
+const port = Number(process.env.DRIVER_PORT ?? 18800 + (engine === "webkit" ? 1 : 0));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function fresh(ttl = 300) {
+  await control("/__test/reset", {});
+  await control("/__test/config", { accessTtl: ttl, reuseGrace: 0 });
+}
+const counters = () => control("/__test/counters");
+
+let passed = 0;
+let failed = 0;
+const t0 = Date.now();
+const session = await open(engine, port);
+console.log(`engine: ${engine} (${session.version})`);
+
+async function test(name, fn) {
+  const start = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`test ${engine}: ${name} ... ok (${Date.now() - start} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`test ${engine}: ${name} ... FAILED\n    ${e?.stack ?? e}`);
+  }
+}
+
+/// Load the harness in the current window and wait for its manager.
+async function harness(query = "") {
+  await session.goto(`${BASE}/harness.html${query}`);
+  await session.waitFor(() => document.body.dataset.ready === "1", 20_000, "the harness page");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+await test("release smoke: the package loads, decodes, logs in and sends Bearer", async () => {
+  await fresh();
+  await session.goto(`${BASE}/dropin.html`);
+  await session.waitFor(() => document.body.dataset.ready === "1", 20_000, "the drop-in page");
+  const r = await session.run(async () => {
+    const auth = mk({ crossTab: true });
+    await auth.login(creds);
+    const decoded = wtm.decodeJwt(auth.accessToken);
+    const res = await auth.fetch("/api/me");
+    const me = await res.json();
+    let error;
+    try { wtm.decodeJwt("nope"); } catch (e) { error = [e instanceof wtm.TokenManagerError, e.code]; }
+    const out = { status: res.status, sub: me.sub, typ: decoded.header.typ, hasExp: typeof decoded.claims.exp, error };
+    auth.dispose();
+    return out;
+  });
+  assertEq(r, { status: 200, sub: "demo", typ: "at+jwt", hasExp: "number", error: [true, "malformed_token"] }, "smoke");
+  const sent = (await control("/__test/requests")).filter((x) => x.path === "/api/me");
+  assertEq(sent.map((x) => x.hasAuthorization), [true], "Bearer sent");
+});
+
+await test("login, then silent refreshes with no 401 over 3 token lifetimes", async () => {
+  await fresh(3);
+  await harness("?margin=1");
+  await session.run(async () => { await h.login(); h.loop(250); });
+  await sleep(9_000);
+  const s = await session.run(async () => {
+    await h.stopLoops();
+    return { statuses: h.statuses, errors: h.errors, refreshed: h.count("refreshed"), authed: h.auth.isAuthenticated };
+  });
+  const c = await counters();
+  assert(s.statuses.length >= 20 && s.statuses.every((x) => x === 200) && s.errors.length === 0,
+    `only 200s: ${JSON.stringify(s)}`);
+  assertEq(c.apiUnauthorized, 0, "no 401 from the API");
+  assert(c.refreshes >= 3 && s.refreshed === c.refreshes, `refreshed on time: ${c.refreshes} refreshes, ${s.refreshed} events`);
+  assert(s.authed, "still signed in");
+});
+
+await test("two tabs share one refresh per token lifetime; logout reaches the other tab", async () => {
+  await fresh(3);
+  const first = await session.window();
+  await harness("?margin=1");
+  await session.run(async () => { await h.login(); });
+  const second = await session.newWindow();
+  await harness("?margin=1&restore=1");
+  assertEq(await session.run(async () => [h.restored, h.auth.isAuthenticated]), [true, true], "the second tab restored the session");
+  for (const w of [first, second]) {
+    await session.switchTo(w);
+    await session.run(async () => { h.loop(300); });
+  }
+  const started = Date.now();
+  await sleep(8_000);
+  const seen = [];
+  for (const w of [first, second]) {
+    await session.switchTo(w);
+    seen.push(await session.run(async () => { await h.stopLoops(); return { statuses: h.statuses, errors: h.errors }; }));
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const c = await counters();
+  for (const s of seen) assert(s.statuses.every((x) => x === 200) && s.errors.length === 0, `only 200s: ${JSON.stringify(s)}`);
+  assertEq([c.apiUnauthorized, c.revokedFamilies], [0, 0], "no 401, no revocation");
+  assert(c.refreshRequests <= Math.ceil(seconds / 1.8) + 2, `one refresh per lifetime for both tabs: ${c.refreshRequests} in ${seconds.toFixed(1)} s`);
+  // Logout in the second tab reaches the first.
+  await session.run(async () => { await h.auth.logout(); });
+  await session.switchTo(first);
+  await session.waitFor(() => !h.auth.isAuthenticated, 3_000, "the first tab signed out");
+  const ev = await session.run(async () => h.count("loggedOut"));
+  assertEq(ev, 1, "loggedOut in the other tab");
+  await session.switchTo(second);
+  await session.cmd("DELETE", "/window");
+  await session.switchTo(first);
+});
+
+await test("the token lands in no storage; Authorization never goes to a foreign origin", async () => {
+  await fresh();
+  await fetch(`${OTHER}/__test/reset`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  await harness(`?allowed=${encodeURIComponent(BASE)}`);
+  const r = await session.run(async (other) => {
+    await h.login();
+    await h.auth.refresh();
+    const token = h.auth.accessToken;
+    const dump = [];
+    for (const s of [localStorage, sessionStorage]) for (let i = 0; i < s.length; i++) dump.push(s.key(i), s.getItem(s.key(i)));
+    dump.push(document.cookie);
+    const dbs = indexedDB.databases ? (await indexedDB.databases()).map((d) => d.name) : [];
+    const caches = self.caches ? await self.caches.keys() : [];
+    const foreign = (await h.auth.fetch(`${other}/api/ping`)).status;
+    return { inStorage: dump.join("\n").includes(token) || dump.join("\n").includes(token.split(".")[2]),
+      dbs, caches, cookieVisible: document.cookie.includes("wtm_refresh"), foreign };
+  }, OTHER);
+  assertEq(r, { inStorage: false, dbs: [], caches: [], cookieVisible: false, foreign: 401 }, "storage and origins");
+  const other = await fetch(`${OTHER}/__test/requests`).then((x) => x.json());
+  const pings = other.filter((x) => x.path === "/api/ping");
+  assert(pings.length === 1 && pings.every((x) => !x.hasAuthorization), `no Authorization to ${OTHER}: ${JSON.stringify(pings)}`);
+});
+
+await session.quit();
+console.log(`\nengines result: ${failed ? "FAILED" : "ok"}. ${passed} passed; ${failed} failed (${engine}, ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+if (failed || passed === 0) process.exit(1);
