@@ -283,4 +283,27 @@ await test("login(): signal, login_failed with status and body, TokenManagerErro
   assertEq(r.refresh?.instance, true, "every error is a TokenManagerError");
 });
 
+await test("without AbortSignal.any and AbortSignal.timeout (older engines) everything still works", async () => {
+  await fresh();
+  const p = await page();
+  const r = await p.evaluate(async () => {
+    delete AbortSignal.any;
+    delete AbortSignal.timeout;
+    const auth = mk({ crossTab: true });
+    await auth.login(creds);
+    const before = auth.accessToken;
+    await auth.refresh();
+    const out = { renewed: auth.accessToken !== before, me: (await auth.fetch("/api/me")).status };
+    await fetch("/__test/fault", { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ path: "/auth/login", action: "delay", delayMs: 1000 }) });
+    const c = new AbortController();
+    const pending = auth.login(creds, { signal: c.signal });
+    setTimeout(() => c.abort(), 100);
+    out.aborted = await pending.then(() => "resolved", (e) => e.code);
+    out.loggedOut = await auth.logout();
+    return out;
+  });
+  assertEq(r, { renewed: true, me: 200, aborted: "aborted", loggedOut: true }, "fallback signals");
+});
+
 summary("dropin");
