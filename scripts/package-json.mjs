@@ -1,10 +1,20 @@
-// Complete the package.json wasm-pack writes: the fields users and registries rely on.
+// Write the package.json (and the entry, index.js / index.d.ts) of a wasm-bindgen output
+// directory: the fields users and registries rely on.
 import { readFileSync, writeFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-const [dir, target] = process.argv.slice(2);
+const [dir, target, toolchain = "unknown"] = process.argv.slice(2);
 const path = join(dir, "package.json");
-const pkg = JSON.parse(readFileSync(path, "utf8"));
+const cargo = readFileSync(new URL("../Cargo.toml", import.meta.url), "utf8");
+const version = /^\[package\][^[]*?^version\s*=\s*"([^"]+)"/ms.exec(cargo)?.[1];
+if (!version) throw new Error("no [package] version in Cargo.toml");
+const pkg = {
+  version,
+  module: "wasm_token_manager.js",
+  types: "wasm_token_manager.d.ts",
+  // The bundler build instantiates the module when its glue is imported.
+  sideEffects: ["./wasm_token_manager.js", "./snippets/*"],
+};
 
 // The entry: everything wasm-bindgen generated, plus the TokenManagerError class (js/errors.js,
 // copied by wasm-bindgen under snippets/<crate>-<hash>/) so `err instanceof TokenManagerError`
@@ -53,4 +63,4 @@ const out = {
   sideEffects: target === "web" ? false : [...(pkg.sideEffects ?? []), "./index.js"],
 };
 writeFileSync(path, JSON.stringify(out, null, 2) + "\n");
-console.log(`${path}: ${target} build, ${files.length} files, sideEffects ${JSON.stringify(out.sideEffects)}`);
+console.log(`${path}: ${target} build (${toolchain}), ${files.length} files, sideEffects ${JSON.stringify(out.sideEffects)}`);

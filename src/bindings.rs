@@ -5,13 +5,13 @@ use std::rc::Rc;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
-use crate::core::options::{check_names, RawOptions};
 use crate::core::run::RefreshKind;
 use crate::core::session::SessionState;
 use crate::core::{token, Error, ErrorCode};
 use crate::web::error;
 use crate::web::events::EventKind;
-use crate::web::manager::{Inner, Resolved};
+use crate::web::manager::Inner;
+use crate::web::options as web_options;
 use crate::web::{env, js};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -135,52 +135,17 @@ fn json_to_js(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn resolve_options(options: JsValue) -> Result<Resolved, Error> {
-    if !options.is_object() {
-        return Err(Error::options("options must be an object with at least refreshUrl"));
-    }
-    let keys = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>());
-    let names: Vec<String> = keys.iter().filter_map(|k| k.as_string()).collect();
-    check_names(names.iter().map(String::as_str))?;
-    let raw: RawOptions = serde_wasm_bindgen::from_value(options).map_err(|e| Error::options(e.to_string()))?;
-    let opts = raw.validate()?;
-    let url = |name: &str, u: &str| -> Result<String, Error> {
-        env::resolve(u).map(|(href, _)| href).ok_or_else(|| Error::options(format!("{name} is not a valid URL")))
-    };
-    let refresh_url = url("refreshUrl", &opts.refresh_url)?;
-    let login_url = opts.login_url.as_deref().map(|u| url("loginUrl", u)).transpose()?;
-    let logout_url = opts.logout_url.as_deref().map(|u| url("logoutUrl", u)).transpose()?;
-    let allowed_origins = match &opts.allowed_origins {
-        Some(list) => list
-            .iter()
-            .map(|o| match env::origin_of(o) {
-                Some(origin) if origin != "null" => Ok(origin),
-                _ => Err(Error::options(format!("allowedOrigins: \"{o}\" is not an absolute http(s) origin"))),
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        None => {
-            let page = env::base_url().and_then(|b| env::origin_of(&b)).filter(|o| o != "null");
-            vec![page.ok_or_else(|| Error::options("allowedOrigins is required where the page has no origin"))?]
-        }
-    };
-    Ok(Resolved { opts, refresh_url, login_url, logout_url, allowed_origins })
-}
-
 #[wasm_bindgen]
 impl TokenManager {
     /// Create a manager. Throws `invalid_options` on bad options.
     #[wasm_bindgen(constructor)]
     pub fn new(options: TokenManagerOptions) -> Result<TokenManager, JsValue> {
         let options: JsValue = options.into();
-        let cfg = resolve_options(options.clone()).map_err(|e| error::to_js(&e))?;
-        let given = js_sys::Reflect::get(&options, &"fetch".into()).unwrap_or(JsValue::UNDEFINED);
-        let fetch = if given.is_undefined() {
-            env::global_fetch()
-                .ok_or_else(|| error::js(ErrorCode::InvalidOptions, "no global fetch in this environment"))?
-        } else {
-            given
-                .dyn_into::<Function>()
-                .map_err(|_| error::js(ErrorCode::InvalidOptions, "fetch must be a function"))?
+        let cfg = web_options::resolve(&options).map_err(|e| error::to_js(&e))?;
+        let fetch = match web_options::transport(&options).map_err(|e| error::to_js(&e))? {
+            Some(f) => f,
+            None => env::global_fetch()
+                .ok_or_else(|| error::js(ErrorCode::InvalidOptions, "no global fetch in this environment"))?,
         };
         Ok(TokenManager { inner: Inner::new(cfg, fetch) })
     }

@@ -5,6 +5,12 @@
 
 pub mod core;
 
+/// Talc instead of std's dlmalloc: a few KB smaller in the module (benches/SIZE.md); the page
+/// is single-threaded (no `atomics` target feature).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(target_arch = "wasm32")]
 mod bindings;
 #[cfg(target_arch = "wasm32")]

@@ -10,7 +10,7 @@ use web_sys::AbortSignal;
 use crate::core::session::{EndReason, TokenSource};
 use crate::core::{Error, ErrorCode};
 use crate::web::error;
-use crate::web::js;
+use crate::web::events::{self, LoggedOutDetail};
 use crate::web::manager::Inner;
 use crate::web::refresh::REQUEST_TIMEOUT_MS;
 use crate::web::token_response;
@@ -94,8 +94,8 @@ impl Inner {
             }
             None => false,
         };
-        let detail = js::object(&[("serverConfirmed", confirmed.into())]);
-        self.announce_end(EndReason::LoggedOut, changed, &detail);
+        let detail = LoggedOutDetail { server_confirmed: Some(confirmed), from_other_tab: false };
+        self.announce_end(EndReason::LoggedOut, changed, &events::to_js(&detail));
         confirmed
     }
 }

@@ -1,10 +1,67 @@
-//! Event subscriptions. Handlers are copied out before they run, so no borrow is held while
-//! user code executes (it may subscribe, unsubscribe, or call back into the manager).
+//! Event subscriptions and what each event carries. Handlers are copied out before they run,
+//! so no borrow is held while user code executes (it may subscribe, unsubscribe, or call back
+//! into the manager). Details are Rust structs turned into plain JS objects by
+//! serde-wasm-bindgen (`None` → `null`, as the `.d.ts` says).
 
 use std::cell::{Cell, RefCell};
 
 use js_sys::Function;
+use serde::Serialize;
 use wasm_bindgen::JsValue;
+
+/// `stateChanged`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateDetail {
+    pub state: &'static str,
+    pub is_authenticated: bool,
+    pub expires_at: Option<f64>,
+}
+
+/// `refreshed`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshedDetail {
+    pub expires_at: Option<f64>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub from_other_tab: bool,
+}
+
+/// `refreshFailed`.
+#[derive(Serialize)]
+pub struct RefreshFailedDetail<'a> {
+    pub code: &'static str,
+    pub message: &'a str,
+    pub status: Option<u16>,
+}
+
+/// `loggedOut` (`serverConfirmed` is null when the logout happened in another tab).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedOutDetail {
+    pub server_confirmed: Option<bool>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub from_other_tab: bool,
+}
+
+/// `sessionExpired`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionExpiredDetail {
+    pub reason: &'static str,
+    #[serde(skip_serializing_if = "is_false")]
+    pub from_other_tab: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A detail as a plain JS object.
+pub fn to_js(detail: &impl Serialize) -> JsValue {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+    detail.serialize(&serializer).unwrap_or(JsValue::NULL)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {

@@ -18,8 +18,7 @@ use crate::core::Error;
 use crate::web::crosstab::channel::CrossTab;
 use crate::web::crosstab::lock::{self, LockGuard};
 use crate::web::env::{self, now};
-use crate::web::events::{EventKind, Events};
-use crate::web::js;
+use crate::web::events::{self, EventKind, Events, RefreshedDetail, StateDetail};
 use crate::web::lifecycle::{wake_listeners, DomListener};
 use crate::web::net::Net;
 use crate::web::schedule::wake_later;
@@ -216,22 +215,19 @@ impl Inner {
 
     /// Fire `refreshed` (and `stateChanged`) for the token just adopted.
     pub(crate) fn announce_refreshed(&self, from_other_tab: bool) {
-        let mut detail = vec![("expiresAt", js::number_or_null(self.expires_at()))];
-        if from_other_tab {
-            detail.push(("fromOtherTab", true.into()));
-        }
-        self.events.emit(EventKind::Refreshed, &js::object(&detail));
+        let detail = RefreshedDetail { expires_at: self.expires_at(), from_other_tab };
+        self.events.emit(EventKind::Refreshed, &events::to_js(&detail));
         self.emit_state();
     }
 
     pub(crate) fn emit_state(&self) {
         let state = self.state();
-        let detail = js::object(&[
-            ("state", state.as_str().into()),
-            ("isAuthenticated", (state == SessionState::Authenticated).into()),
-            ("expiresAt", js::number_or_null(self.expires_at())),
-        ]);
-        self.events.emit(EventKind::StateChanged, &detail);
+        let detail = StateDetail {
+            state: state.as_str(),
+            is_authenticated: state == SessionState::Authenticated,
+            expires_at: self.expires_at(),
+        };
+        self.events.emit(EventKind::StateChanged, &events::to_js(&detail));
     }
 
     // ---- dispose -------------------------------------------------------------------------

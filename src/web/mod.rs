@@ -14,6 +14,7 @@ pub mod js;
 pub mod lifecycle;
 pub mod manager;
 pub mod net;
+pub mod options;
 pub mod refresh;
 pub mod schedule;
 pub mod token_response;

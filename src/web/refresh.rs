@@ -16,8 +16,7 @@ use crate::core::{Error, ErrorCode};
 use crate::web::crosstab::lock::LockGuard;
 use crate::web::env::{self, now};
 use crate::web::error;
-use crate::web::events::EventKind;
-use crate::web::js;
+use crate::web::events::{self, EventKind, RefreshFailedDetail, SessionExpiredDetail};
 use crate::web::manager::Inner;
 use crate::web::token_response::{self, TokenResponse};
 
@@ -86,12 +85,9 @@ impl Inner {
         match outcome {
             RunOutcome::Refreshed => self.announce_refreshed(false),
             RunOutcome::Failed { error, status, failed_run: true } => {
-                let detail = js::object(&[
-                    ("code", error.code.as_str().into()),
-                    ("message", JsValue::from_str(&error.message)),
-                    ("status", js::number_or_null(status.map(f64::from))),
-                ]);
-                self.events.emit(EventKind::RefreshFailed, &detail);
+                let detail =
+                    RefreshFailedDetail { code: error.code.as_str(), message: &error.message, status: *status };
+                self.events.emit(EventKind::RefreshFailed, &events::to_js(&detail));
             }
             RunOutcome::PeerRefreshed | RunOutcome::Failed { .. } => {}
         }
@@ -214,8 +210,8 @@ impl Inner {
     fn end_after_rejection(&self, kind: RefreshKind) {
         if self.session.borrow().rejection_ends_session(kind) {
             let changed = self.end_locally(EndReason::SessionExpired, true);
-            let detail = js::object(&[("reason", "refresh_rejected".into())]);
-            self.announce_end(EndReason::SessionExpired, changed, &detail);
+            let detail = SessionExpiredDetail { reason: "refresh_rejected", from_other_tab: false };
+            self.announce_end(EndReason::SessionExpired, changed, &events::to_js(&detail));
         }
     }
 

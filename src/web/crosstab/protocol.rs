@@ -12,6 +12,7 @@ use wasm_bindgen::JsValue;
 
 use crate::core::session::{EndReason, Epoch, PeerToken, TokenSource};
 use crate::web::env::now;
+use crate::web::events::{self, LoggedOutDetail, SessionExpiredDetail};
 use crate::web::js;
 use crate::web::manager::Inner;
 
@@ -100,10 +101,10 @@ impl Inner {
                 }
                 let detail = match reason {
                     EndReason::LoggedOut => {
-                        js::object(&[("serverConfirmed", JsValue::NULL), ("fromOtherTab", true.into())])
+                        events::to_js(&LoggedOutDetail { server_confirmed: None, from_other_tab: true })
                     }
                     EndReason::SessionExpired => {
-                        js::object(&[("reason", "other_tab".into()), ("fromOtherTab", true.into())])
+                        events::to_js(&SessionExpiredDetail { reason: "other_tab", from_other_tab: true })
                     }
                 };
                 let changed = self.end_locally(reason, false);
