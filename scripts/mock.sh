@@ -7,7 +7,7 @@ trap 'kill "${MOCK_PIDS[@]}" 2>/dev/null || true' EXIT
 start_mock() {
   local log=$1 addr=$2
   shift 2
-  ./target/debug/mock-server --addr "$addr" --test-controls "$@" >"$log" 2>&1 &
+  "${MOCK_BIN:-./target/debug/mock-server}" --addr "$addr" --test-controls "$@" >"$log" 2>&1 &
   MOCK_PIDS+=($!)
   for _ in $(seq 1 100); do
     curl -sf "http://$addr/.well-known/jwks.json" >/dev/null 2>&1 && return 0

@@ -23,6 +23,19 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# 1b. The nightly toolchain builds the release package (make pkg: build-std for size); it needs
+#     rust-src and the wasm target. Without a nightly, make pkg falls back to stable, loudly.
+if rustup run nightly rustc --version >/dev/null 2>&1; then
+  if ! rustup +nightly component list --installed 2>/dev/null | grep -q '^rust-src'; then
+    say "adding rust-src to the nightly toolchain"
+    rustup +nightly component add rust-src
+  fi
+  if ! rustup +nightly target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target to the nightly toolchain"
+    rustup +nightly target add wasm32-unknown-unknown
+  fi
+fi
+
 # 2. wasm-pack
 if ! wasm-pack --version 2>/dev/null | grep -q "$WASM_PACK_VERSION"; then
   cargo_install wasm-pack "$WASM_PACK_VERSION"
