@@ -9,7 +9,7 @@ DEMO_ADDR ?= 127.0.0.1:8787
 setup:
 	@./scripts/setup.sh
 
-## Release builds of the npm package: pkg/ (--target web) and pkg-bundler/ (--target bundler).
+## The release npm package in pkg/ (one package for every bundler, SSR and workers; nightly size build).
 pkg: setup
 	@./scripts/package.sh
 

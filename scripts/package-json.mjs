@@ -1,52 +1,85 @@
-// Write the package.json (and the entry, index.js / index.d.ts) of a wasm-bindgen output
-// directory: the fields users and registries rely on.
+// Write pkg/'s entries and package.json around wasm-bindgen's `--target web` output:
+//   index.js    browser entry (window, worker, any bundler): instantiates the module itself
+//               (top-level await; the .wasm next to it, which bundlers emit as an asset)
+//   manual.js   the same without instantiating: call `init(url | module)` yourself
+//   node.js     SSR-safe entry (the "node" condition): imports without loading or fetching the
+//               wasm; decodeJwt loads it from the file on first use; new TokenManager throws
+//               `unsupported_environment`
+//   ./wasm      the .wasm itself, to preload or pass to init
 import { readFileSync, writeFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-const [dir, target, toolchain = "unknown"] = process.argv.slice(2);
-const path = join(dir, "package.json");
+const [dir, toolchain = "unknown"] = process.argv.slice(2);
 const cargo = readFileSync(new URL("../Cargo.toml", import.meta.url), "utf8");
 const version = /^\[package\][^[]*?^version\s*=\s*"([^"]+)"/ms.exec(cargo)?.[1];
 if (!version) throw new Error("no [package] version in Cargo.toml");
-const pkg = {
-  version,
-  module: "wasm_token_manager.js",
-  types: "wasm_token_manager.d.ts",
-  // The bundler build instantiates the module when its glue is imported.
-  sideEffects: ["./wasm_token_manager.js", "./snippets/*"],
-};
-
-// The entry: everything wasm-bindgen generated, plus the TokenManagerError class (js/errors.js,
-// copied by wasm-bindgen under snippets/<crate>-<hash>/) so `err instanceof TokenManagerError`
-// works. wasm-bindgen cannot re-export a JS class itself.
-const glue = pkg.module ?? pkg.main;
+const glue = "./wasm_token_manager.js";
+const wasm = "./wasm_token_manager_bg.wasm";
+// wasm-bindgen copies js/errors.js under snippets/<crate>-<hash>/; it cannot re-export a JS class.
 const snippetDir = readdirSync(join(dir, "snippets")).find((d) => d.startsWith("wasm-token-manager-"));
 if (!snippetDir) throw new Error(`${dir}: no snippets/wasm-token-manager-*/ (js/errors.js)`);
-const errorsModule = `./snippets/${snippetDir}/js/errors.js`;
-const hasInit = target === "web";
-writeFileSync(join(dir, "index.js"),
-  `export * from "./${glue}";\n` +
-  (hasInit ? `export { default } from "./${glue}";\n` : "") +
-  `export { TokenManagerError } from "${errorsModule}";\n`);
-writeFileSync(join(dir, "index.d.ts"),
-  `export * from "./${glue}";\n` +
-  (hasInit ? `export { default } from "./${glue}";\n` : "") +
-  `import type { TokenManagerErrorCode } from "./${glue}";\n` +
-  `/** Every error the library throws or rejects with. */\n` +
-  `export declare class TokenManagerError extends Error {\n` +
-  `  readonly name: "TokenManagerError";\n` +
-  `  readonly code: TokenManagerErrorCode;\n` +
-  `  /** HTTP status behind a login_failed / refresh_failed / session_expired, when there was one. */\n` +
-  `  readonly status?: number;\n` +
-  `  /** login_failed after a non-2xx answer: the server's JSON body. */\n` +
-  `  readonly body?: unknown;\n` +
-  `}\n`);
-// `snippets/` holds wasm-bindgen's inline_js modules; the glue imports them.
-const files = readdirSync(dir).filter((f) => /\.(js|wasm|d\.ts)$/.test(f) || f === "README.md" || f === "snippets");
+const errors = `./snippets/${snippetDir}/js/errors.js`;
 
+const write = (name, text) => writeFileSync(join(dir, name), text);
+write("index.js", `// Browser entry: instantiates the module, then exports the API.
+import init from "${glue}";
+await init({ module_or_path: new URL("${wasm.slice(2)}", import.meta.url) });
+export * from "${glue}";
+export { default, default as init } from "${glue}";
+export { TokenManagerError } from "${errors}";
+`);
+write("manual.js", `// The API without instantiating the module: call \`await init()\` (or init({ module_or_path }))
+// before using it, e.g. with a preloaded or custom-URL .wasm.
+export * from "${glue}";
+export { default, default as init } from "${glue}";
+export { TokenManagerError } from "${errors}";
+`);
+write("node.js", `// Server-side (Node, SSR) entry: importing loads nothing and fetches nothing.
+// decodeJwt (pure) loads the module from the file on first use; a TokenManager needs a browser.
+import { readFileSync } from "node:fs";
+import * as glue from "${glue}";
+import { TokenManagerError } from "${errors}";
+
+let loaded = false;
+function load() {
+  if (!loaded) {
+    glue.initSync({ module: readFileSync(new URL("${wasm.slice(2)}", import.meta.url)) });
+    loaded = true;
+  }
+}
+export function decodeJwt(token) {
+  load();
+  return glue.decodeJwt(token);
+}
+export class TokenManager {
+  constructor() {
+    throw new TokenManagerError("unsupported_environment",
+      "TokenManager needs a browser page or worker; this is a server (SSR, Node). Create it in the browser, e.g. in an effect or a client-only module.");
+  }
+}
+export default async function init() {}
+export { init, TokenManagerError };
+`);
+const types = () => `export * from "${glue}";
+export { default, default as init } from "${glue}";
+import type { TokenManagerErrorCode } from "${glue}";
+/** Every error the library throws or rejects with. */
+export declare class TokenManagerError extends Error {
+  readonly name: "TokenManagerError";
+  readonly code: TokenManagerErrorCode;
+  /** HTTP status behind a login_failed / refresh_failed / session_expired, when there was one. */
+  readonly status?: number;
+  /** login_failed after a non-2xx answer: the server's JSON body. */
+  readonly body?: unknown;
+}
+`;
+write("index.d.ts", types());
+write("manual.d.ts", types());
+
+const files = readdirSync(dir).filter((f) => /\.(js|wasm|d\.ts)$/.test(f) || f === "README.md" || f === "snippets");
 const out = {
   name: "wasm-token-manager",
-  version: pkg.version,
+  version,
   description: "JWT access-token manager for the browser: token in memory only, silent refresh from an HttpOnly cookie, fetch wrapper with one retry on 401. Rust + WebAssembly.",
   license: "MIT OR Apache-2.0",
   repository: { type: "git", url: "https://github.com/wasm-token-manager/wasm-token-manager" },
@@ -55,12 +88,16 @@ const out = {
   main: "index.js",
   module: "index.js",
   types: "index.d.ts",
-  exports: { ".": { types: "./index.d.ts", default: "./index.js" } },
+  exports: {
+    ".": { types: "./index.d.ts", node: "./node.js", default: "./index.js" },
+    "./manual": { types: "./manual.d.ts", default: "./manual.js" },
+    "./wasm": wasm,
+    "./package.json": "./package.json",
+  },
   files,
-  // The web build has no import-time side effects (the app calls init()). The bundler build
-  // instantiates the module when its entry is imported, so it must keep wasm-pack's list or a
-  // bundler could drop that instantiation.
-  sideEffects: target === "web" ? false : [...(pkg.sideEffects ?? []), "./index.js"],
+  // Importing the browser entry instantiates the module: a bundler must keep it.
+  sideEffects: ["./index.js", glue, "./snippets/*"],
+  buildToolchain: toolchain,
 };
-writeFileSync(path, JSON.stringify(out, null, 2) + "\n");
-console.log(`${path}: ${target} build (${toolchain}), ${files.length} files, sideEffects ${JSON.stringify(out.sideEffects)}`);
+writeFileSync(join(dir, "package.json"), JSON.stringify(out, null, 2) + "\n");
+console.log(`${dir}/package.json: one package (${toolchain}), ${files.length} files`);

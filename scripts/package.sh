@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make pkg`: the release npm package, built once and bound twice:
-#   pkg/          --target web      (plain ESM: the entry re-exports `init`)
-#   pkg-bundler/  --target bundler  (webpack, Vite + vite-plugin-wasm, ...)
+# `make pkg`: the release npm package in pkg/, one package for every environment: wasm-bindgen's
+# `--target web` glue plus entries written by scripts/package-json.mjs (browser entry that
+# instantiates the module itself, an SSR-safe Node entry, a manual-init entry, the .wasm as a
+# subpath).
 # With the nightly toolchain (setup adds rust-src and the wasm target to it) std is rebuilt for
 # size: build-std, immediate-abort panics, no panic location details, no Debug formatting,
 # optimize_for_size, legacy symbol mangling (see ../shared SIZE-NOTES and benches/SIZE.md).
@@ -40,12 +41,8 @@ else
   wasm=target/wasm32-unknown-unknown/release/wasm_token_manager.wasm
 fi
 
-for target in web bundler; do
-  dir=pkg
-  [ "$target" = bundler ] && dir=pkg-bundler
-  rm -rf "$dir"
-  wasm-bindgen "$wasm" --out-dir "$dir" --typescript --target "$target"
-  wasm-opt "$dir/wasm_token_manager_bg.wasm" -o "$dir/wasm_token_manager_bg.wasm" "${WASM_OPT_FLAGS[@]}"
-  cp README.md "$dir/"
-  node scripts/package-json.mjs "$dir" "$target" "$toolchain"
-done
+rm -rf pkg pkg-bundler
+wasm-bindgen "$wasm" --out-dir pkg --typescript --target web
+wasm-opt pkg/wasm_token_manager_bg.wasm -o pkg/wasm_token_manager_bg.wasm "${WASM_OPT_FLAGS[@]}"
+cp README.md pkg/
+node scripts/package-json.mjs pkg "$toolchain"

@@ -19,10 +19,21 @@ echo "== native tests (core, mock server contract)"
 cargo test --workspace 2>&1 | tee "$LOGS/native.txt"
 native=$(count "$LOGS/native.txt")
 
-echo "== release packages (nightly build, web + bundler; wasm-opt from .tools), Vite example, mock server"
+echo "== release package (nightly build; wasm-opt from .tools), example apps, mock server"
 ./scripts/package.sh > "$LOGS/package.txt" 2>&1 || { cat "$LOGS/package.txt"; echo "make pkg failed" >&2; exit 1; }
 grep -E "package.json|!!!" "$LOGS/package.txt"
-(cd examples/vite-app && rm -rf node_modules/wasm-token-manager && npm install --silent --no-audit --no-fund >/dev/null && npx vite build --logLevel warn)
+# The example apps, each built from the local package (installs once; `file:` links pkg/).
+build_example() {
+  local name=$1; shift
+  local t0; t0=$(date +%s)
+  (cd "examples/$name" && { [ -d node_modules ] || npm install --silent --no-audit --no-fund >/dev/null; } &&
+    NEXT_TELEMETRY_DISABLED=1 "$@" > "../../$LOGS/build-$name.txt" 2>&1) ||
+    { cat "$LOGS/build-$name.txt"; echo "building examples/$name failed" >&2; exit 1; }
+  echo "example $name built in $(( $(date +%s) - t0 )) s"
+}
+build_example vite-app npx vite build --logLevel warn
+build_example webpack-app npm run build
+build_example next-app npm run build
 cargo build -p mock-server 2>&1 | tail -n 1
 echo "== TypeScript check of the generated .d.ts (tests/e2e/types/check.ts)"
 (cd tests/e2e && npx tsc -p types/tsconfig.json) && echo "types: ok"
@@ -42,8 +53,12 @@ OTHER="http://127.0.0.1:$OTHER_PORT"
 start_mock "$LOGS/mock-server.log" "127.0.0.1:$PORT" --allow-origin "http://127.0.0.1:$RUNNER_PORT" --static www --pkg pkg \
   --user demo:demo --user alice:alice --user bob:bob
 # A second server on another origin: records what it receives (Authorization must not arrive).
-# It also serves the built Vite example app (same origin as its own API).
-start_mock "$LOGS/other-server.log" "127.0.0.1:$OTHER_PORT" --allow-origin "$BASE" --static examples/vite-app/dist
+start_mock "$LOGS/other-server.log" "127.0.0.1:$OTHER_PORT" --allow-origin "$BASE"
+# One server per example app, serving its build (same origin as its own API).
+VITE_APP="http://127.0.0.1:18790" WEBPACK_APP="http://127.0.0.1:18791" NEXT_APP="http://127.0.0.1:18792"
+start_mock "$LOGS/vite-app-server.log" "127.0.0.1:18790" --static examples/vite-app/dist
+start_mock "$LOGS/webpack-app-server.log" "127.0.0.1:18791" --static examples/webpack-app/dist
+start_mock "$LOGS/next-app-server.log" "127.0.0.1:18792" --static examples/next-app/out
 
 # The wasm-bindgen browser suite on each engine: Chromium (chromedriver), Firefox ESR
 # (geckodriver), WebKitGTK (WebKitWebDriver, which wasm-bindgen's runner drives through its
@@ -84,6 +99,9 @@ echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clock
 SOAK_SECONDS=${SOAK_SECONDS:-60} E2E_BASE="$BASE" node tests/e2e/resilience.mjs | tee "$LOGS/e2e.txt"
 E2E_BASE="$BASE" node tests/e2e/ordering.mjs | tee "$LOGS/ordering.txt"
 E2E_BASE="$BASE" node tests/e2e/dropin.mjs | tee "$LOGS/dropin.txt"
+echo "== everywhere: example apps (Vite, webpack, Next.js), plain page, Worker, store contract; Node import"
+E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
+node tests/e2e/node-ssr.mjs examples/next-app | tee "$LOGS/node.txt"
 E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/leaks.mjs | tee "$LOGS/leaks.txt"
 E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/demo.mjs | tee "$LOGS/demo.txt"
 demo=$(grep -Eo "demo result: ok\. [0-9]+ passed" "$LOGS/demo.txt" | awk '{print $4}')
@@ -91,6 +109,8 @@ e2e=$(grep -Eo "e2e result: ok\. [0-9]+ passed" "$LOGS/e2e.txt" | awk '{print $4
 leaks=$(grep -Eo "leaks result: ok\. [0-9]+ passed" "$LOGS/leaks.txt" | awk '{print $4}')
 ordering=$(grep -Eo "ordering result: ok\. [0-9]+ passed" "$LOGS/ordering.txt" | awk '{print $4}')
 dropin=$(grep -Eo "dropin result: ok\. [0-9]+ passed" "$LOGS/dropin.txt" | awk '{print $4}')
+everywhere=$(grep -Eo "everywhere result: ok\. [0-9]+ passed" "$LOGS/everywhere.txt" | awk '{print $4}')
+nodessr=$(grep -Eo "node result: ok\. [0-9]+ passed" "$LOGS/node.txt" | awk '{print $4}')
 
 echo
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; leaks ${leaks:-0} passed; demo+vite ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; everywhere ${everywhere:-0} passed; node ${nodessr:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"

@@ -54,7 +54,7 @@ export interface LoginOptions {
 
 export type TokenManagerErrorCode =
   | "invalid_options" | "malformed_token" | "not_authenticated" | "session_expired"
-  | "refresh_failed" | "login_failed" | "aborted";
+  | "refresh_failed" | "login_failed" | "aborted" | "unsupported_environment";
 
 /** Errors thrown or rejected by the library (a class: `err instanceof TokenManagerError`, exported
  *  by the package entry). */
@@ -68,6 +68,17 @@ export interface TokenManagerError extends Error {
 }
 
 export type SessionStateName = "anonymous" | "authenticated" | "loggedOut" | "sessionExpired";
+
+/** What `getSnapshot()` returns and `subscribe` listeners receive: frozen, and the same object
+ *  until the session changes. */
+export interface AuthSnapshot {
+  readonly state: SessionStateName;
+  readonly isAuthenticated: boolean;
+  /** Expiry of the held token, ms since the epoch (local clock), or null. */
+  readonly expiresAt: number | null;
+  /** Decoded claims of the held JWT (untrusted hints), or null. */
+  readonly claims: JwtClaims | null;
+}
 
 export interface TokenManagerEventMap {
   /** `fromOtherTab`: the token was obtained by another tab of this origin and shared. */
@@ -112,6 +123,10 @@ extern "C" {
     pub type LoginOptions;
     #[wasm_bindgen(typescript_type = "typeof fetch")]
     pub type FetchFn;
+    #[wasm_bindgen(typescript_type = "(listener: (snapshot: AuthSnapshot) => void) => () => void")]
+    pub type SubscribeFn;
+    #[wasm_bindgen(typescript_type = "() => AuthSnapshot")]
+    pub type GetSnapshotFn;
     #[wasm_bindgen(typescript_type = "() => void")]
     pub type Unsubscribe;
     #[wasm_bindgen(typescript_type = "JwtClaims")]
@@ -122,6 +137,13 @@ extern "C" {
     pub type PromiseVoid;
     #[wasm_bindgen(typescript_type = "Promise<boolean>")]
     pub type PromiseBool;
+}
+
+/// The unsubscribe function for `off`: a Rust `FnOnce` throws when called twice, and
+/// unsubscribe functions are often called more than once (effect clean-ups), so the JS side
+/// makes every call after the first a no-op.
+pub(crate) fn unsubscriber(off: Box<dyn FnOnce()>) -> JsValue {
+    at_most_once(&Closure::once_into_js(off))
 }
 
 /// JWT access-token manager: token in memory, silent refresh from an HttpOnly cookie, fetch
@@ -141,11 +163,21 @@ impl TokenManager {
     #[wasm_bindgen(constructor)]
     pub fn new(options: TokenManagerOptions) -> Result<TokenManager, JsValue> {
         let options: JsValue = options.into();
+        if env::base_url().is_none() {
+            return Err(error::js(
+                ErrorCode::UnsupportedEnvironment,
+                "TokenManager needs a browser page or worker: this environment has no location (server-side rendering, a Node test runner?). Create it in the browser, e.g. in an effect or a client-only module.",
+            ));
+        }
         let cfg = web_options::resolve(&options).map_err(|e| error::to_js(&e))?;
         let fetch = match web_options::transport(&options).map_err(|e| error::to_js(&e))? {
             Some(f) => f,
-            None => env::global_fetch()
-                .ok_or_else(|| error::js(ErrorCode::InvalidOptions, "no global fetch in this environment"))?,
+            None => env::global_fetch().ok_or_else(|| {
+                error::js(
+                    ErrorCode::UnsupportedEnvironment,
+                    "TokenManager needs fetch: this environment has none (pass the fetch option)",
+                )
+            })?,
         };
         Ok(TokenManager { inner: Inner::new(cfg, fetch) })
     }
@@ -253,14 +285,27 @@ impl TokenManager {
             .map_err(|_| error::js(ErrorCode::InvalidOptions, "the event handler must be a function"))?;
         let id = self.inner.events.subscribe(kind, f);
         let weak = Rc::downgrade(&self.inner);
-        let off = Closure::once_into_js(move || {
+        Ok(unsubscriber(Box::new(move || {
             if let Some(inner) = weak.upgrade() {
                 inner.events.unsubscribe(id);
             }
-        });
-        // A Rust FnOnce throws when called twice; unsubscribe functions are often called more
-        // than once (effect clean-ups), so the JS side makes every call after the first a no-op.
-        Ok(at_most_once(&off).unchecked_into())
+        }))
+        .unchecked_into())
+    }
+
+    /// The store contract: `subscribe(listener)` calls `listener(snapshot)` at once and on
+    /// every change; returns the unsubscribe function. Bound: works detached (Svelte store,
+    /// `useSyncExternalStore(auth.subscribe, auth.getSnapshot)`).
+    #[wasm_bindgen(getter)]
+    pub fn subscribe(&self) -> SubscribeFn {
+        self.inner.bound_store().0.unchecked_into()
+    }
+
+    /// The current snapshot `{ state, isAuthenticated, expiresAt, claims }`: frozen, and the
+    /// same object until the session changes. Bound: works detached.
+    #[wasm_bindgen(getter, js_name = getSnapshot)]
+    pub fn get_snapshot(&self) -> GetSnapshotFn {
+        self.inner.bound_store().1.unchecked_into()
     }
 
     /// Stop timers and listeners, forget the token, and free the manager.

@@ -1,9 +1,5 @@
 import { defineConfig } from "vite";
-import wasm from "vite-plugin-wasm";
 
-// The bundler build of wasm-token-manager imports its .wasm as an ES module: vite-plugin-wasm
-// handles that; top-level await needs an esnext target.
-export default defineConfig({
-  plugins: [wasm()],
-  build: { target: "esnext" },
-});
+// No wasm plugin: the package's browser entry loads its .wasm with `new URL(..., import.meta.url)`
+// (Vite emits it as an asset) and awaits it at the top level (an es2022 target keeps that).
+export default defineConfig({ build: { target: "es2022" } });

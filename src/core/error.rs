@@ -13,6 +13,8 @@ pub enum ErrorCode {
     RefreshFailed,
     LoginFailed,
     Aborted,
+    /// No browser here (server-side rendering, a Node test runner): no `location` or `fetch`.
+    UnsupportedEnvironment,
 }
 
 impl ErrorCode {
@@ -25,6 +27,7 @@ impl ErrorCode {
             Self::RefreshFailed => "refresh_failed",
             Self::LoginFailed => "login_failed",
             Self::Aborted => "aborted",
+            Self::UnsupportedEnvironment => "unsupported_environment",
         }
     }
 }

@@ -70,6 +70,8 @@ pub enum EventKind {
     LoggedOut,
     RefreshFailed,
     StateChanged,
+    /// The store contract's subscribers (`subscribe`): not an `on()` event.
+    Snapshot,
 }
 
 impl EventKind {

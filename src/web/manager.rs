@@ -54,7 +54,16 @@ pub struct Inner {
     /// operation that took a [`Turn`] is done; `queued` counts the turns not yet released.
     queue: RefCell<Promise>,
     queued: Rc<Cell<u32>>,
+    /// The store contract (`web::store`): the current snapshot and what it was made from, and
+    /// the bound `subscribe` / `getSnapshot` functions.
+    pub(crate) snapshot: RefCell<Option<(SnapshotKey, JsValue)>>,
+    /// The session subscribers last heard of.
+    pub(crate) notified: Cell<Option<SnapshotKey>>,
+    pub(crate) bound_store: RefCell<Option<(JsValue, JsValue)>>,
 }
+
+/// What a snapshot is made of: a new one only when this changes.
+pub type SnapshotKey = (SessionState, TokenGeneration);
 
 /// This manager's turn; dropping it lets the next queued operation go.
 pub struct Turn {
@@ -87,6 +96,9 @@ impl Inner {
             bound_fetch: RefCell::new(None),
             queue: RefCell::new(Promise::resolve(&JsValue::UNDEFINED)),
             queued: Rc::new(Cell::new(0)),
+            snapshot: RefCell::new(None),
+            notified: Cell::new(None),
+            bound_store: RefCell::new(None),
         });
         let weak = Rc::downgrade(&inner);
         *inner.listeners.borrow_mut() = wake_listeners(move |wake| wake_later(&weak, wake));
@@ -228,6 +240,7 @@ impl Inner {
             expires_at: self.expires_at(),
         };
         self.events.emit(EventKind::StateChanged, &events::to_js(&detail));
+        self.notify_store();
     }
 
     // ---- dispose -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ pub mod net;
 pub mod options;
 pub mod refresh;
 pub mod schedule;
+pub mod store;
 pub mod token_response;
 
 use std::future::Future;

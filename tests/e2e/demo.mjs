@@ -1,10 +1,8 @@
-// The demo page and the Vite example, driven like a user would: screenshots of the demo after
-// sign-in and after a silent refresh (the visible state must change), and the Vite app built
-// from the bundler package working against the mock server.
+// The demo page, driven like a user would: screenshots after sign-in and after a silent refresh
+// (the visible state must change). The example apps are driven by everywhere.mjs.
 import { BASE, launch, control, test, summary, assert, assertEq } from "./lib.mjs";
 import { mkdirSync, writeFileSync } from "node:fs";
 
-const OTHER = process.env.E2E_OTHER ?? "http://127.0.0.1:18789"; // serves examples/vite-app/dist
 const OUT = new URL("./out/", import.meta.url);
 mkdirSync(OUT, { recursive: true });
 
@@ -54,23 +52,6 @@ await test("demo: sign in, watch a silent refresh, screenshots show the change",
   await page.click("#logout");
   await page.waitForFunction(() => document.querySelector("#pill").textContent === "Signed out");
   assertEq(errors, [], "page errors");
-});
-
-await test("Vite example (bundler build via file: dependency) works against the mock server", async () => {
-  await fetch(OTHER + "/__test/reset", { method: "POST" });
-  const ctx = await launch();
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(OTHER + "/");
-  await page.waitForFunction(() => document.body.dataset.result, null, { timeout: 15000 });
-  const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
-  assertEq(result, { sub: "demo", again: 200, expiresAt: "number" }, "the Vite app's view");
-  const c = await (await fetch(OTHER + "/__test/counters")).json();
-  assertEq([c.logins, c.refreshes], [1, 1], "server counters");
-  assertEq(errors, [], "page errors");
-  const scripts = await page.evaluate(() => [...document.scripts].map((s) => s.src));
-  assert(scripts.some((s) => /\/assets\/index-.*\.js$/.test(s)), `a vite-built bundle is served: ${scripts}`);
 });
 
 summary("demo");

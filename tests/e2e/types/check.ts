@@ -1,7 +1,7 @@
 // Compile-only check of the package's .d.ts (the entry apps import): the options, events and
 // their details are typed, and misuse is a type error (`@ts-expect-error` fails the check if the
 // error disappears).
-import init, { TokenManager, TokenManagerError, decodeJwt, type TokenManagerOptions, type TokenManagerErrorCode } from "../../../pkg/index.js";
+import init, { TokenManager, TokenManagerError, decodeJwt, type TokenManagerOptions, type TokenManagerErrorCode, type AuthSnapshot, type SessionStateName } from "../../../pkg/index.js";
 
 await init();
 const options: TokenManagerOptions = { refreshUrl: "/auth/refresh", allowedOrigins: ["https://api.example.com"], refreshMarginSeconds: 30 };
@@ -66,5 +66,17 @@ try {
     void code; void status; void body; void wrong;
   }
 }
+// The store contract: bound functions, typed snapshots.
+const { subscribe, getSnapshot } = auth;
+const unsubscribe: () => void = subscribe((s: AuthSnapshot) => { const st: SessionStateName = s.state; void st; });
+const snap: AuthSnapshot = getSnapshot();
+const exp: number | null = snap.expiresAt;
+// @ts-expect-error snapshots are read-only
+snap.isAuthenticated = true;
+// @ts-expect-error a listener takes a snapshot, not a string
+subscribe((s: string) => s);
+unsubscribe(); void exp;
+const unsupported: TokenManagerErrorCode = "unsupported_environment";
+void unsupported;
 off();
 void res; void ok; void expiresAt; void header;
