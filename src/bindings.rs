@@ -20,7 +20,8 @@ const TS_TYPES: &'static str = r#"
 export interface TokenManagerOptions {
   /** Refresh endpoint: POST, `credentials: 'include'`, `refreshHeaders`, no body. Required. */
   refreshUrl: string;
-  /** Login endpoint: POST with the JSON body given to `login()`. */
+  /** Login endpoint: POST with the body given to `login()`: JSON for a plain object, form
+   *  encoding for a `URLSearchParams` or `FormData`. */
   loginUrl?: string;
   /** Logout endpoint: POST, `credentials: 'include'`, `refreshHeaders`. */
   logoutUrl?: string;
@@ -28,12 +29,20 @@ export interface TokenManagerOptions {
   allowedOrigins?: string[];
   /** Refresh this long before expiry (capped at half the token lifetime), with jitter. Default 60. */
   refreshMarginSeconds?: number;
-  /** Field of the login/refresh JSON response holding the token. Default "access_token". */
+  /** Where the token is in the login/refresh JSON response: a field name or a dotted path
+   *  (`"data.accessToken"`). Default "access_token". */
   accessTokenField?: string;
-  /** Field of the login/refresh JSON response holding the lifetime in seconds. Default "expires_in". */
+  /** Where the lifetime in seconds is in that response (name or dotted path). Default "expires_in". */
   expiresInField?: string;
-  /** Static CSRF header(s) sent on refresh, login and logout. Default `{"X-Requested-With": "XMLHttpRequest"}`. */
-  refreshHeaders?: Record<string, string>;
+  /** Where an absolute expiry (seconds since the epoch) is in that response, used when there is
+   *  no lifetime; converted with the response's `Date` header when readable. */
+  expiresAtField?: string;
+  /** For any other response shape: return the token and, if known, its lifetime in seconds. */
+  parseTokenResponse?: (json: any) => { accessToken: string; expiresIn?: number };
+  /** CSRF header(s) sent on refresh, login and logout: an object, or a function called for every
+   *  such request (double-submit CSRF: copy a cookie's current value into a header). Default
+   *  `{"X-Requested-With": "XMLHttpRequest"}`. Never `Authorization` or `Cookie`; no empty values. */
+  refreshHeaders?: Record<string, string> | (() => Record<string, string>);
   /** One refresh at a time for all tabs of the origin (Web Locks); tokens, logout and session end
    *  are shared between tabs (BroadcastChannel). Falls back to per-tab where unsupported. Default true. */
   crossTab?: boolean;

@@ -59,9 +59,39 @@ pub fn token_lifetime_ms(expires_in_s: Option<f64>, times: TokenTimes, now_wall_
     }
 }
 
+/// The lifetime (ms) of a token whose response gave an absolute expiry `expires_at_s` (seconds
+/// since the epoch, on the server's clock). With the response's `Date` (`server_now_ms`) the
+/// difference is taken on the server's clock, so a wrong device clock changes nothing; without
+/// it, the device clock is the last resort. `None` for a nonsensical value.
+pub fn lifetime_from_expires_at_ms(expires_at_s: f64, server_now_ms: Option<f64>, now_wall_ms: f64) -> Option<f64> {
+    if !expires_at_s.is_finite() || expires_at_s <= 0.0 {
+        return None;
+    }
+    let reference = server_now_ms.filter(|d| d.is_finite()).unwrap_or(now_wall_ms);
+    Some((expires_at_s * 1000.0 - reference).max(0.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absolute_expiry_table() {
+        let server = 1_700_000_000_000.0;
+        // (name, expires_at_s, server Date, device clock, want)
+        let cases: &[(&str, f64, Option<f64>, f64, Option<f64>)] = &[
+            ("server Date decides", 1_700_000_300.0, Some(server), server, Some(300_000.0)),
+            ("device clock 1 h fast: ignored", 1_700_000_300.0, Some(server), server + 3_600_000.0, Some(300_000.0)),
+            ("device clock 1 h slow: ignored", 1_700_000_300.0, Some(server), server - 3_600_000.0, Some(300_000.0)),
+            ("no Date: the device clock", 1_700_000_300.0, None, server + 100_000.0, Some(200_000.0)),
+            ("already past: zero", 1_699_999_000.0, Some(server), server, Some(0.0)),
+            ("not a time", f64::NAN, Some(server), server, None),
+            ("zero", 0.0, Some(server), server, None),
+        ];
+        for (name, at, date, now, want) in cases {
+            assert_eq!(lifetime_from_expires_at_ms(*at, *date, *now), *want, "{name}");
+        }
+    }
 
     const HOUR_MS: f64 = 3_600_000.0;
 

@@ -21,9 +21,13 @@ pub struct RawOptions {
     pub refresh_margin_seconds: Option<f64>,
     pub access_token_field: Option<String>,
     pub expires_in_field: Option<String>,
+    pub expires_at_field: Option<String>,
     pub refresh_headers: Option<HeaderList>,
     pub cross_tab: Option<bool>,
     pub auto_refresh: Option<bool>,
+    /// `refreshHeaders` was a function (the web layer calls it per request).
+    #[serde(skip)]
+    pub headers_from_function: bool,
 }
 
 /// Header name/value pairs in the order given. (A plain `Vec` instead of a map: a BTreeMap
@@ -60,8 +64,12 @@ pub struct Options {
     /// `None` = the page's own origin.
     pub allowed_origins: Option<Vec<String>>,
     pub refresh_margin_ms: f64,
+    /// Dotted paths into the login/refresh JSON (`data.accessToken`).
     pub access_token_field: String,
     pub expires_in_field: String,
+    /// Absolute expiry, seconds since the epoch (converted with the server's `Date`).
+    pub expires_at_field: Option<String>,
+    /// The static headers; `None` when the web layer calls a function for them.
     pub refresh_headers: Vec<(String, String)>,
     pub cross_tab: bool,
     pub auto_refresh: bool,
@@ -70,7 +78,7 @@ pub struct Options {
 /// The option names `RawOptions` accepts. serde-wasm-bindgen only reads the fields a struct
 /// names, so `deny_unknown_fields` never fires for a JS object; the web layer checks its keys
 /// against this list instead.
-pub const OPTION_NAMES: [&str; 11] = [
+pub const OPTION_NAMES: [&str; 13] = [
     "refreshUrl",
     "loginUrl",
     "logoutUrl",
@@ -81,8 +89,10 @@ pub const OPTION_NAMES: [&str; 11] = [
     "refreshHeaders",
     "crossTab",
     "autoRefresh",
-    // A function: read by the web layer, not by `RawOptions`.
+    "expiresAtField",
+    // Functions: read by the web layer, not by `RawOptions`.
     "fetch",
+    "parseTokenResponse",
 ];
 
 /// Reject an option name the library does not know (a typo would otherwise be ignored).
@@ -125,30 +135,16 @@ impl RawOptions {
         }
         let access_token_field = field_name("accessTokenField", self.access_token_field, "access_token")?;
         let expires_in_field = field_name("expiresInField", self.expires_in_field, "expires_in")?;
-        let headers = self
-            .refresh_headers
-            .unwrap_or_else(|| HeaderList(vec![("X-Requested-With".to_owned(), "XMLHttpRequest".to_owned())]));
-        if headers.0.is_empty() {
-            return Err(Error::options("refreshHeaders must contain the CSRF header the server checks"));
-        }
-        let mut refresh_headers: Vec<(String, String)> = Vec::with_capacity(headers.0.len());
-        for (name, value) in headers.0 {
-            if !is_header_name(&name) {
-                return Err(Error::options(format!("refreshHeaders: \"{name}\" is not a valid header name")));
+        let expires_at_field = self.expires_at_field.map(|f| field_name("expiresAtField", Some(f), "")).transpose()?;
+        let refresh_headers = match self.refresh_headers {
+            // A function given instead (the web layer keeps it): its result is checked per call.
+            None if self.headers_from_function => Vec::new(),
+            None => vec![("X-Requested-With".to_owned(), "XMLHttpRequest".to_owned())],
+            Some(headers) if headers.0.is_empty() => {
+                return Err(Error::options("refreshHeaders must contain the CSRF header the server checks"))
             }
-            if refresh_headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
-                return Err(Error::options(format!("refreshHeaders: \"{name}\" is given twice")));
-            }
-            if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie") {
-                return Err(Error::options("refreshHeaders must not set Authorization or Cookie"));
-            }
-            if !is_header_value(&value) {
-                return Err(Error::options(format!(
-                    "refreshHeaders: the value of \"{name}\" is not a valid header value"
-                )));
-            }
-            refresh_headers.push((name, value));
-        }
+            Some(headers) => check_headers(headers.0)?,
+        };
         Ok(Options {
             refresh_url,
             login_url,
@@ -157,6 +153,7 @@ impl RawOptions {
             refresh_margin_ms: margin * 1000.0,
             access_token_field,
             expires_in_field,
+            expires_at_field,
             refresh_headers,
             cross_tab: self.cross_tab.unwrap_or(true),
             auto_refresh: self.auto_refresh.unwrap_or(true),
@@ -172,12 +169,41 @@ fn non_empty(what: &str, s: String) -> Result<String, Error> {
     }
 }
 
+/// A dotted path (`data.accessToken`): non-empty segments, at most 256 bytes.
 fn field_name(what: &str, v: Option<String>, default: &str) -> Result<String, Error> {
     match v {
         None => Ok(default.to_owned()),
-        Some(s) if !s.is_empty() && s.len() <= 256 => Ok(s),
-        Some(_) => Err(Error::options(format!("{what} must be a non-empty string of at most 256 characters"))),
+        Some(s) if !s.is_empty() && s.len() <= 256 && s.split('.').all(|seg| !seg.is_empty()) => Ok(s),
+        Some(_) => Err(Error::options(format!(
+            "{what} must be a field name or dotted path (data.accessToken) of at most 256 characters"
+        ))),
     }
+}
+
+/// Header name/value pairs for the refresh, login and logout requests: valid names and values,
+/// no duplicates, never `Authorization` or `Cookie`. Used for the static `refreshHeaders` and
+/// for what a `refreshHeaders` function returns on each call (which may be empty: a CSRF cookie
+/// that does not exist yet before the first login).
+pub fn check_headers(pairs: Vec<(String, String)>) -> Result<Vec<(String, String)>, Error> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(pairs.len());
+    for (name, value) in pairs {
+        if !is_header_name(&name) {
+            return Err(Error::options(format!("refreshHeaders: \"{name}\" is not a valid header name")));
+        }
+        if out.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+            return Err(Error::options(format!("refreshHeaders: \"{name}\" is given twice")));
+        }
+        if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie") {
+            return Err(Error::options("refreshHeaders must not set Authorization or Cookie"));
+        }
+        if value.is_empty() || !is_header_value(&value) {
+            return Err(Error::options(format!(
+                "refreshHeaders: the value of \"{name}\" must be a non-empty valid header value"
+            )));
+        }
+        out.push((name, value));
+    }
+    Ok(out)
 }
 
 /// RFC 9110 token.
@@ -241,7 +267,7 @@ mod tests {
     #[test]
     fn names_match_the_struct() {
         // Every accepted name deserializes (and only those: serde_json honours deny_unknown_fields).
-        for name in OPTION_NAMES.into_iter().filter(|n| *n != "fetch") {
+        for name in OPTION_NAMES.into_iter().filter(|n| !["fetch", "parseTokenResponse"].contains(n)) {
             let json = if name == "refreshUrl" {
                 r#"{"refreshUrl":"/r"}"#.to_owned()
             } else {
@@ -252,6 +278,27 @@ mod tests {
         assert!(check_names(["refreshUrl", "crossTab"]).is_ok());
         let err = check_names(["refreshUrl", "refreshURL"]).expect_err("typo");
         assert!(err.message.contains("refreshURL"));
+    }
+
+    #[test]
+    fn dotted_paths_and_header_functions() {
+        let o =
+            parse(r#"{"refreshUrl":"/r","accessTokenField":"data.accessToken","expiresAtField":"session.expires_at"}"#)
+                .expect("valid");
+        assert_eq!(
+            (o.access_token_field.as_str(), o.expires_at_field.as_deref()),
+            ("data.accessToken", Some("session.expires_at"))
+        );
+        // refreshHeaders given as a function (the web layer says so): no static headers, and
+        // what it returns is checked per call by the same rules, an empty result allowed.
+        let raw = RawOptions { refresh_url: Some("/r".into()), headers_from_function: true, ..Default::default() };
+        assert_eq!(raw.validate().expect("valid").refresh_headers, vec![]);
+        assert_eq!(check_headers(vec![]), Ok(vec![]));
+        let csrf = vec![("X-CSRF-TOKEN".to_owned(), "abc".to_owned())];
+        assert_eq!(check_headers(csrf.clone()), Ok(csrf));
+        for bad in [("Cookie", "a=b"), ("Authorization", "Bearer x"), ("X-A", ""), ("Bad Name", "x")] {
+            assert!(check_headers(vec![(bad.0.to_owned(), bad.1.to_owned())]).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
@@ -267,7 +314,10 @@ mod tests {
             (r#"{"refreshUrl":"/r","allowedOrigins":[""]}"#, "allowedOrigins entry"),
             (r#"{"refreshUrl":"/r","refreshHeaders":{}}"#, "CSRF header"),
             (r#"{"refreshUrl":"/r","refreshHeaders":{"Bad Name":"x"}}"#, "not a valid header name"),
-            (r#"{"refreshUrl":"/r","refreshHeaders":{"X-A":"a\r\nInjected: 1"}}"#, "not a valid header value"),
+            (r#"{"refreshUrl":"/r","refreshHeaders":{"X-A":"a\r\nInjected: 1"}}"#, "valid header value"),
+            (r#"{"refreshUrl":"/r","refreshHeaders":{"X-A":""}}"#, "non-empty"),
+            (r#"{"refreshUrl":"/r","accessTokenField":"data..token"}"#, "dotted path"),
+            (r#"{"refreshUrl":"/r","expiresAtField":""}"#, "expiresAtField"),
             (r#"{"refreshUrl":"/r","refreshHeaders":{"authorization":"Bearer x"}}"#, "must not set Authorization"),
             (r#"{"refreshUrl":"/r","accessTokenField":""}"#, "accessTokenField"),
             (r#"{"refreshUrl":"/r","crossTab":"yes"}"#, "invalid type"),

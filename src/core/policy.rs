@@ -106,8 +106,8 @@ pub fn parse_retry_after_ms(value: &str, now_wall_ms: f64) -> Option<f64> {
     Some((at - now_wall_ms).max(0.0))
 }
 
-/// `Sun, 06 Nov 1994 08:49:37 GMT` → ms since epoch.
-fn parse_imf_fixdate_ms(s: &str) -> Option<f64> {
+/// An HTTP date (`Date`, `Retry-After`): `Sun, 06 Nov 1994 08:49:37 GMT` → ms since epoch.
+pub fn parse_imf_fixdate_ms(s: &str) -> Option<f64> {
     let rest = s.get(5..)?; // skip "Sun, "
     let mut it = rest.split(' ');
     let day: i64 = it.next()?.parse().ok()?;

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
@@ -12,6 +12,7 @@ use crate::core::{Error, ErrorCode};
 use crate::web::error;
 use crate::web::events::{self, LoggedOutDetail};
 use crate::web::manager::Inner;
+use crate::web::net::Body;
 use crate::web::refresh::REQUEST_TIMEOUT_MS;
 use crate::web::token_response;
 
@@ -36,10 +37,11 @@ impl Inner {
         if overtaken(self) {
             return Err(aborted("the session ended (logout or disposal) before the login was sent"));
         }
-        let sent = self
-            .net
-            .post(&url, &self.cfg.opts.refresh_headers, Some(&body), Some(REQUEST_TIMEOUT_MS), signal.as_ref())
-            .await;
+        let headers = self.request_headers().map_err(|e| error::to_js(&e))?;
+        // A FormData or URLSearchParams value is sent as is (form encoding); anything else as JSON.
+        let form = body.is_instance_of::<web_sys::FormData>() || body.is_instance_of::<web_sys::UrlSearchParams>();
+        let payload = if form { Body::Form(&body) } else { Body::Json(&body) };
+        let sent = self.net.post(&url, &headers, payload, Some(REQUEST_TIMEOUT_MS), signal.as_ref()).await;
         let res = match sent {
             Ok(res) => res,
             Err(_) if signal.as_ref().is_some_and(AbortSignal::aborted) => {
@@ -57,7 +59,7 @@ impl Inner {
             let e = Error::new(ErrorCode::LoginFailed, "login was rejected");
             return Err(error::with_body(&e, Some(status), body));
         }
-        let t = token_response::read(&res, &self.cfg.opts).await.map_err(|m| failed(m, Some(status)))?;
+        let t = token_response::read(&res, &self.cfg).await.map_err(|m| failed(m, Some(status)))?;
         if overtaken(self) {
             return Err(aborted("the session ended (logout or disposal) during login"));
         }
@@ -87,8 +89,10 @@ impl Inner {
             Some(url) => {
                 let exclusive = self.exclusive().await;
                 changed |= self.end_locally(EndReason::LoggedOut, true);
-                let sent =
-                    self.net.post(&url, &self.cfg.opts.refresh_headers, None, Some(REQUEST_TIMEOUT_MS), None).await;
+                // A failing refreshHeaders function: the request goes without them (the server
+                // decides; the session has ended here either way).
+                let headers = self.request_headers().unwrap_or_default();
+                let sent = self.net.post(&url, &headers, Body::None, Some(REQUEST_TIMEOUT_MS), None).await;
                 drop(exclusive);
                 sent.is_ok_and(|r| r.ok())
             }

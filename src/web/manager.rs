@@ -34,6 +34,10 @@ pub struct Resolved {
     pub login_url: Option<String>,
     pub logout_url: Option<String>,
     pub allowed_origins: Vec<String>,
+    /// `refreshHeaders` given as a function: called for every refresh, login and logout.
+    pub headers_fn: Option<js_sys::Function>,
+    /// `parseTokenResponse`: the caller's reader of login/refresh responses.
+    pub parse_fn: Option<js_sys::Function>,
 }
 
 pub struct Inner {

@@ -8,6 +8,15 @@ use web_sys::{AbortController, AbortSignal, Request, RequestCache, RequestCreden
 
 use crate::web::env;
 
+/// The body of one of the manager's own POSTs.
+pub enum Body<'a> {
+    None,
+    /// Sent as `application/json`.
+    Json(&'a JsValue),
+    /// A `FormData` or `URLSearchParams`, sent as is (the browser sets its content type).
+    Form(&'a JsValue),
+}
+
 pub struct Net {
     fetch: Function,
     global: JsValue,
@@ -49,13 +58,12 @@ impl Net {
         JsFuture::from(promise).await?.dyn_into::<Response>()
     }
 
-    /// A credentialed, uncached POST (refresh, login, logout). `json_body` is sent as
-    /// `application/json`.
+    /// A credentialed, uncached POST (refresh, login, logout).
     pub async fn post(
         &self,
         url: &str,
         headers: &[(String, String)],
-        json_body: Option<&JsValue>,
+        body: Body<'_>,
         timeout_ms: Option<u32>,
         caller_signal: Option<&AbortSignal>,
     ) -> Result<Response, JsValue> {
@@ -70,9 +78,13 @@ impl Net {
         for (k, v) in headers {
             h.set(k, v)?;
         }
-        if let Some(body) = json_body {
-            h.set("Content-Type", "application/json")?;
-            init.set_body(&js_sys::JSON::stringify(body)?.into());
+        match body {
+            Body::None => {}
+            Body::Json(value) => {
+                h.set("Content-Type", "application/json")?;
+                init.set_body(&js_sys::JSON::stringify(value)?.into());
+            }
+            Body::Form(value) => init.set_body(value),
         }
         init.set_headers(&h);
         let request = Request::new_with_str_and_init(url, &init)?;

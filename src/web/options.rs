@@ -5,7 +5,7 @@
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::options::{check_names, HeaderList, RawOptions};
+use crate::core::options::{check_headers, check_names, HeaderList, RawOptions};
 use crate::core::Error;
 use crate::web::env;
 use crate::web::manager::Resolved;
@@ -38,22 +38,17 @@ pub fn read(options: &JsValue) -> Result<RawOptions, Error> {
                 .collect()
         })
         .transpose()?;
-    let refresh_headers = field(options, "refreshHeaders")
+    let headers_value = field(options, "refreshHeaders");
+    let headers_from_function = headers_value.as_ref().is_some_and(JsValue::is_function);
+    let refresh_headers = headers_value
+        .filter(|_| !headers_from_function)
         .map(|v| {
-            if !v.is_object() || v.is_function() {
-                return Err(type_error("refreshHeaders", "an object mapping header names to string values"));
-            }
-            let entries = Object::entries(v.unchecked_ref::<Object>());
-            let mut pairs = Vec::with_capacity(entries.length() as usize);
-            for entry in entries.iter() {
-                let entry: Array = entry.unchecked_into();
-                let (name, value) = (entry.get(0).as_string(), entry.get(1).as_string());
-                match (name, value) {
-                    (Some(n), Some(v)) => pairs.push((n, v)),
-                    _ => return Err(type_error("refreshHeaders", "an object mapping header names to string values")),
-                }
-            }
-            Ok(HeaderList(pairs))
+            header_pairs(&v).map(HeaderList).ok_or_else(|| {
+                type_error(
+                    "refreshHeaders",
+                    "an object mapping header names to string values, or a function returning one",
+                )
+            })
         })
         .transpose()?;
     let number = |name: &'static str| -> Result<Option<f64>, Error> {
@@ -70,15 +65,36 @@ pub fn read(options: &JsValue) -> Result<RawOptions, Error> {
         refresh_margin_seconds: number("refreshMarginSeconds")?,
         access_token_field: string(options, "accessTokenField")?,
         expires_in_field: string(options, "expiresInField")?,
+        expires_at_field: string(options, "expiresAtField")?,
         refresh_headers,
         cross_tab: boolean("crossTab")?,
         auto_refresh: boolean("autoRefresh")?,
+        headers_from_function,
     })
+}
+
+/// `{ name: "value", ... }` as pairs; `None` when it is not an object of strings.
+pub fn header_pairs(v: &JsValue) -> Option<Vec<(String, String)>> {
+    if !v.is_object() || v.is_function() {
+        return None;
+    }
+    let entries = Object::entries(v.unchecked_ref::<Object>());
+    let mut pairs = Vec::with_capacity(entries.length() as usize);
+    for entry in entries.iter() {
+        let entry: Array = entry.unchecked_into();
+        pairs.push((entry.get(0).as_string()?, entry.get(1).as_string()?));
+    }
+    Some(pairs)
+}
+
+/// A function-valued option (`fetch`, `parseTokenResponse`, `refreshHeaders`), if given.
+pub fn function(options: &JsValue, name: &'static str) -> Result<Option<Function>, Error> {
+    field(options, name).map(|f| f.dyn_into::<Function>().map_err(|_| type_error(name, "a function"))).transpose()
 }
 
 /// The injected transport (`fetch` option), if given.
 pub fn transport(options: &JsValue) -> Result<Option<Function>, Error> {
-    field(options, "fetch").map(|f| f.dyn_into::<Function>().map_err(|_| type_error("fetch", "a function"))).transpose()
+    function(options, "fetch")
 }
 
 /// Validate (core) and resolve the URLs against the page.
@@ -103,5 +119,21 @@ pub fn resolve(options: &JsValue) -> Result<Resolved, Error> {
             vec![page.ok_or_else(|| Error::options("allowedOrigins is required where the page has no origin"))?]
         }
     };
-    Ok(Resolved { opts, refresh_url, login_url, logout_url, allowed_origins })
+    let headers_fn = field(options, "refreshHeaders").filter(JsValue::is_function).map(JsCast::unchecked_into);
+    let parse_fn = function(options, "parseTokenResponse")?;
+    Ok(Resolved { opts, refresh_url, login_url, logout_url, allowed_origins, headers_fn, parse_fn })
+}
+
+impl crate::web::manager::Inner {
+    /// The headers for a refresh, login or logout request: the static `refreshHeaders`, or
+    /// what the `refreshHeaders` function returns now (so it sees the current CSRF cookie),
+    /// checked by the same rules.
+    pub(crate) fn request_headers(&self) -> Result<Vec<(String, String)>, Error> {
+        let Some(f) = &self.cfg.headers_fn else { return Ok(self.cfg.opts.refresh_headers.clone()) };
+        let returned = f.call0(&JsValue::UNDEFINED).map_err(|_| Error::options("the refreshHeaders function threw"))?;
+        let pairs = header_pairs(&returned).ok_or_else(|| {
+            Error::options("the refreshHeaders function must return an object mapping header names to string values")
+        })?;
+        check_headers(pairs)
+    }
 }

@@ -18,6 +18,7 @@ use crate::web::env::{self, now};
 use crate::web::error;
 use crate::web::events::{self, EventKind, RefreshFailedDetail, SessionExpiredDetail};
 use crate::web::manager::Inner;
+use crate::web::net::Body;
 use crate::web::token_response::{self, TokenResponse};
 
 /// A tab that had to wait for the lock pauses this long before re-checking, so a token the
@@ -224,8 +225,13 @@ impl Inner {
             message: message.into(),
         };
         let cfg = &self.cfg;
-        let sent =
-            self.net.post(&cfg.refresh_url, &cfg.opts.refresh_headers, None, Some(REQUEST_TIMEOUT_MS), None).await;
+        let headers = self.request_headers().map_err(|e| AttemptFailure {
+            class: RefreshClass::Unexpected,
+            status: None,
+            retry_after_ms: None,
+            message: e.message,
+        })?;
+        let sent = self.net.post(&cfg.refresh_url, &headers, Body::None, Some(REQUEST_TIMEOUT_MS), None).await;
         let Ok(res) = sent else { return Err(transient(None, "network error while refreshing")) };
         let status = res.status();
         let class = classify_refresh_status(Some(status));
@@ -243,7 +249,7 @@ impl Inner {
             };
             return Err(AttemptFailure { class, status: Some(status), retry_after_ms, message: message.into() });
         }
-        token_response::read(&res, &cfg.opts).await.map_err(|m| transient(Some(status), m))
+        token_response::read(&res, cfg).await.map_err(|m| transient(Some(status), m))
     }
 
     /// `refresh()` / `restore()`: run (or join) a refresh and report its outcome.
