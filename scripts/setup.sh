@@ -83,6 +83,15 @@ fi
 mkdir -p .tools/bin
 ln -sf /usr/bin/WebKitWebDriver .tools/bin/safaridriver
 
+# 4c. The server frameworks of the compatibility suites (PyPI, pinned in compat/requirements.txt),
+#     in a virtualenv under .tools/py; reinstalled only when the requirements change.
+if ! cmp -s compat/requirements.txt .tools/py/installed-requirements.txt 2>/dev/null; then
+  say "installing the compatibility suites' server frameworks (pip, compat/requirements.txt)"
+  python3 -m venv .tools/py
+  .tools/py/bin/pip install --quiet --disable-pip-version-check -r compat/requirements.txt
+  cp compat/requirements.txt .tools/py/installed-requirements.txt
+fi
+
 # 5. wasm-opt from npm's binaryen (Debian's binaryen 108 produces modules Chromium rejects)
 if ! .tools/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
   say "installing binaryen@$BINARYEN_VERSION (npm) into .tools/"

@@ -99,6 +99,17 @@ echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clock
 SOAK_SECONDS=${SOAK_SECONDS:-60} E2E_BASE="$BASE" node tests/e2e/resilience.mjs | tee "$LOGS/e2e.txt"
 E2E_BASE="$BASE" node tests/e2e/ordering.mjs | tee "$LOGS/ordering.txt"
 E2E_BASE="$BASE" node tests/e2e/dropin.mjs | tee "$LOGS/dropin.txt"
+echo "== compatibility with real server frameworks (compat/: Flask + flask-jwt-extended, Django + dj-rest-auth + simplejwt)"
+COMPAT_PIDS=()
+.tools/py/bin/python compat/flask_app.py 18810 pkg > "$LOGS/flask.log" 2>&1 & COMPAT_PIDS+=($!)
+.tools/py/bin/python compat/django_app.py 18811 pkg > "$LOGS/django.log" 2>&1 & COMPAT_PIDS+=($!)
+MOCK_PIDS+=("${COMPAT_PIDS[@]}")
+for port in 18810 18811; do
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+done
+COMPAT_FLASK=http://127.0.0.1:18810 COMPAT_DJANGO=http://127.0.0.1:18811 node tests/e2e/compat.mjs | tee "$LOGS/compat.txt"
+compat=$(grep -Eo "compat result: ok\. [0-9]+ passed" "$LOGS/compat.txt" | awk '{print $4}')
+
 echo "== everywhere: example apps (Vite, webpack, Next.js), plain page, Worker, store contract; Node import"
 E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
 node tests/e2e/node-ssr.mjs examples/next-app | tee "$LOGS/node.txt"
@@ -113,4 +124,4 @@ everywhere=$(grep -Eo "everywhere result: ok\. [0-9]+ passed" "$LOGS/everywhere.
 nodessr=$(grep -Eo "node result: ok\. [0-9]+ passed" "$LOGS/node.txt" | awk '{print $4}')
 
 echo
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; everywhere ${everywhere:-0} passed; node ${nodessr:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; node ${nodessr:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"

@@ -306,4 +306,50 @@ await test("without AbortSignal.any and AbortSignal.timeout (older engines) ever
   assertEq(r, { renewed: true, me: 200, aborted: "aborted", loggedOut: true }, "fallback signals");
 });
 
+await test("response shapes: dotted paths, expiresAtField with the server's Date, parseTokenResponse; header functions checked", async () => {
+  await fresh(300);
+  const p = await page();
+  const r = await p.evaluate(async () => {
+    // The server answers { access_token, expires_in }; an injected transport reshapes it as
+    // other servers do: { data: { accessToken }, session: { expires_at } } (absolute seconds).
+    const reshaped = async (input, init) => {
+      const res = await fetch(input, init);
+      const url = new URL(input instanceof Request ? input.url : String(input), location.href).pathname;
+      if (!url.startsWith("/auth/") || url === "/auth/logout" || !res.ok) return res;
+      const j = await res.json();
+      const serverNow = Date.parse(res.headers.get("date"));
+      const body = { data: { accessToken: j.access_token }, session: { expires_at: Math.floor(serverNow / 1000) + j.expires_in } };
+      return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+    };
+    const out = {};
+    const a = mk({ fetch: reshaped, accessTokenField: "data.accessToken", expiresAtField: "session.expires_at" });
+    await a.login(creds);
+    out.dotted = { sub: a.claims.sub, lifetime: Math.round((a.expiresAt - Date.now()) / 1000) };
+    const b = mk({ fetch: reshaped, parseTokenResponse: (json) => ({ accessToken: json.data.accessToken, expiresIn: 120 }) });
+    await b.login(creds);
+    out.parsed = { sub: b.claims.sub, lifetime: Math.round((b.expiresAt - Date.now()) / 1000) };
+    await b.refresh();
+    out.parsedRefresh = Math.round((b.expiresAt - Date.now()) / 1000);
+    const seen = [];
+    let csrf = "";
+    const c = mk({ refreshHeaders: () => { seen.push(csrf); return csrf ? { "X-Requested-With": csrf } : {}; } });
+    csrf = "XMLHttpRequest";
+    await c.login(creds);
+    csrf = "rotated-value";
+    await c.refresh().catch(() => {});
+    out.calls = seen;
+    const d = mk({ refreshHeaders: () => ({ Cookie: "session=stolen" }) });
+    out.bad = await d.login(creds).then(() => "resolved", (e) => [e.code, e.message]);
+    return out;
+  });
+  assertEq(r.dotted, { sub: "demo", lifetime: 300 }, "dotted paths + expiresAtField");
+  assertEq(r.parsed, { sub: "demo", lifetime: 120 }, "parseTokenResponse on login");
+  assertEq(r.parsedRefresh, 120, "parseTokenResponse on refresh");
+  assertEq(r.calls, ["XMLHttpRequest", "rotated-value"], "the header function is called per request, with the current value");
+  assertEq(r.bad[0], "invalid_options", "a function returning Cookie is refused");
+  assert(/Authorization or Cookie/.test(r.bad[1]), `clear error: ${r.bad[1]}`);
+  const sent = (await control("/__test/requests")).filter((x) => x.path === "/auth/refresh");
+  assert(sent.some((x) => x.csrfHeader === "rotated-value"), `the rotated header value was sent: ${JSON.stringify(sent.map((x) => x.csrfHeader))}`);
+});
+
 summary("dropin");
