@@ -83,9 +83,11 @@ impl Inner {
             return Ok(response);
         }
 
-        // A request that already waited for a refresh has had its refresh: after a 401 it is
-        // replayed only if a newer token exists.
-        let mut plan = self.session.borrow().after_unauthorized(sent, now(), waited);
+        // A request that waited for a refresh that failed (it went out without a token) has had
+        // its refresh: after the 401 it is replayed only if a newer token exists. One that went
+        // out with a token may refresh once more (the server rejected that token).
+        let had_its_refresh = waited && sent.is_none();
+        let mut plan = self.session.borrow().after_unauthorized(sent, now(), had_its_refresh);
         if plan == UnauthorizedPlan::RefreshThenReplay {
             self.wait_for_refresh(&signal).await?;
             plan = self.session.borrow().after_unauthorized(sent, now(), true);

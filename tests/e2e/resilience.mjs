@@ -2,7 +2,7 @@
 // Real pages (www/harness.html) in Debian's Chromium via playwright-core, against the mock
 // server with --test-controls. Every scenario asserts server counters and what the pages saw,
 // and prints the counters it observed.
-import { BASE, launch, control, test, summary, assert, assertEq } from "./lib.mjs";
+import { BASE, launch, control, test, summary, assert, assertEq, openHarness } from "./lib.mjs";
 
 const TTL = 3; // seconds
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 120);
@@ -13,15 +13,7 @@ async function fresh({ ttl = TTL, grace = 0 } = {}) {
   await control("/__test/config", { accessTtl: ttl, reuseGrace: grace });
 }
 
-async function open(ctx, query = "") {
-  const page = await ctx.newPage();
-  page.consoleText = [];
-  page.on("console", (m) => page.consoleText.push(m.text()));
-  page.on("pageerror", (e) => page.consoleText.push("pageerror: " + e));
-  await page.goto(`${BASE}/harness.html${query}`);
-  await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: 20000 });
-  return page;
-}
+const open = openHarness;
 
 const counters = () => control("/__test/counters");
 const report = (name, c) =>
