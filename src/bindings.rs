@@ -49,6 +49,10 @@ export interface TokenManagerOptions {
   /** Refresh proactively on a timer and on wake-up events. Default true. With false, refreshes
    *  happen only on an expired token before a request, on a 401, and on `refresh()`. */
   autoRefresh?: boolean;
+  /** Sender-constrained tokens (DPoP, RFC 9449): a non-extractable P-256 key per origin (kept in
+   *  IndexedDB), a proof on login, refresh and every wrapped request; tokens the server types
+   *  `DPoP` are sent as `Authorization: DPoP`. Server nonces are handled (one retry). Default false. */
+  dpop?: boolean;
   /** The transport for every request the manager makes (refresh, login, logout, and the
    *  requests `auth.fetch` sends), e.g. a fetch wrapped by MSW, Sentry or OpenTelemetry.
    *  Default: the global `fetch`, captured at construction. */

@@ -79,7 +79,8 @@ mod tests {
     fn absolute_expiry_table() {
         let server = 1_700_000_000_000.0;
         // (name, expires_at_s, server Date, device clock, want)
-        let cases: &[(&str, f64, Option<f64>, f64, Option<f64>)] = &[
+        type Case = (&'static str, f64, Option<f64>, f64, Option<f64>);
+        let cases: &[Case] = &[
             ("server Date decides", 1_700_000_300.0, Some(server), server, Some(300_000.0)),
             ("device clock 1 h fast: ignored", 1_700_000_300.0, Some(server), server + 3_600_000.0, Some(300_000.0)),
             ("device clock 1 h slow: ignored", 1_700_000_300.0, Some(server), server - 3_600_000.0, Some(300_000.0)),

@@ -2,6 +2,7 @@
 //! time and randomness come in as arguments so every rule is unit-tested natively.
 
 pub mod clock;
+pub mod dpop;
 pub mod error;
 pub mod options;
 pub mod policy;

@@ -25,6 +25,7 @@ pub struct RawOptions {
     pub refresh_headers: Option<HeaderList>,
     pub cross_tab: Option<bool>,
     pub auto_refresh: Option<bool>,
+    pub dpop: Option<bool>,
     /// `refreshHeaders` was a function (the web layer calls it per request).
     #[serde(skip)]
     pub headers_from_function: bool,
@@ -73,12 +74,14 @@ pub struct Options {
     pub refresh_headers: Vec<(String, String)>,
     pub cross_tab: bool,
     pub auto_refresh: bool,
+    /// Sender-constrained tokens (RFC 9449): proofs on login, refresh and wrapped requests.
+    pub dpop: bool,
 }
 
 /// The option names `RawOptions` accepts. serde-wasm-bindgen only reads the fields a struct
 /// names, so `deny_unknown_fields` never fires for a JS object; the web layer checks its keys
 /// against this list instead.
-pub const OPTION_NAMES: [&str; 13] = [
+pub const OPTION_NAMES: [&str; 14] = [
     "refreshUrl",
     "loginUrl",
     "logoutUrl",
@@ -90,6 +93,7 @@ pub const OPTION_NAMES: [&str; 13] = [
     "crossTab",
     "autoRefresh",
     "expiresAtField",
+    "dpop",
     // Functions: read by the web layer, not by `RawOptions`.
     "fetch",
     "parseTokenResponse",
@@ -157,6 +161,7 @@ impl RawOptions {
             refresh_headers,
             cross_tab: self.cross_tab.unwrap_or(true),
             auto_refresh: self.auto_refresh.unwrap_or(true),
+            dpop: self.dpop.unwrap_or(false),
         })
     }
 }

@@ -149,7 +149,7 @@ mod tests {
     #[test]
     fn unknown_expiry_is_sent_and_refreshed_on_401_only() {
         let mut s = Session::new();
-        let a = Adoption { now: T0, expires_in_s: None, margin_ms: 60_000.0, random01: 0.0 };
+        let a = Adoption { now: T0, expires_in_s: None, margin_ms: 60_000.0, random01: 0.0, dpop: false };
         let g = s.adopt("a.b.c.d.e".into(), &TokenShape::Opaque, TokenSource::Caller, a);
         assert_eq!(s.before_request(at(1e12), false, false), RequestPlan::Send { refresh_in_background: false });
         assert_eq!(s.usable_token(at(1e12)).map(|(_, g)| g), Some(g), "unknown is not expired");

@@ -421,7 +421,13 @@ mod tests {
     #[test]
     fn unknown_expiry_is_never_scheduled() {
         let mut s = Session::new();
-        let a = crate::core::session::Adoption { now: T0, expires_in_s: None, margin_ms: 60_000.0, random01: 0.0 };
+        let a = crate::core::session::Adoption {
+            now: T0,
+            expires_in_s: None,
+            margin_ms: 60_000.0,
+            random01: 0.0,
+            dpop: false,
+        };
         s.adopt("a.b.c.d.e".into(), &crate::core::token::TokenShape::Opaque, TokenSource::Refresh, a);
         assert_eq!(s.timer_delay_ms(T0), None);
         assert_eq!(s.expires_at_wall_ms(T0), None);

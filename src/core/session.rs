@@ -111,6 +111,8 @@ pub struct AccessToken {
     lifetime_ms: Option<f64>,
     /// Elapsed ms after receipt at which to refresh (margin and jitter applied once).
     refresh_point_ms: Option<f64>,
+    /// Bound to the DPoP key: sent as `Authorization: DPoP` with a proof.
+    dpop: bool,
 }
 
 impl fmt::Debug for AccessToken {
@@ -129,6 +131,9 @@ impl AccessToken {
     }
     pub fn generation(&self) -> TokenGeneration {
         self.generation
+    }
+    pub fn is_dpop(&self) -> bool {
+        self.dpop
     }
     pub fn remaining_ms(&self, now: Instant) -> Option<f64> {
         self.lifetime_ms.map(|l| (l - now.elapsed_since(self.received)).max(0.0))
@@ -155,6 +160,8 @@ pub struct Adoption {
     pub expires_in_s: Option<f64>,
     pub margin_ms: f64,
     pub random01: f64,
+    /// `token_type: "DPoP"`: the token is bound to this origin's DPoP key.
+    pub dpop: bool,
 }
 
 /// What to do with a token another tab shared.
@@ -273,6 +280,7 @@ impl Session {
             received: a.now,
             lifetime_ms,
             refresh_point_ms: lifetime_ms.map(|l| refresh_point_ms(l, a.margin_ms, a.random01)),
+            dpop: a.dpop,
         });
         self.ended = None;
         self.cooldown_until_mono_ms = None;
@@ -365,7 +373,7 @@ pub(super) mod tests {
     }
 
     pub fn adopt_from(s: &mut Session, source: TokenSource, lifetime_s: f64, now: Instant) -> TokenGeneration {
-        let a = Adoption { now, expires_in_s: Some(lifetime_s), margin_ms: 60_000.0, random01: 0.0 };
+        let a = Adoption { now, expires_in_s: Some(lifetime_s), margin_ms: 60_000.0, random01: 0.0, dpop: false };
         s.adopt("opaque.token.value.x.y".into(), &TokenShape::Opaque, source, a)
     }
 
@@ -405,7 +413,7 @@ pub(super) mod tests {
             let now = Instant::new(1_000.0, 1_700_000_000_000.0 + offset);
             let token = crate::core::token::tests::jws(r#"{"sub":"a","iat":1700000000,"exp":1700000300}"#);
             let shape = inspect(&token).expect("valid");
-            let a = Adoption { now, expires_in_s: None, margin_ms: 60_000.0, random01: 0.0 };
+            let a = Adoption { now, expires_in_s: None, margin_ms: 60_000.0, random01: 0.0, dpop: false };
             s.adopt(token, &shape, TokenSource::Refresh, a);
             let later = |ms: f64| Instant::new(now.mono_ms + ms, now.wall_ms + ms);
             assert_eq!(s.timer_delay_ms(now), Some(240_000.0), "offset {offset}");
@@ -545,7 +553,7 @@ pub(super) mod tests {
             "secret-token-value.a.b.c.d".into(),
             &TokenShape::Opaque,
             TokenSource::Caller,
-            Adoption { now: T0, expires_in_s: Some(1.0), margin_ms: 0.0, random01: 0.0 },
+            Adoption { now: T0, expires_in_s: Some(1.0), margin_ms: 0.0, random01: 0.0, dpop: false },
         );
         let dbg = format!("{s:?}");
         assert!(!dbg.contains("secret-token-value"), "{dbg}");

@@ -41,7 +41,7 @@ impl Inner {
         // A FormData or URLSearchParams value is sent as is (form encoding); anything else as JSON.
         let form = body.is_instance_of::<web_sys::FormData>() || body.is_instance_of::<web_sys::UrlSearchParams>();
         let payload = if form { Body::Form(&body) } else { Body::Json(&body) };
-        let sent = self.net.post(&url, &headers, payload, Some(REQUEST_TIMEOUT_MS), signal.as_ref()).await;
+        let sent = self.token_post(&url, headers, payload, signal.as_ref(), true).await;
         let res = match sent {
             Ok(res) => res,
             Err(_) if signal.as_ref().is_some_and(AbortSignal::aborted) => {
@@ -63,7 +63,7 @@ impl Inner {
         if overtaken(self) {
             return Err(aborted("the session ended (logout or disposal) during login"));
         }
-        self.adopt(t.token, t.expires_in_s, TokenSource::Login).map_err(|e| error::to_js(&e))?;
+        self.adopt(t.token, t.expires_in_s, TokenSource::Login, t.dpop).map_err(|e| error::to_js(&e))?;
         drop(exclusive); // the token was shared while the lock was held
         self.emit_state();
         Ok(())
@@ -73,7 +73,7 @@ impl Inner {
         if expires_in_s.is_some_and(|e| !e.is_finite() || e < 0.0) {
             return Err(error::js(ErrorCode::InvalidOptions, "expiresInSeconds must be a finite number >= 0"));
         }
-        self.adopt(token, expires_in_s, TokenSource::Caller).map_err(|e| error::to_js(&e))?;
+        self.adopt(token, expires_in_s, TokenSource::Caller, false).map_err(|e| error::to_js(&e))?;
         self.emit_state();
         Ok(())
     }

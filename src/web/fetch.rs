@@ -77,8 +77,21 @@ impl Inner {
                 }
             }
         }
-        let sent = self.attach(&request)?;
-        let response = self.net.send(&request).await?;
+        let sent = self.attach(&request).await?;
+        let mut response = self.net.send(&request).await?;
+        if let Some(dpop) = &self.dpop {
+            // A resource server's nonce challenge (RFC 9449 §9): once more with its nonce. Not
+            // the 401-refresh retry, and never a loop.
+            if response.status() == 401 && replayable && !keepalive && dpop.is_challenge(&request.url(), &response) {
+                let again = match &spare {
+                    Some(s) => s.clone()?,
+                    None => request.clone()?,
+                };
+                self.attach(&again).await?;
+                response = self.net.send(&again).await?;
+            }
+            dpop.remember_nonce(&request.url(), &response);
+        }
         if response.status() != 401 || !replayable || keepalive {
             return Ok(response);
         }
@@ -96,20 +109,38 @@ impl Inner {
             return Ok(response);
         }
         let retry = spare.unwrap_or(request);
-        self.attach(&retry)?;
-        self.net.send(&retry).await
+        self.attach(&retry).await?;
+        let response = self.net.send(&retry).await?;
+        if let Some(dpop) = &self.dpop {
+            dpop.remember_nonce(&retry.url(), &response);
+        }
+        Ok(response)
     }
 
-    /// Attach the usable token (if any) and return its generation.
-    fn attach(&self, request: &Request) -> Result<Option<TokenGeneration>, JsValue> {
-        let s = self.session.borrow();
-        match s.usable_token(now()) {
-            Some((value, generation)) => {
-                request.headers().set("Authorization", &format!("Bearer {value}"))?;
+    /// Attach the usable token (if any) and return its generation: `Bearer`, or for a
+    /// DPoP-bound token `DPoP` with a fresh proof for this method and URL.
+    async fn attach(&self, request: &Request) -> Result<Option<TokenGeneration>, JsValue> {
+        let usable = {
+            let s = self.session.borrow();
+            s.usable_token(now()).map(|(v, g)| (v.to_owned(), g, s.token().is_some_and(|t| t.is_dpop())))
+        };
+        let headers = request.headers();
+        match (usable, &self.dpop) {
+            (Some((token, generation, true)), Some(dpop)) => {
+                let proof = dpop.proof(&request.method(), &request.url(), Some(&token), false).await?;
+                headers.set("Authorization", &format!("DPoP {token}"))?;
+                headers.set("DPoP", &proof)?;
                 Ok(Some(generation))
             }
-            None => {
-                request.headers().delete("Authorization")?;
+            (Some((token, generation, _)), _) => {
+                headers.set("Authorization", &format!("Bearer {token}"))?;
+                Ok(Some(generation))
+            }
+            (None, _) => {
+                headers.delete("Authorization")?;
+                if self.dpop.is_some() {
+                    headers.delete("DPoP")?;
+                }
                 Ok(None)
             }
         }

@@ -17,6 +17,7 @@ use crate::core::token::{accepted_token_json, held_shape};
 use crate::core::Error;
 use crate::web::crosstab::channel::CrossTab;
 use crate::web::crosstab::lock::{self, LockGuard};
+use crate::web::dpop::Dpop;
 use crate::web::env::{self, now};
 use crate::web::events::{self, EventKind, Events, RefreshedDetail, StateDetail};
 use crate::web::lifecycle::{wake_listeners, DomListener};
@@ -52,6 +53,8 @@ pub struct Inner {
     pub(crate) crosstab: RefCell<Option<CrossTab>>,
     pub events: Events,
     pub(crate) disposed: Cell<bool>,
+    /// DPoP key, proofs and nonces (`dpop: true`).
+    pub(crate) dpop: Option<Dpop>,
     /// `auth.fetch` as a function bound to this manager (made once, so its identity is stable).
     pub(crate) bound_fetch: RefCell<Option<JsValue>>,
     /// The per-manager queue of refresh runs, logins and logouts: resolves when the last
@@ -87,6 +90,7 @@ impl Drop for Turn {
 impl Inner {
     pub fn new(cfg: Resolved, fetch: js_sys::Function) -> Rc<Self> {
         let session = Session::with_auto_refresh(cfg.opts.auto_refresh);
+        let cfg_dpop = cfg.opts.dpop;
         let inner = Rc::new(Self {
             cfg,
             net: Net::new(fetch),
@@ -97,6 +101,7 @@ impl Inner {
             crosstab: RefCell::new(None),
             events: Events::default(),
             disposed: Cell::new(false),
+            dpop: cfg_dpop.then(Dpop::default),
             bound_fetch: RefCell::new(None),
             queue: RefCell::new(Promise::resolve(&JsValue::UNDEFINED)),
             queued: Rc::new(Cell::new(0)),
@@ -152,6 +157,7 @@ impl Inner {
         token: String,
         expires_in_s: Option<f64>,
         source: TokenSource,
+        dpop: bool,
     ) -> Result<TokenGeneration, Error> {
         let shape = held_shape(&token)?;
         let a = Adoption {
@@ -159,6 +165,7 @@ impl Inner {
             expires_in_s,
             margin_ms: self.cfg.opts.refresh_margin_ms,
             random01: env::random01(),
+            dpop,
         };
         let generation = self.session.borrow_mut().adopt(token, &shape, source, a);
         if source.shared() {
@@ -174,6 +181,15 @@ impl Inner {
     pub(crate) fn end_locally(&self, reason: EndReason, share: bool) -> bool {
         let changed = self.session.borrow_mut().end(reason, now());
         *self.timer.borrow_mut() = None;
+        if let Some(d) = &self.dpop {
+            // Ended here: the key goes (the next login makes a new one). Ended elsewhere: that
+            // tab deleted it; forget the copy here.
+            if share {
+                d.delete_key();
+            } else {
+                d.forget_cached();
+            }
+        }
         if share {
             self.share_end(reason);
         }

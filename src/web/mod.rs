@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod crosstab;
+pub mod dpop;
 pub mod env;
 pub mod error;
 pub mod events;

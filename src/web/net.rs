@@ -17,6 +17,17 @@ pub enum Body<'a> {
     Form(&'a JsValue),
 }
 
+impl Body<'_> {
+    /// The same body for another attempt (the values are re-read by each request).
+    pub fn again(&self) -> Self {
+        match self {
+            Body::None => Body::None,
+            Body::Json(v) => Body::Json(v),
+            Body::Form(v) => Body::Form(v),
+        }
+    }
+}
+
 pub struct Net {
     fetch: Function,
     global: JsValue,

@@ -69,6 +69,7 @@ pub fn read(options: &JsValue) -> Result<RawOptions, Error> {
         refresh_headers,
         cross_tab: boolean("crossTab")?,
         auto_refresh: boolean("autoRefresh")?,
+        dpop: boolean("dpop")?,
         headers_from_function,
     })
 }

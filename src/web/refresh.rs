@@ -111,7 +111,7 @@ impl Inner {
             let failure = match attempt {
                 // adopt() broadcasts the token while the lock is still held (the guard drops
                 // on return).
-                Ok(t) => match self.adopt(t.token, t.expires_in_s, TokenSource::Refresh) {
+                Ok(t) => match self.adopt(t.token, t.expires_in_s, TokenSource::Refresh, t.dpop) {
                     Ok(_) => return RunOutcome::Refreshed,
                     Err(e) => AttemptFailure {
                         class: RefreshClass::Transient,
@@ -231,7 +231,7 @@ impl Inner {
             retry_after_ms: None,
             message: e.message,
         })?;
-        let sent = self.net.post(&cfg.refresh_url, &headers, Body::None, Some(REQUEST_TIMEOUT_MS), None).await;
+        let sent = self.token_post(&cfg.refresh_url, headers, Body::None, None, false).await;
         let Ok(res) = sent else { return Err(transient(None, "network error while refreshing")) };
         let status = res.status();
         let class = classify_refresh_status(Some(status));

@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
 use crate::core::clock::lifetime_from_expires_at_ms;
+use crate::core::dpop::is_dpop_token_type;
 use crate::core::policy::parse_imf_fixdate_ms;
 use crate::web::js;
 use crate::web::manager::Resolved;
@@ -16,6 +17,8 @@ use crate::web::manager::Resolved;
 pub struct TokenResponse {
     pub token: String,
     pub expires_in_s: Option<f64>,
+    /// `token_type: "DPoP"`: bound to this origin's DPoP key.
+    pub dpop: bool,
 }
 
 /// `value.a.b.c` for the dotted path `a.b.c` (undefined where it stops).
@@ -39,7 +42,8 @@ pub async fn read(res: &Response, cfg: &Resolved) -> Result<TokenResponse, &'sta
     if let Some(parse) = &cfg.parse_fn {
         let out = parse.call1(&JsValue::UNDEFINED, &json).map_err(|_| "parseTokenResponse threw")?;
         let token = js::string_field(&out, "accessToken").ok_or("parseTokenResponse returned no accessToken string")?;
-        return Ok(TokenResponse { token, expires_in_s: js::number_field(&out, "expiresIn") });
+        let dpop = is_dpop_token_type(js::string_field(&json, "token_type").as_deref());
+        return Ok(TokenResponse { token, expires_in_s: js::number_field(&out, "expiresIn"), dpop });
     }
     let opts = &cfg.opts;
     let token = at_path(&json, &opts.access_token_field).as_string().ok_or("the response has no access token")?;
@@ -53,5 +57,6 @@ pub async fn read(res: &Response, cfg: &Resolved) -> Result<TokenResponse, &'sta
                 .map(|ms| ms / 1000.0);
         }
     }
-    Ok(TokenResponse { token, expires_in_s })
+    let dpop = is_dpop_token_type(js::string_field(&json, "token_type").as_deref());
+    Ok(TokenResponse { token, expires_in_s, dpop })
 }

@@ -20,18 +20,19 @@ use crate::web::manager::Inner;
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 enum Message {
-    Token { epoch: Epoch, token: String, remaining_ms: Option<f64> },
+    Token { epoch: Epoch, token: String, remaining_ms: Option<f64>, dpop: bool },
     Ended { epoch: Epoch, reason: EndReason },
 }
 
 impl Message {
     fn to_js(&self) -> JsValue {
         match self {
-            Self::Token { epoch, token, remaining_ms } => js::object(&[
+            Self::Token { epoch, token, remaining_ms, dpop } => js::object(&[
                 ("t", "token".into()),
                 ("epoch", (epoch.0 as f64).into()),
                 ("token", token.as_str().into()),
                 ("remainingMs", js::number_or_null(*remaining_ms)),
+                ("dpop", (*dpop).into()),
             ]),
             Self::Ended { epoch, reason } => js::object(&[
                 ("t", "ended".into()),
@@ -51,6 +52,7 @@ impl Message {
                 epoch,
                 token: js::string_field(data, "token")?,
                 remaining_ms: js::number_field(data, "remainingMs").filter(|r| r.is_finite() && *r >= 0.0),
+                dpop: js_sys::Reflect::get(data, &"dpop".into()).ok().and_then(|d| d.as_bool()).unwrap_or(false),
             }),
             "ended" => Some(Self::Ended { epoch, reason: EndReason::parse(&js::string_field(data, "reason")?)? }),
             _ => None,
@@ -70,7 +72,12 @@ impl Inner {
         let message = {
             let s = self.session.borrow();
             let Some(t) = s.token() else { return };
-            Message::Token { epoch: s.epoch(), token: t.value().to_owned(), remaining_ms: t.remaining_ms(now()) }
+            Message::Token {
+                epoch: s.epoch(),
+                token: t.value().to_owned(),
+                remaining_ms: t.remaining_ms(now()),
+                dpop: t.is_dpop(),
+            }
         };
         self.post(&message);
     }
@@ -86,12 +93,18 @@ impl Inner {
             return;
         }
         match Message::from_js(data) {
-            Some(Message::Token { epoch, token, remaining_ms }) => {
+            Some(Message::Token { epoch, token, remaining_ms, dpop }) => {
                 let decision = self.session.borrow_mut().on_peer_token(epoch, &token, remaining_ms, now());
                 if decision == PeerToken::Ignore {
                     return;
                 }
-                if self.adopt(token, remaining_ms.map(|r| r / 1000.0), TokenSource::OtherTab).is_ok() {
+                if decision == PeerToken::AdoptNewSession {
+                    // A login elsewhere made a new DPoP key: read it again when needed.
+                    if let Some(d) = &self.dpop {
+                        d.forget_cached();
+                    }
+                }
+                if self.adopt(token, remaining_ms.map(|r| r / 1000.0), TokenSource::OtherTab, dpop).is_ok() {
                     self.announce_refreshed(true);
                 }
             }

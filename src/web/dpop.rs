@@ -1,0 +1,124 @@
+//! DPoP in the browser: the origin's key (made, kept and deleted by `js/dpop.js` in IndexedDB,
+//! non-extractable), proofs for the manager's own POSTs and for wrapped requests, and the
+//! nonces servers hand out. Decisions (htu, challenges, nonce memory) are in `core::dpop`.
+
+use std::cell::RefCell;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Response;
+
+use crate::core::dpop::{htu, is_nonce_challenge, Nonces};
+
+#[wasm_bindgen(module = "/js/dpop.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = dpopKey)]
+    fn dpop_key(fresh: bool) -> Promise;
+    #[wasm_bindgen(js_name = dpopDeleteKey)]
+    fn dpop_delete_key() -> Promise;
+    #[wasm_bindgen(js_name = dpopProof)]
+    fn dpop_proof(key: &JsValue, htm: &str, htu: &str, nonce: Option<String>, access_token: Option<String>) -> Promise;
+}
+
+/// The manager's DPoP state (only with `dpop: true`).
+#[derive(Default)]
+pub struct Dpop {
+    /// The key object from `js/dpop.js` (a `CryptoKeyPair` and the public JWK), cached.
+    key: RefCell<Option<JsValue>>,
+    pub(crate) nonces: RefCell<Nonces>,
+}
+
+impl Dpop {
+    /// The origin's key; `fresh`: a new one (a login), replacing the stored one.
+    async fn key(&self, fresh: bool) -> Result<JsValue, JsValue> {
+        if !fresh {
+            if let Some(k) = self.key.borrow().as_ref() {
+                return Ok(k.clone());
+            }
+        }
+        let key = JsFuture::from(dpop_key(fresh)).await?;
+        *self.key.borrow_mut() = Some(key.clone());
+        Ok(key)
+    }
+
+    /// A proof for `method url`; `access_token` for a resource request (`ath`); `fresh_key`
+    /// for a login.
+    pub async fn proof(
+        &self,
+        method: &str,
+        url: &str,
+        access_token: Option<&str>,
+        fresh_key: bool,
+    ) -> Result<String, JsValue> {
+        let key = self.key(fresh_key).await?;
+        let nonce = self.nonces.borrow().get(url).map(str::to_owned);
+        let proof = JsFuture::from(dpop_proof(&key, method, htu(url), nonce, access_token.map(str::to_owned))).await?;
+        proof.as_string().ok_or_else(|| JsValue::from_str("DPoP proof"))
+    }
+
+    /// Remember the server's `DPoP-Nonce`; `true` when it is a new one.
+    pub fn remember_nonce(&self, url: &str, res: &Response) -> bool {
+        match res.headers().get("dpop-nonce").ok().flatten() {
+            Some(n) if !n.is_empty() => self.nonces.borrow_mut().set(url, &n),
+            _ => false,
+        }
+    }
+
+    /// Is this 401 a resource server's nonce challenge (retry once with the nonce)?
+    pub fn is_challenge(&self, url: &str, res: &Response) -> bool {
+        let fresh = self.remember_nonce(url, res);
+        let challenged = res.headers().get("www-authenticate").ok().flatten().is_some_and(|h| is_nonce_challenge(&h));
+        challenged && (fresh || self.nonces.borrow().get(url).is_some())
+    }
+
+    /// Forget the key here (another tab may have made a new one: read it again when needed).
+    pub fn forget_cached(&self) {
+        self.key.borrow_mut().take();
+    }
+
+    /// The session ended here: delete the key (the next login makes a new one).
+    pub fn delete_key(&self) {
+        self.forget_cached();
+        crate::web::spawn(async {
+            let _ = JsFuture::from(dpop_delete_key()).await;
+        });
+    }
+}
+
+impl crate::web::manager::Inner {
+    /// POST to a token endpoint (login, refresh) with a DPoP proof when `dpop` is on; a `400
+    /// {"error":"use_dpop_nonce"}` answer is retried once with the nonce it carried (RFC 9449
+    /// §8). `fresh_key`: a login, which binds the session to a new key.
+    pub(crate) async fn token_post(
+        &self,
+        url: &str,
+        headers: Vec<(String, String)>,
+        body: crate::web::net::Body<'_>,
+        signal: Option<&web_sys::AbortSignal>,
+        fresh_key: bool,
+    ) -> Result<Response, JsValue> {
+        let timeout = Some(crate::web::refresh::REQUEST_TIMEOUT_MS);
+        let Some(dpop) = &self.dpop else { return self.net.post(url, &headers, body, timeout, signal).await };
+        let mut fresh = fresh_key;
+        let mut retried = false;
+        loop {
+            let mut with_proof = headers.clone();
+            with_proof.push(("DPoP".to_owned(), dpop.proof("POST", url, None, fresh).await?));
+            fresh = false;
+            let res = self.net.post(url, &with_proof, body.again(), timeout, signal).await?;
+            let new_nonce = dpop.remember_nonce(url, &res);
+            if res.status() != 400 || retried || !new_nonce && dpop.nonces.borrow().get(url).is_none() {
+                return Ok(res);
+            }
+            let error = match res.clone().ok().map(|c| c.json()) {
+                Some(Ok(p)) => JsFuture::from(p).await.ok().and_then(|j| crate::web::js::string_field(&j, "error")),
+                _ => None,
+            };
+            if error.as_deref() != Some("use_dpop_nonce") {
+                return Ok(res);
+            }
+            retried = true;
+        }
+    }
+}
