@@ -1,16 +1,36 @@
 // The demo: the package's public API only (plus the mock server's /__test controls for the
 // fault buttons). No build step: served as-is next to /pkg.
-import init, { TokenManager } from "/pkg/wasm_token_manager.js";
+import init, { TokenManager, decodeJwt } from "/pkg/wasm_token_manager.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { refreshes: 0, ttl: null, refreshPeriod: null, clockShift: 0 };
 
 await init();
+// DPoP switch: the manager and the mock server both change mode (the page reloads).
+const dpop = new URLSearchParams(location.search).has("dpop");
+$("dpop").checked = dpop;
+$("dpop").onchange = async () => {
+  await control("/__test/config", { dpop: $("dpop").checked });
+  location.search = $("dpop").checked ? "?dpop=1" : "";
+};
+// Every request the manager makes goes through this transport: DPoP proofs are shown decoded.
+const shown = (input, init) => {
+  const req = input instanceof Request ? input : new Request(input, init);
+  const proof = req.headers.get("dpop");
+  if (proof) {
+    const { header, claims } = decodeJwt(proof);
+    const extras = [claims.ath && "ath", claims.nonce && "nonce"].filter(Boolean).join(", ");
+    log("request", `DPoP proof: ${claims.htm} ${new URL(claims.htu).pathname}, jti ${String(claims.jti).slice(0, 8)}…${extras ? `, ${extras}` : ""}; key ${header.jwk?.crv} x=${String(header.jwk?.x).slice(0, 8)}…`, header.alg);
+  }
+  return fetch(input, init);
+};
 const auth = new TokenManager({
   refreshUrl: "/auth/refresh",
   loginUrl: "/auth/login",
   logoutUrl: "/auth/logout",
   refreshMarginSeconds: 10,
+  dpop,
+  fetch: shown,
 });
 window.demo = { auth }; // for the screenshot test and the curious
 

@@ -30,7 +30,7 @@ fuzz_target!(|ops: Vec<Op>| {
     for op in ops.into_iter().take(64) {
         match op {
             Op::Adopt { expires_in, margin, random, source } => {
-                let a = Adoption { now, expires_in_s: expires_in, margin_ms: margin, random01: random };
+                let a = Adoption { now, expires_in_s: expires_in, margin_ms: margin, random01: random, dpop: false };
                 let source = [TokenSource::Login, TokenSource::Refresh, TokenSource::Caller, TokenSource::OtherTab]
                     [usize::from(source % 4)];
                 let before = s.epoch();
