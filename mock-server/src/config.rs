@@ -18,6 +18,10 @@ pub struct Config {
     pub pkg_dir: Option<PathBuf>,
     pub users: Vec<(String, String)>,
     pub test_controls: bool,
+    /// DPoP (RFC 9449): login and refresh need a proof, tokens are bound to its key.
+    pub dpop: bool,
+    /// With DPoP: demand server nonces, a new one every this many seconds (implies `dpop`).
+    pub dpop_nonce: Option<u64>,
 }
 
 impl Default for Config {
@@ -32,6 +36,8 @@ impl Default for Config {
             pkg_dir: None,
             users: vec![("demo".into(), "demo".into())],
             test_controls: false,
+            dpop: false,
+            dpop_nonce: None,
         }
     }
 }
@@ -39,7 +45,7 @@ impl Default for Config {
 pub const USAGE: &str = "\
 usage: mock-server [--addr 127.0.0.1:8787] [--access-ttl 300] [--refresh-ttl 15552000]
                    [--reuse-grace 10] [--allow-origin ORIGIN]... [--static DIR] [--pkg DIR]
-                   [--user NAME:PASSWORD]... [--test-controls]
+                   [--user NAME:PASSWORD]... [--test-controls] [--dpop] [--dpop-nonce SECONDS]
 
   --addr           address to listen on (port 0 = any free port)
   --access-ttl     access token lifetime in seconds (>= 1)
@@ -50,7 +56,11 @@ usage: mock-server [--addr 127.0.0.1:8787] [--access-ttl 300] [--refresh-ttl 155
   --static DIR     serve DIR at /
   --pkg DIR        serve DIR at /pkg/
   --user N:P       a user (repeatable; default demo:demo)
-  --test-controls  enable /__test/* (fault injection, counters, reset, clock shift)";
+  --test-controls  enable /__test/* (fault injection, counters, reset, clock shift)
+  --dpop           DPoP (RFC 9449): login and refresh need an ES256 proof, access tokens and
+                   the refresh-token family are bound to its key (token_type DPoP)
+  --dpop-nonce S   with DPoP, demand server nonces (DPoP-Nonce), a new one every S seconds;
+                   the current and the previous one are accepted (implies --dpop)";
 
 /// Parse command-line arguments (without the program name).
 pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, String> {
@@ -88,6 +98,11 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, Str
                 }
             }
             "--test-controls" => cfg.test_controls = true,
+            "--dpop" => cfg.dpop = true,
+            "--dpop-nonce" => {
+                cfg.dpop_nonce = Some(seconds(&name, &value("seconds")?)?);
+                cfg.dpop = true;
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -144,6 +159,10 @@ mod tests {
         assert_eq!(c.allow_origins, vec!["http://127.0.0.1:8000"]);
         assert_eq!(c.users.len(), 2);
         assert!(c.test_controls);
+        assert!(!c.dpop && c.dpop_nonce.is_none(), "DPoP is off by default");
+        assert!(parse("--dpop").expect("ok").dpop);
+        let n = parse("--dpop-nonce 30").expect("ok");
+        assert_eq!((n.dpop, n.dpop_nonce), (true, Some(30)), "--dpop-nonce implies --dpop");
         assert_eq!(parse("--access-ttl=7").expect("ok").access_ttl, 7);
         assert_eq!(parse("").expect("ok").users, vec![("demo".to_owned(), "demo".to_owned())]);
     }
@@ -161,6 +180,8 @@ mod tests {
             ("--user nocolon", "NAME:PASSWORD"),
             ("--static /definitely/not/here", "not a directory"),
             ("--bogus", "unknown argument"),
+            ("--dpop-nonce 0", "between 1"),
+            ("--dpop-nonce", "needs a value"),
         ] {
             let err = parse(args).expect_err(args);
             assert!(err.contains(want), "{args}: {err}");

@@ -1,10 +1,12 @@
 //! Mock auth server for wasm-token-manager (see DESIGN.md, "Mock server contract").
 //!
 //! Real HTTP, real signed JWTs (EdDSA via jwt-compact), a rotating HttpOnly refresh cookie with
-//! reuse detection, CSRF/Origin checks, exact-origin CORS, and `/__test/*` fault injection.
+//! reuse detection, CSRF/Origin checks, exact-origin CORS, optional DPoP (RFC 9449) sender
+//! constraint with server nonces, and `/__test/*` fault injection.
 
 pub mod config;
 mod cookies;
+pub mod dpop;
 mod faults;
 mod recorder;
 mod routes;
@@ -46,6 +48,24 @@ pub struct Counters {
     pub api_unauthorized: u64,
     /// Requests to /auth/refresh that carried an Authorization header (must stay 0).
     pub refresh_with_authorization: u64,
+    /// DPoP proofs accepted (login, refresh, API).
+    pub dpop_accepted: u64,
+    /// Requests refused for DPoP reasons (a missing/invalid proof, a nonce challenge, a bound
+    /// token presented as Bearer), in total and per reason.
+    pub dpop_rejected: u64,
+    pub dpop_rejected_by_reason: dpop::ReasonCounts,
+}
+
+impl Counters {
+    pub(crate) fn dpop<T>(&mut self, result: &Result<T, dpop::Reject>) {
+        match result {
+            Ok(_) => self.dpop_accepted += 1,
+            Err(r) => {
+                self.dpop_rejected += 1;
+                self.dpop_rejected_by_reason.add(*r);
+            }
+        }
+    }
 }
 
 pub(crate) struct Mutable {
@@ -55,11 +75,17 @@ pub(crate) struct Mutable {
     pub access_ttl: u64,
     pub reuse_grace: u64,
     pub requests: Recorder,
+    /// DPoP on (flags, then `POST /__test/config`).
+    pub dpop: bool,
+    /// Nonce period in seconds when nonce mode is on (only while `dpop`).
+    pub dpop_nonce: Option<u64>,
+    pub dpop_jtis: dpop::SeenJtis,
 }
 
 pub(crate) struct AppState {
     pub cfg: Config,
     pub signer: Signer,
+    pub nonces: dpop::Nonces,
     /// The test clock shift, outside the mutex: reading the clock never needs the lock, so
     /// a handler may do it while holding the lock.
     clock_shift_ms: AtomicI64,
@@ -69,7 +95,13 @@ pub(crate) struct AppState {
 impl AppState {
     fn new(cfg: Config) -> Self {
         let mutable = Mutable::fresh(&cfg);
-        Self { signer: Signer::generate(), clock_shift_ms: AtomicI64::new(0), mutable: Mutex::new(mutable), cfg }
+        Self {
+            signer: Signer::generate(),
+            nonces: dpop::Nonces::generate(),
+            clock_shift_ms: AtomicI64::new(0),
+            mutable: Mutex::new(mutable),
+            cfg,
+        }
     }
 
     /// Lock the mutable state (poisoning is recovered: a panicking test must not wedge others).
@@ -85,6 +117,12 @@ impl AppState {
 
     pub fn set_clock_shift_ms(&self, ms: i64) {
         self.clock_shift_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// In nonce mode, the accepted nonces `[current, previous]`.
+    pub fn dpop_nonces(&self, m: &Mutable, now_ms: i64) -> Option<[String; 2]> {
+        let period = m.dpop_nonce.filter(|_| m.dpop)?;
+        Some(self.nonces.at(period, now_ms))
     }
 
     /// Back to the state the command line describes (`POST /__test/reset`).
@@ -103,6 +141,9 @@ impl Mutable {
             access_ttl: cfg.access_ttl,
             reuse_grace: cfg.reuse_grace,
             requests: Recorder::default(),
+            dpop: cfg.dpop || cfg.dpop_nonce.is_some(),
+            dpop_nonce: cfg.dpop_nonce,
+            dpop_jtis: dpop::SeenJtis::default(),
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct RequestRecord {
     pub has_authorization: bool,
     pub csrf_header: Option<String>,
     pub has_refresh_cookie: bool,
+    /// Whether the request carried a `DPoP` proof header.
+    pub has_dpop: bool,
     /// The fault action applied to this request, if any.
     pub fault: Option<&'static str>,
     /// The status of the response the server produced (for `commit_then_delay` and
@@ -78,6 +80,7 @@ pub fn record(m: &mut Mutable, req: &Request, now_ms: i64) -> u64 {
         has_authorization: h.contains_key(header::AUTHORIZATION),
         csrf_header: h.get("x-requested-with").and_then(|v| v.to_str().ok()).map(str::to_owned),
         has_refresh_cookie: refresh_cookie(h).is_some(),
+        has_dpop: h.contains_key(crate::dpop::HEADER),
         fault: None,
         status: None,
         done_ms: None,

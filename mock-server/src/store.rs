@@ -30,6 +30,9 @@ struct Family {
     current: TokenHash,
     grace: Option<Grace>,
     revoked: bool,
+    /// The DPoP key (RFC 7638 thumbprint) the family is bound to, if it was started with a
+    /// proof: every refresh must then come with a proof by that key.
+    jkt: Option<String>,
 }
 
 struct Grace {
@@ -81,15 +84,22 @@ pub struct Store {
 }
 
 impl Store {
-    /// Start a family (login). Returns the refresh token.
-    pub fn create(&mut self, sub: &str, now_ms: i64, ttl_ms: i64) -> (String, i64) {
+    /// Start a family (login), bound to the DPoP key `jkt` if given. Returns the refresh token.
+    pub fn create(&mut self, sub: &str, now_ms: i64, ttl_ms: i64, jkt: Option<&str>) -> (String, i64) {
         let token = new_token();
         let h = hash(&token);
         self.next_id += 1;
         let expires_at_ms = now_ms.saturating_add(ttl_ms);
         self.families.insert(
             self.next_id,
-            Family { sub: sub.to_owned(), expires_at_ms, current: h, grace: None, revoked: false },
+            Family {
+                sub: sub.to_owned(),
+                expires_at_ms,
+                current: h,
+                grace: None,
+                revoked: false,
+                jkt: jkt.map(str::to_owned),
+            },
         );
         self.issued.insert(h, self.next_id);
         (token, expires_at_ms)
@@ -152,6 +162,13 @@ impl Store {
         }
     }
 
+    /// The DPoP key the family of `token` (current or any earlier token) is bound to. Read
+    /// before presenting the token, so a request without that key changes nothing.
+    pub fn binding(&self, token: &str) -> Option<&str> {
+        let id = self.issued.get(&hash(token))?;
+        self.families.get(id)?.jkt.as_deref()
+    }
+
     /// Is the family of `token` revoked? (`None` = unknown token.)
     pub fn is_revoked(&self, token: &str) -> Option<bool> {
         let id = self.issued.get(&hash(token))?;
@@ -167,7 +184,7 @@ impl Store {
             .map(|(id, f)| {
                 serde_json::json!({
                     "id": id, "sub": f.sub, "revoked": f.revoked, "expiresAtMs": f.expires_at_ms,
-                    "currentHash": hex(&f.current), "graceCopyHeld": f.grace.is_some(),
+                    "currentHash": hex(&f.current), "graceCopyHeld": f.grace.is_some(), "jkt": f.jkt,
                 })
             })
             .collect();
@@ -182,7 +199,7 @@ mod tests {
     #[test]
     fn rotation_reuse_and_grace() {
         let mut s = Store::default();
-        let (t0, exp) = s.create("demo", 0, 1_000_000);
+        let (t0, exp) = s.create("demo", 0, 1_000_000, None);
         let Presented::Rotated { token: t1, expires_at_ms, .. } = s.present(&t0, 100, 10_000) else { panic!("rotate") };
         assert_eq!(expires_at_ms, exp, "rotation never extends the family");
         // Predecessor inside the grace window: answered with the current token.
@@ -196,7 +213,7 @@ mod tests {
     #[test]
     fn only_the_immediate_predecessor_gets_grace() {
         let mut s = Store::default();
-        let (t0, _) = s.create("demo", 0, 1_000_000);
+        let (t0, _) = s.create("demo", 0, 1_000_000, None);
         let Presented::Rotated { token: t1, .. } = s.present(&t0, 1, 10_000) else { panic!() };
         let Presented::Rotated { .. } = s.present(&t1, 2, 10_000) else { panic!() };
         assert_eq!(s.present(&t0, 3, 10_000), Presented::ReuseDetected);
@@ -205,7 +222,7 @@ mod tests {
     #[test]
     fn zero_grace_revokes_on_any_reuse() {
         let mut s = Store::default();
-        let (t0, _) = s.create("demo", 0, 1_000_000);
+        let (t0, _) = s.create("demo", 0, 1_000_000, None);
         assert!(matches!(s.present(&t0, 1, 0), Presented::Rotated { .. }));
         assert_eq!(s.present(&t0, 1, 0), Presented::ReuseDetected);
     }
@@ -213,7 +230,7 @@ mod tests {
     #[test]
     fn family_expiry_and_unknown() {
         let mut s = Store::default();
-        let (t0, _) = s.create("demo", 0, 1_000);
+        let (t0, _) = s.create("demo", 0, 1_000, None);
         assert_eq!(s.present(&t0, 1_000, 0), Presented::Invalid);
         assert_eq!(s.present("not-a-token", 1, 0), Presented::Invalid);
     }
@@ -221,7 +238,7 @@ mod tests {
     #[test]
     fn debug_output_redacts_tokens() {
         let mut s = Store::default();
-        let (t0, _) = s.create("demo", 0, 1_000_000);
+        let (t0, _) = s.create("demo", 0, 1_000_000, None);
         let presented = s.present(&t0, 1, 10_000);
         let Presented::Rotated { token: t1, .. } = &presented else { panic!("rotate") };
         for dump in [format!("{presented:?}"), format!("{s:?}")] {
@@ -231,9 +248,20 @@ mod tests {
     }
 
     #[test]
+    fn binding_is_kept_for_every_token_of_the_family() {
+        let mut s = Store::default();
+        let (t0, _) = s.create("demo", 0, 1_000_000, Some("jkt-1"));
+        let Presented::Rotated { token: t1, .. } = s.present(&t0, 1, 0) else { panic!("rotate") };
+        assert_eq!((s.binding(&t0), s.binding(&t1)), (Some("jkt-1"), Some("jkt-1")));
+        let (u0, _) = s.create("demo", 0, 1_000_000, None);
+        assert_eq!((s.binding(&u0), s.binding("unknown")), (None, None));
+        assert_eq!(s.dump()["families"].as_array().map(|f| f.iter().filter(|f| f["jkt"] == "jkt-1").count()), Some(1));
+    }
+
+    #[test]
     fn stored_hashed() {
         let mut s = Store::default();
-        let (t0, _) = s.create("demo", 0, 1_000);
+        let (t0, _) = s.create("demo", 0, 1_000, None);
         let dump = s.dump().to_string();
         assert!(!dump.contains(&t0));
         assert_eq!(t0.len(), 43, "256 bits, base64url");

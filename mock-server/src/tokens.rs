@@ -10,6 +10,15 @@ use serde::{Deserialize, Serialize};
 pub struct AccessClaims {
     pub sub: String,
     pub jti: String,
+    /// DPoP binding (RFC 9449 §6.1): present when the token was issued against a proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// The `cnf` claim: the RFC 7638 thumbprint of the key the token is bound to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub jkt: String,
 }
 
 pub struct Signer {
@@ -38,11 +47,22 @@ impl Signer {
         Self { secret, public, kid }
     }
 
-    pub fn issue(&self, sub: &str, now_ms: i64, ttl_s: u64, variant: Variant) -> Result<String, String> {
+    /// Issue an access token; `jkt` binds it to a DPoP key (`cnf.jkt`).
+    pub fn issue(
+        &self,
+        sub: &str,
+        now_ms: i64,
+        ttl_s: u64,
+        variant: Variant,
+        jkt: Option<&str>,
+    ) -> Result<String, String> {
         let now =
             DateTime::<Utc>::from_timestamp_millis(now_ms - now_ms.rem_euclid(1000)).ok_or("clock out of range")?;
-        let mut claims =
-            Claims::new(AccessClaims { sub: sub.to_owned(), jti: crate::store::new_token()[..22].to_owned() });
+        let mut claims = Claims::new(AccessClaims {
+            sub: sub.to_owned(),
+            jti: crate::store::new_token()[..22].to_owned(),
+            cnf: jkt.map(|j| Confirmation { jkt: j.to_owned() }),
+        });
         claims.issued_at = Some(now);
         if variant != Variant::NoExp {
             claims.expiration = Some(now + chrono::Duration::seconds(ttl_s as i64));
@@ -100,7 +120,7 @@ mod tests {
     #[test]
     fn issue_and_verify() {
         let s = Signer::generate();
-        let t = s.issue("demo", 1_700_000_000_500, 300, Variant::Normal).expect("issue");
+        let t = s.issue("demo", 1_700_000_000_500, 300, Variant::Normal, None).expect("issue");
         let c = s.verify(&t, 1_700_000_100_000).expect("valid");
         assert_eq!(c.custom.sub, "demo");
         assert_eq!(c.expiration.map(|e| e.timestamp()), Some(1_700_000_300));
@@ -111,11 +131,15 @@ mod tests {
         tampered.pop();
         tampered.push(if t.ends_with('A') { 'B' } else { 'A' });
         assert!(s.verify(&tampered, 1_700_000_000_000).is_err());
-        let no_exp = s.issue("demo", 0, 300, Variant::NoExp).expect("issue");
+        let no_exp = s.issue("demo", 0, 300, Variant::NoExp, None).expect("issue");
         assert!(s.verify(&no_exp, 0).is_err(), "tokens without exp are not accepted by the API");
-        let opaque = s.issue("demo", 1_700_000_000_500, 300, Variant::Opaque).expect("issue");
+        let opaque = s.issue("demo", 1_700_000_000_500, 300, Variant::Opaque, None).expect("issue");
         assert!(opaque.starts_with("op_") && !opaque.contains('.'), "not a JWS: {opaque}");
         assert_eq!(s.verify(&opaque, 1_700_000_100_000).map(|c| c.custom.sub).ok().as_deref(), Some("demo"));
         assert!(s.verify(&opaque, 1_700_000_300_001).is_err(), "expires like the JWT inside");
+        assert!(c.custom.cnf.is_none(), "unbound unless issued against a proof");
+        let bound = s.issue("demo", 1_700_000_000_500, 300, Variant::Normal, Some("jkt-1")).expect("issue");
+        let c = s.verify(&bound, 1_700_000_100_000).expect("valid");
+        assert_eq!(c.custom.cnf, Some(Confirmation { jkt: "jkt-1".into() }));
     }
 }
