@@ -99,6 +99,7 @@ echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clock
 SOAK_SECONDS=${SOAK_SECONDS:-60} E2E_BASE="$BASE" node tests/e2e/resilience.mjs | tee "$LOGS/e2e.txt"
 E2E_BASE="$BASE" node tests/e2e/ordering.mjs | tee "$LOGS/ordering.txt"
 E2E_BASE="$BASE" node tests/e2e/dropin.mjs | tee "$LOGS/dropin.txt"
+E2E_BASE="$BASE" node tests/e2e/dpop.mjs | tee "$LOGS/dpop.txt"
 echo "== compatibility with real server frameworks (compat/: Flask + flask-jwt-extended, Django + dj-rest-auth + simplejwt)"
 COMPAT_PIDS=()
 .tools/py/bin/python compat/flask_app.py 18810 pkg > "$LOGS/flask.log" 2>&1 & COMPAT_PIDS+=($!)
@@ -120,8 +121,9 @@ e2e=$(grep -Eo "e2e result: ok\. [0-9]+ passed" "$LOGS/e2e.txt" | awk '{print $4
 leaks=$(grep -Eo "leaks result: ok\. [0-9]+ passed" "$LOGS/leaks.txt" | awk '{print $4}')
 ordering=$(grep -Eo "ordering result: ok\. [0-9]+ passed" "$LOGS/ordering.txt" | awk '{print $4}')
 dropin=$(grep -Eo "dropin result: ok\. [0-9]+ passed" "$LOGS/dropin.txt" | awk '{print $4}')
+dpop=$(grep -Eo "dpop result: ok\. [0-9]+ passed" "$LOGS/dpop.txt" | awk '{print $4}')
 everywhere=$(grep -Eo "everywhere result: ok\. [0-9]+ passed" "$LOGS/everywhere.txt" | awk '{print $4}')
 nodessr=$(grep -Eo "node result: ok\. [0-9]+ passed" "$LOGS/node.txt" | awk '{print $4}')
 
 echo
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; node ${nodessr:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; dpop ${dpop:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; node ${nodessr:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"

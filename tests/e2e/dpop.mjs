@@ -98,14 +98,14 @@ await test("reload → restore() with the persisted key; two tabs share one key 
     await new Promise((r) => setTimeout(r, 0));
     window.sent = [];
     window.traced = (input, init) => fetch(input, init);
-    window.auth = mk({ dpop: true, autoRefresh: false });
+    window.auth = mk({ dpop: true, autoRefresh: false, crossTab: true });
     const ok = await auth.restore();
     return { ok, status: (await auth.fetch("/api/me")).status, jkt: auth.claims.cnf?.jkt };
   });
   assertEq([restored.ok, restored.status], [true, 200], "restore() after a reload, same key");
   const b = await open(ctx);
   const tabB = await b.evaluate(async () => {
-    window.auth = mk({ dpop: true, autoRefresh: false });
+    window.auth = mk({ dpop: true, autoRefresh: false, crossTab: true });
     await auth.restore();
     return auth.claims.cnf?.jkt;
   });

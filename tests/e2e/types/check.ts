@@ -26,6 +26,13 @@ const bad2: TokenManagerOptions = { refreshUrl: "/r", refreshMarginSeconds: "60"
 // @ts-expect-error the injected transport must be a fetch-like function
 const bad3: TokenManagerOptions = { refreshUrl: "/r", fetch: "fetch" };
 const traced: TokenManagerOptions = { refreshUrl: "/r", fetch: (input, init) => fetch(input, init) };
+const shapes: TokenManagerOptions = {
+  refreshUrl: "/r", dpop: true, accessTokenField: "data.accessToken", expiresAtField: "session.expires_at",
+  refreshHeaders: () => ({ "X-CSRF-TOKEN": "x" }), parseTokenResponse: (json) => ({ accessToken: String(json.t) }),
+};
+// @ts-expect-error parseTokenResponse must return the token
+const badParse: TokenManagerOptions = { refreshUrl: "/r", parseTokenResponse: () => ({ expiresIn: 5 }) };
+void shapes; void badParse;
 void bad; void bad2; void bad3; void traced;
 
 // auth.fetch is `typeof fetch`: usable detached and wherever a fetch is expected.
