@@ -4,10 +4,14 @@
 //! reuse detection, CSRF/Origin checks, exact-origin CORS, optional DPoP (RFC 9449) sender
 //! constraint with server nonces, and `/__test/*` fault injection.
 
+mod api;
+mod auth;
 pub mod config;
+mod controls;
 mod cookies;
 pub mod dpop;
 mod faults;
+mod proofs;
 mod recorder;
 mod routes;
 pub mod store;
