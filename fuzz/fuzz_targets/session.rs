@@ -4,7 +4,7 @@
 #![no_main]
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use wasm_token_manager::core::request::UnauthorizedPlan;
+use wasm_token_manager::core::request::{UnauthorizedPlan, Waiting};
 use wasm_token_manager::core::run::RefreshKind;
 use wasm_token_manager::core::session::{Adoption, EndReason, Epoch, PeerToken, Session, TokenSource};
 use wasm_token_manager::core::token::TokenShape;
@@ -70,7 +70,8 @@ fuzz_target!(|ops: Vec<Op>| {
                 assert!(d >= 0.0);
             }
             Op::BeforeRequest { in_flight, waited } => {
-                let _ = s.before_request(now, in_flight, waited);
+                let waiting = if waited { Waiting::Waited } else { Waiting::May };
+                let _ = s.before_request(now, in_flight, waiting);
                 let _ = s.timer_delay_ms(now);
                 let _ = s.expires_at_wall_ms(now);
             }

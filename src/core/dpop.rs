@@ -27,6 +27,13 @@ pub fn is_nonce_challenge(www_authenticate: &str) -> bool {
     lower.trim_start().starts_with("dpop") && lower.contains("use_dpop_nonce")
 }
 
+/// Retry once with the server's nonce? Only for a challenge (a token endpoint's 400
+/// `use_dpop_nonce`, or a resource's 401 nonce challenge), not after a retry already, and only
+/// when the server gave a nonce to retry with.
+pub fn retry_with_nonce(challenged: bool, already_retried: bool, nonce_known: bool) -> bool {
+    challenged && !already_retried && nonce_known
+}
+
 /// The last nonce each origin gave (`DPoP-Nonce` on any response).
 #[derive(Debug, Default)]
 pub struct Nonces(Vec<(String, String)>);
@@ -82,6 +89,19 @@ mod tests {
         assert!(is_nonce_challenge(r#"dpop algs="ES256", error="use_dpop_nonce""#));
         assert!(!is_nonce_challenge(r#"DPoP error="invalid_dpop_proof""#));
         assert!(!is_nonce_challenge(r#"Bearer error="use_dpop_nonce""#), "only a DPoP challenge");
+    }
+
+    #[test]
+    fn nonce_retry_table() {
+        // (challenged, already retried, nonce known, retry?)
+        for (c, r, n, want) in [
+            (true, false, true, true),
+            (true, true, true, false),
+            (true, false, false, false),
+            (false, false, true, false),
+        ] {
+            assert_eq!(retry_with_nonce(c, r, n), want, "{c} {r} {n}");
+        }
     }
 
     #[test]

@@ -15,6 +15,18 @@ pub enum RequestPlan {
     Wait,
 }
 
+/// May a request wait for a refresh before it is sent?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// Not yet: it may wait for a token.
+    May,
+    /// It waited once already: it goes out now with what there is.
+    Waited,
+    /// Never: a `keepalive` request (page unload, analytics) goes out at once and is not
+    /// replayed after a 401.
+    Never,
+}
+
 /// What `fetch` should do after a 401 from an allowed origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnauthorizedPlan {
@@ -33,12 +45,12 @@ impl Session {
         self.token.as_ref().filter(|t| !t.is_expired(now)).map(|t| (t.value(), t.generation()))
     }
 
-    /// Before sending. A request waits only when it has no usable token and one may come:
-    /// its token is past the deadline, or there is none while a run (a restore) is in flight.
-    /// A request with a valid token never waits, even behind a slow refresh.
-    pub fn before_request(&self, now: Instant, run_in_flight: bool, after_wait: bool) -> RequestPlan {
+    /// Before sending. A request waits only when it may, has no usable token and one may
+    /// come: its token is past the deadline, or there is none while a run (a restore) is in
+    /// flight. A request with a valid token never waits, even behind a slow refresh.
+    pub fn before_request(&self, now: Instant, run_in_flight: bool, waiting: Waiting) -> RequestPlan {
         let send = |refresh_in_background| RequestPlan::Send { refresh_in_background };
-        if after_wait {
+        if waiting != Waiting::May {
             return send(false);
         }
         match &self.token {
@@ -47,6 +59,13 @@ impl Session {
             Some(t) if t.is_expired(now) => RequestPlan::Wait,
             Some(_) => send(!run_in_flight && self.refresh_due(now)),
         }
+    }
+
+    /// After a 401, the first time: has this request already had its refresh? Only when it
+    /// waited for one and still went out without a token (the refresh failed); one that went
+    /// out with a token the server rejected may refresh once more.
+    pub fn had_its_refresh(waiting: Waiting, sent: Option<TokenGeneration>) -> bool {
+        waiting == Waiting::Waited && sent.is_none()
     }
 
     /// After a 401 for a request that carried generation `sent` (`None`: no token).
@@ -79,8 +98,8 @@ mod tests {
     fn before_request_table() {
         use RequestPlan::*;
         let mut s = Session::new();
-        assert_eq!(s.before_request(T0, false, false), Send { refresh_in_background: false }, "anonymous");
-        assert_eq!(s.before_request(T0, true, false), Wait, "restore in flight: wait for it");
+        assert_eq!(s.before_request(T0, false, Waiting::May), Send { refresh_in_background: false }, "anonymous");
+        assert_eq!(s.before_request(T0, true, Waiting::May), Wait, "restore in flight: wait for it");
         adopt(&mut s, 300.0, T0);
         // (name, ms after receipt, run in flight, after wait, want)
         let cases: &[(&str, f64, bool, bool, RequestPlan)] = &[
@@ -99,10 +118,16 @@ mod tests {
             ("after waiting: send", 400_000.0, false, true, Send { refresh_in_background: false }),
         ];
         for (name, ms, in_flight, waited, want) in cases {
-            assert_eq!(s.before_request(at(*ms), *in_flight, *waited), *want, "{name}");
+            let waiting = if *waited { Waiting::Waited } else { Waiting::May };
+            assert_eq!(s.before_request(at(*ms), *in_flight, waiting), *want, "{name}");
         }
+        assert_eq!(
+            s.before_request(at(300_000.0), true, Waiting::Never),
+            Send { refresh_in_background: false },
+            "keepalive: dead token, run in flight, still sent at once"
+        );
         s.end(EndReason::SessionExpired, T0);
-        assert_eq!(s.before_request(at(1.0), false, false), Send { refresh_in_background: false });
+        assert_eq!(s.before_request(at(1.0), false, Waiting::May), Send { refresh_in_background: false });
     }
 
     #[test]
@@ -118,8 +143,17 @@ mod tests {
         // A failed run in cooldown does not make the dead token usable again.
         s.run_failed(at(300_000.0), None);
         assert_eq!(s.usable_token(at(301_000.0)), None);
-        assert_eq!(s.before_request(at(301_000.0), false, false), RequestPlan::Wait, "wait for a Needed run");
+        assert_eq!(s.before_request(at(301_000.0), false, Waiting::May), RequestPlan::Wait, "wait for a Needed run");
         assert!(s.start_run(at(301_000.0), RefreshKind::Needed).is_ok(), "which the cooldown does not refuse");
+    }
+
+    #[test]
+    fn which_401s_have_had_their_refresh() {
+        let g = Some(TokenGeneration(3));
+        assert!(Session::had_its_refresh(Waiting::Waited, None), "waited, the refresh failed, sent bare");
+        assert!(!Session::had_its_refresh(Waiting::Waited, g), "waited, sent a fresh token the server rejected");
+        assert!(!Session::had_its_refresh(Waiting::May, None), "never waited");
+        assert!(!Session::had_its_refresh(Waiting::Never, None), "keepalive: not replayed anyway");
     }
 
     #[test]
@@ -151,7 +185,7 @@ mod tests {
         let mut s = Session::new();
         let a = Adoption { now: T0, expires_in_s: None, margin_ms: 60_000.0, random01: 0.0, dpop: false };
         let g = s.adopt("a.b.c.d.e".into(), &TokenShape::Opaque, TokenSource::Caller, a);
-        assert_eq!(s.before_request(at(1e12), false, false), RequestPlan::Send { refresh_in_background: false });
+        assert_eq!(s.before_request(at(1e12), false, Waiting::May), RequestPlan::Send { refresh_in_background: false });
         assert_eq!(s.usable_token(at(1e12)).map(|(_, g)| g), Some(g), "unknown is not expired");
         assert_eq!(s.after_unauthorized(Some(g), at(1e12), false), UnauthorizedPlan::RefreshThenReplay);
     }
@@ -160,8 +194,15 @@ mod tests {
     fn auto_refresh_off_refreshes_only_when_needed() {
         let mut s = Session::with_auto_refresh(false);
         adopt(&mut s, 300.0, T0);
-        assert_eq!(s.before_request(at(298_000.0), false, false), RequestPlan::Send { refresh_in_background: false });
-        assert_eq!(s.before_request(at(300_000.0), false, false), RequestPlan::Wait, "expired: still refreshed first");
+        assert_eq!(
+            s.before_request(at(298_000.0), false, Waiting::May),
+            RequestPlan::Send { refresh_in_background: false }
+        );
+        assert_eq!(
+            s.before_request(at(300_000.0), false, Waiting::May),
+            RequestPlan::Wait,
+            "expired: still refreshed first"
+        );
         let g = s.token().map(|t| t.generation());
         assert_eq!(s.after_unauthorized(g, T0, false), UnauthorizedPlan::RefreshThenReplay);
     }

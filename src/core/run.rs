@@ -78,14 +78,18 @@ pub enum RunOutcome {
     /// Another tab's token was adopted meanwhile (its adoption already fired `refreshed`).
     PeerRefreshed,
     /// The run failed or was superseded; `status` is the HTTP status behind it, if any.
-    /// `failed_run` is true for a run that tried and failed (fire `refreshFailed` once).
-    Failed { error: Error, status: Option<u16>, failed_run: bool },
+    Failed { error: Error, status: Option<u16> },
 }
 
 impl RunOutcome {
     pub fn failed(error: Error, status: Option<u16>) -> Self {
-        let failed_run = error.code == ErrorCode::RefreshFailed;
-        Self::Failed { error, status, failed_run }
+        Self::Failed { error, status }
+    }
+
+    /// A run that tried and failed (fire `refreshFailed` once): not a superseded run, not a
+    /// session end (those have their own codes and events).
+    pub fn is_failed_run(&self) -> bool {
+        matches!(self, Self::Failed { error, .. } if error.code == ErrorCode::RefreshFailed)
     }
 }
 
@@ -337,9 +341,7 @@ mod tests {
 
     #[test]
     fn outcomes_fire_refresh_failed_only_for_failed_runs() {
-        let failed = |code| {
-            matches!(RunOutcome::failed(Error::new(code, "x"), None), RunOutcome::Failed { failed_run: true, .. })
-        };
+        let failed = |code| RunOutcome::failed(Error::new(code, "x"), None).is_failed_run();
         assert!(failed(ErrorCode::RefreshFailed));
         assert!(!failed(ErrorCode::Aborted), "superseded is not a failure");
         assert!(!failed(ErrorCode::SessionExpired), "sessionExpired has its own event");

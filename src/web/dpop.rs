@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
-use crate::core::dpop::{htu, is_nonce_challenge, Nonces};
+use crate::core::dpop::{htu, is_nonce_challenge, retry_with_nonce, Nonces};
 
 #[wasm_bindgen(module = "/js/dpop.js")]
 extern "C" {
@@ -57,19 +57,20 @@ impl Dpop {
         proof.as_string().ok_or_else(|| JsValue::from_str("DPoP proof"))
     }
 
-    /// Remember the server's `DPoP-Nonce`; `true` when it is a new one.
-    pub fn remember_nonce(&self, url: &str, res: &Response) -> bool {
-        match res.headers().get("dpop-nonce").ok().flatten() {
-            Some(n) if !n.is_empty() => self.nonces.borrow_mut().set(url, &n),
-            _ => false,
+    /// Remember the server's `DPoP-Nonce`, if the answer carries one.
+    pub fn remember_nonce(&self, url: &str, res: &Response) {
+        if let Some(n) = res.headers().get("dpop-nonce").ok().flatten().filter(|n| !n.is_empty()) {
+            self.nonces.borrow_mut().set(url, &n);
         }
     }
 
-    /// Is this 401 a resource server's nonce challenge (retry once with the nonce)?
+    /// Is this answer a resource server's nonce challenge to retry once (a 401 with
+    /// `WWW-Authenticate: DPoP error="use_dpop_nonce"` and a nonce to use)? The nonce itself was
+    /// remembered when the answer arrived.
     pub fn is_challenge(&self, url: &str, res: &Response) -> bool {
-        let fresh = self.remember_nonce(url, res);
-        let challenged = res.headers().get("www-authenticate").ok().flatten().is_some_and(|h| is_nonce_challenge(&h));
-        challenged && (fresh || self.nonces.borrow().get(url).is_some())
+        let challenged = res.status() == 401
+            && res.headers().get("www-authenticate").ok().flatten().is_some_and(|h| is_nonce_challenge(&h));
+        retry_with_nonce(challenged, false, self.nonces.borrow().get(url).is_some())
     }
 
     /// Forget the key here (another tab may have made a new one: read it again when needed).
@@ -107,10 +108,12 @@ impl crate::web::manager::Inner {
             with_proof.push(("DPoP".to_owned(), dpop.proof("POST", url, None, fresh).await?));
             fresh = false;
             let res = self.net.post(url, &with_proof, body.again(), timeout, signal).await?;
-            let new_nonce = dpop.remember_nonce(url, &res);
-            if res.status() != 400 || retried || !new_nonce && dpop.nonces.borrow().get(url).is_none() {
+            dpop.remember_nonce(url, &res);
+            let nonce_known = dpop.nonces.borrow().get(url).is_some();
+            if !retry_with_nonce(res.status() == 400, retried, nonce_known) {
                 return Ok(res);
             }
+            // A 400 may be anything: only `{"error":"use_dpop_nonce"}` is the challenge.
             let error = match res.clone().ok().map(|c| c.json()) {
                 Some(Ok(p)) => JsFuture::from(p).await.ok().and_then(|j| crate::web::js::string_field(&j, "error")),
                 _ => None,

@@ -50,14 +50,16 @@ pub fn global() -> JsValue {
     js_sys::global().into()
 }
 
-/// A promise that resolves after `ms` (the global `setTimeout` resolves it directly: no Rust
-/// closure to keep alive or leak).
+/// Call the JS function `f` after `ms` with the global `setTimeout` (no Rust closure to keep
+/// alive or leak). `None` where there is no `setTimeout` or it threw.
+pub fn set_timeout(f: &Function, ms: u32) -> Option<()> {
+    let set_timeout = Reflect::get(&js_sys::global(), &"setTimeout".into()).ok()?.dyn_into::<Function>().ok()?;
+    set_timeout.call2(&global(), f, &JsValue::from(ms)).ok().map(|_| ())
+}
+
+/// A promise that resolves after `ms`.
 pub fn sleep(ms: u32) -> js_sys::Promise {
     js_sys::Promise::new(&mut |resolve, _| {
-        let set_timeout =
-            Reflect::get(&js_sys::global(), &"setTimeout".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
-        if let Some(f) = set_timeout {
-            let _ = f.call2(&global(), &resolve, &JsValue::from(ms));
-        }
+        let _ = set_timeout(&resolve, ms);
     })
 }

@@ -10,9 +10,9 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Request, Response};
 
 use crate::core::options::origin_allowed;
-use crate::core::request::{RequestPlan, UnauthorizedPlan};
+use crate::core::request::{RequestPlan, UnauthorizedPlan, Waiting};
 use crate::core::run::RefreshKind;
-use crate::core::session::TokenGeneration;
+use crate::core::session::{Session, TokenGeneration};
 use crate::core::ErrorCode;
 use crate::web::env::now;
 use crate::web::error;
@@ -42,7 +42,7 @@ impl Inner {
         }
         // Before the Request is built: building it from a `Request` input takes that input's
         // body (its `bodyUsed` turns true).
-        let replayable = replayable(&input, &init);
+        let body_replayable = replayable(&input, &init);
         let request = build_request(&input, &init)?;
         // The caller's own Authorization header, or a foreign origin: plain fetch, untouched.
         if request.headers().has("Authorization")? || !origin_allowed(&request.url(), &self.cfg.allowed_origins) {
@@ -52,22 +52,21 @@ impl Inner {
         if signal.aborted() {
             return Err(abort_reason(&signal));
         }
+        // A keepalive request (page unload, analytics) never waits and is not replayed.
+        let mut waiting = if is_keepalive(&request, &init) { Waiting::Never } else { Waiting::May };
+        let replayable = body_replayable && waiting != Waiting::Never;
         // Clone whenever the request can carry a body (it is consumed by sending); a GET or
         // HEAD built from a URL can simply be sent again, so the common call pays for no copy.
         let may_have_body = !matches!(request.method().as_str(), "GET" | "HEAD") || input.is_instance_of::<Request>();
         let spare = if replayable && may_have_body { Some(request.clone()?) } else { None };
-        // A keepalive request (page unload, analytics) never waits for a refresh and is not
-        // replayed: it goes out at once with the usable token, if any.
-        let keepalive = is_keepalive(&request, &init);
 
-        let mut waited = false;
         loop {
             let in_flight = self.in_flight.borrow().is_some();
-            let plan = self.session.borrow().before_request(now(), in_flight, waited || keepalive);
+            let plan = self.session.borrow().before_request(now(), in_flight, waiting);
             match plan {
                 RequestPlan::Wait => {
                     self.wait_for_refresh(&signal).await?;
-                    waited = true;
+                    waiting = Waiting::Waited;
                 }
                 RequestPlan::Send { refresh_in_background } => {
                     if refresh_in_background {
@@ -78,28 +77,22 @@ impl Inner {
             }
         }
         let sent = self.attach(&request).await?;
-        let mut response = self.net.send(&request).await?;
-        if let Some(dpop) = &self.dpop {
-            // A resource server's nonce challenge (RFC 9449 §9): once more with its nonce. Not
-            // the 401-refresh retry, and never a loop.
-            if response.status() == 401 && replayable && !keepalive && dpop.is_challenge(&request.url(), &response) {
-                let again = match &spare {
-                    Some(s) => s.clone()?,
-                    None => request.clone()?,
-                };
-                self.attach(&again).await?;
-                response = self.net.send(&again).await?;
-            }
-            dpop.remember_nonce(&request.url(), &response);
+        let mut response = self.send(&request).await?;
+        // A resource server's DPoP nonce challenge (RFC 9449 §9): once more with its nonce.
+        // Not the 401-refresh retry, and never a loop.
+        if replayable && self.dpop.as_ref().is_some_and(|d| d.is_challenge(&request.url(), &response)) {
+            let again = match &spare {
+                Some(s) => s.clone()?,
+                None => request.clone()?,
+            };
+            self.attach(&again).await?;
+            response = self.send(&again).await?;
         }
-        if response.status() != 401 || !replayable || keepalive {
+        if response.status() != 401 || !replayable {
             return Ok(response);
         }
 
-        // A request that waited for a refresh that failed (it went out without a token) has had
-        // its refresh: after the 401 it is replayed only if a newer token exists. One that went
-        // out with a token may refresh once more (the server rejected that token).
-        let had_its_refresh = waited && sent.is_none();
+        let had_its_refresh = Session::had_its_refresh(waiting, sent);
         let mut plan = self.session.borrow().after_unauthorized(sent, now(), had_its_refresh);
         if plan == UnauthorizedPlan::RefreshThenReplay {
             self.wait_for_refresh(&signal).await?;
@@ -110,9 +103,14 @@ impl Inner {
         }
         let retry = spare.unwrap_or(request);
         self.attach(&retry).await?;
-        let response = self.net.send(&retry).await?;
+        self.send(&retry).await
+    }
+
+    /// Send a wrapped request; with DPoP, remember the nonce the answer carries.
+    async fn send(&self, request: &Request) -> Result<Response, JsValue> {
+        let response = self.net.send(request).await?;
         if let Some(dpop) = &self.dpop {
-            dpop.remember_nonce(&retry.url(), &response);
+            dpop.remember_nonce(&request.url(), &response);
         }
         Ok(response)
     }

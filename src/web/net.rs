@@ -127,8 +127,7 @@ pub fn timeout_signal(ms: u32) -> Option<AbortSignal> {
     }
     let controller = AbortController::new().ok()?;
     let abort = Reflect::get(&controller, &"abort".into()).ok()?.dyn_into::<Function>().ok()?.bind0(&controller);
-    let set_timeout = Reflect::get(&js_sys::global(), &"setTimeout".into()).ok()?.dyn_into::<Function>().ok()?;
-    set_timeout.call2(&env::global(), &abort, &JsValue::from(ms)).ok()?;
+    env::set_timeout(&abort, ms)?;
     Some(controller.signal())
 }
 

@@ -85,7 +85,7 @@ impl Inner {
         self.schedule();
         match outcome {
             RunOutcome::Refreshed => self.announce_refreshed(false),
-            RunOutcome::Failed { error, status, failed_run: true } => {
+            RunOutcome::Failed { error, status } if outcome.is_failed_run() => {
                 let detail =
                     RefreshFailedDetail { code: error.code.as_str(), message: &error.message, status: *status };
                 self.events.emit(EventKind::RefreshFailed, &events::to_js(&detail));

@@ -66,8 +66,7 @@ await test("ky with { fetch: auth.fetch }: a 401 is refreshed and replayed throu
     await auth.login(creds);
     const api = ky.create({ fetch: auth.fetch, retry: 0 });
     const before = auth.accessToken;
-    await fetch("/__test/fault", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ path: "/api/me", action: "status", status: 401 }) });
+    await injectFault({ path: "/api/me", action: "status", status: 401 });
     const me = await api.get(location.origin + "/api/me").json();
     const echoed = await api.post(location.origin + "/api/echo", { json: { n: 1 } }).json();
     return { sub: me.sub, echoed, renewed: auth.accessToken !== before };
@@ -83,8 +82,7 @@ await test("FormData, Blob, URLSearchParams and Request bodies are replayed afte
   const r = await p.evaluate(async () => {
     const auth = mk();
     await auth.login(creds);
-    const inject = () => fetch("/__test/fault", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ path: "/api/echo", action: "status", status: 401 }) });
+    const inject = () => injectFault({ path: "/api/echo", action: "status", status: 401 });
     const bytes = new Uint8Array(256).map((_, i) => i);
     const out = {};
     const send = async (name, call, expected) => {
@@ -120,8 +118,7 @@ await test("a ReadableStream body is not replayed: no refresh, no second request
   const r = await p.evaluate(async () => {
     const auth = mk();
     await auth.login(creds);
-    await fetch("/__test/fault", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ path: "/api/echo", action: "status", status: 401 }) });
+    await injectFault({ path: "/api/echo", action: "status", status: 401 });
     const body = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("streamed")); c.close(); } });
     return outcome(auth.fetch("/api/echo", { method: "POST", body, duplex: "half" }));
   });
@@ -139,8 +136,7 @@ await test("a request with a valid token is not held behind a slow refresh; keep
   const valid = await p.evaluate(async () => {
     const auth = mk();
     await auth.login(creds);
-    await fetch("/__test/fault", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ path: "/auth/refresh", action: "delay", delayMs: 2500 }) });
+    await injectFault({ path: "/auth/refresh", action: "delay", delayMs: 2500 });
     const refreshing = auth.refresh();
     await new Promise((r) => setTimeout(r, 50));
     const t0 = performance.now();
@@ -158,8 +154,7 @@ await test("a request with a valid token is not held behind a slow refresh; keep
     const auth = mk({ autoRefresh: false });
     await auth.login(creds);
     await new Promise((r) => setTimeout(r, 1200)); // the token is dead
-    await fetch("/__test/fault", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ path: "/auth/refresh", action: "delay", delayMs: 2500 }) });
+    await injectFault({ path: "/auth/refresh", action: "delay", delayMs: 2500 });
     const waiting = auth.fetch("/api/me"); // starts the slow refresh and waits for it
     await new Promise((r) => setTimeout(r, 50));
     const t0 = performance.now();
@@ -184,8 +179,7 @@ await test("abort before, during and after the wait rejects exactly like fetch",
     before.abort();
     const out = { before: await outcome(auth.fetch("/api/me", { signal: before.signal })) };
     out.plainFetch = await outcome(fetch("/api/me", { signal: before.signal }));
-    await fetch("/__test/fault", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ path: "/auth/refresh", action: "delay", delayMs: 1500 }) });
+    await injectFault({ path: "/auth/refresh", action: "delay", delayMs: 1500 });
     const during = new AbortController();
     const p1 = auth.fetch("/api/me", { signal: during.signal });
     setTimeout(() => during.abort(), 100);
@@ -195,8 +189,7 @@ await test("abort before, during and after the wait rejects exactly like fetch",
     setTimeout(() => reason.abort("navigated away"), 50);
     out.reason = await outcome(p2);
     await auth.refresh().catch(() => {}); // let the slow refresh land
-    await fetch("/__test/fault", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ path: "/api/me", action: "delay", delayMs: 1000 }) });
+    await injectFault({ path: "/api/me", action: "delay", delayMs: 1000 });
     const after = new AbortController();
     const p3 = auth.fetch("/api/me", { signal: after.signal }); // token fresh: sent at once
     setTimeout(() => after.abort(), 300);
@@ -267,8 +260,7 @@ await test("login(): signal, login_failed with status and body, TokenManagerErro
       isError: e instanceof Error, name: e.name });
     const out = {};
     try { await auth.login({ username: "demo", password: "wrong" }); } catch (e) { out.rejected = describe(e); }
-    await fetch("/__test/fault", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ path: "/auth/login", action: "delay", delayMs: 1500 }) });
+    await injectFault({ path: "/auth/login", action: "delay", delayMs: 1500 });
     const c = new AbortController();
     const pending = auth.login(creds, { signal: c.signal });
     setTimeout(() => c.abort(), 100);
@@ -294,8 +286,7 @@ await test("without AbortSignal.any and AbortSignal.timeout (older engines) ever
     const before = auth.accessToken;
     await auth.refresh();
     const out = { renewed: auth.accessToken !== before, me: (await auth.fetch("/api/me")).status };
-    await fetch("/__test/fault", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ path: "/auth/login", action: "delay", delayMs: 1000 }) });
+    await injectFault({ path: "/auth/login", action: "delay", delayMs: 1000 });
     const c = new AbortController();
     const pending = auth.login(creds, { signal: c.signal });
     setTimeout(() => c.abort(), 100);
