@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::dpop::Reject;
 use crate::proofs::check_proof;
-use crate::routes::error;
+use crate::errors::error;
 use crate::{AppState, Mutable};
 
 /// Authorize an API request. Unbound tokens: `Authorization: Bearer`. DPoP-bound tokens

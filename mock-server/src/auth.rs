@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::cookies::{clear_cookie, refresh_cookie, set_cookie};
 use crate::proofs::token_endpoint_proof;
-use crate::routes::error;
+use crate::errors::error;
 use crate::store::Presented;
 use crate::tokens::Variant;
 use crate::{AppState, Mutable};

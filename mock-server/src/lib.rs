@@ -10,6 +10,7 @@ pub mod config;
 mod controls;
 mod cookies;
 pub mod dpop;
+mod errors;
 mod faults;
 mod proofs;
 mod recorder;

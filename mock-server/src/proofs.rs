@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::Response;
 
 use crate::dpop::{self, Reject};
-use crate::routes::error;
+use crate::errors::error;
 use crate::{AppState, Mutable};
 
 /// The URL a request was sent to, as a proof's `htu` names it: `http://{Host}{path}`

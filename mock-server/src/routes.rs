@@ -1,16 +1,16 @@
 //! The HTTP surface: the router (auth endpoints in `auth`, the API in `api`, test controls in
-//! `controls`, JWKS, static files), CORS, the DPoP nonce header, and the JSON error shape.
+//! `controls`, JWKS, static files), CORS and the DPoP nonce header. The JSON error shape the
+//! handlers answer with is in `errors`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
@@ -70,10 +70,6 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         .allow_headers(AllowHeaders::mirror_request())
         .expose_headers([header::RETRY_AFTER, header::WWW_AUTHENTICATE, HeaderName::from_static(dpop::NONCE_HEADER)])
         .max_age(Duration::from_secs(600))
-}
-
-pub(crate) fn error(status: StatusCode, code: &'static str) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], Json(json!({ "error": code }))).into_response()
 }
 
 async fn jwks(State(app): State<Arc<AppState>>) -> Response {
