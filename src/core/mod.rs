@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod dpop;
 pub mod error;
+pub mod machine;
 pub mod options;
 pub mod policy;
 pub mod request;

@@ -1,0 +1,153 @@
+//! What goes into the machine and what comes out of it: ids, the answers of the network, the
+//! cross-tab messages, and the outputs an executor carries out. No JS value appears here: the
+//! executor keeps the `Request`, the resolvers and the signals of id 17 in its own table.
+
+use crate::core::error::Error;
+use crate::core::session::{EndReason, Epoch, TokenGeneration};
+
+/// A caller of `login()`, `logout()`, `refresh()` or `restore()` waiting for its promise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallId(pub u32);
+
+/// One `auth.fetch` call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReqId(pub u32);
+
+/// One POST to the refresh, login or logout endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HttpId(pub u32);
+
+/// One request for the origin-wide lock (a late grant of an abandoned request is released).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LockId(pub u32);
+
+/// Which endpoint a POST goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Refresh,
+    /// The body is the one `login(body)` was called with (the executor keeps it by call).
+    Login(CallId),
+    Logout,
+}
+
+/// A token read from a login or refresh answer (by the executor: JSON in JS, or the caller's
+/// `parseTokenResponse`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenAnswer {
+    pub token: String,
+    pub expires_in_s: Option<f64>,
+    /// `token_type: "DPoP"`.
+    pub dpop: bool,
+}
+
+/// How a POST ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HttpOutcome {
+    /// No answer: network error, CORS, or the request timed out or was aborted.
+    NetworkError,
+    /// An answer. For a 2xx, `token` is what the body gave (or why it gave nothing).
+    Answer { status: u16, retry_after_ms: Option<f64>, token: Result<TokenAnswer, &'static str> },
+}
+
+/// What the executor knows of an `auth.fetch` call when it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchStart {
+    pub url: String,
+    /// The caller set `Authorization` itself: sent untouched.
+    pub has_authorization: bool,
+    /// `keepalive`: never waits, never replayed.
+    pub keepalive: bool,
+    /// The body can be sent twice (not a stream, not an already used `Request`).
+    pub replayable: bool,
+}
+
+/// How the executor should authorize a wrapped request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authorize {
+    /// Send as the caller built it (foreign origin, or its own `Authorization`).
+    Untouched,
+    /// Without a token (none usable): remove any `Authorization` the manager set before.
+    Bare,
+    /// `Authorization: Bearer <token of this generation>` ([`super::Machine::token_value`]),
+    /// or `DPoP` with a proof when the token is bound.
+    Token { generation: TokenGeneration, dpop: bool },
+}
+
+/// A cross-tab message (`BroadcastChannel`). Both carry the session epoch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// A tab obtained a token (login, refresh, restore, `setAccessToken`).
+    Token { epoch: Epoch, token: String, remaining_ms: Option<f64>, dpop: bool },
+    /// A tab logged out, or its refresh was rejected.
+    Ended { epoch: Epoch, reason: EndReason },
+}
+
+/// Page events that may mean time passed unseen (sleep, a throttled or frozen tab).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    Visible,
+    Focus,
+    Online,
+    PageShow,
+}
+
+/// An event for the page's listeners. The executor fills in what it reads off the machine
+/// at dispatch (`expiresAt`, the state).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Refreshed { from_other_tab: bool },
+    RefreshFailed { error: Error, status: Option<u16> },
+    /// `reason`: `refresh_rejected` or `other_tab`.
+    SessionExpired { reason: &'static str, from_other_tab: bool },
+    LoggedOut { server_confirmed: Option<bool>, from_other_tab: bool },
+    StateChanged,
+}
+
+/// The DPoP key's fate when the session ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyChange {
+    /// This tab ended the session: delete the key (the next login makes a new one).
+    Delete,
+    /// Another tab ended it or logged in with a new key: forget the cached copy.
+    Forget,
+}
+
+/// What a settled `auth.fetch` gives its caller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchEnd {
+    /// The last response received.
+    Response,
+    /// Rejected (the manager was disposed while the request waited).
+    Error(Error),
+}
+
+/// One thing for the executor to do. Drained with [`super::Machine::poll_output`] after every
+/// input; the one timer comes from [`super::Machine::poll_timeout`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// POST to an endpoint (headers from `refreshHeaders`, a DPoP proof when on).
+    Post { id: HttpId, endpoint: Endpoint },
+    /// Give up a POST (timed out, or its session is gone); no outcome is expected.
+    AbortPost(HttpId),
+    /// Send (or send again) a wrapped request.
+    Send { req: ReqId, authorize: Authorize },
+    /// Settle a wrapped request.
+    FinishFetch { req: ReqId, end: FetchEnd },
+    /// Ask for the origin-wide lock.
+    RequestLock(LockId),
+    /// Release a held lock, or abandon a request for it.
+    ReleaseLock(LockId),
+    Broadcast(Message),
+    /// Settle a caller's promise. `logout()` resolves to whether the server confirmed.
+    Settle { call: CallId, result: Result<CallValue, (Error, Option<u16>)> },
+    Event(Event),
+    Key(KeyChange),
+}
+
+/// What a settled call resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallValue {
+    Done,
+    /// `logout()`: did the server confirm?
+    Confirmed(bool),
+}

@@ -1,0 +1,413 @@
+//! The manager as one sans-IO state machine: inputs go in with `now`, outputs are polled out,
+//! and the one timer the executor arms is [`Machine::poll_timeout`]. The machine never reads a
+//! clock, never touches the browser and never waits: the executor (`src/web/`) turns outputs
+//! into browser calls and browser callbacks into inputs; the simulator (`tests/sim`) does the
+//! same with model tabs, a model server, lock and channel.
+//!
+//! - `io`: ids, inputs' payloads and the outputs;
+//! - `ops`: the queue of refresh runs, logins and logouts (the lock, attempts, backoff);
+//! - `requests`: wrapped requests (wait, attach, the 401 replay);
+//! - `peers`: news from other tabs.
+//!
+//! The rules themselves live in [`Session`] (`core::session`, `core::run`, `core::request`).
+
+mod io;
+mod ops;
+mod peers;
+mod requests;
+
+use std::collections::{BTreeMap, VecDeque};
+
+pub use io::*;
+
+use super::clock::Instant;
+use super::error::{Error, ErrorCode};
+use super::options::origin_allowed;
+use super::run::{RefreshKind, RunStart};
+use super::session::{Adoption, EndReason, Epoch, Session, SessionState, TokenGeneration, TokenSource};
+use super::token::held_shape;
+use ops::{Op, Phase, Run};
+use requests::PendingRequest;
+
+/// Longest wait for the cross-tab lock (another tab's refresh, login or logout).
+pub const LOCK_WAIT_MS: f64 = 20_000.0;
+/// A refresh (or login, logout) POST that takes longer is given up (a network error).
+pub const REQUEST_TIMEOUT_MS: f64 = 15_000.0;
+/// A tab that had to wait for the lock pauses this long before re-checking, so a token the
+/// previous holder just broadcast has arrived (the message and the lock grant travel apart).
+pub const LOCK_SETTLE_MS: f64 = 30.0;
+
+/// What the machine needs of the options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub refresh_margin_ms: f64,
+    pub auto_refresh: bool,
+    /// Share tokens and ends with other tabs, and take the origin's lock.
+    pub cross_tab: bool,
+    pub has_login_url: bool,
+    pub has_logout_url: bool,
+    /// Origins a token may be sent to (resolved: the page's own when none were given).
+    pub allowed_origins: Vec<String>,
+    pub dpop: bool,
+}
+
+/// The manager: session state and every decision. See the module docs.
+#[derive(Debug)]
+pub struct Machine {
+    cfg: Config,
+    session: Session,
+    /// Refresh runs, logins and logouts, one at a time in call order; the head is active.
+    queue: VecDeque<(Op, Phase)>,
+    /// The refresh run in flight (its `Op::Refresh` is in the queue); callers join it.
+    run: Option<Run>,
+    /// The lock the head operation holds.
+    lock_held: Option<LockId>,
+    requests: BTreeMap<ReqId, PendingRequest>,
+    outputs: VecDeque<Output>,
+    /// Web Locks are missing or unusable here: operations run without.
+    no_locks: bool,
+    next_id: u32,
+    rng: u64,
+    disposed: bool,
+}
+
+impl Machine {
+    /// A machine for these options. `seed` feeds the jitter (any value; the executor passes a
+    /// random one, the simulator a fixed one).
+    pub fn new(cfg: Config, seed: u64) -> Self {
+        let session = Session::with_auto_refresh(cfg.auto_refresh);
+        Self {
+            cfg,
+            session,
+            queue: VecDeque::new(),
+            run: None,
+            lock_held: None,
+            requests: BTreeMap::new(),
+            outputs: VecDeque::new(),
+            no_locks: false,
+            next_id: 0,
+            rng: seed | 1,
+            disposed: false,
+        }
+    }
+
+    // ---- what the page reads -------------------------------------------------------------
+
+    pub fn state(&self) -> SessionState {
+        self.session.state()
+    }
+
+    pub fn generation(&self) -> TokenGeneration {
+        self.session.generation()
+    }
+
+    pub fn epoch(&self) -> Epoch {
+        self.session.epoch()
+    }
+
+    pub fn is_disposed(&self) -> bool {
+        self.disposed
+    }
+
+    /// The held token (the `accessToken` getter).
+    pub fn access_token(&self) -> Option<&str> {
+        self.session.token().map(|t| t.value())
+    }
+
+    /// The value of the token of `generation`, if it is still the one held (for an
+    /// [`Authorize::Token`] output).
+    pub fn token_value(&self, generation: TokenGeneration) -> Option<&str> {
+        self.session.token().filter(|t| t.generation() == generation).map(|t| t.value())
+    }
+
+    /// Wall-clock ms at which the token expires, if known.
+    pub fn expires_at(&self, now: Instant) -> Option<f64> {
+        self.session.expires_at_wall_ms(now)
+    }
+
+    /// Wall-clock ms of the next proactive refresh, if one is scheduled.
+    pub fn refresh_at(&self, now: Instant) -> Option<f64> {
+        self.session.timer_delay_ms(now).map(|d| now.wall_ms + d)
+    }
+
+    /// Is a refresh run under way (queued, waiting for the lock, posting or backing off)?
+    pub fn refreshing(&self) -> bool {
+        self.run.is_some()
+    }
+
+    // ---- outputs -------------------------------------------------------------------------
+
+    /// The next thing to do, until `None`. Call after every input.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// When to call [`Machine::handle_timeout`] next (monotonic ms), if ever: the active
+    /// operation's deadline, or the proactive refresh.
+    pub fn poll_timeout(&self, now: Instant) -> Option<f64> {
+        if self.disposed {
+            return None;
+        }
+        let op = self.queue.front().and_then(|(_, phase)| phase.deadline());
+        let refresh =
+            if self.run.is_none() { self.session.timer_delay_ms(now).map(|d| now.mono_ms + d) } else { None };
+        match (op, refresh) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    // ---- inputs: the caller --------------------------------------------------------------
+
+    /// `refresh()` (`Explicit`) or `restore()` (`Restore`): join the run in flight or start one.
+    pub fn refresh(&mut self, now: Instant, kind: RefreshKind) -> CallId {
+        let call = self.call_id();
+        match self.ensure_refresh(now, kind) {
+            Ok(()) => {
+                if let Some(run) = self.run.as_mut() {
+                    run.callers.push(call);
+                }
+                self.advance(now);
+            }
+            Err(e) => self.settle(call, Err((e, None))),
+        }
+        call
+    }
+
+    /// `login(body)`: in its turn and under the lock, POST the credentials and adopt the token
+    /// (a new session, shared with the other tabs).
+    pub fn login(&mut self, now: Instant) -> CallId {
+        let call = self.call_id();
+        if self.disposed {
+            self.settle(call, Err((disposed(), None)));
+        } else if !self.cfg.has_login_url {
+            self.settle(call, Err((Error::new(ErrorCode::InvalidOptions, "loginUrl is not configured"), None)));
+        } else {
+            // An end (logout, here or in another tab) after this call supersedes the login; a
+            // newer token from another tab does not (this login's epoch outranks it).
+            self.queue.push_back((Op::Login { call, ends: self.session.ends() }, Phase::Queued));
+            self.advance(now);
+        }
+        call
+    }
+
+    /// `logout()`: ends the session here and in the other tabs at once, then, in its turn and
+    /// under the lock, ends again whatever arrived meanwhile and tells the server. Resolves to
+    /// whether the server confirmed.
+    pub fn logout(&mut self, now: Instant) -> CallId {
+        let call = self.call_id();
+        if self.disposed {
+            self.settle(call, Err((disposed(), None)));
+            return call;
+        }
+        let changed = self.end_locally(now, EndReason::LoggedOut, true);
+        if self.cfg.has_logout_url {
+            self.queue.push_back((Op::Logout { call, changed }, Phase::Queued));
+        } else {
+            let event = Event::LoggedOut { server_confirmed: Some(false), from_other_tab: false };
+            self.announce_end(changed, event);
+            self.settle(call, Ok(CallValue::Confirmed(false)));
+        }
+        self.advance(now);
+        call
+    }
+
+    /// `setAccessToken(token, expiresInSeconds)`.
+    pub fn set_access_token(&mut self, now: Instant, token: String, expires_in_s: Option<f64>) -> Result<(), Error> {
+        if self.disposed {
+            return Err(disposed());
+        }
+        if expires_in_s.is_some_and(|e| !e.is_finite() || e < 0.0) {
+            return Err(Error::options("expiresInSeconds must be a finite number >= 0"));
+        }
+        self.adopt(now, token, expires_in_s, TokenSource::Caller, false)?;
+        self.event(Event::StateChanged);
+        self.advance(now);
+        Ok(())
+    }
+
+    /// The caller gave up waiting for `call` (its `login({signal})` aborted).
+    pub fn abort_call(&mut self, now: Instant, call: CallId) {
+        self.abort_login(now, call);
+    }
+
+    /// `dispose()`: everything pending settles with `aborted`, nothing fires afterwards.
+    pub fn dispose(&mut self, _now: Instant) {
+        if self.disposed {
+            return;
+        }
+        self.disposed = true;
+        let mut calls = Vec::new();
+        for (op, phase) in std::mem::take(&mut self.queue) {
+            if let Phase::Posting { id, .. } = phase {
+                self.outputs.push_back(Output::AbortPost(id));
+            }
+            if let Phase::Locking { id, .. } = phase {
+                self.outputs.push_back(Output::ReleaseLock(id));
+            }
+            match op {
+                Op::Login { call, .. } | Op::Logout { call, .. } => calls.push(call),
+                Op::Refresh => {}
+            }
+        }
+        if let Some(id) = self.lock_held.take() {
+            self.outputs.push_back(Output::ReleaseLock(id));
+        }
+        if let Some(run) = self.run.take() {
+            calls.extend(run.callers);
+        }
+        for call in calls {
+            self.settle(call, Err((disposed(), None)));
+        }
+        for (req, _) in std::mem::take(&mut self.requests) {
+            self.outputs.push_back(Output::FinishFetch { req, end: FetchEnd::Error(disposed()) });
+        }
+        self.session.clear();
+    }
+
+    // ---- inputs: the browser -------------------------------------------------------------
+
+    /// The timer armed at [`Machine::poll_timeout`] fired (possibly late, after a sleep).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.disposed {
+            return;
+        }
+        self.op_deadline(now);
+        self.refresh_if_due(now);
+        self.advance(now);
+    }
+
+    /// The page may have slept or been frozen: refresh if due. `online` also ends the cooldown.
+    pub fn wake(&mut self, now: Instant, wake: Wake) {
+        if self.disposed {
+            return;
+        }
+        if wake == Wake::Online {
+            self.session.end_cooldown();
+        }
+        self.refresh_if_due(now);
+        self.advance(now);
+    }
+
+    /// Web Locks are missing or unusable (or `lock` could not be requested): run without.
+    pub fn lock_unavailable(&mut self, now: Instant, id: LockId) {
+        self.no_locks = true;
+        self.lock_answer(now, id, false);
+    }
+
+    /// The lock asked for with `RequestLock(id)` is held.
+    pub fn lock_granted(&mut self, now: Instant, id: LockId) {
+        self.lock_answer(now, id, true);
+    }
+
+    // ---- shared state changes ------------------------------------------------------------
+
+    fn call_id(&mut self) -> CallId {
+        self.next_id += 1;
+        CallId(self.next_id)
+    }
+
+    fn next_id(&mut self) -> u32 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// A number in [0, 1) for the jitter (xorshift64*: deterministic from the seed).
+    fn random01(&mut self) -> f64 {
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        let x = self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn settle(&mut self, call: CallId, result: Result<CallValue, (Error, Option<u16>)>) {
+        self.outputs.push_back(Output::Settle { call, result });
+    }
+
+    fn event(&mut self, event: Event) {
+        if !self.disposed {
+            self.outputs.push_back(Output::Event(event));
+        }
+    }
+
+    /// Adopt a token. A malformed one changes nothing. One obtained here is shared.
+    fn adopt(
+        &mut self,
+        now: Instant,
+        token: String,
+        expires_in_s: Option<f64>,
+        source: TokenSource,
+        dpop: bool,
+    ) -> Result<TokenGeneration, Error> {
+        let shape = held_shape(&token)?;
+        let a = Adoption { now, expires_in_s, margin_ms: self.cfg.refresh_margin_ms, random01: self.random01(), dpop };
+        let generation = self.session.adopt(token, &shape, source, a);
+        if source.shared() && self.cfg.cross_tab {
+            if let Some(t) = self.session.token() {
+                let message = Message::Token {
+                    epoch: self.session.epoch(),
+                    token: t.value().to_owned(),
+                    remaining_ms: t.remaining_ms(now),
+                    dpop: t.is_dpop(),
+                };
+                self.outputs.push_back(Output::Broadcast(message));
+            }
+        }
+        Ok(generation)
+    }
+
+    /// End the session in this tab; tell the other tabs unless the news came from one.
+    /// Returns whether anything changed (the end events fire once).
+    fn end_locally(&mut self, now: Instant, reason: EndReason, share: bool) -> bool {
+        let changed = self.session.end(reason, now);
+        if self.cfg.dpop {
+            self.outputs.push_back(Output::Key(if share { KeyChange::Delete } else { KeyChange::Forget }));
+        }
+        if share && self.cfg.cross_tab {
+            let message = Message::Ended { epoch: self.session.epoch(), reason };
+            self.outputs.push_back(Output::Broadcast(message));
+        }
+        changed
+    }
+
+    /// Fire an end event (and `stateChanged`) for an end that changed something.
+    fn announce_end(&mut self, changed: bool, event: Event) {
+        if changed {
+            self.event(event);
+            self.event(Event::StateChanged);
+        }
+    }
+
+    fn refresh_if_due(&mut self, now: Instant) {
+        if self.run.is_none() && self.session.refresh_due(now) {
+            let _ = self.ensure_refresh(now, RefreshKind::Background);
+        }
+    }
+
+    /// Join the run in flight or queue a new one. `Err`: refused (ended session, cooldown,
+    /// storm breaker, disposed); not a failed run.
+    fn ensure_refresh(&mut self, now: Instant, kind: RefreshKind) -> Result<(), Error> {
+        if self.run.is_some() {
+            return Ok(());
+        }
+        if self.disposed {
+            return Err(disposed());
+        }
+        let start: RunStart = self.session.start_run(now, kind).map_err(|r| r.error())?;
+        self.run = Some(Run::new(start));
+        self.queue.push_back((Op::Refresh, Phase::Queued));
+        Ok(())
+    }
+
+    fn origin_allowed(&self, url: &str) -> bool {
+        origin_allowed(url, &self.cfg.allowed_origins)
+    }
+}
+
+fn disposed() -> Error {
+    Error::new(ErrorCode::Aborted, "the manager was disposed")
+}
+
+#[cfg(test)]
+mod tests;

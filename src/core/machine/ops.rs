@@ -1,0 +1,369 @@
+//! The queue of operations that talk to the token endpoints: refresh runs, logins, logouts.
+//! One at a time per manager, in call order; with `crossTab`, one at a time per origin (the
+//! Web Lock, bounded by [`LOCK_WAIT_MS`]). A refresh run makes attempts with backoff and
+//! releases the lock while it waits; its end settles its callers and wakes its requests.
+
+use super::*;
+use crate::core::policy::{classify_refresh_status, RefreshClass};
+use crate::core::run::{lock_was_contended, AfterLock, RefreshStep, RunOutcome};
+
+/// An operation in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Op {
+    /// The refresh run in [`Machine::run`].
+    Refresh,
+    /// `ends`: the session's end count when `login()` was called.
+    Login { call: CallId, ends: u64 },
+    /// `changed`: the local end at the call changed something (events fire once).
+    Logout { call: CallId, changed: bool },
+}
+
+/// Where the head operation is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Phase {
+    /// Waiting for its turn (or about to start).
+    Queued,
+    /// Asked for the lock at `asked`.
+    Locking { id: LockId, asked: f64, deadline: f64 },
+    /// Got the lock after another holder: give that holder's broadcast a moment.
+    Settling { until: f64 },
+    /// The POST is out.
+    Posting { id: HttpId, deadline: f64 },
+    /// A refresh waits before its next attempt (the lock released).
+    Backoff { until: f64 },
+}
+
+impl Phase {
+    pub(super) fn deadline(&self) -> Option<f64> {
+        match *self {
+            Self::Queued => None,
+            Self::Locking { deadline, .. } | Self::Posting { deadline, .. } => Some(deadline),
+            Self::Settling { until } | Self::Backoff { until } => Some(until),
+        }
+    }
+}
+
+/// The refresh run in flight.
+#[derive(Debug)]
+pub(super) struct Run {
+    pub(super) start: RunStart,
+    /// `refresh()` / `restore()` calls waiting for it.
+    pub(super) callers: Vec<CallId>,
+    /// Wrapped requests waiting for it.
+    pub(super) requests: Vec<ReqId>,
+    /// Attempts made so far, minus one.
+    retry: u32,
+}
+
+impl Run {
+    pub(super) fn new(start: RunStart) -> Self {
+        Self { start, callers: Vec::new(), requests: Vec::new(), retry: 0 }
+    }
+}
+
+impl Machine {
+    /// Move the head of the queue as far as it goes without waiting for an input.
+    pub(super) fn advance(&mut self, now: Instant) {
+        while !self.disposed {
+            let Some(&(op, phase)) = self.queue.front() else { return };
+            match phase {
+                Phase::Queued => self.begin(now, op),
+                Phase::Backoff { .. } if self.overtaken().is_some() => {
+                    // Logged in/out meanwhile: stop waiting at once.
+                    let outcome = self.overtaken().unwrap_or(RunOutcome::PeerRefreshed);
+                    self.finish_run(now, outcome);
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn set_phase(&mut self, phase: Phase) {
+        if let Some(head) = self.queue.front_mut() {
+            head.1 = phase;
+        }
+    }
+
+    /// The head starts: ask for the lock, or go on without one.
+    fn begin(&mut self, now: Instant, op: Op) {
+        if self.cfg.cross_tab && !self.no_locks {
+            let id = LockId(self.next_id());
+            self.set_phase(Phase::Locking { id, asked: now.mono_ms, deadline: now.mono_ms + LOCK_WAIT_MS });
+            self.outputs.push_back(Output::RequestLock(id));
+        } else {
+            self.locked(now, op, false);
+        }
+    }
+
+    /// An answer to the head's lock request: granted, or no lock to be had.
+    pub(super) fn lock_answer(&mut self, now: Instant, id: LockId, granted: bool) {
+        let head = self.queue.front().copied();
+        match head {
+            Some((op, Phase::Locking { id: asked_for, asked, .. })) if asked_for == id => {
+                let contended = granted && lock_was_contended(asked, now.mono_ms);
+                if granted {
+                    self.lock_held = Some(id);
+                }
+                if contended && op == Op::Refresh {
+                    self.set_phase(Phase::Settling { until: now.mono_ms + LOCK_SETTLE_MS });
+                } else {
+                    self.locked(now, op, granted);
+                }
+                self.advance(now);
+            }
+            // A grant for a request given up (timed out, disposed): let it go at once.
+            _ if granted => self.outputs.push_back(Output::ReleaseLock(id)),
+            _ => {}
+        }
+    }
+
+    fn release_lock(&mut self) {
+        if let Some(id) = self.lock_held.take() {
+            self.outputs.push_back(Output::ReleaseLock(id));
+        }
+    }
+
+    /// The head holds the lock (or runs without it): decide, then POST.
+    fn locked(&mut self, now: Instant, op: Op, _granted: bool) {
+        match op {
+            Op::Refresh => {
+                if let Some(outcome) = self.overtaken() {
+                    return self.finish_run(now, outcome);
+                }
+                let Some(run) = self.run.as_ref() else { return self.pop() };
+                match self.session.after_lock(&run.start) {
+                    AfterLock::Superseded => {
+                        let outcome = self.session.superseded_outcome(&run.start);
+                        self.finish_run(now, outcome)
+                    }
+                    AfterLock::PeerRefreshed => self.finish_run(now, RunOutcome::PeerRefreshed),
+                    AfterLock::Proceed => self.post(now, Endpoint::Refresh),
+                }
+            }
+            Op::Login { call, ends } => {
+                if self.session.ends() != ends {
+                    self.pop();
+                    let e = Error::new(
+                        ErrorCode::Aborted,
+                        "the session ended (logout or disposal) before the login was sent",
+                    );
+                    self.settle(call, Err((e, None)));
+                } else {
+                    self.post(now, Endpoint::Login(call));
+                }
+            }
+            Op::Logout { call, changed } => {
+                // Whatever session arrived meanwhile (a login elsewhere) ends too: the cookie
+                // the POST revokes is the newest one.
+                let again = self.end_locally(now, EndReason::LoggedOut, true);
+                if let Some(head) = self.queue.front_mut() {
+                    head.0 = Op::Logout { call, changed: changed || again };
+                }
+                self.post(now, Endpoint::Logout);
+            }
+        }
+    }
+
+    fn post(&mut self, now: Instant, endpoint: Endpoint) {
+        let id = HttpId(self.next_id());
+        self.set_phase(Phase::Posting { id, deadline: now.mono_ms + REQUEST_TIMEOUT_MS });
+        self.outputs.push_back(Output::Post { id, endpoint });
+    }
+
+    /// The head is done: release its lock and let the next one start.
+    fn pop(&mut self) {
+        self.release_lock();
+        self.queue.pop_front();
+    }
+
+    /// The head's deadline passed (the timer fired).
+    pub(super) fn op_deadline(&mut self, now: Instant) {
+        let Some(&(op, phase)) = self.queue.front() else { return };
+        if phase.deadline().is_none_or(|d| now.mono_ms < d) {
+            return;
+        }
+        match phase {
+            Phase::Queued => {}
+            Phase::Locking { id, .. } => {
+                // Another holder kept the lock too long: abandon the request.
+                self.outputs.push_back(Output::ReleaseLock(id));
+                if op == Op::Refresh {
+                    if let Some(outcome) = self.overtaken() {
+                        return self.finish_run(now, outcome);
+                    }
+                    self.session.run_failed(now, None);
+                    let e = Error::new(ErrorCode::RefreshFailed, "timed out waiting for another tab's refresh");
+                    self.finish_run(now, RunOutcome::failed(e, None));
+                } else {
+                    // A login or logout goes ahead without the lock.
+                    self.locked(now, op, false);
+                }
+            }
+            Phase::Settling { .. } => self.locked(now, op, true),
+            Phase::Posting { id, .. } => {
+                self.outputs.push_back(Output::AbortPost(id));
+                self.post_done(now, id, HttpOutcome::NetworkError);
+            }
+            Phase::Backoff { .. } => {
+                if let Some(run) = self.run.as_mut() {
+                    run.retry += 1;
+                }
+                self.set_phase(Phase::Queued);
+            }
+        }
+    }
+
+    /// A POST ended. Outcomes for POSTs no longer awaited are ignored.
+    pub fn post_done(&mut self, now: Instant, id: HttpId, outcome: HttpOutcome) {
+        let Some(&(op, Phase::Posting { id: posted, .. })) = self.queue.front() else { return };
+        if posted != id || self.disposed {
+            return;
+        }
+        match op {
+            Op::Refresh => self.refresh_answer(now, outcome),
+            Op::Login { call, ends } => self.login_answer(now, call, ends, outcome),
+            Op::Logout { call, changed } => {
+                self.pop();
+                let confirmed = matches!(outcome, HttpOutcome::Answer { status: 200..=299, .. });
+                let event = Event::LoggedOut { server_confirmed: Some(confirmed), from_other_tab: false };
+                self.announce_end(changed, event);
+                self.settle(call, Ok(CallValue::Confirmed(confirmed)));
+            }
+        }
+        self.advance(now);
+    }
+
+    fn refresh_answer(&mut self, now: Instant, outcome: HttpOutcome) {
+        if let Some(outcome) = self.overtaken() {
+            // Logged in/out meanwhile: this answer belongs to a session that is gone.
+            return self.finish_run(now, outcome);
+        }
+        let (class, status, retry_after_ms, message): (_, _, _, std::borrow::Cow<'static, str>) = match outcome {
+            HttpOutcome::NetworkError => (RefreshClass::Transient, None, None, "network error while refreshing".into()),
+            HttpOutcome::Answer { status, retry_after_ms, token } => match classify_refresh_status(Some(status)) {
+                RefreshClass::Success => match token {
+                    Ok(t) => match self.adopt(now, t.token, t.expires_in_s, TokenSource::Refresh, t.dpop) {
+                        // Shared while the lock is still held (released by finish_run).
+                        Ok(_) => return self.finish_run(now, RunOutcome::Refreshed),
+                        Err(e) => (RefreshClass::Transient, Some(status), None, e.message),
+                    },
+                    Err(m) => (RefreshClass::Transient, Some(status), None, m.into()),
+                },
+                class => {
+                    let m = match class {
+                        RefreshClass::SessionOver => "the refresh endpoint rejected the session",
+                        RefreshClass::Unexpected => "the refresh endpoint answered with an unexpected status",
+                        _ => "the refresh endpoint is unavailable",
+                    };
+                    (class, Some(status), retry_after_ms, m.into())
+                }
+            },
+        };
+        let retry = self.run.as_ref().map_or(0, |r| r.retry);
+        let random01 = self.random01();
+        match self.session.after_failed_attempt(class, retry, retry_after_ms, random01) {
+            RefreshStep::RetryAfter(ms) => {
+                // Other tabs may refresh (or log in/out) while this one waits.
+                self.release_lock();
+                self.set_phase(Phase::Backoff { until: now.mono_ms + ms.max(0.0) });
+            }
+            RefreshStep::EndSession => {
+                let kind = self.run.as_ref().map(|r| r.start.kind);
+                self.release_lock(); // no user callback (sessionExpired) while the lock is held
+                if kind.is_some_and(|k| self.session.rejection_ends_session(k)) {
+                    let changed = self.end_locally(now, EndReason::SessionExpired, true);
+                    let event = Event::SessionExpired { reason: "refresh_rejected", from_other_tab: false };
+                    self.announce_end(changed, event);
+                }
+                let e = Error::new(ErrorCode::SessionExpired, "the refresh token was rejected: the session is over");
+                self.finish_run(now, RunOutcome::failed(e, status));
+            }
+            RefreshStep::Fail => {
+                self.session.run_failed(now, retry_after_ms);
+                self.finish_run(now, RunOutcome::failed(Error::new(ErrorCode::RefreshFailed, message), status));
+            }
+        }
+    }
+
+    fn login_answer(&mut self, now: Instant, call: CallId, ends: u64, outcome: HttpOutcome) {
+        let failed = |m: &'static str, status| Err((Error::new(ErrorCode::LoginFailed, m), status));
+        let result = match outcome {
+            HttpOutcome::NetworkError => failed("network error or timeout during login", None),
+            HttpOutcome::Answer { status, .. } if !(200..=299).contains(&status) => {
+                failed("login was rejected", Some(status))
+            }
+            HttpOutcome::Answer { status, token: Err(m), .. } => failed(m, Some(status)),
+            HttpOutcome::Answer { token: Ok(_), .. } if self.session.ends() != ends => Err((
+                Error::new(ErrorCode::Aborted, "the session ended (logout or disposal) during login"),
+                None,
+            )),
+            HttpOutcome::Answer { token: Ok(t), .. } => self
+                .adopt(now, t.token, t.expires_in_s, TokenSource::Login, t.dpop)
+                .map(|_| CallValue::Done)
+                .map_err(|e| (e, None)),
+        };
+        self.pop(); // the token was shared while the lock was held
+        if result.is_ok() {
+            self.event(Event::StateChanged);
+        }
+        self.settle(call, result);
+    }
+
+    /// `login({signal})` aborted: a queued login leaves the queue; one on the wire is given up.
+    pub(super) fn abort_login(&mut self, now: Instant, call: CallId) {
+        let Some(index) = self.queue.iter().position(|(op, _)| matches!(op, Op::Login { call: c, .. } if *c == call))
+        else {
+            return;
+        };
+        if index == 0 {
+            match self.queue[0].1 {
+                Phase::Posting { id, .. } => self.outputs.push_back(Output::AbortPost(id)),
+                Phase::Locking { id, .. } => self.outputs.push_back(Output::ReleaseLock(id)),
+                _ => {}
+            }
+            self.pop();
+        } else {
+            self.queue.remove(index);
+        }
+        self.settle(call, Err((Error::new(ErrorCode::Aborted, "login aborted by its signal"), None)));
+        self.advance(now);
+    }
+
+    /// The run's outcome if it has been overtaken (the session changed hands).
+    pub(super) fn overtaken(&self) -> Option<RunOutcome> {
+        let run = self.run.as_ref()?;
+        (!self.session.is_current(run.start.ticket)).then(|| self.session.superseded_outcome(&run.start))
+    }
+
+    /// The run ends: leave the queue, settle callers, fire events, wake waiting requests.
+    pub(super) fn finish_run(&mut self, now: Instant, outcome: RunOutcome) {
+        if matches!(self.queue.front(), Some((Op::Refresh, _))) {
+            if let Some((_, Phase::Posting { id, .. })) = self.queue.front() {
+                self.outputs.push_back(Output::AbortPost(*id));
+            }
+            self.pop();
+        }
+        let Some(run) = self.run.take() else { return };
+        match &outcome {
+            RunOutcome::Refreshed => {
+                self.event(Event::Refreshed { from_other_tab: false });
+                self.event(Event::StateChanged);
+            }
+            RunOutcome::Failed { error, status } if outcome.is_failed_run() => {
+                self.event(Event::RefreshFailed { error: error.clone(), status: *status });
+            }
+            RunOutcome::PeerRefreshed | RunOutcome::Failed { .. } => {}
+        }
+        let result = match &outcome {
+            RunOutcome::Refreshed | RunOutcome::PeerRefreshed => Ok(CallValue::Done),
+            RunOutcome::Failed { error, status } => Err((error.clone(), *status)),
+        };
+        for call in run.callers {
+            self.settle(call, result.clone());
+        }
+        for req in run.requests {
+            self.after_wait(now, req);
+        }
+    }
+}
+

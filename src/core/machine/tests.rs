@@ -1,0 +1,162 @@
+//! Single-tab behaviour of the machine, input by input. Many tabs and faults: `tests/simulator.rs`.
+
+use super::*;
+use crate::core::session::tests::{at, T0};
+
+fn config() -> Config {
+    Config {
+        refresh_margin_ms: 60_000.0,
+        auto_refresh: true,
+        cross_tab: true,
+        has_login_url: true,
+        has_logout_url: true,
+        allowed_origins: vec!["https://app.example".into()],
+        dpop: false,
+    }
+}
+
+fn drain(m: &mut Machine) -> Vec<Output> {
+    std::iter::from_fn(|| m.poll_output()).collect()
+}
+
+fn token_answer(token: &str, expires_in_s: f64) -> HttpOutcome {
+    HttpOutcome::Answer {
+        status: 200,
+        retry_after_ms: None,
+        token: Ok(TokenAnswer { token: token.into(), expires_in_s: Some(expires_in_s), dpop: false }),
+    }
+}
+
+fn posted(outputs: &[Output]) -> Option<(HttpId, Endpoint)> {
+    outputs.iter().find_map(|o| match o {
+        Output::Post { id, endpoint } => Some((*id, *endpoint)),
+        _ => None,
+    })
+}
+
+fn lock_asked(outputs: &[Output]) -> Option<LockId> {
+    outputs.iter().find_map(|o| match o {
+        Output::RequestLock(id) => Some(*id),
+        _ => None,
+    })
+}
+
+#[test]
+fn login_takes_the_lock_posts_adopts_shares_and_settles() {
+    let mut m = Machine::new(config(), 7);
+    let call = m.login(T0);
+    let lock = lock_asked(&drain(&mut m)).expect("asks for the lock");
+    m.lock_granted(T0, lock);
+    let (http, endpoint) = posted(&drain(&mut m)).expect("posts");
+    assert_eq!(endpoint, Endpoint::Login(call));
+    m.post_done(at(10.0), http, token_answer("opaque-a", 300.0));
+    let out = drain(&mut m);
+    assert!(out.iter().any(|o| matches!(o, Output::Broadcast(Message::Token { .. }))), "{out:?}");
+    assert!(out.contains(&Output::ReleaseLock(lock)));
+    assert!(out.contains(&Output::Settle { call, result: Ok(CallValue::Done) }));
+    assert_eq!(m.state(), SessionState::Authenticated);
+    // The one timer: the refresh point, 240 s to 252 s after receipt (margin 60 s, jitter 20 %).
+    let t = m.poll_timeout(at(10.0)).expect("a refresh is scheduled");
+    assert!((228_010.0..=240_010.0).contains(&t), "{t}");
+}
+
+#[test]
+fn a_refresh_is_joined_and_a_dead_token_is_never_sent() {
+    let mut cfg = config();
+    cfg.cross_tab = false;
+    let mut m = Machine::new(cfg, 1);
+    m.set_access_token(T0, "opaque-a".into(), Some(10.0)).expect("held");
+    drain(&mut m);
+    let later = at(9_500.0);
+    let url = "https://app.example/api".to_string();
+    let start = FetchStart { url, has_authorization: false, keepalive: false, replayable: true };
+    let req = m.fetch(later, start.clone());
+    let c1 = m.refresh(later, RefreshKind::Explicit);
+    let out = drain(&mut m);
+    assert!(!out.iter().any(|o| matches!(o, Output::Send { .. })), "waits: {out:?}");
+    let (http, _) = posted(&out).expect("one refresh");
+    m.post_done(later, http, token_answer("opaque-b", 300.0));
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::Settle { call: c1, result: Ok(CallValue::Done) }));
+    let g = m.generation();
+    assert!(out.contains(&Output::Send { req, authorize: Authorize::Token { generation: g, dpop: false } }));
+    assert_eq!(m.token_value(g), Some("opaque-b"));
+}
+
+#[test]
+fn a_401_refreshes_once_and_replays() {
+    let mut cfg = config();
+    cfg.cross_tab = false;
+    let mut m = Machine::new(cfg, 1);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    let start =
+        FetchStart { url: "https://app.example/x".into(), has_authorization: false, keepalive: false, replayable: true };
+    let req = m.fetch(T0, start);
+    drain(&mut m);
+    m.fetch_answered(T0, req, 401, false);
+    let (http, _) = posted(&drain(&mut m)).expect("refresh after the 401");
+    m.post_done(T0, http, token_answer("opaque-b", 300.0));
+    let out = drain(&mut m);
+    assert!(out.iter().any(|o| matches!(o, Output::Send { req: r, authorize: Authorize::Token { .. } } if *r == req)));
+    m.fetch_answered(T0, req, 401, false);
+    assert_eq!(drain(&mut m), vec![Output::FinishFetch { req, end: FetchEnd::Response }], "replayed once only");
+}
+
+#[test]
+fn foreign_origins_get_no_token() {
+    let mut m = Machine::new(config(), 1);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    let start =
+        FetchStart { url: "https://evil.example/x".into(), has_authorization: false, keepalive: false, replayable: true };
+    let req = m.fetch(T0, start);
+    assert_eq!(drain(&mut m), vec![Output::Send { req, authorize: Authorize::Untouched }]);
+}
+
+#[test]
+fn logout_ends_at_once_then_posts_under_the_lock() {
+    let mut m = Machine::new(config(), 1);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    let call = m.logout(T0);
+    assert_eq!(m.state(), SessionState::Ended(EndReason::LoggedOut));
+    assert!(m.access_token().is_none());
+    let lock = lock_asked(&drain(&mut m)).expect("lock");
+    m.lock_granted(T0, lock);
+    let (http, _) = posted(&drain(&mut m)).expect("post");
+    m.post_done(T0, http, HttpOutcome::Answer { status: 204, retry_after_ms: None, token: Err("no body") });
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::Settle { call, result: Ok(CallValue::Confirmed(true)) }));
+    assert!(out.contains(&Output::Event(Event::LoggedOut { server_confirmed: Some(true), from_other_tab: false })));
+    assert_eq!(m.poll_timeout(T0), None);
+}
+
+#[test]
+fn lock_wait_is_bounded() {
+    let mut m = Machine::new(config(), 1);
+    let call = m.refresh(T0, RefreshKind::Restore);
+    let lock = lock_asked(&drain(&mut m)).expect("lock");
+    assert_eq!(m.poll_timeout(T0), Some(LOCK_WAIT_MS));
+    m.handle_timeout(at(LOCK_WAIT_MS));
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::ReleaseLock(lock)));
+    assert!(out.iter().any(|o| matches!(o, Output::Settle { call: c, result: Err(_) } if *c == call)));
+    // A late grant of the abandoned request is released at once.
+    m.lock_granted(at(LOCK_WAIT_MS + 1.0), lock);
+    assert_eq!(drain(&mut m), vec![Output::ReleaseLock(lock)]);
+}
+
+#[test]
+fn dispose_settles_everything() {
+    let mut m = Machine::new(config(), 1);
+    let c1 = m.refresh(T0, RefreshKind::Restore);
+    let c2 = m.login(T0);
+    drain(&mut m);
+    m.dispose(T0);
+    let out = drain(&mut m);
+    for c in [c1, c2] {
+        assert!(out.iter().any(|o| matches!(o, Output::Settle { call, result: Err(_) } if *call == c)), "{out:?}");
+    }
+    assert_eq!(m.poll_timeout(T0), None);
+}
