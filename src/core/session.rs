@@ -26,6 +26,11 @@ pub struct TokenGeneration(pub u64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Epoch(pub u64);
 
+/// Epochs count in 1/1024 ms: the wall clock in ms times this, plus a tab's own salt, so two
+/// tabs that log in within the same millisecond still get different epochs (and every tab
+/// agrees which login came last). An end carries the top of its millisecond.
+pub const EPOCH_PER_MS: u64 = 1024;
+
 /// A local change counter: bumped when this manager's session changes hands (login, logout,
 /// end, a newer session adopted from another tab). An operation that started under one ticket
 /// (a refresh run, a login) must not land under another.
@@ -192,6 +197,8 @@ pub struct Session {
     pub(super) backoff: Backoff,
     /// After a failed run: no *background* run before this monotonic time.
     pub(super) cooldown_until_mono_ms: Option<f64>,
+    /// This tab's place within a millisecond for the epochs it starts (`0..EPOCH_PER_MS - 1`).
+    pub(super) salt: u64,
     /// `autoRefresh: false` turns off proactive refreshes (timer, wake-ups, background refresh
     /// before a request); refreshes for an expired token, after a 401 and on demand remain.
     pub(super) manual_only: bool,
@@ -205,6 +212,12 @@ impl Session {
     /// A session with proactive refreshes on (`true`, the default) or off.
     pub fn with_auto_refresh(auto_refresh: bool) -> Self {
         Self { manual_only: !auto_refresh, ..Self::default() }
+    }
+
+    /// Set this tab's salt for the epochs it starts (any number; reduced to `0..1023`).
+    pub fn with_salt(mut self, salt: u64) -> Self {
+        self.salt = salt % (EPOCH_PER_MS - 1);
+        self
     }
 
     pub fn state(&self) -> SessionState {
@@ -264,7 +277,8 @@ impl Session {
             TokenSource::Caller | TokenSource::OtherTab => false,
         };
         if new_session {
-            self.epoch = Epoch(wall_ms(a.now).max(self.epoch.0.saturating_add(1)));
+            let stamp = wall_ms(a.now).saturating_mul(EPOCH_PER_MS).saturating_add(self.salt);
+            self.epoch = Epoch(stamp.max(self.epoch.0.saturating_add(1)));
             self.supersede();
             self.breaker.reset();
         }
@@ -294,10 +308,18 @@ impl Session {
     /// is at least the wall clock at its time). Returns `false` when it had already ended for
     /// the same reason (so `sessionExpired`/`loggedOut` fire once).
     pub fn end(&mut self, reason: EndReason, now: Instant) -> bool {
+        let top_of_ms = wall_ms(now).saturating_mul(EPOCH_PER_MS).saturating_add(EPOCH_PER_MS - 1);
+        self.epoch = self.epoch.max(Epoch(top_of_ms));
+        self.end_by_peer(reason)
+    }
+
+    /// End the session as another tab said ([`Session::on_peer_end`] has taken its epoch).
+    /// Unlike a local end, it does not stamp this tab's clock: a login called in the sender
+    /// after its end, whose token may still be on its way, must outrank it here too.
+    pub fn end_by_peer(&mut self, reason: EndReason) -> bool {
         let changed = self.token.is_some() || self.ended != Some(reason);
         self.token = None;
         self.ended = Some(reason);
-        self.epoch = self.epoch.max(Epoch(wall_ms(now)));
         self.ends += 1;
         self.supersede();
         self.cooldown_until_mono_ms = None;
@@ -434,11 +456,11 @@ pub(super) mod tests {
         assert_eq!(s.epoch(), Epoch(0), "a restored session has an unknown epoch");
         assert!(s.is_current(before), "a refresh does not change hands");
         adopt_from(&mut s, TokenSource::Login, 300.0, T0);
-        assert_eq!(s.epoch(), Epoch(T0.wall_ms as u64), "login epoch from the wall clock");
+        assert_eq!(s.epoch(), Epoch(T0.wall_ms as u64 * EPOCH_PER_MS), "login epoch from the wall clock");
         assert!(!s.is_current(before), "login supersedes what was in flight");
         // A second login in the same millisecond (or with the clock set back) still advances.
         adopt_from(&mut s, TokenSource::Login, 300.0, at(-5_000.0));
-        assert_eq!(s.epoch(), Epoch(T0.wall_ms as u64 + 1));
+        assert_eq!(s.epoch(), Epoch(T0.wall_ms as u64 * EPOCH_PER_MS + 1));
         // End keeps the epoch (it names the session that ended); a restore that revives an
         // ended session starts a new one.
         let e = s.epoch();
@@ -499,7 +521,11 @@ pub(super) mod tests {
         let ends = a.ends();
         a.end(EndReason::LoggedOut, at(2_000.0));
         assert_eq!(a.ends(), ends + 1);
-        assert_eq!(a.epoch(), Epoch(at(2_000.0).wall_ms as u64), "the end carries the wall clock");
+        assert_eq!(
+            a.epoch(),
+            Epoch(at(2_000.0).wall_ms as u64 * EPOCH_PER_MS + EPOCH_PER_MS - 1),
+            "the end carries the wall clock"
+        );
         assert!(b.on_peer_end(a.epoch()), "B's earlier login ends too: same cookie");
         // A later login in B outranks A's end; A takes it.
         adopt_from(&mut b, TokenSource::Login, 300.0, at(3_000.0));
@@ -509,7 +535,7 @@ pub(super) mod tests {
         let mut c = Session::new();
         adopt(&mut c, 300.0, T0);
         c.end(EndReason::LoggedOut, at(2_000.0));
-        assert_eq!(c.on_peer_token(Epoch(T0.wall_ms as u64), "late", Some(1e3), at(2_100.0)), PeerToken::Ignore);
+        assert_eq!(c.on_peer_token(Epoch(T0.wall_ms as u64 * EPOCH_PER_MS), "late", Some(1e3), at(2_100.0)), PeerToken::Ignore);
         assert_eq!(c.on_peer_token(Epoch(0), "late", Some(1e3), at(2_100.0)), PeerToken::Ignore);
     }
 

@@ -75,7 +75,7 @@ impl Machine {
     /// A machine for these options. `seed` feeds the jitter (any value; the executor passes a
     /// random one, the simulator a fixed one).
     pub fn new(cfg: Config, seed: u64) -> Self {
-        let session = Session::with_auto_refresh(cfg.auto_refresh);
+        let session = Session::with_auto_refresh(cfg.auto_refresh).with_salt(seed);
         Self {
             cfg,
             session,
@@ -142,8 +142,9 @@ impl Machine {
         self.outputs.pop_front()
     }
 
-    /// When to call [`Machine::handle_timeout`] next (monotonic ms), if ever: the active
-    /// operation's deadline, or the proactive refresh.
+    /// When to call [`Machine::handle_timeout`] next (monotonic ms, rounded up to a whole ms so
+    /// that a timer firing then finds the deadline passed), if ever: the active operation's
+    /// deadline, or the proactive refresh.
     pub fn poll_timeout(&self, now: Instant) -> Option<f64> {
         if self.disposed {
             return None;
@@ -151,10 +152,11 @@ impl Machine {
         let op = self.queue.front().and_then(|(_, phase)| phase.deadline());
         let refresh =
             if self.run.is_none() { self.session.timer_delay_ms(now).map(|d| now.mono_ms + d) } else { None };
-        match (op, refresh) {
+        let next = match (op, refresh) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
-        }
+        };
+        next.map(f64::ceil)
     }
 
     // ---- inputs: the caller --------------------------------------------------------------
@@ -360,7 +362,7 @@ impl Machine {
     /// End the session in this tab; tell the other tabs unless the news came from one.
     /// Returns whether anything changed (the end events fire once).
     fn end_locally(&mut self, now: Instant, reason: EndReason, share: bool) -> bool {
-        let changed = self.session.end(reason, now);
+        let changed = if share { self.session.end(reason, now) } else { self.session.end_by_peer(reason) };
         if self.cfg.dpop {
             self.outputs.push_back(Output::Key(if share { KeyChange::Delete } else { KeyChange::Forget }));
         }

@@ -140,7 +140,7 @@ impl Machine {
                     AfterLock::Proceed => self.post(now, Endpoint::Refresh),
                 }
             }
-            Op::Login { call, ends } => {
+            Op::Login { call, ends, .. } => {
                 if self.session.ends() != ends {
                     self.pop();
                     let e = Error::new(
@@ -222,7 +222,7 @@ impl Machine {
         match op {
             Op::Refresh => self.refresh_answer(now, outcome),
             Op::Login { call, ends } => self.login_answer(now, call, ends, outcome),
-            Op::Logout { call, changed } => {
+            Op::Logout { call, changed, .. } => {
                 self.pop();
                 let confirmed = matches!(outcome, HttpOutcome::Answer { status: 200..=299, .. });
                 let event = Event::LoggedOut { server_confirmed: Some(confirmed), from_other_tab: false };
@@ -338,9 +338,6 @@ impl Machine {
     /// The run ends: leave the queue, settle callers, fire events, wake waiting requests.
     pub(super) fn finish_run(&mut self, now: Instant, outcome: RunOutcome) {
         if matches!(self.queue.front(), Some((Op::Refresh, _))) {
-            if let Some((_, Phase::Posting { id, .. })) = self.queue.front() {
-                self.outputs.push_back(Output::AbortPost(*id));
-            }
             self.pop();
         }
         let Some(run) = self.run.take() else { return };

@@ -1,0 +1,712 @@
+//! The simulated browser: tabs (each a `Machine` with a model executor), one cookie jar, a
+//! model Web Lock (exclusive, FIFO), a model BroadcastChannel (delayed, in order per sender),
+//! the network (every request and every answer is a leg the schedule delivers in any order),
+//! a virtual clock with sleep and jumps, and the model server. Invariants are checked as it
+//! goes (`violations`) and at quiescence (`super::invariants`).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use wasm_token_manager::core::clock::Instant;
+use wasm_token_manager::core::machine::*;
+use wasm_token_manager::core::run::RefreshKind;
+use wasm_token_manager::core::session::SessionState;
+
+use super::server::{user_of, Answer, Server, SetCookie};
+
+pub const ORIGIN: &str = "https://app.example";
+
+/// A fault the schedule injects into the next POST that reaches the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Status503,
+    /// 429 with `Retry-After: 2`.
+    TooMany,
+    /// The server commits (rotates) but the answer never arrives.
+    CommitThenDrop,
+    /// The answer takes 20 s (past the 15 s request timeout).
+    Slow,
+}
+
+/// What a user does in a tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Fetch,
+    KeepaliveFetch,
+    Login(u8),
+    Logout,
+    Refresh,
+    Restore,
+    /// `setAccessToken` with a token the app got elsewhere (a live one of the jar's session).
+    SetToken,
+    /// React StrictMode: dispose, and at once a new manager that restores.
+    Remount,
+}
+
+/// One step of a schedule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Step {
+    Act { tab: usize, action: Action },
+    /// Deliver the n-th pending network leg (modulo how many there are).
+    Network(usize),
+    /// Deliver the head of the n-th non-empty channel queue.
+    Channel(usize),
+    Advance(u32),
+    /// The machine sleeps: nothing fires; then every tab wakes. `mono_stops`: the monotonic
+    /// clock stood still meanwhile (some platforms).
+    Sleep { ms: u32, mono_stops: bool },
+    /// The device clock jumps by ±1 h.
+    ClockJump(bool),
+    Fault(Fault),
+    NetworkDown(bool),
+    OpenTab,
+    CloseTab(usize),
+}
+
+#[derive(Debug, Clone)]
+enum LegKind {
+    Post { id: HttpId, endpoint: Endpoint, user: u8 },
+    Api { req: ReqId, token: Option<String> },
+}
+
+#[derive(Debug, Clone)]
+enum Answered {
+    Post(Option<Answer>),
+    Api(u16),
+}
+
+#[derive(Debug)]
+struct Leg {
+    tab: u64,
+    kind: LegKind,
+    /// `None`: on its way to the server; `Some`: the answer on its way back.
+    answer: Option<Answered>,
+    cancelled: bool,
+    /// Held back by a slow server: not deliverable before this time.
+    not_before: f64,
+}
+
+/// What a tab's caller is waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CallKind {
+    Login,
+    Logout,
+    Refresh,
+}
+
+#[derive(Debug)]
+struct FetchRecord {
+    /// The fault count when it started, and the user the tab was signed in as.
+    faults_at_start: u64,
+    user_at_start: Option<u8>,
+}
+
+pub struct Tab {
+    pub uid: u64,
+    pub machine: Machine,
+    calls: BTreeMap<CallId, CallKind>,
+    fetches: BTreeMap<ReqId, FetchRecord>,
+    /// `sessionExpired` events seen.
+    pub expired_events: u32,
+}
+
+/// A user action in call order, for the "last action wins" and logout invariants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionAction {
+    /// `racing_logout`: a logout called earlier in another tab had not settled yet (see
+    /// `regressions::login_racing_an_earlier_logout`, a known open bug).
+    Login { user: u8, ok: Option<bool>, racing_logout: bool },
+    Logout,
+    Other,
+}
+
+pub struct World {
+    pub tabs: Vec<Tab>,
+    next_uid: u64,
+    pub server: Server,
+    jar: Option<String>,
+    legs: Vec<Leg>,
+    lock_holder: Option<(u64, LockId)>,
+    lock_queue: VecDeque<(u64, LockId)>,
+    channel: BTreeMap<(u64, u64), VecDeque<Message>>,
+    mono: f64,
+    wall: f64,
+    /// Real time (the server's clock): never jumps, runs through sleep.
+    real: f64,
+    network_down: bool,
+    next_fault: Option<Fault>,
+    /// Faults injected so far, and whether one made a refresh-token reuse unavoidable (an
+    /// answer committed by the server that the browser never saw).
+    pub faults: u64,
+    pub unavoidable_reuse: bool,
+    pub actions: Vec<(u64, SessionAction)>,
+    call_actions: BTreeMap<(u64, CallId), usize>,
+    pub violations: Vec<String>,
+    /// A login and a logout were under way in two tabs at once (a known open race).
+    pub raced: bool,
+    /// The device clock was set back (epochs come from the wall clock: a known open bug).
+    pub clock_went_back: bool,
+    /// `setAccessToken` was called: by design, tabs that saw the session end ignore a token
+    /// the app sets afterwards, so agreement is not expected.
+    pub set_token_used: bool,
+    pub step_no: usize,
+    /// The status of the last answer of each wrapped request.
+    last_status: BTreeMap<(u64, ReqId), u16>,
+    /// Refresh POSTs that reached the server.
+    pub refresh_posts: u32,
+}
+
+fn config() -> Config {
+    Config {
+        refresh_margin_ms: 5_000.0,
+        auto_refresh: true,
+        cross_tab: true,
+        has_login_url: true,
+        has_logout_url: true,
+        allowed_origins: vec![ORIGIN.into()],
+        dpop: false,
+    }
+}
+
+impl World {
+    pub fn new(tabs: usize) -> Self {
+        let mut w = Self {
+            tabs: Vec::new(),
+            next_uid: 0,
+            server: Server::default(),
+            jar: None,
+            legs: Vec::new(),
+            lock_holder: None,
+            lock_queue: VecDeque::new(),
+            channel: BTreeMap::new(),
+            mono: 1_000.0,
+            wall: 1_800_000_000_000.0,
+            real: 1_800_000_000_000.0,
+            network_down: false,
+            next_fault: None,
+            faults: 0,
+            unavoidable_reuse: false,
+            actions: Vec::new(),
+            call_actions: BTreeMap::new(),
+            violations: Vec::new(),
+            raced: false,
+            clock_went_back: false,
+            set_token_used: false,
+            step_no: 0,
+            last_status: BTreeMap::new(),
+            refresh_posts: 0,
+        };
+        for _ in 0..tabs.max(1) {
+            w.open_tab();
+        }
+        w
+    }
+
+    pub fn now(&self) -> Instant {
+        Instant::new(self.mono, self.wall)
+    }
+
+    fn violation(&mut self, what: String) {
+        self.violations.push(format!("step {}: {what}", self.step_no));
+    }
+
+    fn tab_index(&self, uid: u64) -> Option<usize> {
+        self.tabs.iter().position(|t| t.uid == uid)
+    }
+
+    fn open_tab(&mut self) {
+        self.next_uid += 1;
+        let uid = self.next_uid;
+        let machine = Machine::new(config(), uid.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        self.tabs.push(Tab { uid, machine, calls: BTreeMap::new(), fetches: BTreeMap::new(), expired_events: 0 });
+        // A page starts by restoring its session from the cookie.
+        self.act(self.tabs.len() - 1, Action::Restore);
+    }
+
+    fn close_tab(&mut self, index: usize) {
+        if self.tabs.len() <= 1 {
+            return;
+        }
+        let tab = self.tabs.remove(index);
+        self.forget_tab(tab.uid);
+    }
+
+    /// A closed tab or disposed manager: its lock requests go, its answers are lost.
+    fn forget_tab(&mut self, uid: u64) {
+        self.lock_queue.retain(|(t, _)| *t != uid);
+        if self.lock_holder.is_some_and(|(t, _)| t == uid) {
+            self.lock_holder = None;
+        }
+        for leg in self.legs.iter_mut().filter(|l| l.tab == uid) {
+            leg.cancelled = true;
+        }
+        self.channel.retain(|(from, to), _| *from != uid && *to != uid);
+        self.grant_lock();
+    }
+
+    // ---- steps ---------------------------------------------------------------------------
+
+    pub fn step(&mut self, step: Step) {
+        self.step_no += 1;
+        // Nothing in a browser happens in zero time: each step is at least a millisecond
+        // later (two logins adopted in the same millisecond would tie on their epoch).
+        self.advance(1.0);
+        match step {
+            Step::Act { tab, action } => self.act(tab % self.tabs.len(), action),
+            Step::Network(n) => self.deliver_leg(n),
+            Step::Channel(n) => self.deliver_message(n),
+            Step::Advance(ms) => self.advance(f64::from(ms)),
+            Step::Sleep { ms, mono_stops } => {
+                let ms = f64::from(ms);
+                self.wall += ms;
+                self.real += ms;
+                if !mono_stops {
+                    self.mono += ms;
+                }
+                for i in 0..self.tabs.len() {
+                    let now = self.now();
+                    self.tabs[i].machine.wake(now, Wake::Visible);
+                    self.pump(i);
+                }
+                self.advance(0.0);
+            }
+            Step::ClockJump(forward) => {
+                self.wall += if forward { 3_600_000.0 } else { -3_600_000.0 };
+                self.clock_went_back |= !forward;
+            }
+            Step::Fault(f) => {
+                self.next_fault = Some(f);
+                self.faults += 1;
+            }
+            Step::NetworkDown(down) => {
+                if down && !self.network_down {
+                    self.faults += 1;
+                }
+                self.network_down = down;
+                if !down {
+                    for i in 0..self.tabs.len() {
+                        let now = self.now();
+                        self.tabs[i].machine.wake(now, Wake::Online);
+                        self.pump(i);
+                    }
+                }
+            }
+            Step::OpenTab => {
+                if self.tabs.len() < 6 {
+                    self.open_tab();
+                }
+            }
+            Step::CloseTab(n) => {
+                let index = n % self.tabs.len();
+                let busy = self.legs.iter().any(|l| l.tab == self.tabs[index].uid && !l.cancelled);
+                if busy {
+                    // A request cut off mid-way may have been committed by the server.
+                    self.faults += 1;
+                    self.unavoidable_reuse = true;
+                }
+                self.close_tab(index);
+            }
+        }
+    }
+
+    pub fn act(&mut self, i: usize, action: Action) {
+        let now = self.now();
+        let uid = self.tabs[i].uid;
+        let user_at_start = self.tabs[i].machine.access_token().and_then(user_of);
+        let record = |w: &mut Self, call: CallId, kind: SessionAction| {
+            w.actions.push((uid, kind));
+            w.call_actions.insert((uid, call), w.actions.len() - 1);
+        };
+        let m = &mut self.tabs[i].machine;
+        match action {
+            Action::Fetch | Action::KeepaliveFetch => {
+                let start = FetchStart {
+                    url: format!("{ORIGIN}/api/me"),
+                    has_authorization: false,
+                    keepalive: action == Action::KeepaliveFetch,
+                    replayable: true,
+                };
+                let req = m.fetch(now, start);
+                // A keepalive request never waits and is never replayed: a 401 is its answer.
+                let user_at_start = if action == Action::KeepaliveFetch { None } else { user_at_start };
+                let rec = FetchRecord { faults_at_start: self.faults, user_at_start };
+                self.tabs[i].fetches.insert(req, rec);
+            }
+            Action::Login(user) => {
+                let call = self.tabs[i].machine.login(now);
+                self.tabs[i].calls.insert(call, CallKind::Login);
+                let racing_logout =
+                    self.tabs.iter().any(|t| t.uid != uid && t.calls.values().any(|k| *k == CallKind::Logout));
+                self.raced |= racing_logout;
+                record(self, call, SessionAction::Login { user, ok: None, racing_logout });
+            }
+            Action::Logout => {
+                let racing_login =
+                    self.tabs.iter().any(|t| t.uid != uid && t.calls.values().any(|k| *k == CallKind::Login));
+                self.raced |= racing_login;
+                let m = &mut self.tabs[i].machine;
+                let call = m.logout(now);
+                self.tabs[i].calls.insert(call, CallKind::Logout);
+                record(self, call, SessionAction::Logout);
+            }
+            Action::Refresh | Action::Restore => {
+                let kind = if action == Action::Refresh { RefreshKind::Explicit } else { RefreshKind::Restore };
+                let call = m.refresh(now, kind);
+                self.tabs[i].calls.insert(call, CallKind::Refresh);
+                if action == Action::Restore {
+                    self.actions.push((uid, SessionAction::Other));
+                }
+            }
+            Action::SetToken => {
+                // The app hands over the token another tab holds (if any): a token it got
+                // from somewhere, valid or not.
+                let token = self.tabs.iter().find_map(|t| t.machine.access_token().map(str::to_owned));
+                if let Some(token) = token {
+                    self.set_token_used = true;
+                    let _ = self.tabs[i].machine.set_access_token(now, token, Some(10.0));
+                    self.actions.push((uid, SessionAction::Other));
+                }
+            }
+            Action::Remount => {
+                self.tabs[i].machine.dispose(now);
+                self.pump(i);
+                self.forget_tab(uid);
+                self.next_uid += 1;
+                let new_uid = self.next_uid;
+                let machine = Machine::new(config(), new_uid.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                self.tabs[i] =
+                    Tab { uid: new_uid, machine, calls: BTreeMap::new(), fetches: BTreeMap::new(), expired_events: 0 };
+                self.act(i, Action::Restore);
+                return;
+            }
+        }
+        self.pump(i);
+    }
+
+    /// Carry out tab `i`'s outputs until there are none.
+    fn pump(&mut self, i: usize) {
+        let uid = self.tabs[i].uid;
+        while let Some(out) = self.tabs[i].machine.poll_output() {
+            if std::env::var_os("SIM_TRACE").is_some() {
+                eprintln!("[{} tab {uid}] {out:?}", self.mono);
+            }
+            match out {
+                Output::Post { id, endpoint } => {
+                    let user = match endpoint {
+                        Endpoint::Login(call) => self.login_user(uid, call),
+                        _ => 0,
+                    };
+                    self.send(uid, LegKind::Post { id, endpoint, user });
+                }
+                Output::AbortPost(id) => {
+                    for leg in self.legs.iter_mut().filter(|l| l.tab == uid) {
+                        if matches!(leg.kind, LegKind::Post { id: p, .. } if p == id) {
+                            if leg.answer.as_ref().is_some_and(|a| matches!(a, Answered::Post(Some(_)))) {
+                                // The server committed; the browser gives the answer up.
+                                self.unavoidable_reuse = true;
+                                self.faults += 1;
+                            }
+                            leg.cancelled = true;
+                        }
+                    }
+                }
+                Output::Send { req, authorize } => {
+                    let token = match authorize {
+                        Authorize::Token { generation, .. } => match self.tabs[i].machine.token_value(generation) {
+                            Some(t) => Some(t.to_owned()),
+                            None => {
+                                self.violation(format!("tab {uid}: Send with generation {generation:?} not held"));
+                                None
+                            }
+                        },
+                        Authorize::Bare | Authorize::Untouched => None,
+                    };
+                    self.send(uid, LegKind::Api { req, token });
+                }
+                Output::FinishFetch { req, end } => self.fetch_finished(i, req, end),
+                Output::RequestLock(id) => {
+                    self.lock_queue.push_back((uid, id));
+                }
+                Output::ReleaseLock(id) => {
+                    if self.lock_holder == Some((uid, id)) {
+                        self.lock_holder = None;
+                    } else {
+                        self.lock_queue.retain(|e| *e != (uid, id));
+                    }
+                }
+                Output::Broadcast(message) => {
+                    for t in &self.tabs {
+                        if t.uid != uid {
+                            self.channel.entry((uid, t.uid)).or_default().push_back(message.clone());
+                        }
+                    }
+                }
+                Output::Settle { call, result } => {
+                    self.tabs[i].calls.remove(&call);
+                    if let Some(&index) = self.call_actions.get(&(uid, call)) {
+                        if let SessionAction::Login { ok, .. } = &mut self.actions[index].1 {
+                            *ok = Some(result.is_ok());
+                        }
+                    }
+                }
+                Output::Event(Event::SessionExpired { .. }) => self.tabs[i].expired_events += 1,
+                Output::Event(_) | Output::Key(_) => {}
+            }
+        }
+        self.grant_lock();
+    }
+
+    /// Which user a login call signs in as (recorded when the action was taken).
+    fn login_user(&mut self, uid: u64, call: CallId) -> u8 {
+        self.call_actions.get(&(uid, call)).map_or(0, |&i| match self.actions[i].1 {
+            SessionAction::Login { user, .. } => user,
+            _ => 0,
+        })
+    }
+
+    fn fetch_finished(&mut self, i: usize, req: ReqId, end: FetchEnd) {
+        let Some(rec) = self.tabs[i].fetches.remove(&req) else {
+            return self.violation(format!("FinishFetch for unknown {req:?}"));
+        };
+        let FetchEnd::Response = end else { return };
+        let status = self.last_status.remove(&(self.tabs[i].uid, req)).unwrap_or(0);
+        // No 401 to the app while the server still holds a live session for the user the tab
+        // was (and still is) signed in as, unless a fault happened meanwhile.
+        if status == 401
+            && rec.faults_at_start == self.faults
+            && !self.network_down
+            && rec.user_at_start.is_some()
+            && self.tabs[i].machine.access_token().and_then(user_of) == rec.user_at_start
+            && self.server.live_user(self.jar.as_deref()) == rec.user_at_start
+        {
+            let uid = self.tabs[i].uid;
+            self.violation(format!("tab {uid}: {req:?} answered 401 to the app while the session is live"));
+        }
+    }
+
+    fn send(&mut self, tab: u64, kind: LegKind) {
+        self.legs.push(Leg { tab, kind, answer: None, cancelled: false, not_before: self.real });
+    }
+
+    fn grant_lock(&mut self) {
+        while self.lock_holder.is_none() {
+            let Some((uid, id)) = self.lock_queue.pop_front() else { return };
+            let Some(i) = self.tab_index(uid) else { continue };
+            self.lock_holder = Some((uid, id));
+            let now = self.now();
+            self.tabs[i].machine.lock_granted(now, id);
+            self.pump(i);
+        }
+    }
+
+    fn deliver_leg(&mut self, n: usize) {
+        let ready: Vec<usize> = (0..self.legs.len()).filter(|&k| self.legs[k].not_before <= self.real).collect();
+        if ready.is_empty() {
+            return;
+        }
+        let k = ready[n % ready.len()];
+        if self.legs[k].cancelled && self.legs[k].answer.is_none() {
+            self.legs.remove(k);
+            return;
+        }
+        match self.legs[k].answer.clone() {
+            None => self.arrive(k),
+            Some(answered) => {
+                let leg = self.legs.remove(k);
+                self.answer(leg, answered);
+            }
+        }
+    }
+
+    /// A request reaches the server (or fails on a network that is down).
+    fn arrive(&mut self, k: usize) {
+        if self.network_down {
+            let answered = match self.legs[k].kind {
+                LegKind::Post { .. } => Answered::Post(None),
+                LegKind::Api { .. } => Answered::Api(0),
+            };
+            self.legs[k].answer = Some(answered);
+            return;
+        }
+        let answered = match self.legs[k].kind.clone() {
+            LegKind::Api { token, .. } => Answered::Api(self.server.api(token.as_deref(), self.real)),
+            LegKind::Post { endpoint, user, .. } => {
+                let fault = self.next_fault.take();
+                let answer = match fault {
+                    Some(Fault::Status503) => Some(Answer { status: 503, retry_after_s: None, cookie: SetCookie::Keep, token: None }),
+                    Some(Fault::TooMany) => Some(Answer { status: 429, retry_after_s: Some(2), cookie: SetCookie::Keep, token: None }),
+                    _ => {
+                        let cookie = self.jar.clone();
+                        let a = match endpoint {
+                            Endpoint::Refresh => {
+                                self.refresh_posts += 1;
+                                self.server.refresh(cookie.as_deref(), self.real)
+                            }
+                            Endpoint::Login(_) => self.server.login(user, self.real),
+                            Endpoint::Logout => self.server.logout(cookie.as_deref()),
+                        };
+                        Some(a)
+                    }
+                };
+                match fault {
+                    Some(Fault::CommitThenDrop) => {
+                        self.unavoidable_reuse = true;
+                        Answered::Post(None)
+                    }
+                    Some(Fault::Slow) => {
+                        self.legs[k].not_before = self.real + 20_000.0;
+                        if answer.as_ref().is_some_and(|a| a.cookie != SetCookie::Keep) {
+                            self.unavoidable_reuse = true;
+                        }
+                        Answered::Post(answer)
+                    }
+                    _ => Answered::Post(answer),
+                }
+            }
+        };
+        self.legs[k].answer = Some(answered);
+    }
+
+    /// An answer reaches the browser.
+    fn answer(&mut self, leg: Leg, answered: Answered) {
+        let Some(i) = self.tab_index(leg.tab) else { return };
+        if leg.cancelled {
+            return;
+        }
+        let now = self.now();
+        match (leg.kind, answered) {
+            (LegKind::Post { id, .. }, Answered::Post(answer)) => {
+                let outcome = match answer {
+                    None => HttpOutcome::NetworkError,
+                    Some(a) => {
+                        match &a.cookie {
+                            SetCookie::Set(c) => self.jar = Some(c.clone()),
+                            SetCookie::Clear => self.jar = None,
+                            SetCookie::Keep => {}
+                        }
+                        let token = match a.token {
+                            Some((token, expires_in_s)) => Ok(TokenAnswer { token, expires_in_s: Some(expires_in_s), dpop: false }),
+                            None => Err("the response carries no access token"),
+                        };
+                        HttpOutcome::Answer { status: a.status, retry_after_ms: a.retry_after_s.map(|s| f64::from(s) * 1000.0), token }
+                    }
+                };
+                self.tabs[i].machine.post_done(now, id, outcome);
+            }
+            (LegKind::Api { req, .. }, Answered::Api(status)) => {
+                if status == 0 {
+                    // Network error: fetch rejects; the executor drops the request.
+                    self.tabs[i].machine.fetch_dropped(req);
+                    self.tabs[i].fetches.remove(&req);
+                } else {
+                    self.last_status.insert((leg.tab, req), status);
+                    self.tabs[i].machine.fetch_answered(now, req, status, false);
+                }
+            }
+            _ => {}
+        }
+        self.pump(i);
+    }
+
+    fn deliver_message(&mut self, n: usize) {
+        let keys: Vec<(u64, u64)> = self.channel.iter().filter(|(_, q)| !q.is_empty()).map(|(k, _)| *k).collect();
+        if keys.is_empty() {
+            return;
+        }
+        let key = keys[n % keys.len()];
+        let Some(message) = self.channel.get_mut(&key).and_then(VecDeque::pop_front) else { return };
+        let Some(i) = self.tab_index(key.1) else { return };
+        let now = self.now();
+        if std::env::var_os("SIM_TRACE").is_some() {
+            eprintln!("[{} tab {}] <- {message:?} (epoch before {:?})", self.mono, key.1, self.tabs[i].machine.epoch());
+        }
+        self.tabs[i].machine.peer_message(now, message);
+        self.pump(i);
+    }
+
+    /// Let `ms` pass, firing every timer that falls due, in time order.
+    pub fn advance(&mut self, ms: f64) {
+        let target_mono = self.mono + ms;
+        let mut spins = 0;
+        loop {
+            let now = self.now();
+            let due = (0..self.tabs.len())
+                .filter_map(|i| self.tabs[i].machine.poll_timeout(now).map(|t| (t, i)))
+                .filter(|(t, _)| *t <= target_mono)
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            let Some((t, i)) = due else { break };
+            spins += 1;
+            if spins > 10_000 {
+                let detail = format!("{:#?}", self.tabs[i].machine);
+                self.violation(format!("timer of tab {} spins at {t} (now {}): {detail}", self.tabs[i].uid, self.mono));
+                break;
+            }
+            let dt = (t - self.mono).max(0.0);
+            self.mono += dt;
+            self.wall += dt;
+            self.real += dt;
+            let now = self.now();
+            self.tabs[i].machine.handle_timeout(now);
+            self.pump(i);
+        }
+        let dt = (target_mono - self.mono).max(0.0);
+        self.mono += dt;
+        self.wall += dt;
+        self.real += dt;
+    }
+
+    // ---- quiescence ------------------------------------------------------------------------
+
+    fn busy(&self) -> bool {
+        !self.legs.is_empty() || self.channel.values().any(|q| !q.is_empty())
+    }
+
+    /// Deliver everything, with no more faults, advancing time only as far as pending
+    /// operations need (lock waits, timeouts, backoff).
+    pub fn quiesce(&mut self) {
+        self.network_down = false;
+        self.next_fault = None;
+        for _ in 0..2_000 {
+            self.advance(1.0);
+            if self.busy() {
+                if let Some(k) = (0..self.legs.len()).find(|&k| self.legs[k].not_before <= self.real) {
+                    let ready: Vec<usize> =
+                        (0..self.legs.len()).filter(|&k| self.legs[k].not_before <= self.real).collect();
+                    let n = ready.iter().position(|&r| r == k).unwrap_or(0);
+                    self.deliver_leg(n);
+                } else if self.channel.values().any(|q| !q.is_empty()) {
+                    self.deliver_message(0);
+                } else {
+                    self.advance(1_000.0);
+                }
+                continue;
+            }
+            let pending = self.tabs.iter().any(|t| !t.calls.is_empty() || !t.fetches.is_empty() || t.machine.refreshing());
+            if !pending {
+                return;
+            }
+            self.advance(1_000.0);
+        }
+        self.violation("no quiescence after 2000 rounds".into());
+    }
+
+    pub fn pending(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for t in &self.tabs {
+            if !t.calls.is_empty() {
+                out.push(format!("tab {}: calls {:?} never settled", t.uid, t.calls));
+            }
+            if !t.fetches.is_empty() {
+                out.push(format!("tab {}: fetches {:?} never settled", t.uid, t.fetches.keys()));
+            }
+        }
+        out
+    }
+
+    pub fn jar_user(&self) -> Option<u8> {
+        self.server.live_user(self.jar.as_deref())
+    }
+
+    pub fn state_of(&self, i: usize) -> SessionState {
+        self.tabs[i].machine.state()
+    }
+}
