@@ -461,12 +461,14 @@ pub(super) mod tests {
         // A second login in the same millisecond (or with the clock set back) still advances.
         adopt_from(&mut s, TokenSource::Login, 300.0, at(-5_000.0));
         assert_eq!(s.epoch(), Epoch(T0.wall_ms as u64 * EPOCH_PER_MS + 1));
-        // End keeps the epoch (it names the session that ended); a restore that revives an
-        // ended session starts a new one.
+        // End keeps the epoch (it names the session that ended), raised to the top of its
+        // millisecond so it outranks every login of that millisecond; a restore that revives
+        // an ended session starts a new one.
         let e = s.epoch();
         let t = s.ticket();
         s.end(EndReason::LoggedOut, T0);
-        assert_eq!(s.epoch(), e);
+        assert_eq!(s.epoch(), Epoch(T0.wall_ms as u64 * EPOCH_PER_MS + EPOCH_PER_MS - 1));
+        assert!(s.epoch() > e);
         assert!(!s.is_current(t), "end supersedes");
         adopt(&mut s, 300.0, at(1_000.0));
         assert!(s.epoch() > e, "revived by restore: a new session");
