@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod dpop;
 pub mod error;
+pub mod jwt_json;
 pub mod machine;
 pub mod options;
 pub mod policy;
@@ -11,6 +12,11 @@ pub mod request;
 pub mod run;
 pub mod session;
 pub mod token;
+#[cfg(test)]
+mod token_differential;
+/// The decoder until 2026-12 (jwt-compact), the reference for the differential test.
+#[cfg(test)]
+pub(crate) mod token_reference;
 
 pub use clock::Instant;
 pub use error::{Error, ErrorCode};

@@ -8,13 +8,22 @@
 //!   rejects; any other count is malformed;
 //! - segments use the base64url alphabet only: no padding `=`, no whitespace, no `+`/`/`;
 //!   header and payload must be non-empty (the signature may be empty: unsecured JWT);
-//! - header and payload must be UTF-8 JSON objects; `alg` must be a string;
-//! - `exp`, `iat`, `nbf` must be finite numbers (integers or floats) in
-//!   `0..=MAX_TIMESTAMP_S`; any other type is `malformed_token`;
-//! - a duplicated `exp`, `iat` or `nbf` is `malformed_token` (ambiguous for scheduling); any
+//! - header and payload must be UTF-8 JSON objects (RFC 8259 as serde_json reads it: no BOM,
+//!   no lone `\u` surrogate, no number beyond f64, at most 127 nested levels; see
+//!   [`jwt_json`](super::jwt_json)); `alg` must be a string; `cty`, if present and not null,
+//!   must be the string "JSON" in any case;
+//! - `exp`, `iat`, `nbf` must be finite numbers (integers or floats), read as the f64
+//!   `JSON.parse` gives and truncated toward zero to whole seconds (so `1.5` is 1 and `-0.5`
+//!   is 0), then in `0..=MAX_TIMESTAMP_S`; any other type is `malformed_token`;
+//! - a duplicated `exp`, `iat`, `nbf`, `alg` or `cty` is `malformed_token` (ambiguous); any
 //!   other duplicated name keeps its last value in the JS view, exactly as `JSON.parse` does;
 //! - a missing `exp` means *unknown expiry*, never "expired" and never "valid forever";
-//! - `alg: none` decodes like any other token and changes nothing (the client never verifies).
+//! - `alg: none` decodes like any other token and changes nothing (the client never verifies);
+//! - other header parameters (`kid`, `typ`, `jku`, `x5u`, `x5t`, `x5t#S256`, …) are neither
+//!   read nor type-checked: the client selects no key. (jwt-compact, the decoder until 2026-12
+//!   and now the test reference in `token_reference.rs`, rejected non-string `kid`/`typ`/
+//!   `jku`/`x5u`, oddly sized `x5t` thumbprints and repeats of these. That is the only
+//!   difference the differential test below allows.)
 //!
 //! That strict policy is `decodeJwt`'s. The manager *holds* any token a server or the caller
 //! gives it ([`held_shape`]): a JWS it can decode is read as above; anything else (a JWE, an
@@ -23,10 +32,10 @@
 //! over `MAX_TOKEN_LEN`, or one with characters outside RFC 6750's `b64token`.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use jwt_compact::{Empty, UntrustedToken};
 
 use super::clock::TokenTimes;
 use super::error::Error;
+use super::jwt_json::{object_members, Member};
 
 /// Longest token accepted (bytes). Real access tokens are well under 4 KiB.
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
@@ -91,27 +100,32 @@ pub fn inspect(token: &str) -> Result<TokenShape, Error> {
     if header_b64.len() % 4 == 1 || payload_b64.len() % 4 == 1 {
         return Err(Error::malformed("token segment has an impossible base64url length"));
     }
-
-    let untrusted = UntrustedToken::<Empty>::try_from(token).map_err(|e| {
-        use jwt_compact::ParseError as P;
-        match e {
-            P::InvalidBase64Encoding => Error::malformed("token segment is not valid base64url"),
-            P::MalformedHeader(_) => Error::malformed("token header is not a valid JSON object"),
-            P::UnsupportedContentType(_) => Error::malformed("token content type (cty) is not JSON"),
-            _ => Error::malformed("token is not a valid JWS"),
-        }
-    })?;
-    let claims = untrusted
-        .deserialize_claims_unchecked::<Empty>()
-        .map_err(|_| Error::malformed("token payload is not a JSON object with numeric exp/iat/nbf"))?;
-    // jwt-compact has already rejected non-numeric time claims; floats are truncated to whole
-    // seconds by it, which is all the precision scheduling needs.
-    let times = TokenTimes {
-        exp: checked_time(claims.expiration.map(|t| t.timestamp()))?,
-        iat: checked_time(claims.issued_at.map(|t| t.timestamp()))?,
-        nbf: checked_time(claims.not_before.map(|t| t.timestamp()))?,
+    let base64 = |seg: &str| {
+        Base64UrlUnpadded::decode_vec(seg).map_err(|_| Error::malformed("token segment is not valid base64url"))
     };
-    Ok(TokenShape::Jws(DecodedToken { alg: untrusted.algorithm().to_owned(), times }))
+    let (header, payload) = (base64(header_b64)?, base64(payload_b64)?);
+    base64(parts.next().unwrap_or(""))?; // the signature is not verified, but must decode
+
+    let header_error = || Error::malformed("token header is not a valid JSON object");
+    let [alg, cty] = object_members(&header, ["alg", "cty"]).map_err(|_| header_error())?;
+    let Some(Member::Str(alg)) = alg else { return Err(header_error()) };
+    match cty {
+        None | Some(Member::Null) => {}
+        Some(Member::Str(cty)) if cty.eq_ignore_ascii_case("json") => {}
+        Some(Member::Str(_)) => return Err(Error::malformed("token content type (cty) is not JSON")),
+        Some(_) => return Err(header_error()),
+    }
+
+    let payload_error = || Error::malformed("token payload is not a JSON object with numeric exp/iat/nbf");
+    let [exp, iat, nbf] = object_members(&payload, ["exp", "iat", "nbf"]).map_err(|_| payload_error())?;
+    let seconds = |claim: Option<Member>| match claim {
+        None => Ok(None),
+        Some(Member::Number(secs)) => Ok(Some(secs)),
+        Some(_) => Err(payload_error()),
+    };
+    let (exp, iat, nbf) = (seconds(exp)?, seconds(iat)?, seconds(nbf)?);
+    let times = TokenTimes { exp: checked_time(exp)?, iat: checked_time(iat)?, nbf: checked_time(nbf)? };
+    Ok(TokenShape::Jws(DecodedToken { alg, times }))
 }
 
 /// What the manager makes of a token it is given: a decodable JWS, or opaque. Errors only for
@@ -157,10 +171,11 @@ fn is_base64url(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
-fn checked_time(secs: Option<i64>) -> Result<Option<f64>, Error> {
+/// A time claim: absent, or its whole seconds (`None`: beyond 10^12 in magnitude) in range.
+fn checked_time(secs: Option<Option<i64>>) -> Result<Option<f64>, Error> {
     match secs {
         None => Ok(None),
-        Some(s) if (0..=MAX_TIMESTAMP_S as i64).contains(&s) => Ok(Some(s as f64)),
+        Some(Some(s)) if (0..=MAX_TIMESTAMP_S as i64).contains(&s) => Ok(Some(s as f64)),
         Some(_) => Err(Error::malformed("token time claim (exp/iat/nbf) is out of range")),
     }
 }
@@ -238,6 +253,8 @@ pub(crate) mod tests {
         assert_eq!(d.times.exp, Some(1_300_819_380.0));
         assert_eq!(d.times.iat, None);
 
+        crate::core::token_differential::assert_agrees(RFC7519_3_1);
+        crate::core::token_differential::assert_agrees(RFC7519_6_1);
         let u = decode(RFC7519_6_1).expect("RFC 7519 6.1");
         assert_eq!(u.alg, "none");
         assert_eq!(u.times.exp, Some(1_300_819_380.0));
@@ -257,6 +274,11 @@ pub(crate) mod tests {
                 TokenTimes { exp: Some(2e9), ..Default::default() },
             ),
             ("exponent notation", jws(r#"{"exp":2e9}"#), TokenTimes { exp: Some(2e9), ..Default::default() }),
+            (
+                "float read as JSON.parse reads it (253402300799.99997), then truncated",
+                jws(r#"{"exp":253402300799.99998}"#),
+                TokenTimes { exp: Some(MAX_TIMESTAMP_S), ..Default::default() },
+            ),
             ("no exp: unknown expiry", jws(r#"{"sub":"x"}"#), TokenTimes::default()),
             ("empty payload object", jws("{}"), TokenTimes::default()),
             ("exp zero", jws(r#"{"exp":0}"#), TokenTimes { exp: Some(0.0), ..Default::default() }),
@@ -294,6 +316,7 @@ pub(crate) mod tests {
         for (name, token, want) in cases {
             let d = decode(&token).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(d.times, want, "{name}");
+            crate::core::token_differential::assert_agrees(&token);
         }
         let t = with_header(r#"{"alg":"EdDSA","kid":"k1","x":1}"#, "{}");
         assert_eq!(decode(&t).expect("ok").alg, "EdDSA");
@@ -360,6 +383,7 @@ pub(crate) mod tests {
         for (name, token) in cases {
             let err = decode(&token).expect_err(name);
             assert_eq!(err.code, crate::core::ErrorCode::MalformedToken, "{name}");
+            crate::core::token_differential::assert_agrees(&token);
         }
     }
 
