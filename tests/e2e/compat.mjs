@@ -6,7 +6,6 @@
 // Usage: COMPAT_FLASK=http://... COMPAT_DJANGO=http://... node tests/e2e/compat.mjs
 import { launch, test, summary, assert, assertEq } from "./lib.mjs";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const FRAMEWORKS = {
   flask: { base: process.env.COMPAT_FLASK, refresh: "/auth/refresh", cookie: "refresh_token_cookie", form: true },
   django: { base: process.env.COMPAT_DJANGO, refresh: "/auth/token/refresh/", cookie: "refresh-token", form: false },
@@ -27,10 +26,18 @@ for (const [fw, cfg] of Object.entries(FRAMEWORKS)) {
       const creds = form ? new URLSearchParams({ username: "demo", password: "demo" }) : { username: "demo", password: "demo" };
       await h.auth.login(creds);
       const sub = h.auth.claims?.sub ?? h.auth.claims?.user_id;
-      h.loop(250);
+      let failedRuns = 0;
+      h.auth.on("refreshFailed", () => failedRuns++);
+      const looping = h.loop(250);
       await new Promise((r) => setTimeout(r, 13_000));
       h.running = false;
-      await new Promise((r) => setTimeout(r, 300));
+      await looping; // the loop's last request has its answer
+      // Quiescence: no refresh in flight, i.e. every refresh request sent (h.refreshes, counted
+      // by the transport when it goes out) has its outcome: `refreshed`, or a failed run. The
+      // timer keeps refreshing, so this is read in the tick that finds it. (A run that retried
+      // never balances: after 10 s the numbers go to the assertion as they are.)
+      const end = Date.now() + 10_000;
+      while (h.refreshes.n !== h.events.length + failedRuns && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
       return { sub, statuses: h.statuses, errors: h.errors, refreshed: h.events.length, refreshes: h.refreshes.n };
     }, cfg.form);
     const bad = loop.statuses.filter((s) => s !== 200);

@@ -21,7 +21,9 @@ await test("demo: sign in, watch a silent refresh, screenshots show the change",
   await page.waitForFunction(() => document.querySelector("#sub").textContent === "demo");
   await page.click("#call");
   await page.waitForFunction(() => document.querySelectorAll("#log li").length >= 2);
-  await page.waitForTimeout(600);
+  // Settled: a render tick of the countdown (every 250 ms) after the call's log line.
+  const shown = await page.evaluate(() => document.querySelector("#expires-in").textContent);
+  await page.waitForFunction((t) => document.querySelector("#expires-in").textContent !== t, shown, { timeout: 3000 });
   const read = () => page.evaluate(() => ({
     pill: document.querySelector("#pill").textContent,
     refreshes: document.querySelector("#refresh-count").textContent,
@@ -33,7 +35,8 @@ await test("demo: sign in, watch a silent refresh, screenshots show the change",
   const shot1 = await page.screenshot({ path: new URL("demo-signed-in.png", OUT).pathname });
   // Wait for the silent refresh, then until the countdown is back above the pre-refresh value.
   await page.waitForFunction(() => document.querySelector("#refresh-count").textContent === "1", null, { timeout: 8000 });
-  await page.waitForTimeout(300);
+  await page.waitForFunction((before) => parseFloat(document.querySelector("#expires-in").textContent) > before, first.expiresIn, { timeout: 3000 })
+    .catch(() => {}); // the assertions below say what was shown
   const second = await read();
   const shot2 = await page.screenshot({ path: new URL("demo-after-refresh.png", OUT).pathname });
   console.log(`    before: ${JSON.stringify(first)}\n    after:  ${JSON.stringify(second)}`);

@@ -155,7 +155,9 @@ await test("the private key is not extractable; logout deletes it; without dpop 
     try { await crypto.subtle.exportKey("jwk", key.pair.privateKey); exported = "exported!"; } catch (e) { exported = e.name; }
     const out = { extractable: key.pair.privateKey.extractable, exported, publicOnly: !("d" in key.jwk) };
     await auth.logout();
-    await new Promise((res) => setTimeout(res, 100));
+    // The key's deletion is its own IndexedDB transaction: poll for it, up to 5 s.
+    const end = Date.now() + 5000;
+    while ((await read()) !== undefined && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
     out.afterLogout = (await read()) ?? null;
     await fetch("/__test/config", { method: "POST", headers: { "content-type": "application/json" }, body: '{"dpop":false}' });
     const plain = mk({ fetch: traced });

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BASE, launch, control, test, summary, assert, assertEq, sleep } from "./lib.mjs";
+import { BASE, launch, control, test, summary, assert, assertEq, quiesce } from "./lib.mjs";
 
 const KY_DIR = join(dirname(fileURLToPath(import.meta.url)), "node_modules/ky/distribution");
 
@@ -30,6 +30,19 @@ async function page() {
   });
   await p.goto(`${BASE}/dropin.html`);
   await p.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: 20000 });
+  await p.evaluate(() => {
+    // Page-side waits: poll `check` until truthy (throws after `timeoutMs`); whether a refresh
+    // request is in progress at the mock server (arrived, not answered yet).
+    window.until = async (check, timeoutMs, what) => {
+      const end = Date.now() + timeoutMs;
+      while (!(await check())) {
+        if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    window.refreshAtServer = async () =>
+      (await (await fetch("/__test/requests")).json()).some((r) => r.path === "/auth/refresh" && r.status === null);
+  });
   return p;
 }
 
@@ -72,7 +85,7 @@ await test("ky with { fetch: auth.fetch }: a 401 is refreshed and replayed throu
     return { sub: me.sub, echoed, renewed: auth.accessToken !== before };
   });
   assertEq(r, { sub: "demo", echoed: { n: 1 }, renewed: true }, "ky through auth.fetch");
-  assertEq((await counters()).refreshRequests, 1, "one refresh for the 401");
+  assertEq((await quiesce()).refreshRequests, 1, "one refresh for the 401");
   assertEq((await requests("/api/me")).length, 2, "original + one replay");
 });
 
@@ -108,7 +121,7 @@ await test("FormData, Blob, URLSearchParams and Request bodies are replayed afte
   for (const name of ["blob", "urlsearchparams", "request"]) assertEq(r[name], { status: 200, same: true }, name);
   assertEq(r.formdata.status, 200, "formdata status");
   assert(r.formdata.text.includes("value-1") && r.formdata.text.includes("file-bytes-xyz"), `formdata echoed: ${r.formdata.text}`);
-  assertEq((await counters()).refreshRequests, 4, "each 401 refreshed once");
+  assertEq((await quiesce()).refreshRequests, 4, "each 401 refreshed once");
   assertEq((await requests("/api/echo")).length, 8, "each request sent twice");
 });
 
@@ -125,7 +138,7 @@ await test("a ReadableStream body is not replayed: no refresh, no second request
   // Chromium refuses streaming uploads over HTTP/1.1 (a TypeError, as plain fetch gives); over
   // HTTP/2 the server's 401 comes back. Either way: nothing is replayed.
   assert(r.status === 401 || r.name === "TypeError", `the 401 or fetch's own error: ${JSON.stringify(r)}`);
-  const c = await counters();
+  const c = await quiesce(); // a replay, were there one, has landed
   assertEq(c.refreshRequests, 0, "no refresh for a request that cannot be replayed");
   assert((await requests("/api/echo")).length <= 1, "never sent twice");
 });
@@ -138,7 +151,7 @@ await test("a request with a valid token is not held behind a slow refresh; keep
     await auth.login(creds);
     await injectFault({ path: "/auth/refresh", action: "delay", delayMs: 2500 });
     const refreshing = auth.refresh();
-    await new Promise((r) => setTimeout(r, 50));
+    await until(refreshAtServer, 2000, "the slow refresh at the server");
     const t0 = performance.now();
     const status = (await auth.fetch("/api/me")).status;
     const ms = performance.now() - t0;
@@ -156,7 +169,7 @@ await test("a request with a valid token is not held behind a slow refresh; keep
     await new Promise((r) => setTimeout(r, 1200)); // the token is dead
     await injectFault({ path: "/auth/refresh", action: "delay", delayMs: 2500 });
     const waiting = auth.fetch("/api/me"); // starts the slow refresh and waits for it
-    await new Promise((r) => setTimeout(r, 50));
+    await until(refreshAtServer, 2000, "the slow refresh at the server");
     const t0 = performance.now();
     const status = (await auth.fetch("/api/ping", { keepalive: true })).status;
     const ms = performance.now() - t0;
@@ -219,7 +232,9 @@ await test("opaque tokens: held, scheduled from expires_in, refreshed before exp
       dueIn: auth.refreshAt - Date.now(),
       first: (await auth.fetch("/api/me")).status,
     };
-    await new Promise((res) => setTimeout(res, 1200));
+    // Renewed by the timer (due within 1 s) before the opaque token expires (2 s).
+    const expiresAt = auth.expiresAt;
+    while (auth.accessToken.startsWith("op_") && Date.now() < expiresAt) await new Promise((res) => setTimeout(res, 10));
     out.renewed = !auth.accessToken.startsWith("op_");
     out.after = (await auth.fetch("/api/me")).status;
     auth.setAccessToken("opaque-0123456789", 300);

@@ -2,7 +2,7 @@
 // (geckodriver) and WebKitGTK (WebKitWebDriver + MiniBrowser, under Xvfb), through W3C
 // WebDriver (./webdriver.mjs). Chromium runs the full suites through playwright-core.
 // Usage: E2E_BASE=... E2E_OTHER=... node tests/e2e/engines.mjs firefox|webkit
-import { BASE, control, assert, assertEq } from "./lib.mjs";
+import { BASE, control, assert, assertEq, quiesce, waitFor } from "./lib.mjs";
 import { open } from "./webdriver.mjs";
 
 const OTHER = process.env.E2E_OTHER ?? "http://127.0.0.1:18789";
@@ -68,11 +68,17 @@ await test("login, then silent refreshes with no 401 over 3 token lifetimes", as
   await harness("?margin=1");
   await session.run(async () => { await h.login(); h.loop(250); });
   await sleep(9_000);
-  const s = await session.run(async () => {
-    await h.stopLoops();
-    return { statuses: h.statuses, errors: h.errors, refreshed: h.count("refreshed"), authed: h.auth.isAuthenticated };
-  });
-  const c = await counters();
+  await session.run(async () => { await h.stopLoops(); });
+  // Quiescence (the timer keeps refreshing): the server idle, then its count read before the
+  // page's until no refresh is between the server's answer and the page's `refreshed`
+  // (5 s at most; then the assertion below reports the numbers).
+  await quiesce();
+  let c, s;
+  await waitFor(async () => {
+    c = await counters();
+    s = await session.run(async () => ({ statuses: h.statuses, errors: h.errors, refreshed: h.count("refreshed"), authed: h.auth.isAuthenticated }));
+    return s.refreshed === c.refreshes;
+  }, { timeout: 5000, interval: 50, soft: true });
   assert(s.statuses.length >= 20 && s.statuses.every((x) => x === 200) && s.errors.length === 0,
     `only 200s: ${JSON.stringify(s)}`);
   assertEq(c.apiUnauthorized, 0, "no 401 from the API");
@@ -99,8 +105,8 @@ await test("two tabs share one refresh per token lifetime; logout reaches the ot
     await session.switchTo(w);
     seen.push(await session.run(async () => { await h.stopLoops(); return { statuses: h.statuses, errors: h.errors }; }));
   }
+  const c = await quiesce(); // no refresh in flight when counted
   const seconds = (Date.now() - started) / 1000;
-  const c = await counters();
   for (const s of seen) assert(s.statuses.every((x) => x === 200) && s.errors.length === 0, `only 200s: ${JSON.stringify(s)}`);
   assertEq([c.apiUnauthorized, c.revokedFamilies], [0, 0], "no 401, no revocation");
   assert(c.refreshRequests <= Math.ceil(seconds / 1.8) + 2, `one refresh per lifetime for both tabs: ${c.refreshRequests} in ${seconds.toFixed(1)} s`);

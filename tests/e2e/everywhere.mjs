@@ -61,7 +61,9 @@ await test("a dedicated Worker: sign in, Bearer, silent refresh, cross-tab with 
     // The page's manager hears the worker's token (BroadcastChannel between worker and page).
     for (let i = 0; i < 50 && !page.isAuthenticated; i++) await new Promise((res) => setTimeout(res, 20));
     const pageSignedIn = page.isAuthenticated;
-    await new Promise((res) => setTimeout(res, 1800)); // past the refresh point of a 2 s token
+    // The worker's timer refreshes the 2 s token (due within 1 s): wait for its `refreshed`.
+    const end = Date.now() + 5000;
+    while ((await inWorker("seen")).refreshed < 1 && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
     const ping = await inWorker("ping");
     const seen = await inWorker("seen");
     const confirmed = await inWorker("logout");
@@ -91,6 +93,17 @@ await test("store contract: getSnapshot keeps its identity across no-ops, change
     const off = subscribe((s) => calls.push(s));
     const rows = [];
     let last = getSnapshot();
+    // Quiescence at the mock server: nothing in progress, nothing new for 300 ms.
+    const quiet = async () => {
+      let key, since = Date.now();
+      for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((res) => setTimeout(res, 25))) {
+        const reqs = await (await fetch("/__test/requests")).json();
+        const now = JSON.stringify(reqs.slice(-20).map((q) => [q.seq, q.status]));
+        if (reqs.some((q) => q.status === null && q.fault !== "drop") || now !== key) [key, since] = [now, Date.now()];
+        else if (Date.now() - since >= 300) return;
+      }
+      throw new Error("the mock server did not quiesce in 10 s");
+    };
     const step = async (name, action) => {
       await action();
       const now = getSnapshot();
@@ -99,7 +112,7 @@ await test("store contract: getSnapshot keeps its identity across no-ops, change
     };
     await step("nothing", async () => {});
     await step("a failed login", () => auth.login({ username: "demo", password: "wrong" }).catch(() => {}));
-    await step("focus event", async () => { dispatchEvent(new Event("focus")); await new Promise((res) => setTimeout(res, 20)); });
+    await step("focus event", async () => { dispatchEvent(new Event("focus")); await quiet(); });
     await step("login", () => auth.login(creds));
     await step("getSnapshot again", async () => {});
     await step("a refresh that fails (503)", async () => {

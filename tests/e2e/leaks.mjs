@@ -20,7 +20,8 @@ await test("no token in storage, caches, cookies, URL or console; cookie HttpOnl
   page.on("console", (m) => consoleLines.push(m.text()));
   page.on("pageerror", (e) => consoleLines.push(String(e)));
   const sentHeaders = [];
-  page.on("request", async (r) => sentHeaders.push({ url: r.url(), headers: await r.allHeaders() }));
+  const reading = []; // one promise per request: its headers read and noted
+  page.on("request", (r) => reading.push(r.allHeaders().then((headers) => sentHeaders.push({ url: r.url(), headers }))));
   await page.goto(`${BASE}/harness.html`);
   await page.waitForFunction(() => document.body.dataset.ready === "1");
 
@@ -66,7 +67,8 @@ await test("no token in storage, caches, cookies, URL or console; cookie HttpOnl
   // What the second server received: no Authorization, although the page sent a request.
   const other = (await otherRequests()).filter((r) => r.path === "/api/ping");
   assertEq(other.map((r) => r.hasAuthorization), [false], "Authorization at the non-allowed origin");
-  // And what the browser put on the wire, for every request it made.
+  // And what the browser put on the wire, for every request it made (once all are noted).
+  await Promise.all(reading);
   const leaked = sentHeaders.filter((r) => !r.url.startsWith(BASE + "/") && "authorization" in r.headers);
   assertEq(leaked.length, 0, "Authorization sent outside the allow-list");
   const refreshes = sentHeaders.filter((r) => r.url === BASE + "/auth/refresh");

@@ -69,7 +69,7 @@ export function assertEq(actual, expected, msg) {
   if (a !== e) throw new Error(`${msg}: expected ${e}, got ${a}`);
 }
 
-// ---- added for ordering.mjs (other suites keep their own copies) ------------------------------
+// ---- waiting: pages, conditions, quiescence -------------------------------------------------------
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,14 +84,54 @@ export async function openHarness(ctx, query = "") {
   return page;
 }
 
-/// Poll `check` (async, in Node) every 20 ms until it returns a truthy value; throw after
-/// `timeoutMs` naming `what`.
-export async function waitUntil(check, timeoutMs, what) {
-  const end = Date.now() + timeoutMs;
+/// Poll `check` (sync or async, in Node) every `interval` ms until it returns a truthy value,
+/// and return that value. After `timeout` ms: throw naming `what`, or, with `soft: true`,
+/// return the last value, so that the caller's own assertion reports what was seen.
+export async function waitFor(check, { timeout = 10_000, interval = 20, what = "a condition", soft = false } = {}) {
+  const end = Date.now() + timeout;
   for (;;) {
     const v = await check();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
+    if (Date.now() > end) {
+      if (soft) return v;
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    }
+    await sleep(interval);
+  }
+}
+
+/// `waitFor` with positional arguments (ordering.mjs).
+export const waitUntil = (check, timeoutMs, what) => waitFor(check, { timeout: timeoutMs, what });
+
+/// Quiescence at a mock server (instead of "sleep and hope everything has landed"): poll its
+/// request log until no request is in progress there (arrived, no response produced yet; a
+/// `drop` fault never produces one) and nothing has arrived or been answered, and no counter
+/// has moved, for `quietMs`. Returns the counters at that point. `since`: only requests after
+/// that sequence number count as in progress (one aborted by its client during a `delay` fault
+/// may never be answered). Throws after `timeout` ms, listing what was still in progress.
+export async function quiesce({ base = BASE, quietMs = 300, timeout = 15_000, since = 0 } = {}) {
+  const get = async (path) => {
+    const res = await fetch(base + path);
+    if (!res.ok) throw new Error(`${path}: ${res.status}`);
+    return res.json();
+  };
+  const end = Date.now() + timeout;
+  let last = null;
+  let quietSince = Date.now();
+  for (;;) {
+    const [reqs, counters] = await Promise.all([get("/__test/requests"), get("/__test/counters")]);
+    const busy = reqs.filter((r) => r.seq > since && r.status === null && r.fault !== "drop");
+    const key = JSON.stringify([reqs.map((r) => [r.seq, r.status]).slice(-50), counters]);
+    if (busy.length > 0 || key !== last) {
+      last = key;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince >= quietMs) {
+      return counters;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${timeout} ms waiting for ${base} to quiesce; in progress: ` +
+        JSON.stringify(busy.map((r) => ({ seq: r.seq, method: r.method, path: r.path, fault: r.fault }))));
+    }
+    await sleep(25);
   }
 }

@@ -7,7 +7,7 @@
 // h–m (found in review): a tab that restored its session (and never heard of the login) logs
 // out; logout right after an unawaited login; a login under the lock meets a peer's token;
 // crossTab: false still orders login against refresh; a backoff sleep must not hold the lock.
-import { launch, control, test, summary, assert, assertEq, sleep, openHarness as open, waitUntil } from "./lib.mjs";
+import { launch, control, test, summary, assert, assertEq, sleep, openHarness as open, waitUntil, waitFor, quiesce } from "./lib.mjs";
 
 async function fresh({ ttl = 30, grace = 10 } = {}) {
   await control("/__test/reset", {});
@@ -26,6 +26,20 @@ const authed = (page) => page.evaluate(() => h.auth.isAuthenticated);
 // does not wait for it.
 const settle = (promiseExpr) =>
   `${promiseExpr}.then((v) => (v === undefined ? "ok" : v), (e) => "error:" + (e && e.code ? e.code : e))`;
+// The outcome kept by `settle`, once there (or "pending" after `timeoutMs`).
+const outcome = async (page, name, timeoutMs) => {
+  try {
+    await page.waitForFunction((n) => h[n] !== undefined, name, { timeout: timeoutMs });
+  } catch {
+    return "pending";
+  }
+  return page.evaluate((n) => h[n], name);
+};
+const state = (page) => page.evaluate(() => ({ authed: h.auth.isAuthenticated, sub: h.auth.claims?.sub ?? null }));
+const endEvents = (page) => page.evaluate(() => ({ loggedOut: h.count("loggedOut"), sessionExpired: h.count("sessionExpired") }));
+// Both tabs signed out, polled until `timeoutMs` (then the caller's assertion reports them).
+const bothSignedOut = (A, B, timeoutMs) =>
+  waitFor(async () => !(await authed(A)) && !(await authed(B)), { timeout: timeoutMs, soft: true });
 // ORDERING_ONLY=a,d runs only those scenarios (while working on one).
 const only = process.env.ORDERING_ONLY?.split(",");
 const scenario = (id, name, fn) => (only && !only.includes(id) ? undefined : test(`${id}. ${name}`, fn));
@@ -98,8 +112,10 @@ await scenario("c", "account switch while A's refresh answer is held: B's sessio
     const login = await h.login("bob").then(() => "ok", (e) => "error:" + e.code);
     return { out, login, sub: h.auth.claims?.sub };
   });
-  const held = await page.evaluate(() => h.held);
-  await sleep(200);
+  // Quiescence: alice's held refresh has settled (its own promise) and nothing is left at the
+  // server.
+  const held = await outcome(page, "held", 5000);
+  await quiesce();
   const afterHeld = await page.evaluate(() => ({ sub: h.auth.claims?.sub, authed: h.auth.isAuthenticated }));
   const next = await page.evaluate(async () => {
     const r = await h.auth.refresh().then(() => "ok", (e) => "error:" + e.code);
@@ -131,23 +147,25 @@ for (const offset of [0, 200, 800]) {
     await control("/__test/fault", { path: "/auth/refresh", action: "commit_then_delay", delayMs: HOLD });
     await B.evaluate(`void (h.held = ${settle("h.auth.refresh()")})`);
     await waitUntil(async () => (await counters()).refreshes >= 1, 3000, "B's rotation committed");
-    const t0 = Date.now(); // B's answer is held from about now until t0 + HOLD
-    await sleep(offset);
+    await sleep(offset); // B's answer is held from about now for HOLD ms
     await A.evaluate(`void (h.out = ${settle("h.auth.logout()")})`);
-    // Past B's held answer, A's `ended` reaching B, and a margin; before a timer could notice
-    // a token taken up by mistake (due ~2.8 s after the held answer).
-    await sleep(Math.max(0, t0 + Math.max(offset, HOLD) + lag + 400 - Date.now()));
+    // Quiescence, before a timer could notice a token taken up by mistake (due ~2.8 s after the
+    // held answer): A's logout and B's held refresh have settled (their own promises), both
+    // tabs are signed out (B once A's `ended` reaches it), and the server has been quiet for
+    // longer than B's channel lag (nothing still on its way to B).
+    const settled = { A: await outcome(A, "out", HOLD + 3000), B: await outcome(B, "held", HOLD + 3000) };
+    await bothSignedOut(A, B, lag + 2000);
+    await quiesce({ quietMs: lag + 100, timeout: lag + 1500 });
     const soon = { A: await authed(A), B: await authed(B) };
-    const settled = { A: await A.evaluate(() => h.out), B: await B.evaluate(() => h.held) };
-    await sleep(TTL_D * 1000 + 500);
+    await sleep(TTL_D * 1000 + 500); // one more token lifetime
+    const c = await quiesce(); // a refresh still in flight has its status
     const later = { A: await authed(A), B: await authed(B) };
-    const c = await counters();
     const reqs = await requests();
     report(`logout +${offset} ms`, c);
     const logout = reqs.find((r) => r.path === "/auth/logout");
     const refreshes = reqs.filter((r) => r.path === "/auth/refresh")
       .map((r) => ({ seq: r.seq, status: r.status, fault: r.fault, afterLogout: !!logout && r.seq > logout.seq }));
-    console.log(`    authenticated ${lag + 400} ms after the held answer landed: ${JSON.stringify(soon)}; after one more ` +
+    console.log(`    authenticated once settled: ${JSON.stringify(soon)}; after one more ` +
       `token lifetime: ${JSON.stringify(later)}; logout: ${settled.A}, B's refresh: ${settled.B}; ` +
       `refreshes: ${JSON.stringify(refreshes)}`);
     assert(logout, "the server saw the logout");
@@ -172,8 +190,16 @@ await scenario("e", "a stale `ended` re-posted after a new login does not end it
   await B.evaluate(() => h.login());
   await A.waitForFunction(() => h.auth.isAuthenticated, null, { timeout: 3000 });
   const before = { A: await A.evaluate(() => h.count("loggedOut")), B: await B.evaluate(() => h.count("loggedOut")) };
+  // Delivery barrier: a channel of our own in each tab (opened after the managers' channels)
+  // counts the re-posted message; then the server stays quiet for 400 ms.
+  const name = await B.evaluate(() => h.channel.name);
+  for (const p of [A, B]) {
+    await p.evaluate((n) => { h.barrier = 0; h.barrierChannel = new BroadcastChannel(n); h.barrierChannel.onmessage = () => h.barrier++; }, name);
+  }
   await B.evaluate((i) => h.channel.repost(i), index);
-  await sleep(400);
+  await waitFor(async () => (await A.evaluate(() => h.barrier)) >= 1 && (await B.evaluate(() => h.barrier)) >= 1,
+    { timeout: 3000, what: "the re-posted `ended` delivered to both tabs" });
+  await quiesce({ quietMs: 400 });
   const after = {
     A: await A.evaluate(() => ({ authed: h.auth.isAuthenticated, loggedOut: h.count("loggedOut") })),
     B: await B.evaluate(() => ({ authed: h.auth.isAuthenticated, loggedOut: h.count("loggedOut") })),
@@ -203,7 +229,7 @@ await scenario("f", "three tabs, 12 s of 4 s tokens: one `refreshed` per adopted
   }
   const loginJti = await pages[0].evaluate(() => h.auth.claims.jti);
   await sleep(12000);
-  const c = await counters();
+  const c = await quiesce(); // no refresh in flight (each is held 300 ms)
   report("3 tabs", c);
   const results = [];
   for (const p of pages) {
@@ -232,27 +258,15 @@ await scenario("g", "two managers in one page: b.restore() then a.logout() leave
   const r = await page.evaluate(async () => {
     const restored = await h.auth2.restore();
     const out = await h.auth.logout();
-    const now = h.auth.isAuthenticated;
-    await h.sleep(300);
-    return { restored, out, now, later: h.auth.isAuthenticated, b: h.auth2.isAuthenticated };
+    return { restored, out, now: h.auth.isAuthenticated };
   });
+  await quiesce(); // whatever b's restore or a's logout set off has landed
+  Object.assign(r, await page.evaluate(() => ({ later: h.auth.isAuthenticated, b: h.auth2.isAuthenticated })));
   console.log(`    ${JSON.stringify(r)}`);
   assertEq(r, { restored: true, out: true, now: false, later: false, b: false }, "after a.logout()");
 });
 
 // ---- h–m: interleavings found in review (restored tabs, logout racing login, the lock) ------
-
-// The outcome kept by `settle`, once there (or "pending" after `timeoutMs`).
-const outcome = async (page, name, timeoutMs) => {
-  try {
-    await page.waitForFunction((n) => h[n] !== undefined, name, { timeout: timeoutMs });
-  } catch {
-    return "pending";
-  }
-  return page.evaluate((n) => h[n], name);
-};
-const state = (page) => page.evaluate(() => ({ authed: h.auth.isAuthenticated, sub: h.auth.claims?.sub ?? null }));
-const endEvents = (page) => page.evaluate(() => ({ loggedOut: h.count("loggedOut"), sessionExpired: h.count("sessionExpired") }));
 
 await scenario("h", "a restored tab's logout ends the tab that logged in (loggedOut there, /api/me sent without a token)", async () => {
   await fresh({ ttl: 30 });
@@ -297,18 +311,23 @@ await scenario("i", "a restored tab logs out 200 ms into the logged-in tab's hel
   const t0 = Date.now(); // B's answer is held until about t0 + HOLD_I
   await sleep(200);
   await A.evaluate(`void (h.out = ${settle("h.auth.logout()")})`);
-  await sleep(Math.max(0, t0 + HOLD_I + 400 - Date.now()));
+  // Quiescence, well before a token taken up by mistake would be refreshed: A's logout and B's
+  // held refresh have settled (their own promises), both tabs are signed out, and the server
+  // is quiet.
+  const settled = { A: await outcome(A, "out", HOLD_I + 2000), B: await outcome(B, "held", HOLD_I + 2000) };
+  await bothSignedOut(A, B, 2000);
+  await quiesce({ timeout: 1500 });
   const soon = { A: await authed(A), B: await authed(B) };
-  const settled = { A: await outcome(A, "out", 2000), B: await outcome(B, "held", 2000) };
   // One token lifetime past the held answer: a token taken up by mistake has been refreshed
   // (or rejected) by now.
   await sleep(Math.max(0, t0 + HOLD_I + TTL * 1000 + 500 - Date.now()));
+  await quiesce(); // a refresh still in flight has its status
   const later = { A: await authed(A), B: await authed(B) };
   const reqs = await requests();
   const logout = reqs.find((r) => r.path === "/auth/logout");
   const after = reqs.filter((r) => r.path === "/auth/refresh" && logout && r.seq > logout.seq).map((r) => r.status);
   const events = await endEvents(B);
-  console.log(`    restore: ${restored}; authenticated 400 ms after the held answer: ${JSON.stringify(soon)}; ` +
+  console.log(`    restore: ${restored}; authenticated once settled: ${JSON.stringify(soon)}; ` +
     `after one more token lifetime: ${JSON.stringify(later)}; logout: ${settled.A}, B's refresh: ${settled.B}; ` +
     `refresh statuses after the logout: ${JSON.stringify(after)}; B's end events: ${JSON.stringify(events)}`);
   assertEq(restored, true, "A restored the session");
@@ -330,11 +349,10 @@ for (const variant of ["one manager: auth.login(); auth.logout()", "two managers
       const a = h.auth, b = two ? h.auth2 : h.auth;
       const login = h.login("demo", a).then(() => "ok", (e) => "error:" + e.code);
       const out = b.logout().then((v) => v, (e) => "error:" + e.code);
-      const res = { login: await login, out: await out };
-      await h.sleep(300);
-      res.authed = two ? [a.isAuthenticated, b.isAuthenticated] : [a.isAuthenticated];
-      return res;
+      return { login: await login, out: await out };
     }, two);
+    await quiesce(); // both settled (their own promises); whatever they set off has landed
+    r.authed = await page.evaluate((two) => (two ? [h.auth.isAuthenticated, h.auth2.isAuthenticated] : [h.auth.isAuthenticated]), two);
     const restore = await page.evaluate(() => h.auth.restore().then((v) => v, (e) => "error:" + e.code));
     const afterRestore = await page.evaluate((two) => (two ? [h.auth.isAuthenticated, h.auth2.isAuthenticated] : [h.auth.isAuthenticated]), two);
     const c = await counters();
@@ -357,10 +375,14 @@ await scenario("k", "a login under the lock is not aborted by a peer's token (C 
   await A.evaluate(`void (h.r = ${settle("h.auth.refresh()")})`);
   await C.evaluate(`void (h.l = ${settle('h.login("bob")')})`);
   const login = await outcome(C, "l", 3000);
-  await sleep(500); // C's token reaches A; anything late has landed
+  // Quiescence: A's refresh has settled (its own promise), C's token has reached A, and the
+  // server has been quiet for longer than C's channel lag (nothing still on its way to C).
+  await outcome(A, "r", 5000);
+  await waitFor(async () => (await state(A)).sub === "bob", { timeout: 3000, soft: true });
+  await quiesce({ quietMs: 500 });
   const settled = { refresh: await A.evaluate(() => h.r), A: await state(A), C: await state(C) };
   const next = await C.evaluate(() => h.auth.refresh().then(() => "ok", (e) => "error:" + e.code));
-  await sleep(300);
+  await quiesce({ quietMs: 400 }); // C's token has reached A; nothing still on its way to C
   const after = { A: await state(A), C: await state(C) };
   console.log(`    C's login(bob): ${login}; settled: ${JSON.stringify(settled)}; next refresh in C: ${next}, ` +
     `then ${JSON.stringify(after)}`);
@@ -383,7 +405,7 @@ await scenario("l", "crossTab: false still serialises login against refresh (acc
     const refresh = h.auth.refresh().then(() => "ok", (e) => "error:" + e.code);
     return { login: await login, refresh: await refresh, sub: h.auth.claims?.sub ?? null };
   });
-  await sleep(200);
+  await quiesce(); // both settled (their own promises); whatever they set off has landed
   const settled = await state(A);
   const next = await A.evaluate(async () => {
     const r = await h.auth.refresh().then(() => "ok", (e) => "error:" + e.code);
@@ -404,7 +426,9 @@ await scenario("m", "a backoff sleep (503, Retry-After: 3) does not hold the cro
   await control("/__test/fault", { path: "/auth/refresh", action: "status", status: 503, retryAfter: "3", times: 1 });
   await A.evaluate(`void (h.r = ${settle("h.auth.refresh()")})`);
   await waitUntil(async () => (await requests()).some((r) => r.path === "/auth/refresh" && r.status === 503), 3000, "A's 503");
-  await sleep(100); // A's run is now in its ~3 s sleep before the retry
+  // A has taken the 503 in: its run let go of the cross-tab lock for its ~3 s backoff sleep
+  // (were the lock kept, B's restore below would wait for it and take too long).
+  await waitFor(() => A.evaluate(async () => (await navigator.locks.query()).held.length === 0), { timeout: 1000, soft: true });
   const r = await B.evaluate(async () => {
     const t0 = performance.now();
     const v = await h.auth.restore().then((v) => v, (e) => "error:" + e.code);

@@ -2,7 +2,7 @@
 // Real pages (www/harness.html) in Debian's Chromium via playwright-core, against the mock
 // server with --test-controls. Every scenario asserts server counters and what the pages saw,
 // and prints the counters it observed.
-import { BASE, launch, control, test, summary, assert, assertEq, openHarness } from "./lib.mjs";
+import { BASE, launch, control, test, summary, assert, assertEq, openHarness, quiesce } from "./lib.mjs";
 
 const TTL = 3; // seconds
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 120);
@@ -46,8 +46,8 @@ await test("five tabs share one refresh per token lifetime, no revocation, no 40
   await Promise.all(pages.map((p) => p.evaluate(() => { h.loop(250); })));
   await sleep(4 * TTL * 1000);
   await Promise.all(pages.map((p) => p.evaluate(() => h.stopLoops())));
+  const c = await quiesce(); // no refresh in flight when counted
   const seconds = (Date.now() - t0) / 1000;
-  const c = await counters();
   report("5 tabs", c);
   for (const p of pages) no401(await seen(p), "tab");
   assertEq(c.revokedFamilies, 0, "revoked families");
@@ -113,7 +113,7 @@ await test("without Web Locks and BroadcastChannel each tab still works on its o
   await Promise.all(pages.map((p) => p.evaluate(() => { h.loop(300); })));
   await sleep(2 * TTL * 1000);
   await Promise.all(pages.map((p) => p.evaluate(() => h.stopLoops())));
-  const c = await counters();
+  const c = await quiesce();
   report("no locks/channel", c);
   for (const p of pages) no401(await seen(p), "fallback tab");
   assertEq(c.apiUnauthorized, 0, "no 401");
@@ -136,8 +136,8 @@ async function faultScenario({ name, grace = 10, ttl = 30, fault, act, check }) 
     const t0 = Date.now();
     const outcome = await page.evaluate(act);
     const elapsed = Date.now() - t0;
-    await sleep(200);
-    const c = await counters();
+    const c = await quiesce(); // anything still on its way (a late retry) has landed
+
     report(name, c);
     const s = await seen(page);
     await check({ outcome, elapsed, c, s, page });
@@ -264,8 +264,8 @@ for (const shiftHours of [+1, -1]) {
     await page.evaluate(() => { h.loop(300); });
     await sleep(3 * TTL * 1000);
     await page.evaluate(() => h.stopLoops());
+    const c = await quiesce();
     const seconds = (Date.now() - t0) / 1000;
-    const c = await counters();
     report(`clock ${shiftHours}h`, c);
     no401(await seen(page), "shifted clock");
     assert(c.refreshRequests >= Math.floor(seconds / 2) - 1 && c.refreshRequests <= Math.ceil(seconds / 1.8) + 1,
@@ -299,7 +299,7 @@ await test("sleeping tab: timers suspended past expiry, first request after wake
       window.__wake();
       return p;
     });
-    const c = await counters();
+    const c = await quiesce(); // the overdue timer's run, had it not joined, has landed too
     report("sleeping tab", c);
     assertEq(during.refreshRequests, 0, "no refresh while asleep");
     assertEq(status, 200, "first request after wake");
@@ -325,7 +325,7 @@ await test("bfcache-style pageshow (persisted) after expiry re-validates the ses
   const expired = await page.evaluate(() => h.auth.expiresAt <= Date.now());
   await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted: true })));
   await page.waitForFunction(() => h.count("refreshed") === 1 && h.auth.expiresAt > Date.now(), null, { timeout: 2000 });
-  const c = await counters();
+  const c = await quiesce();
   report("pageshow", c);
   assertEq([before.refreshRequests, expired], [0, true], "expired with no timer refresh");
   assertEq(c.refreshRequests, 1, "re-validated by pageshow alone");
@@ -341,7 +341,7 @@ await test(`soak: 4 request loops for ${SOAK_SECONDS} s with ${TTL} s tokens, ze
   for (const p of pages) await p.evaluate(() => { h.loop(50); h.loop(120); });
   await sleep(SOAK_SECONDS * 1000);
   for (const p of pages) await p.evaluate(() => h.stopLoops());
-  const c = await counters();
+  const c = await quiesce();
   report("soak", c);
   let total = 0;
   for (const p of pages) {
