@@ -135,11 +135,13 @@ impl Session {
     }
 
     /// The run holds the lock: go on, or stop because it has become pointless.
-    pub fn after_lock(&self, run: &RunStart) -> AfterLock {
+    pub fn after_lock(&self, run: &RunStart, now: Instant) -> AfterLock {
         if !self.is_current(run.ticket) {
             return AfterLock::Superseded;
         }
-        if self.generation != run.generation && self.token.is_some() {
+        // Another tab's token counts only if it can still be sent (one shared before a sleep
+        // may be dead by now).
+        if self.generation != run.generation && self.token.as_ref().is_some_and(|t| !t.is_expired(now)) {
             return AfterLock::PeerRefreshed;
         }
         AfterLock::Proceed
@@ -320,14 +322,16 @@ mod tests {
         let mut s = Session::new();
         adopt(&mut s, 300.0, T0);
         let run = s.start_run(T0, RefreshKind::Background).expect("start");
-        assert_eq!(s.after_lock(&run), AfterLock::Proceed);
+        assert_eq!(s.after_lock(&run, T0), AfterLock::Proceed);
         // A peer shared a token while we waited.
         adopt_from(&mut s, TokenSource::OtherTab, 300.0, T0);
-        assert_eq!(s.after_lock(&run), AfterLock::PeerRefreshed);
+        assert_eq!(s.after_lock(&run, T0), AfterLock::PeerRefreshed);
+        // ... but not one that died meanwhile (the machine slept): ask the server.
+        assert_eq!(s.after_lock(&run, at(300_000.0)), AfterLock::Proceed);
         // Logout meanwhile.
         let run = s.start_run(T0, RefreshKind::Background).expect("start");
         s.end(EndReason::LoggedOut, T0);
-        assert_eq!(s.after_lock(&run), AfterLock::Superseded);
+        assert_eq!(s.after_lock(&run, T0), AfterLock::Superseded);
         assert_eq!(s.superseded_outcome(&run), RunOutcome::failed(superseded(), None));
         // A login in another tab meanwhile: superseded, but callers get the new token.
         let mut s = Session::new();
@@ -335,7 +339,7 @@ mod tests {
         let run = s.start_run(T0, RefreshKind::Explicit).expect("start");
         assert_eq!(s.on_peer_token(Epoch(9), "x", Some(1e3), T0), crate::core::session::PeerToken::AdoptNewSession);
         adopt_from(&mut s, TokenSource::OtherTab, 300.0, T0);
-        assert_eq!(s.after_lock(&run), AfterLock::Superseded);
+        assert_eq!(s.after_lock(&run, T0), AfterLock::Superseded);
         assert_eq!(s.superseded_outcome(&run), RunOutcome::PeerRefreshed);
     }
 

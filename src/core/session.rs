@@ -197,6 +197,12 @@ pub struct Session {
     pub(super) backoff: Backoff,
     /// After a failed run: no *background* run before this monotonic time.
     pub(super) cooldown_until_mono_ms: Option<f64>,
+    /// The epoch stamped when the `login()` being adopted was called (see
+    /// [`Session::adopt_login`]).
+    pub(super) login_called: Option<Epoch>,
+    /// The epoch at which the session last ended here (a token of a later epoch, learnt of
+    /// from the shared record before its message came, is still taken).
+    pub(super) ended_epoch: Epoch,
     /// This tab's place within a millisecond for the epochs it starts (`0..EPOCH_PER_MS - 1`).
     pub(super) salt: u64,
     /// `autoRefresh: false` turns off proactive refreshes (timer, wake-ups, background refresh
@@ -277,8 +283,8 @@ impl Session {
             TokenSource::Caller | TokenSource::OtherTab => false,
         };
         if new_session {
-            let stamp = wall_ms(a.now).saturating_mul(EPOCH_PER_MS).saturating_add(self.salt);
-            self.epoch = Epoch(stamp.max(self.epoch.0.saturating_add(1)));
+            let stamp = self.login_called.take().unwrap_or(self.stamp(a.now));
+            self.epoch = Epoch(stamp.0.max(self.epoch.0.saturating_add(1)));
             self.supersede();
             self.breaker.reset();
         }
@@ -301,6 +307,30 @@ impl Session {
         self.generation
     }
 
+    /// This tab's epoch stamp for something the caller does now (a login's call).
+    pub fn stamp(&self, now: Instant) -> Epoch {
+        Epoch(wall_ms(now).saturating_mul(EPOCH_PER_MS).saturating_add(self.salt))
+    }
+
+    /// Learn of a newer epoch without its news (the shared record read under the lock names
+    /// a newer login whose token is still on its way).
+    pub fn raise_epoch(&mut self, epoch: Epoch) {
+        self.epoch = self.epoch.max(epoch);
+    }
+
+    /// Adopt the token of a `login()` called at epoch stamp `called`: its session's epoch is
+    /// the call's, raised above every epoch this tab knows (so a logout called after the login
+    /// in another tab outranks it, and a login that reached the server after another does too).
+    pub fn adopt_login(&mut self, value: String, shape: &TokenShape, a: Adoption, called: Epoch) -> TokenGeneration {
+        self.login_called = Some(called);
+        self.adopt(value, shape, TokenSource::Login, a)
+    }
+
+    /// Has the session ended at an epoch later than `stamp` (a logout after a login's call)?
+    pub fn ended_since(&self, stamp: Epoch) -> bool {
+        self.ended.is_some() && self.epoch > stamp
+    }
+
     /// End the session here: drop the token; operations in flight are superseded. The epoch
     /// moves to at least the wall clock now: the `ended` message that carries it ends every
     /// session other tabs hold (they share the cookie this end is about, whatever epoch they
@@ -317,6 +347,7 @@ impl Session {
     /// Unlike a local end, it does not stamp this tab's clock: a login called in the sender
     /// after its end, whose token may still be on its way, must outrank it here too.
     pub fn end_by_peer(&mut self, reason: EndReason) -> bool {
+        self.ended_epoch = self.epoch;
         let changed = self.token.is_some() || self.ended != Some(reason);
         self.token = None;
         self.ended = Some(reason);
@@ -342,7 +373,7 @@ impl Session {
             self.supersede();
             return PeerToken::AdoptNewSession;
         }
-        if epoch < self.epoch || self.ended.is_some() {
+        if epoch < self.epoch || (self.ended.is_some() && self.ended_epoch >= epoch) {
             // An older session's token, or one of the session this tab saw end (a peer whose
             // refresh answer landed before it heard of the logout).
             return PeerToken::Ignore;

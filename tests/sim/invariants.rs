@@ -6,9 +6,6 @@ use wasm_token_manager::core::session::SessionState;
 use super::server::{user_of, ACCESS_TTL_S};
 use super::world::{SessionAction, World};
 
-/// Schedules that ended with tabs in different sessions (open bug 3, reported not failed).
-pub static DISAGREEMENTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
 fn fail(world: &World, what: &str) -> ! {
     panic!("{what}\nviolations: {:#?}", world.violations);
 }
@@ -31,29 +28,11 @@ pub fn at_quiescence(world: &mut World) {
     if !pending.is_empty() {
         fail(world, &format!("promises left hanging at quiescence: {pending:?}"));
     }
-    // Tabs agree on the session: the same user and server session (refresh family)
-    // everywhere, or none anywhere. (Not the same token: a restored tab's rotation is adopted
-    // by the others only at their next refresh, and both tokens are valid.)
-    let held: Vec<Option<(Option<u8>, Option<usize>)>> = world
-        .tabs
-        .iter()
-        .map(|t| t.machine.access_token().map(|a| (user_of(a), world.server.family_of(a).map(|(f, _)| f))))
-        .collect();
-    // Known open bug (see regressions::login_racing_an_earlier_logout): a login called while
-    // another tab's earlier logout waits for the lock can be ended by that logout, or leave
-    // tabs split, depending on whether its broadcast or the lock grant arrives first.
-    // Known open bug 2 (regressions::logins_after_the_clock_went_back): epochs come from the
-    // wall clock, so after the clock is set back a later login in another tab can carry a
-    // lower epoch than an earlier one and be ignored by it.
-    let raced = world.raced || world.clock_went_back || world.set_token_used;
-    if !raced && held.windows(2).any(|w| w[0] != w[1]) {
-        // Open bug 3: counted and reported, not yet failing (see the issue 19 note); set
-        // SIM_STRICT_AGREEMENT=1 to fail on it and get a shrunk schedule.
-        if std::env::var_os("SIM_STRICT_AGREEMENT").is_some() {
-            let states: Vec<_> = (0..world.tabs.len()).map(|i| world.state_of(i)).collect();
-            fail(world, &format!("tabs disagree at quiescence: {held:?} {states:?}"));
-        }
-        DISAGREEMENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // `setAccessToken` after an end is not taken by tabs that saw the end (by design).
+    let raced = world.set_token_used;
+    // Without faults at once; after faults, once every tab has refreshed (below).
+    if !raced && world.faults == 0 {
+        agree(world, "at quiescence");
     }
     last_action_wins(world);
 
@@ -72,6 +51,24 @@ pub fn at_quiescence(world: &mut World) {
     if !pending.is_empty() {
         fail(world, &format!("promises left hanging a lifetime later: {pending:?}"));
     }
+    if !raced {
+        agree(world, "a lifetime after quiescence");
+    }
+}
+
+/// Tabs agree on the session: the same user and server session (refresh family) everywhere,
+/// or none anywhere. (Not the same token: a restored tab's rotation reaches the others only
+/// at their next refresh, and both tokens are valid.)
+fn agree(world: &World, when: &str) {
+    let held: Vec<Option<(Option<u8>, Option<usize>)>> = world
+        .tabs
+        .iter()
+        .map(|t| t.machine.access_token().map(|a| (user_of(a), world.server.family_of(a).map(|(f, _)| f))))
+        .collect();
+    if held.windows(2).any(|w| w[0] != w[1]) {
+        let states: Vec<_> = (0..world.tabs.len()).map(|i| world.state_of(i)).collect();
+        fail(world, &format!("tabs disagree {when}: {held:?} {states:?}"));
+    }
 }
 
 /// After an account switch the last action wins in every tab; after a logout no tab holds a
@@ -80,7 +77,9 @@ fn last_action_wins(world: &World) {
     let last = world.actions.iter().rev().find(|(_, a)| !matches!(a, SessionAction::Other));
     let Some(&(_, action)) = last else { return };
     let later_other = world.actions.iter().rev().take_while(|(_, a)| matches!(a, SessionAction::Other)).count() > 0;
-    if world.faults > 0 || world.unavoidable_reuse || world.raced || world.clock_went_back {
+    // Call order across tabs comes from the wall clock: once it has been set back, only the
+    // lock order (and so the server) decides, which the agreement check above holds to.
+    if world.faults > 0 || world.unavoidable_reuse || world.clock_went_back {
         return;
     }
     match action {
@@ -91,7 +90,7 @@ fn last_action_wins(world: &World) {
                 }
             }
         }
-        SessionAction::Login { ok: Some(true), racing_logout: false, .. } => {
+        SessionAction::Login { ok: Some(true), .. } => {
             // Logins in two tabs reach the server in lock order, not call order: the session
             // that wins is the one whose cookie the browser holds. Every tab must be in it.
             let jar = world.jar_user();

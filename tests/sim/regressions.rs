@@ -81,13 +81,12 @@ fn logout_and_login_after_the_clock_went_back() {
     );
 }
 
-/// Known open bug, found by the simulator: tab 0's logout is queued behind its restore; tab 3's
-/// login, called later, takes the lock first. When tab 0's logout gets the lock before the
-/// login's token broadcast reaches it, it ends "whatever arrived meanwhile" and revokes the
-/// new session: the last action (the login) loses. Fix planned: tabs read the newest session
-/// epoch from a shared place under the lock, not only from the channel.
+/// Found by the simulator: tab 0's logout is queued behind its restore; tab 3's login, called
+/// later, races it for the lock. Whichever gets the lock first, and whether or not the login's
+/// broadcast has arrived, the last action (the login) wins: tabs read the newest session from
+/// the shared record under the lock, logins carry their call's epoch, and a logout ends again
+/// at its own epoch.
 #[test]
-#[ignore = "known open bug: cross-tab logout/login race (README, issue 19 note)"]
 fn login_racing_an_earlier_logout() {
     use Step::*;
     let mut steps = vec![Act { tab: 0, action: Action::Fetch }; 6];
@@ -110,10 +109,9 @@ fn login_racing_an_earlier_logout() {
     assert_eq!(holders, world.tabs.len(), "the last action, a login, wins in every tab");
 }
 
-/// Known open bug 2, found by the simulator: two tabs log in; the device clock goes back 1 h
-/// in between; the later login's epoch (wall clock) is lower, and the first tab ignores it.
+/// Found by the simulator: two tabs log in; the device clock goes back 1 h in between. The
+/// later login's epoch comes from the shared record (+1), not only the wall clock.
 #[test]
-#[ignore = "known open bug: wall-clock epochs and a clock set back (issue 19 note)"]
 fn logins_after_the_clock_went_back() {
     use Step::*;
     let mut world = World::new(2);
@@ -131,4 +129,120 @@ fn logins_after_the_clock_went_back() {
     world.quiesce();
     let users: Vec<_> = world.tabs.iter().map(|t| t.machine.access_token().map(str::to_owned)).collect();
     assert!(users.windows(2).all(|w| w[0] == w[1]), "tabs disagree: {users:?}");
+}
+
+/// Found by the simulator: a login, the clock set back 1 h, a logout in the same tab. The
+/// logout's end must outrank the login called before it, whatever the clock says.
+#[test]
+fn logout_after_a_login_with_the_clock_set_back() {
+    use Step::*;
+    replay(1, &[Act { tab: 0, action: Action::Login(0) }, ClockJump(false), Act { tab: 0, action: Action::Logout }]);
+}
+
+/// Found by the simulator: a logout in tab 0 while a remounted tab 1 restores.
+#[test]
+fn restore_during_another_tabs_logout() {
+    use Step::*;
+    replay(
+        2,
+        &[
+            Network(0),
+            Act { tab: 5, action: Action::Fetch },
+            Act { tab: 1, action: Action::Logout },
+            OpenTab,
+            Act { tab: 2, action: Action::Fetch },
+            Network(0),
+            Advance(31_000),
+            Act { tab: 0, action: Action::Fetch },
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Network(0),
+            Network(4),
+            Network(2),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Network(0),
+            Network(0),
+            Network(14),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Network(4),
+            Act { tab: 0, action: Action::Logout },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 1, action: Action::Remount },
+            Advance(20_000),
+        ],
+    );
+}
+
+/// Found by the simulator: two logins as different users in two tabs, then a sleep.
+#[test]
+fn two_logins_then_sleep() {
+    use Step::*;
+    replay(
+        5,
+        &[
+            Network(0),
+            Network(0),
+            Act { tab: 1, action: Action::Login(1) },
+            Act { tab: 5, action: Action::Login(0) },
+            Sleep { ms: 60_000, mono_stops: false },
+        ],
+    );
+}
+
+/// Found by the simulator: after a sleep, a refresh answered 503 once.
+#[test]
+fn a_503_after_sleep_is_retried_for_the_waiting_request() {
+    use Step::*;
+    replay(
+        3,
+        &[
+            Network(0),
+            Network(0),
+            Act { tab: 3, action: Action::Refresh },
+            Act { tab: 3, action: Action::Login(0) },
+            Advance(5_000),
+            Network(0),
+            Act { tab: 1, action: Action::Login(0) },
+            Network(0),
+            Act { tab: 0, action: Action::Refresh },
+            Network(0),
+            Advance(31_000),
+            Network(0),
+            Network(2),
+            Network(0),
+            Act { tab: 0, action: Action::Refresh },
+            Network(0),
+            Sleep { ms: 60_000, mono_stops: false },
+            Step::Fault(super::world::Fault::Status503),
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+        ],
+    );
+}
+
+/// Found by the simulator: requests answered after their token expired, then setAccessToken.
+#[test]
+fn late_answers_then_set_access_token() {
+    use Step::*;
+    replay(
+        1,
+        &[
+            CloseTab(0),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Advance(31_000),
+            Act { tab: 0, action: Action::SetToken },
+        ],
+    );
 }

@@ -126,6 +126,8 @@ pub struct World {
     jar: Option<String>,
     legs: Vec<Leg>,
     lock_holder: Option<(u64, LockId)>,
+    /// The shared record (`localStorage`): newest session epoch and whether it ended.
+    shared: Option<SharedEpoch>,
     lock_queue: VecDeque<(u64, LockId)>,
     channel: BTreeMap<(u64, u64), VecDeque<Message>>,
     mono: f64,
@@ -176,6 +178,7 @@ impl World {
             jar: None,
             legs: Vec::new(),
             lock_holder: None,
+            shared: None,
             lock_queue: VecDeque::new(),
             channel: BTreeMap::new(),
             mono: 1_000.0,
@@ -362,6 +365,9 @@ impl World {
                 let token = self.tabs.iter().find_map(|t| t.machine.access_token().map(str::to_owned));
                 if let Some(token) = token {
                     self.set_token_used = true;
+                    // The app's token may be dead at the server already: outside what the
+                    // manager can guarantee, so the 401 check treats it like a fault.
+                    self.faults += 1;
                     let _ = self.tabs[i].machine.set_access_token(now, token, Some(10.0));
                     self.actions.push((uid, SessionAction::Other));
                 }
@@ -403,6 +409,9 @@ impl World {
                             if leg.answer.as_ref().is_some_and(|a| matches!(a, Answered::Post(Some(_)))) {
                                 // The server committed; the browser gives the answer up.
                                 self.unavoidable_reuse = true;
+                            }
+                            if !leg.cancelled {
+                                // Given up (a timeout): the network was too slow, a fault.
                                 self.faults += 1;
                             }
                             leg.cancelled = true;
@@ -429,8 +438,10 @@ impl World {
                 Output::ReleaseLock(id) => {
                     if self.lock_holder == Some((uid, id)) {
                         self.lock_holder = None;
-                    } else {
+                    } else if self.lock_queue.contains(&(uid, id)) {
+                        // A wait given up (past LOCK_WAIT_MS): degraded mode, counted as a fault.
                         self.lock_queue.retain(|e| *e != (uid, id));
+                        self.faults += 1;
                     }
                 }
                 Output::Broadcast(message) => {
@@ -446,6 +457,11 @@ impl World {
                         if let SessionAction::Login { ok, .. } = &mut self.actions[index].1 {
                             *ok = Some(result.is_ok());
                         }
+                    }
+                }
+                Output::StoreShared(record) => {
+                    if self.shared.is_none_or(|s| record.epoch > s.epoch) {
+                        self.shared = Some(record);
                     }
                 }
                 Output::Event(Event::SessionExpired { .. }) => self.tabs[i].expired_events += 1,
@@ -493,7 +509,8 @@ impl World {
             let Some(i) = self.tab_index(uid) else { continue };
             self.lock_holder = Some((uid, id));
             let now = self.now();
-            self.tabs[i].machine.lock_granted(now, id);
+            let shared = self.shared;
+            self.tabs[i].machine.lock_granted(now, id, shared);
             self.pump(i);
         }
     }

@@ -77,9 +77,23 @@ pub enum Authorize {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
     /// A tab obtained a token (login, refresh, restore, `setAccessToken`).
-    Token { epoch: Epoch, token: String, remaining_ms: Option<f64>, dpop: bool },
+    /// `remaining_ms` as of `sent_wall_ms` (the sender's wall clock, which is the receiver's
+    /// too: same device): a message that waited (a sleeping or frozen tab) is aged on receipt.
+    Token { epoch: Epoch, token: String, remaining_ms: Option<f64>, sent_wall_ms: f64, dpop: bool },
     /// A tab logged out, or its refresh was rejected.
     Ended { epoch: Epoch, reason: EndReason },
+}
+
+/// The newest session news of the origin, kept where every tab reads it synchronously while it
+/// holds the lock (`localStorage` in a window; none in a worker). It carries no token: only
+/// the epoch, and whether that session ended. The lock orders its writes, so a tab that gets
+/// the lock knows of every login and logout that held it before, even when their channel
+/// messages are still on the way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedEpoch {
+    pub epoch: Epoch,
+    /// `Some`: that session ended, and why.
+    pub ended: Option<EndReason>,
 }
 
 /// Page events that may mean time passed unseen (sleep, a throttled or frozen tab).
@@ -138,6 +152,8 @@ pub enum Output {
     /// Release a held lock, or abandon a request for it.
     ReleaseLock(LockId),
     Broadcast(Message),
+    /// Record this in the shared place if it is newer than what is there.
+    StoreShared(SharedEpoch),
     /// Settle a caller's promise. `logout()` resolves to whether the server confirmed.
     Settle { call: CallId, result: Result<CallValue, (Error, Option<u16>)> },
     Event(Event),

@@ -66,6 +66,8 @@ pub struct Machine {
     outputs: VecDeque<Output>,
     /// Web Locks are missing or unusable here: operations run without.
     no_locks: bool,
+    /// The newest news of the session (epoch) was an end, not a login or token.
+    ended_last: bool,
     next_id: u32,
     rng: u64,
     disposed: bool,
@@ -85,6 +87,7 @@ impl Machine {
             requests: BTreeMap::new(),
             outputs: VecDeque::new(),
             no_locks: false,
+            ended_last: false,
             next_id: 0,
             rng: seed | 1,
             disposed: false,
@@ -186,8 +189,8 @@ impl Machine {
             self.settle(call, Err((Error::new(ErrorCode::InvalidOptions, "loginUrl is not configured"), None)));
         } else {
             // An end (logout, here or in another tab) after this call supersedes the login; a
-            // newer token from another tab does not (this login's epoch outranks it).
-            self.queue.push_back((Op::Login { call, ends: self.session.ends() }, Phase::Queued));
+            // newer token from another tab does not.
+            self.queue.push_back((Op::Login { call, called: self.session.stamp(now) }, Phase::Queued));
             self.advance(now);
         }
         call
@@ -202,9 +205,18 @@ impl Machine {
             self.settle(call, Err((disposed(), None)));
             return call;
         }
+        // The end outranks every login called before it here, whatever the clock says now.
+        let called_before = self.queue.iter().filter_map(|(op, _)| match op {
+            Op::Login { called, .. } => Some(*called),
+            _ => None,
+        });
+        if let Some(latest) = called_before.max() {
+            self.session.raise_epoch(Epoch(latest.0.saturating_add(1)));
+        }
         let changed = self.end_locally(now, EndReason::LoggedOut, true);
         if self.cfg.has_logout_url {
-            self.queue.push_back((Op::Logout { call, changed }, Phase::Queued));
+            let epoch = self.session.epoch();
+            self.queue.push_back((Op::Logout { call, changed, epoch }, Phase::Queued));
         } else {
             let event = Event::LoggedOut { server_confirmed: Some(false), from_other_tab: false };
             self.announce_end(changed, event);
@@ -222,7 +234,7 @@ impl Machine {
         if expires_in_s.is_some_and(|e| !e.is_finite() || e < 0.0) {
             return Err(Error::options("expiresInSeconds must be a finite number >= 0"));
         }
-        self.adopt(now, token, expires_in_s, TokenSource::Caller, false)?;
+        self.adopt(now, token, expires_in_s, TokenSource::Caller, false, None)?;
         self.event(Event::StateChanged);
         self.advance(now);
         Ok(())
@@ -292,14 +304,16 @@ impl Machine {
     }
 
     /// Web Locks are missing or unusable (or `lock` could not be requested): run without.
-    pub fn lock_unavailable(&mut self, now: Instant, id: LockId) {
+    /// `shared`: the shared record, read now (if there is a shared place).
+    pub fn lock_unavailable(&mut self, now: Instant, id: LockId, shared: Option<SharedEpoch>) {
         self.no_locks = true;
-        self.lock_answer(now, id, false);
+        self.lock_answer(now, id, false, shared);
     }
 
-    /// The lock asked for with `RequestLock(id)` is held.
-    pub fn lock_granted(&mut self, now: Instant, id: LockId) {
-        self.lock_answer(now, id, true);
+    /// The lock asked for with `RequestLock(id)` is held. `shared`: the shared record, read
+    /// while holding it.
+    pub fn lock_granted(&mut self, now: Instant, id: LockId, shared: Option<SharedEpoch>) {
+        self.lock_answer(now, id, true, shared);
     }
 
     // ---- shared state changes ------------------------------------------------------------
@@ -341,16 +355,27 @@ impl Machine {
         expires_in_s: Option<f64>,
         source: TokenSource,
         dpop: bool,
+        login_called: Option<Epoch>,
     ) -> Result<TokenGeneration, Error> {
         let shape = held_shape(&token)?;
+        self.ended_last = false;
         let a = Adoption { now, expires_in_s, margin_ms: self.cfg.refresh_margin_ms, random01: self.random01(), dpop };
-        let generation = self.session.adopt(token, &shape, source, a);
+        let generation = match login_called {
+            Some(called) => {
+                let g = self.session.adopt_login(token, &shape, a, called);
+                let shared = SharedEpoch { epoch: self.session.epoch(), ended: None };
+                self.outputs.push_back(Output::StoreShared(shared));
+                g
+            }
+            None => self.session.adopt(token, &shape, source, a),
+        };
         if source.shared() && self.cfg.cross_tab {
             if let Some(t) = self.session.token() {
                 let message = Message::Token {
                     epoch: self.session.epoch(),
                     token: t.value().to_owned(),
                     remaining_ms: t.remaining_ms(now),
+                    sent_wall_ms: now.wall_ms,
                     dpop: t.is_dpop(),
                 };
                 self.outputs.push_back(Output::Broadcast(message));
@@ -359,14 +384,29 @@ impl Machine {
         Ok(generation)
     }
 
-    /// End the session in this tab; tell the other tabs unless the news came from one.
+    /// End the session in this tab; tell the other tabs unless the news came from one. A local
+    /// end carries the wall clock (`at: None`) or the epoch given (a logout's, from its call).
     /// Returns whether anything changed (the end events fire once).
     fn end_locally(&mut self, now: Instant, reason: EndReason, share: bool) -> bool {
-        let changed = if share { self.session.end(reason, now) } else { self.session.end_by_peer(reason) };
+        self.end_locally_at(now, reason, share, None)
+    }
+
+    fn end_locally_at(&mut self, now: Instant, reason: EndReason, share: bool, at: Option<Epoch>) -> bool {
+        self.ended_last = true;
+        let changed = match (share, at) {
+            (true, None) => self.session.end(reason, now),
+            (true, Some(epoch)) => {
+                self.session.raise_epoch(epoch);
+                self.session.end_by_peer(reason)
+            }
+            (false, _) => self.session.end_by_peer(reason),
+        };
         if self.cfg.dpop {
             self.outputs.push_back(Output::Key(if share { KeyChange::Delete } else { KeyChange::Forget }));
         }
         if share && self.cfg.cross_tab {
+            let shared = SharedEpoch { epoch: self.session.epoch(), ended: Some(reason) };
+            self.outputs.push_back(Output::StoreShared(shared));
             let message = Message::Ended { epoch: self.session.epoch(), reason };
             self.outputs.push_back(Output::Broadcast(message));
         }

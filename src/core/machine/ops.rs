@@ -7,15 +7,20 @@ use super::*;
 use crate::core::policy::{classify_refresh_status, RefreshClass};
 use crate::core::run::{lock_was_contended, AfterLock, RefreshStep, RunOutcome};
 
+/// A timer that fires this much after its deadline means the page did not run meanwhile
+/// (system sleep, a frozen or throttled tab).
+const LATE_TIMER_MS: f64 = 1_000.0;
+
 /// An operation in the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Op {
     /// The refresh run in [`Machine::run`].
     Refresh,
-    /// `ends`: the session's end count when `login()` was called.
-    Login { call: CallId, ends: u64 },
-    /// `changed`: the local end at the call changed something (events fire once).
-    Logout { call: CallId, changed: bool },
+    /// `called`: the epoch stamp of the `login()` call.
+    Login { call: CallId, called: Epoch },
+    /// `changed`: the local end at the call changed something (events fire once); `epoch`:
+    /// the epoch that end carried.
+    Logout { call: CallId, changed: bool, epoch: Epoch },
 }
 
 /// Where the head operation is.
@@ -53,11 +58,14 @@ pub(super) struct Run {
     pub(super) requests: Vec<ReqId>,
     /// Attempts made so far, minus one.
     retry: u32,
+    /// A restore that learnt (from the shared record) that the session it may revive ended:
+    /// its token starts a new session (a new epoch), which every tab takes.
+    pub(super) revive: bool,
 }
 
 impl Run {
     pub(super) fn new(start: RunStart) -> Self {
-        Self { start, callers: Vec::new(), requests: Vec::new(), retry: 0 }
+        Self { start, callers: Vec::new(), requests: Vec::new(), retry: 0, revive: false }
     }
 }
 
@@ -96,13 +104,17 @@ impl Machine {
     }
 
     /// An answer to the head's lock request: granted, or no lock to be had.
-    pub(super) fn lock_answer(&mut self, now: Instant, id: LockId, granted: bool) {
+    pub(super) fn lock_answer(&mut self, now: Instant, id: LockId, granted: bool, shared: Option<SharedEpoch>) {
         let head = self.queue.front().copied();
         match head {
             Some((op, Phase::Locking { id: asked_for, asked, .. })) if asked_for == id => {
                 let contended = granted && lock_was_contended(asked, now.mono_ms);
                 if granted {
                     self.lock_held = Some(id);
+                }
+                if let Some(shared) = shared {
+                    let restoring = op == Op::Refresh && self.run.as_ref().is_some_and(|r| r.start.kind == RefreshKind::Restore);
+                    self.apply_shared(now, shared, restoring);
                 }
                 if contended && op == Op::Refresh {
                     self.set_phase(Phase::Settling { until: now.mono_ms + LOCK_SETTLE_MS });
@@ -127,11 +139,14 @@ impl Machine {
     fn locked(&mut self, now: Instant, op: Op, _granted: bool) {
         match op {
             Op::Refresh => {
+                if self.overtaken().is_some() && self.retarget(now) {
+                    return self.post(now, Endpoint::Refresh);
+                }
                 if let Some(outcome) = self.overtaken() {
                     return self.finish_run(now, outcome);
                 }
                 let Some(run) = self.run.as_ref() else { return self.pop() };
-                match self.session.after_lock(&run.start) {
+                match self.session.after_lock(&run.start, now) {
                     AfterLock::Superseded => {
                         let outcome = self.session.superseded_outcome(&run.start);
                         self.finish_run(now, outcome)
@@ -140,8 +155,8 @@ impl Machine {
                     AfterLock::Proceed => self.post(now, Endpoint::Refresh),
                 }
             }
-            Op::Login { call, ends, .. } => {
-                if self.session.ends() != ends {
+            Op::Login { call, called } => {
+                if self.session.ended_since(called) {
                     self.pop();
                     let e = Error::new(
                         ErrorCode::Aborted,
@@ -152,15 +167,39 @@ impl Machine {
                     self.post(now, Endpoint::Login(call));
                 }
             }
-            Op::Logout { call, changed } => {
-                // Whatever session arrived meanwhile (a login elsewhere) ends too: the cookie
-                // the POST revokes is the newest one.
-                let again = self.end_locally(now, EndReason::LoggedOut, true);
+            Op::Logout { call, changed, epoch } => {
+                if self.session.epoch() > epoch && !self.ended_last {
+                    // A login called after this logout (in another tab) has reached the server:
+                    // the cookie is that session's now, and this logout must not end it.
+                    self.pop();
+                    let event = Event::LoggedOut { server_confirmed: Some(false), from_other_tab: false };
+                    self.announce_end(changed, event);
+                    return self.settle(call, Ok(CallValue::Confirmed(false)));
+                }
+                // Whatever session arrived meanwhile (a login elsewhere called before this
+                // logout) ends too: the cookie the POST revokes is the newest one. The end
+                // keeps the logout's own epoch: a login called after it still outranks it.
+                let again = self.end_locally_at(now, EndReason::LoggedOut, true, Some(epoch));
                 if let Some(head) = self.queue.front_mut() {
-                    head.0 = Op::Logout { call, changed: changed || again };
+                    head.0 = Op::Logout { call, changed: changed || again, epoch };
                 }
                 self.post(now, Endpoint::Logout);
             }
+        }
+    }
+
+    /// The session changed hands while the run waited (a login here or elsewhere), but what it
+    /// holds now cannot be sent (it died while the page slept): the run renews the session
+    /// that is current instead of giving up with a dead token.
+    fn retarget(&mut self, now: Instant) -> bool {
+        let dead = self.session.state() == SessionState::Authenticated && self.session.usable_token(now).is_none();
+        match self.run.as_mut() {
+            Some(run) if dead => {
+                run.start.ticket = self.session.ticket();
+                run.start.generation = self.session.generation();
+                true
+            }
+            _ => false,
         }
     }
 
@@ -184,6 +223,12 @@ impl Machine {
         }
         match phase {
             Phase::Queued => {}
+            Phase::Locking { id, asked, deadline } if now.mono_ms - deadline > LATE_TIMER_MS => {
+                // The timer fired long after its time: the page was asleep or frozen, and so
+                // probably was the holder. Give it a fresh wait rather than run unlocked.
+                let _ = asked;
+                self.set_phase(Phase::Locking { id, asked, deadline: now.mono_ms + LOCK_WAIT_MS });
+            }
             Phase::Locking { id, .. } => {
                 // Another holder kept the lock too long: abandon the request.
                 self.outputs.push_back(Output::ReleaseLock(id));
@@ -221,7 +266,7 @@ impl Machine {
         }
         match op {
             Op::Refresh => self.refresh_answer(now, outcome),
-            Op::Login { call, ends } => self.login_answer(now, call, ends, outcome),
+            Op::Login { call, called } => self.login_answer(now, call, called, outcome),
             Op::Logout { call, changed, .. } => {
                 self.pop();
                 let confirmed = matches!(outcome, HttpOutcome::Answer { status: 200..=299, .. });
@@ -238,11 +283,12 @@ impl Machine {
             // Logged in/out meanwhile: this answer belongs to a session that is gone.
             return self.finish_run(now, outcome);
         }
+        let revived = self.run.as_ref().filter(|r| r.revive).map(|_| self.session.stamp(now));
         let (class, status, retry_after_ms, message): (_, _, _, std::borrow::Cow<'static, str>) = match outcome {
             HttpOutcome::NetworkError => (RefreshClass::Transient, None, None, "network error while refreshing".into()),
             HttpOutcome::Answer { status, retry_after_ms, token } => match classify_refresh_status(Some(status)) {
                 RefreshClass::Success => match token {
-                    Ok(t) => match self.adopt(now, t.token, t.expires_in_s, TokenSource::Refresh, t.dpop) {
+                    Ok(t) => match self.adopt(now, t.token, t.expires_in_s, TokenSource::Refresh, t.dpop, revived) {
                         // Shared while the lock is still held (released by finish_run).
                         Ok(_) => return self.finish_run(now, RunOutcome::Refreshed),
                         Err(e) => (RefreshClass::Transient, Some(status), None, e.message),
@@ -285,7 +331,7 @@ impl Machine {
         }
     }
 
-    fn login_answer(&mut self, now: Instant, call: CallId, ends: u64, outcome: HttpOutcome) {
+    fn login_answer(&mut self, now: Instant, call: CallId, called: Epoch, outcome: HttpOutcome) {
         let failed = |m: &'static str, status| Err((Error::new(ErrorCode::LoginFailed, m), status));
         let result = match outcome {
             HttpOutcome::NetworkError => failed("network error or timeout during login", None),
@@ -293,12 +339,12 @@ impl Machine {
                 failed("login was rejected", Some(status))
             }
             HttpOutcome::Answer { status, token: Err(m), .. } => failed(m, Some(status)),
-            HttpOutcome::Answer { token: Ok(_), .. } if self.session.ends() != ends => Err((
+            HttpOutcome::Answer { token: Ok(_), .. } if self.session.ended_since(called) => Err((
                 Error::new(ErrorCode::Aborted, "the session ended (logout or disposal) during login"),
                 None,
             )),
             HttpOutcome::Answer { token: Ok(t), .. } => self
-                .adopt(now, t.token, t.expires_in_s, TokenSource::Login, t.dpop)
+                .adopt(now, t.token, t.expires_in_s, TokenSource::Login, t.dpop, Some(called))
                 .map(|_| CallValue::Done)
                 .map_err(|e| (e, None)),
         };

@@ -11,7 +11,10 @@ impl Machine {
             return;
         }
         match message {
-            Message::Token { epoch, token, remaining_ms, dpop } => {
+            Message::Token { epoch, token, remaining_ms, sent_wall_ms, dpop } => {
+                let waited = now.wall_ms - sent_wall_ms;
+                let waited = if waited.is_finite() && waited > 0.0 { waited } else { 0.0 };
+                let remaining_ms = remaining_ms.map(|r| (r - waited).max(0.0));
                 match self.session.on_peer_token(epoch, &token, remaining_ms, now) {
                     PeerToken::Ignore => return,
                     // A login elsewhere made a new DPoP key: read it again when needed.
@@ -21,23 +24,48 @@ impl Machine {
                     PeerToken::AdoptNewSession | PeerToken::Adopt => {}
                 }
                 let expires_in_s = remaining_ms.map(|r| r / 1000.0);
-                if self.adopt(now, token, expires_in_s, TokenSource::OtherTab, dpop).is_ok() {
+                if self.adopt(now, token, expires_in_s, TokenSource::OtherTab, dpop, None).is_ok() {
                     self.event(Event::Refreshed { from_other_tab: true });
                     self.event(Event::StateChanged);
                 }
             }
-            Message::Ended { epoch, reason } => {
-                if !self.session.on_peer_end(epoch) {
-                    return;
-                }
-                let event = match reason {
-                    EndReason::LoggedOut => Event::LoggedOut { server_confirmed: None, from_other_tab: true },
-                    EndReason::SessionExpired => Event::SessionExpired { reason: "other_tab", from_other_tab: true },
-                };
-                let changed = self.end_locally(now, reason, false);
-                self.announce_end(changed, event);
-            }
+            Message::Ended { epoch, reason } => self.peer_end(now, epoch, reason),
         }
         self.advance(now);
+    }
+
+    /// Another tab ended session `epoch` (its message, or the shared record).
+    pub(super) fn peer_end(&mut self, now: Instant, epoch: Epoch, reason: EndReason) {
+        if !self.session.on_peer_end(epoch) {
+            return;
+        }
+        let event = match reason {
+            EndReason::LoggedOut => Event::LoggedOut { server_confirmed: None, from_other_tab: true },
+            EndReason::SessionExpired => Event::SessionExpired { reason: "other_tab", from_other_tab: true },
+        };
+        let changed = self.end_locally(now, reason, false);
+        self.announce_end(changed, event);
+    }
+
+    /// The shared record read under the lock: news this tab may not have heard yet. A restore
+    /// only learns the epoch (it may revive a session that ended: the cookie decides).
+    pub(super) fn apply_shared(&mut self, now: Instant, shared: SharedEpoch, restoring: bool) {
+        if shared.epoch <= self.session.epoch() {
+            return;
+        }
+        match shared.ended {
+            Some(reason) if !restoring => self.peer_end(now, shared.epoch, reason),
+            Some(_) => {
+                self.session.raise_epoch(shared.epoch);
+                self.ended_last = true;
+                if let Some(run) = self.run.as_mut() {
+                    run.revive = true;
+                }
+            }
+            None => {
+                self.session.raise_epoch(shared.epoch);
+                self.ended_last = shared.ended.is_some();
+            }
+        }
     }
 }

@@ -46,7 +46,7 @@ fn login_takes_the_lock_posts_adopts_shares_and_settles() {
     let mut m = Machine::new(config(), 7);
     let call = m.login(T0);
     let lock = lock_asked(&drain(&mut m)).expect("asks for the lock");
-    m.lock_granted(T0, lock);
+    m.lock_granted(T0, lock, None);
     let (http, endpoint) = posted(&drain(&mut m)).expect("posts");
     assert_eq!(endpoint, Endpoint::Login(call));
     m.post_done(at(10.0), http, token_answer("opaque-a", 300.0));
@@ -123,7 +123,7 @@ fn logout_ends_at_once_then_posts_under_the_lock() {
     assert_eq!(m.state(), SessionState::Ended(EndReason::LoggedOut));
     assert!(m.access_token().is_none());
     let lock = lock_asked(&drain(&mut m)).expect("lock");
-    m.lock_granted(T0, lock);
+    m.lock_granted(T0, lock, None);
     let (http, _) = posted(&drain(&mut m)).expect("post");
     m.post_done(T0, http, HttpOutcome::Answer { status: 204, retry_after_ms: None, token: Err("no body") });
     let out = drain(&mut m);
@@ -143,7 +143,7 @@ fn lock_wait_is_bounded() {
     assert!(out.contains(&Output::ReleaseLock(lock)));
     assert!(out.iter().any(|o| matches!(o, Output::Settle { call: c, result: Err(_) } if *c == call)));
     // A late grant of the abandoned request is released at once.
-    m.lock_granted(at(LOCK_WAIT_MS + 1.0), lock);
+    m.lock_granted(at(LOCK_WAIT_MS + 1.0), lock, None);
     assert_eq!(drain(&mut m), vec![Output::ReleaseLock(lock)]);
 }
 
