@@ -10,7 +10,7 @@ use crate::core::session::SessionState;
 use crate::core::{token, Error, ErrorCode};
 use crate::web::error;
 use crate::web::events::EventKind;
-use crate::web::manager::Inner;
+use crate::web::manager::{CallKind, Inner};
 use crate::web::options as web_options;
 use crate::web::{env, js};
 
@@ -115,13 +115,6 @@ export interface TokenManager {
 }
 "#;
 
-#[wasm_bindgen(
-    inline_js = "export function at_most_once(f) { let done = false; return () => { if (!done) { done = true; f(); } }; }"
-)]
-extern "C" {
-    fn at_most_once(f: &JsValue) -> JsValue;
-}
-
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(typescript_type = "TokenManagerOptions")]
@@ -155,9 +148,6 @@ extern "C" {
 /// The unsubscribe function for `off`: a Rust `FnOnce` throws when called twice, and
 /// unsubscribe functions are often called more than once (effect clean-ups), so the JS side
 /// makes every call after the first a no-op.
-pub(crate) fn unsubscriber(off: Box<dyn FnOnce()>) -> JsValue {
-    at_most_once(&Closure::once_into_js(off))
-}
 
 /// JWT access-token manager: token in memory, silent refresh from an HttpOnly cookie, fetch
 /// wrapper.
@@ -200,43 +190,44 @@ impl TokenManager {
     /// `loginUrl`), `login_failed`, `malformed_token` or `aborted` (a logout or `dispose()`
     /// meanwhile).
     pub fn login(&self, credentials: LoginBody, options: Option<LoginOptions>) -> PromiseVoid {
-        let inner = Rc::clone(&self.inner);
-        let credentials: JsValue = credentials.into();
+        let body: JsValue = credentials.into();
         let signal = options
             .and_then(|o| js_sys::Reflect::get(&o, &"signal".into()).ok())
             .and_then(|s| s.dyn_into::<web_sys::AbortSignal>().ok());
-        crate::web::promise(async move { inner.login(credentials, signal).await.map(|()| JsValue::UNDEFINED) })
-            .unchecked_into()
+        if signal.as_ref().is_some_and(web_sys::AbortSignal::aborted) {
+            return js_sys::Promise::reject(&error::js(ErrorCode::Aborted, "login aborted by its signal")).unchecked_into();
+        }
+        let (promise, call) = self.inner.call(CallKind::Login { body }, |m, now| m.login(now));
+        if let Some(signal) = signal {
+            let weak = Rc::downgrade(&self.inner);
+            let on_abort = Closure::once_into_js(move || {
+                if let Some(inner) = weak.upgrade() {
+                    inner.input(|m, now| m.abort_call(now, call));
+                }
+            });
+            let _ = signal.add_event_listener_with_callback("abort", on_abort.unchecked_ref());
+        }
+        promise.unchecked_into()
     }
 
     /// Silent refresh from the cookie (page load): `true` when a session was restored,
     /// `false` when there is none. Rejects with `refresh_failed` when the server cannot tell,
     /// `aborted` when a logout or `dispose()` overtook it.
     pub fn restore(&self) -> PromiseBool {
-        let inner = Rc::clone(&self.inner);
-        crate::web::promise(async move {
-            match inner.refresh_now(RefreshKind::Restore).await {
-                Ok(()) => Ok(JsValue::TRUE),
-                Err(e) if error::has_code(&e, ErrorCode::SessionExpired) => Ok(JsValue::FALSE),
-                Err(e) => Err(e),
-            }
-        })
-        .unchecked_into()
+        self.inner.call(CallKind::Restore, |m, now| m.refresh(now, RefreshKind::Restore)).0.unchecked_into()
     }
 
     /// Use a token obtained some other way.
     #[wasm_bindgen(js_name = setAccessToken)]
     #[allow(non_snake_case)]
     pub fn set_access_token(&self, token: String, expiresInSeconds: Option<f64>) -> Result<(), JsValue> {
-        self.inner.set_access_token(token, expiresInSeconds)
+        self.inner.input(|m, now| m.set_access_token(now, token, expiresInSeconds)).map_err(|e| error::to_js(&e))
     }
 
     /// Refresh now (joins a refresh already in flight). Rejects with `not_authenticated`
     /// (the session ended), `session_expired`, `refresh_failed` or `aborted`.
     pub fn refresh(&self) -> PromiseVoid {
-        let inner = Rc::clone(&self.inner);
-        crate::web::promise(async move { inner.refresh_now(RefreshKind::Explicit).await.map(|()| JsValue::UNDEFINED) })
-            .unchecked_into()
+        self.inner.call(CallKind::Refresh, |m, now| m.refresh(now, RefreshKind::Explicit)).0.unchecked_into()
     }
 
     /// Drop-in `fetch`, bound to this manager (it works detached: `const f = auth.fetch`,
@@ -250,8 +241,7 @@ impl TokenManager {
     /// End the session here and in the other tabs at once, then on the server (after any
     /// refresh in flight). Resolves to whether the server confirmed; never rejects.
     pub fn logout(&self) -> PromiseBool {
-        let inner = Rc::clone(&self.inner);
-        crate::web::promise(async move { Ok(JsValue::from_bool(inner.logout().await)) }).unchecked_into()
+        self.inner.call(CallKind::Logout, |m, now| m.logout(now)).0.unchecked_into()
     }
 
     /// A token is held (it may be being renewed).
@@ -298,7 +288,7 @@ impl TokenManager {
             .map_err(|_| error::js(ErrorCode::InvalidOptions, "the event handler must be a function"))?;
         let id = self.inner.events.subscribe(kind, f);
         let weak = Rc::downgrade(&self.inner);
-        Ok(unsubscriber(Box::new(move || {
+        Ok(js::unsubscriber(Box::new(move || {
             if let Some(inner) = weak.upgrade() {
                 inner.events.unsubscribe(id);
             }

@@ -1,7 +1,6 @@
 //! Turning core errors into JS `TokenManagerError`s (the class in `js/errors.js`, exported by
 //! the package) with a stable `code`, and `status`/`body` when an HTTP answer caused them.
 
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 use crate::core::{Error, ErrorCode};
@@ -30,7 +29,3 @@ pub fn js(code: ErrorCode, message: &'static str) -> JsValue {
     to_js(&Error::new(code, message))
 }
 
-/// Is `value` a TokenManagerError with this code?
-pub fn has_code(value: &JsValue, code: ErrorCode) -> bool {
-    Reflect::get(value, &"code".into()).ok().and_then(|c| c.as_string()).as_deref() == Some(code.as_str())
-}

@@ -1,22 +1,18 @@
-//! `auth.fetch`, end to end: build the Request as `fetch` would, decide (core::request) whether
-//! to wait for a token, attach it, send, and after a 401 refresh and replay once.
+//! `fetch` for `auth.fetch`: build the Request as `fetch` would, hand the machine what it needs
+//! to decide (wait, which token, replay after a 401), attach the token and send as it says.
 
 use std::rc::Rc;
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Request, Response};
 
-use crate::core::options::origin_allowed;
-use crate::core::request::{RequestPlan, UnauthorizedPlan, Waiting};
-use crate::core::run::RefreshKind;
-use crate::core::session::{Session, TokenGeneration};
+use crate::core::machine::{Authorize, FetchStart, ReqId};
 use crate::core::ErrorCode;
 use crate::web::env::now;
 use crate::web::error;
-use crate::web::manager::Inner;
+use crate::web::manager::{Inner, PendingFetch};
 
 impl Inner {
     /// `auth.fetch`: a function bound to this manager, so it works detached (`const f =
@@ -28,7 +24,7 @@ impl Inner {
         }
         let weak = Rc::downgrade(self);
         let f = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |input, init| match weak.upgrade() {
-            Some(inner) => crate::web::promise(async move { inner.fetch(input, init).await.map(Into::into) }),
+            Some(inner) => inner.fetch(input, init),
             None => Promise::reject(&error::js(ErrorCode::Aborted, "the manager was disposed")),
         })
         .into_js_value();
@@ -36,124 +32,144 @@ impl Inner {
         f
     }
 
-    pub async fn fetch(self: &Rc<Self>, input: JsValue, init: JsValue) -> Result<Response, JsValue> {
+    /// Start a wrapped request: build the Request as `fetch` would, then let the machine decide
+    /// whether it waits, which token it carries, and whether a 401 is replayed.
+    fn fetch(self: &Rc<Self>, input: JsValue, init: JsValue) -> Promise {
         if self.disposed.get() {
-            return Err(error::js(ErrorCode::Aborted, "the manager was disposed"));
+            return Promise::reject(&error::js(ErrorCode::Aborted, "the manager was disposed"));
         }
         // Before the Request is built: building it from a `Request` input takes that input's
         // body (its `bodyUsed` turns true).
         let body_replayable = replayable(&input, &init);
-        let request = build_request(&input, &init)?;
-        // The caller's own Authorization header, or a foreign origin: plain fetch, untouched.
-        if request.headers().has("Authorization")? || !origin_allowed(&request.url(), &self.cfg.allowed_origins) {
-            return self.net.send(&request).await;
-        }
+        let request = match build_request(&input, &init) {
+            Ok(r) => r,
+            Err(e) => return Promise::reject(&e),
+        };
         let signal = request.signal();
         if signal.aborted() {
-            return Err(abort_reason(&signal));
+            return Promise::reject(&abort_reason(&signal));
         }
-        // A keepalive request (page unload, analytics) never waits and is not replayed.
-        let mut waiting = if is_keepalive(&request, &init) { Waiting::Never } else { Waiting::May };
-        let replayable = body_replayable && waiting != Waiting::Never;
-        // Clone whenever the request can carry a body (it is consumed by sending); a GET or
-        // HEAD built from a URL can simply be sent again, so the common call pays for no copy.
+        let has_authorization = request.headers().has("Authorization").unwrap_or(false);
+        let keepalive = is_keepalive(&request, &init);
+        let replayable = body_replayable && !keepalive;
+        // Copy whenever the request can carry a body (sending consumes it); a GET or HEAD
+        // built from a URL can simply be sent again, so the common call pays for no copy.
         let may_have_body = !matches!(request.method().as_str(), "GET" | "HEAD") || input.is_instance_of::<Request>();
-        let spare = if replayable && may_have_body { Some(request.clone()?) } else { None };
-
-        loop {
-            let in_flight = self.in_flight.borrow().is_some();
-            let plan = self.session.borrow().before_request(now(), in_flight, waiting);
-            match plan {
-                RequestPlan::Wait => {
-                    self.wait_for_refresh(&signal).await?;
-                    waiting = Waiting::Waited;
+        let spare = if replayable && may_have_body { request.clone().ok() } else { None };
+        let start = FetchStart { url: request.url(), has_authorization, keepalive, replayable: body_replayable };
+        let mut resolvers = None;
+        let promise = Promise::new(&mut |resolve, reject| resolvers = Some((resolve, reject)));
+        let Some((resolve, reject)) = resolvers else { return promise };
+        let req = {
+            let mut m = self.machine.borrow_mut();
+            let req = m.fetch(now(), start);
+            let mut out = self.outputs.borrow_mut();
+            while let Some(o) = m.poll_output() {
+                out.push_back(o);
+            }
+            req
+        };
+        let pending = PendingFetch { request, spare, sends: 0, last: None, resolve, reject };
+        self.fetches.borrow_mut().insert(req, pending);
+        if !signal.aborted() {
+            // An abort while the request waits rejects it as `fetch` would (during the send,
+            // `fetch` itself rejects).
+            let weak = Rc::downgrade(self);
+            let listener = Closure::once_into_js(move || {
+                if let Some(inner) = weak.upgrade() {
+                    inner.abort_fetch(req);
                 }
-                RequestPlan::Send { refresh_in_background } => {
-                    if refresh_in_background {
-                        self.refresh_in_background();
+            });
+            let _ = signal.add_event_listener_with_callback("abort", listener.unchecked_ref());
+        }
+        self.pump();
+        promise
+    }
+
+    /// The caller's signal aborted: reject with its reason; the machine forgets the request.
+    fn abort_fetch(self: &Rc<Self>, req: ReqId) {
+        let Some(pending) = self.fetches.borrow_mut().remove(&req) else { return };
+        let _ = pending.reject.call1(&JsValue::UNDEFINED, &abort_reason(&pending.request.signal()));
+        self.input(|m, _| m.fetch_dropped(req));
+    }
+
+    /// Send (or send again) a wrapped request as the machine says.
+    pub(crate) fn send(self: &Rc<Self>, req: ReqId, authorize: Authorize) {
+        let request = {
+            let mut fetches = self.fetches.borrow_mut();
+            let Some(p) = fetches.get_mut(&req) else { return };
+            p.sends += 1;
+            // The first send, and any send of a request without a body copy, uses the Request
+            // itself; a replay of one with a body uses a fresh copy of the spare.
+            match (&p.spare, p.sends) {
+                (Some(spare), n) if n > 1 => spare.clone(),
+                _ => Ok(JsValue::clone(p.request.as_ref()).unchecked_into::<Request>()),
+            }
+        };
+        let token = match authorize {
+            Authorize::Token { generation, dpop } => {
+                self.machine.borrow().token_value(generation).map(|t| (t.to_owned(), dpop))
+            }
+            _ => None,
+        };
+        let inner = Rc::clone(self);
+        crate::web::spawn(async move {
+            let sent = match request {
+                Ok(request) => inner.attach_and_send(&request, authorize, token).await,
+                Err(e) => Err(e),
+            };
+            match sent {
+                Ok((response, challenge)) => {
+                    let status = response.status();
+                    if let Some(p) = inner.fetches.borrow_mut().get_mut(&req) {
+                        p.last = Some(response);
                     }
-                    break;
+                    inner.input(|m, now| m.fetch_answered(now, req, status, challenge));
+                }
+                Err(e) => {
+                    // A network error, an abort or a bad request: rejected exactly as `fetch` did.
+                    if let Some(p) = inner.fetches.borrow_mut().remove(&req) {
+                        let _ = p.reject.call1(&JsValue::UNDEFINED, &e);
+                    }
+                    inner.input(|m, _| m.fetch_dropped(req));
                 }
             }
-        }
-        let sent = self.attach(&request).await?;
-        let mut response = self.send(&request).await?;
-        // A resource server's DPoP nonce challenge (RFC 9449 §9): once more with its nonce.
-        // Not the 401-refresh retry, and never a loop.
-        if replayable && self.dpop.as_ref().is_some_and(|d| d.is_challenge(&request.url(), &response)) {
-            let again = match &spare {
-                Some(s) => s.clone()?,
-                None => request.clone()?,
-            };
-            self.attach(&again).await?;
-            response = self.send(&again).await?;
-        }
-        if response.status() != 401 || !replayable {
-            return Ok(response);
-        }
-
-        let had_its_refresh = Session::had_its_refresh(waiting, sent);
-        let mut plan = self.session.borrow().after_unauthorized(sent, now(), had_its_refresh);
-        if plan == UnauthorizedPlan::RefreshThenReplay {
-            self.wait_for_refresh(&signal).await?;
-            plan = self.session.borrow().after_unauthorized(sent, now(), true);
-        }
-        if plan != UnauthorizedPlan::Replay {
-            return Ok(response);
-        }
-        let retry = spare.unwrap_or(request);
-        self.attach(&retry).await?;
-        self.send(&retry).await
+        });
     }
 
-    /// Send a wrapped request; with DPoP, remember the nonce the answer carries.
-    async fn send(&self, request: &Request) -> Result<Response, JsValue> {
-        let response = self.net.send(request).await?;
-        if let Some(dpop) = &self.dpop {
-            dpop.remember_nonce(&request.url(), &response);
-        }
-        Ok(response)
-    }
-
-    /// Attach the usable token (if any) and return its generation: `Bearer`, or for a
-    /// DPoP-bound token `DPoP` with a fresh proof for this method and URL.
-    async fn attach(&self, request: &Request) -> Result<Option<TokenGeneration>, JsValue> {
-        let usable = {
-            let s = self.session.borrow();
-            s.usable_token(now()).map(|(v, g)| (v.to_owned(), g, s.token().is_some_and(|t| t.is_dpop())))
-        };
+    /// Set `Authorization` (and a DPoP proof) as told, send, and report whether the answer is
+    /// a DPoP nonce challenge this manager can answer.
+    async fn attach_and_send(
+        &self,
+        request: &Request,
+        authorize: Authorize,
+        token: Option<(String, bool)>,
+    ) -> Result<(Response, bool), JsValue> {
         let headers = request.headers();
-        match (usable, &self.dpop) {
-            (Some((token, generation, true)), Some(dpop)) => {
+        match (authorize, token, &self.dpop) {
+            (Authorize::Untouched, _, _) => {}
+            (_, Some((token, true)), Some(dpop)) => {
                 let proof = dpop.proof(&request.method(), &request.url(), Some(&token), false).await?;
                 headers.set("Authorization", &format!("DPoP {token}"))?;
                 headers.set("DPoP", &proof)?;
-                Ok(Some(generation))
             }
-            (Some((token, generation, _)), _) => {
-                headers.set("Authorization", &format!("Bearer {token}"))?;
-                Ok(Some(generation))
-            }
-            (None, _) => {
+            (_, Some((token, _)), _) => headers.set("Authorization", &format!("Bearer {token}"))?,
+            (_, None, _) => {
                 headers.delete("Authorization")?;
                 if self.dpop.is_some() {
                     headers.delete("DPoP")?;
                 }
-                Ok(None)
             }
         }
-    }
-
-    /// Wait for the run in flight (or start one: this request needs a token), honouring the
-    /// caller's signal: an abort rejects with `signal.reason`, as `fetch` does. Refresh
-    /// failures are not the caller's error here: the request goes out anyway (without a dead
-    /// token) and the server's answer is returned.
-    async fn wait_for_refresh(self: &Rc<Self>, signal: &AbortSignal) -> Result<(), JsValue> {
-        let p = self.ensure_refresh(RefreshKind::Needed);
-        match abortable(p, signal).await {
-            Err(_) if signal.aborted() => Err(abort_reason(signal)),
-            _ => Ok(()),
-        }
+        let response = self.net.send(request).await?;
+        let challenge = match &self.dpop {
+            Some(dpop) => {
+                dpop.remember_nonce(&request.url(), &response);
+                dpop.is_challenge(&request.url(), &response)
+            }
+            None => false,
+        };
+        Ok((response, challenge))
     }
 }
 
@@ -208,20 +224,4 @@ fn abort_reason(signal: &AbortSignal) -> JsValue {
     }
     web_sys::DomException::new_with_message_and_name("signal is aborted without reason", "AbortError")
         .map_or_else(|e| e, Into::into)
-}
-
-/// Await `promise`, but settle (with an error) as soon as `signal` aborts.
-async fn abortable(promise: Promise, signal: &AbortSignal) -> Result<JsValue, JsValue> {
-    // The abort listener is the race promise's own `reject`: no Rust closure to leak.
-    let mut reject_fn: Option<Function> = None;
-    let aborted = Promise::new(&mut |_resolve, reject| {
-        let _ = signal.add_event_listener_with_callback("abort", &reject);
-        reject_fn = Some(reject);
-    });
-    let race = Promise::race(&js_sys::Array::of2(&promise, &aborted));
-    let result = JsFuture::from(race).await;
-    if let Some(f) = reject_fn {
-        let _ = signal.remove_event_listener_with_callback("abort", &f);
-    }
-    result
 }

@@ -1,7 +1,7 @@
 //! Small helpers for plain JS values: reading fields, building objects.
 
 use js_sys::Reflect;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 /// `value[field]` as a string.
 pub fn string_field(value: &JsValue, field: &str) -> Option<String> {
@@ -25,4 +25,16 @@ pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
 /// `Some(x)` as a number, `None` as `null`.
 pub fn number_or_null(value: Option<f64>) -> JsValue {
     value.map_or(JsValue::NULL, JsValue::from)
+}
+
+#[wasm_bindgen(
+    inline_js = "export function at_most_once(f) { let done = false; return () => { if (!done) { done = true; f(); } }; }"
+)]
+extern "C" {
+    fn at_most_once(f: &JsValue) -> JsValue;
+}
+
+/// An unsubscribe function: runs `off` at most once.
+pub fn unsubscriber(off: Box<dyn FnOnce()>) -> JsValue {
+    at_most_once(&Closure::once_into_js(off))
 }

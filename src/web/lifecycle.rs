@@ -27,16 +27,7 @@ impl Drop for DomListener {
     }
 }
 
-/// Which wake-up happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wake {
-    /// The timer fired.
-    Timer,
-    /// The network came back: the cooldown after a failed run ends.
-    Online,
-    /// Focus, visible again, shown from the back/forward cache, resumed from freezing.
-    Lifecycle,
-}
+pub use crate::core::machine::Wake;
 
 /// Listen for the wake-up events of the current global (window, or worker: `online` only).
 /// `on_wake` is called for each (after filtering `visibilitychange` to "visible").
@@ -44,7 +35,7 @@ pub fn wake_listeners(on_wake: impl Fn(Wake) + Clone + 'static) -> Vec<DomListen
     let global: JsValue = js_sys::global().into();
     let mut out = Vec::new();
     let Ok(target) = global.clone().dyn_into::<EventTarget>() else { return out };
-    for (event, wake) in [("focus", Wake::Lifecycle), ("online", Wake::Online), ("pageshow", Wake::Lifecycle)] {
+    for (event, wake) in [("focus", Wake::Focus), ("online", Wake::Online), ("pageshow", Wake::PageShow)] {
         let f = on_wake.clone();
         out.extend(DomListener::new(target.clone(), event, move |_| f(wake)));
     }
@@ -52,12 +43,12 @@ pub fn wake_listeners(on_wake: impl Fn(Wake) + Clone + 'static) -> Vec<DomListen
     if let Some(doc) = document {
         let f = on_wake.clone();
         // Page Lifecycle: a frozen tab (timers stopped) is resumed.
-        out.extend(DomListener::new(doc.clone().into(), "resume", move |_| f(Wake::Lifecycle)));
+        out.extend(DomListener::new(doc.clone().into(), "resume", move |_| f(Wake::PageShow)));
         let f = on_wake;
         let d = doc.clone();
         out.extend(DomListener::new(doc.into(), "visibilitychange", move |_| {
             if d.visibility_state() == web_sys::VisibilityState::Visible {
-                f(Wake::Lifecycle);
+                f(Wake::Visible);
             }
         }));
     }

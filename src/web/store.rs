@@ -16,14 +16,9 @@ use crate::core::ErrorCode;
 use crate::web::error;
 use crate::web::events::EventKind;
 use crate::web::js;
-use crate::web::manager::{Inner, SnapshotKey};
+use crate::web::manager::Inner;
 
 impl Inner {
-    fn snapshot_key(&self) -> SnapshotKey {
-        let s = self.session.borrow();
-        (s.state(), s.generation())
-    }
-
     /// The current snapshot: the cached object while the session is unchanged.
     pub fn snapshot(&self) -> JsValue {
         let key = self.snapshot_key();
@@ -69,7 +64,7 @@ impl Inner {
                 .map_err(|_| error::js(ErrorCode::InvalidOptions, "subscribe needs a listener function"))?;
             let Some(inner) = weak.upgrade() else {
                 // A disposed manager: nothing will change any more.
-                return Ok(crate::bindings::unsubscriber(Box::new(|| {})));
+                return Ok(crate::web::js::unsubscriber(Box::new(|| {})));
             };
             if inner.notified.get().is_none() {
                 inner.notified.set(Some(inner.snapshot_key()));
@@ -77,7 +72,7 @@ impl Inner {
             let _ = f.call1(&JsValue::UNDEFINED, &inner.snapshot());
             let id = inner.events.subscribe(EventKind::Snapshot, f);
             let weak = Rc::downgrade(&inner);
-            Ok(crate::bindings::unsubscriber(Box::new(move || {
+            Ok(crate::web::js::unsubscriber(Box::new(move || {
                 if let Some(inner) = weak.upgrade() {
                     inner.events.unsubscribe(id);
                 }

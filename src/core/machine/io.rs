@@ -47,6 +47,9 @@ pub enum HttpOutcome {
     NetworkError,
     /// An answer. For a 2xx, `token` is what the body gave (or why it gave nothing).
     Answer { status: u16, retry_after_ms: Option<f64>, token: Result<TokenAnswer, &'static str> },
+    /// Never sent: the request could not be made (the `refreshHeaders` function threw or
+    /// returned headers that are refused). Not retried.
+    NotSent(Error),
 }
 
 /// What the executor knows of an `auth.fetch` call when it starts.

@@ -54,12 +54,21 @@ impl Machine {
             return;
         }
         match shared.ended {
-            Some(reason) if !restoring => self.peer_end(now, shared.epoch, reason),
+            // A tab that never had a session (a fresh page) only learns the epoch: an old
+            // logout is no news to it.
+            Some(reason) if !restoring && self.session.state() != SessionState::Anonymous => {
+                self.peer_end(now, shared.epoch, reason)
+            }
             Some(_) => {
                 self.session.raise_epoch(shared.epoch);
                 self.ended_last = true;
+                // The restore asks the cookie, whatever it took meanwhile: a token another tab
+                // shared before this end is one of the session that ended.
+                let (ticket, generation) = (self.session.ticket(), self.session.generation());
                 if let Some(run) = self.run.as_mut() {
                     run.revive = true;
+                    run.start.ticket = ticket;
+                    run.start.generation = generation;
                 }
             }
             None => {

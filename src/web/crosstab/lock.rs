@@ -1,74 +1,54 @@
-//! The origin-wide Web Lock: one refresh, login or logout at a time for all tabs of an origin.
+//! The origin-wide Web Lock (`js/locks.js`): one refresh, login or logout at a time for all
+//! tabs of an origin. The machine bounds the wait and gives up a request by releasing it.
+//! One callback, made once, answers every request by id.
 
-use js_sys::{Function, Promise, Reflect};
+use std::rc::Rc;
+
+use js_sys::Function;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
-use crate::web::net::timeout_signal;
+use crate::core::machine::LockId;
+use crate::web::manager::Inner;
+use crate::web::storage;
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/js/locks.js")]
 extern "C" {
-    /// `navigator.locks` (web-sys only exposes it behind `web_sys_unstable_apis`).
-    type LockManager;
-    #[wasm_bindgen(method, catch, js_name = request)]
-    fn request_with_options(
-        this: &LockManager,
-        name: &str,
-        options: &JsValue,
-        callback: &JsValue,
-    ) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = lockRequest)]
+    fn lock_request(name: &str, id: u32, answer: &JsValue) -> JsValue;
 }
 
-/// Holding this keeps the Web Lock; dropping it releases the lock.
-pub struct LockGuard {
-    release: Function,
-}
+impl Inner {
+    pub(crate) fn request_lock(self: &Rc<Self>, id: LockId) {
+        let Some(name) = self.crosstab.borrow().as_ref().map(|c| c.lock_name().to_owned()) else {
+            return self.lock_answer(id, false);
+        };
+        let answer = self.lock_callback.borrow_mut().get_or_insert_with(|| self.make_lock_callback()).clone();
+        match lock_request(&name, id.0, &answer).dyn_into::<Function>() {
+            Ok(release) => {
+                self.locks.borrow_mut().insert(id, release);
+            }
+            Err(_) => self.lock_answer(id, false),
+        }
+    }
 
-impl Drop for LockGuard {
-    fn drop(&mut self) {
-        let _ = self.release.call0(&JsValue::UNDEFINED);
+    fn make_lock_callback(self: &Rc<Self>) -> JsValue {
+        let weak = Rc::downgrade(self);
+        Closure::<dyn Fn(u32, bool)>::new(move |id, granted| {
+            if let Some(inner) = weak.upgrade() {
+                inner.lock_answer(LockId(id), granted);
+            }
+        })
+        .into_js_value()
     }
-}
 
-/// Acquire the origin-wide lock `name`, waiting at most `timeout_ms`.
-/// `Ok(None)`: Web Locks are not available here (run without). `Err(())`: timed out.
-pub async fn acquire(name: &str, timeout_ms: u32) -> Result<Option<LockGuard>, ()> {
-    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
-    let locks = Reflect::get(&navigator, &"locks".into()).unwrap_or(JsValue::UNDEFINED);
-    if locks.is_undefined() || locks.is_null() {
-        return Ok(None);
+    /// The lock is held (with the shared record read under it), or there is none to be had.
+    fn lock_answer(self: &Rc<Self>, id: LockId, granted: bool) {
+        let shared = storage::load(&self.cfg.refresh_url);
+        if granted {
+            self.input(|m, now| m.lock_granted(now, id, shared));
+        } else {
+            self.input(|m, now| m.lock_unavailable(now, id, shared));
+        }
     }
-    let locks: LockManager = locks.unchecked_into();
-    // `held` stays pending while we hold the lock; resolving it (LockGuard::drop) releases.
-    let mut release = None;
-    let held = Promise::new(&mut |resolve, _| release = Some(resolve));
-    let mut granted_fn = None;
-    let granted = Promise::new(&mut |resolve, _| granted_fn = Some(resolve));
-    let (Some(release), Some(granted_fn)) = (release, granted_fn) else { return Ok(None) };
-    let held_for_callback = held.clone();
-    // One-shot callback; if the request times out it is never called and JS drops it.
-    let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
-        let _ = granted_fn.call0(&JsValue::UNDEFINED);
-        held_for_callback.into()
-    });
-    let options = js_sys::Object::new();
-    if let Some(signal) = timeout_signal(timeout_ms) {
-        let _ = Reflect::set(&options, &"signal".into(), &signal);
-    }
-    let Ok(request) = locks.request_with_options(name, &options, &callback) else { return Ok(None) };
-    // `request` settles only after release, or rejects on timeout; `granted` on grant.
-    match JsFuture::from(Promise::race(&js_sys::Array::of2(&granted, &request))).await {
-        Ok(_) => Ok(Some(LockGuard { release })),
-        // Our timeout signal fired: another holder kept the lock too long.
-        Err(e) if is_timeout(&e) => Err(()),
-        // Any other rejection (an opaque origin's SecurityError, a document that is not fully
-        // active): Web Locks are unusable here; run without, like where they do not exist.
-        Err(_) => Ok(None),
-    }
-}
-
-fn is_timeout(e: &JsValue) -> bool {
-    let name = Reflect::get(e, &"name".into()).ok().and_then(|n| n.as_string());
-    matches!(name.as_deref(), Some("TimeoutError" | "AbortError"))
 }

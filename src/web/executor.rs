@@ -1,0 +1,181 @@
+//! The executor: carries out the machine's outputs with browser calls, one at a time, in
+//! order. An input that arrives while it runs (a lock that is unavailable, an event listener
+//! that calls `refresh()`) queues its outputs behind the ones being carried out. No borrow of
+//! the machine is held while user code runs.
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+
+use crate::core::machine::{CallValue, Event, FetchEnd, KeyChange, Output};
+use crate::core::{Error, ErrorCode};
+use crate::web::crosstab::channel::CrossTab;
+use crate::web::crosstab::protocol;
+use crate::web::env::now;
+use crate::web::error;
+use crate::web::events::{self, EventKind, LoggedOutDetail, RefreshFailedDetail, RefreshedDetail, SessionExpiredDetail, StateDetail};
+use crate::web::lifecycle::wake_listeners;
+use crate::web::manager::{CallKind, Inner};
+use crate::web::storage;
+
+impl Inner {
+    /// Carry out every queued output (unless already doing so further up the stack), then arm
+    /// the one timer.
+    pub(crate) fn pump(self: &Rc<Self>) {
+        if self.pumping.replace(true) {
+            return;
+        }
+        loop {
+            let next = self.outputs.borrow_mut().pop_front();
+            let Some(output) = next else { break };
+            self.perform(output);
+        }
+        self.pumping.set(false);
+        self.arm_timer();
+    }
+
+    fn perform(self: &Rc<Self>, output: Output) {
+        match output {
+            Output::Post { id, endpoint } => self.post(id, endpoint),
+            Output::AbortPost(id) => {
+                if let Some(c) = self.posts.borrow_mut().remove(&id) {
+                    c.abort();
+                }
+            }
+            Output::Send { req, authorize } => self.send(req, authorize),
+            Output::FinishFetch { req, end } => self.finish_fetch(req, end),
+            Output::RequestLock(id) => self.request_lock(id),
+            Output::ReleaseLock(id) => {
+                if let Some(release) = self.locks.borrow_mut().remove(&id) {
+                    let _ = release.call0(&JsValue::UNDEFINED);
+                }
+            }
+            Output::Broadcast(message) => {
+                if let Some(c) = self.crosstab.borrow().as_ref() {
+                    c.post(&protocol::to_js(&message));
+                }
+            }
+            Output::StoreShared(record) => storage::store(&self.cfg.refresh_url, record),
+            Output::Settle { call, result } => self.settle(call, result),
+            Output::Event(event) => self.dispatch(event),
+            Output::Key(change) => {
+                if let Some(d) = &self.dpop {
+                    match change {
+                        KeyChange::Delete => d.delete_key(),
+                        KeyChange::Forget => d.forget_cached(),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Arm the timer for the machine's next deadline (only when it changed: a page that keeps
+    /// waking the manager does not churn timers).
+    fn arm_timer(self: &Rc<Self>) {
+        if self.disposed.get() {
+            return;
+        }
+        let now = now();
+        let next = self.machine.borrow().poll_timeout(now);
+        let current = self.timer.borrow().as_ref().map(|(at, _)| *at);
+        if next == current {
+            return;
+        }
+        let timer = next.map(|at| {
+            let weak = Rc::downgrade(self);
+            let ms = (at - now.mono_ms).clamp(0.0, f64::from(i32::MAX)) as u32;
+            (
+                at,
+                gloo_timers::callback::Timeout::new(ms, move || {
+                    if let Some(inner) = weak.upgrade() {
+                        // The running timer is not dropped inside its own callback: it is
+                        // parked, and the one parked before it (long done) is dropped.
+                        let running = inner.timer.borrow_mut().take().map(|(_, t)| t);
+                        drop(inner.spent_timer.replace(running));
+                        inner.input(|m, now| m.handle_timeout(now));
+                    }
+                }),
+            )
+        });
+        *self.timer.borrow_mut() = timer;
+    }
+
+    fn settle(self: &Rc<Self>, call: crate::core::machine::CallId, result: Result<CallValue, (Error, Option<u16>)>) {
+        let Some(pending) = self.calls.borrow_mut().remove(&call) else { return };
+        let outcome: Result<JsValue, JsValue> = match (&pending.kind, result) {
+            (CallKind::Restore, Ok(_)) => Ok(JsValue::TRUE),
+            (_, Ok(CallValue::Confirmed(b))) => Ok(JsValue::from_bool(b)),
+            (_, Ok(CallValue::Done)) => Ok(JsValue::UNDEFINED),
+            (CallKind::Restore, Err((e, _))) if e.code == ErrorCode::SessionExpired => Ok(JsValue::FALSE),
+            (CallKind::Login { .. }, Err((e, status))) if e.code == ErrorCode::LoginFailed => {
+                Err(error::with_body(&e, status, pending.error_body.clone()))
+            }
+            (_, Err((e, status))) => Err(error::with_status(&e, status)),
+        };
+        let _ = match outcome {
+            Ok(v) => pending.resolve.call1(&JsValue::UNDEFINED, &v),
+            Err(e) => pending.reject.call1(&JsValue::UNDEFINED, &e),
+        };
+    }
+
+    fn finish_fetch(self: &Rc<Self>, req: crate::core::machine::ReqId, end: FetchEnd) {
+        let Some(pending) = self.fetches.borrow_mut().remove(&req) else { return };
+        let _ = match (end, pending.last) {
+            (FetchEnd::Response, Some(res)) => pending.resolve.call1(&JsValue::UNDEFINED, &res),
+            (FetchEnd::Error(e), _) => pending.reject.call1(&JsValue::UNDEFINED, &error::to_js(&e)),
+            (FetchEnd::Response, None) => pending
+                .reject
+                .call1(&JsValue::UNDEFINED, &error::js(ErrorCode::Aborted, "the manager was disposed")),
+        };
+    }
+
+    /// Fire an event for the page's listeners.
+    fn dispatch(self: &Rc<Self>, event: Event) {
+        match event {
+            Event::Refreshed { from_other_tab } => {
+                let detail = RefreshedDetail { expires_at: self.expires_at(), from_other_tab };
+                self.events.emit(EventKind::Refreshed, &events::to_js(&detail));
+            }
+            Event::RefreshFailed { error, status } => {
+                let detail = RefreshFailedDetail { code: error.code.as_str(), message: &error.message, status };
+                self.events.emit(EventKind::RefreshFailed, &events::to_js(&detail));
+            }
+            Event::SessionExpired { reason, from_other_tab } => {
+                let detail = SessionExpiredDetail { reason, from_other_tab };
+                self.events.emit(EventKind::SessionExpired, &events::to_js(&detail));
+            }
+            Event::LoggedOut { server_confirmed, from_other_tab } => {
+                let detail = LoggedOutDetail { server_confirmed, from_other_tab };
+                self.events.emit(EventKind::LoggedOut, &events::to_js(&detail));
+            }
+            Event::StateChanged => {
+                let state = self.state();
+                let detail = StateDetail {
+                    state: state.as_str(),
+                    is_authenticated: state == crate::core::session::SessionState::Authenticated,
+                    expires_at: self.expires_at(),
+                };
+                self.events.emit(EventKind::StateChanged, &events::to_js(&detail));
+                self.notify_store();
+            }
+        }
+    }
+
+    /// The browser's callbacks that become inputs: wake-ups and the cross-tab channel.
+    pub(crate) fn listen(self: &Rc<Self>) {
+        let weak = Rc::downgrade(self);
+        *self.listeners.borrow_mut() = wake_listeners(move |wake| {
+            if let Some(inner) = weak.upgrade() {
+                inner.input(|m, now| m.wake(now, wake));
+            }
+        });
+        if self.cfg.opts.cross_tab {
+            let weak = Rc::downgrade(self);
+            let channel = CrossTab::new(&self.cfg.refresh_url, move |data| {
+                let (Some(inner), Some(message)) = (weak.upgrade(), protocol::from_js(&data)) else { return };
+                inner.input(|m, now| m.peer_message(now, message));
+            });
+            *self.crosstab.borrow_mut() = Some(channel);
+        }
+    }
+}
