@@ -97,7 +97,10 @@ fn last_action_wins(world: &World) {
             for t in &world.tabs {
                 let holds = t.machine.access_token().and_then(user_of);
                 if jar.is_some() && holds != jar && t.machine.state() != SessionState::Anonymous {
-                    fail(world, &format!("tab {} holds {holds:?} after logins; the browser's session is {jar:?}", t.uid));
+                    fail(
+                        world,
+                        &format!("tab {} holds {holds:?} after logins; the browser's session is {jar:?}", t.uid),
+                    );
                 }
             }
         }

@@ -246,3 +246,188 @@ fn late_answers_then_set_access_token() {
         ],
     );
 }
+
+/// Found by the simulator: a 503 armed before a request started struck the refresh run it
+/// joined (after three timeouts): the 401 it got is the fault's, counted when it strikes.
+#[test]
+fn a_fault_armed_before_a_request_strikes_after_it() {
+    use super::world::Fault;
+    use Step::*;
+    replay(
+        2,
+        &[
+            Network(0),
+            Act { tab: 2, action: Action::Login(0) },
+            Network(0),
+            Advance(20000),
+            Network(7),
+            Network(1),
+            Act { tab: 0, action: Action::Login(0) },
+            Fault(Fault::Status503),
+            Act { tab: 1, action: Action::Fetch },
+            Channel(0),
+            Network(0),
+            Advance(31000),
+            Advance(5000),
+            Advance(20000),
+            Network(1),
+            CloseTab(0),
+            Advance(31000),
+            Network(6),
+            Advance(5000),
+            Sleep { ms: 60000, mono_stops: true },
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Network(5),
+        ],
+    );
+}
+
+/// Found by the simulator: a login answer that waited 60 s in the buffer while the machine slept
+/// (monotonic clock stopped) was adopted as fresh; the server had issued it before the sleep, so a
+/// peer's request with it got a 401. A token's lifetime now counts from when its POST left.
+#[test]
+fn a_login_answer_read_after_a_sleep_is_aged_by_it() {
+    use Step::*;
+    replay(
+        4,
+        &[
+            Act { tab: 1, action: Action::Logout },
+            Network(0),
+            Network(0),
+            Act { tab: 4, action: Action::Refresh },
+            Act { tab: 4, action: Action::Login(0) },
+            Advance(200),
+            Network(0),
+            Network(0),
+            Advance(20000),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Network(4),
+            Network(1),
+            Network(0),
+            Network(0),
+            CloseTab(5),
+            Network(8),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 2, action: Action::Fetch },
+            Network(4),
+            Sleep { ms: 60000, mono_stops: true },
+            Network(1),
+            Act { tab: 0, action: Action::Refresh },
+            Channel(0),
+            Channel(0),
+            Act { tab: 2, action: Action::Fetch },
+        ],
+    );
+}
+
+/// Found by the simulator: a refresh POST out when the machine slept (monotonic clock stopped) was
+/// answered after the wake. Counted from when it left, its token was dead on arrival, and the
+/// request waiting for it went out bare (401). A token that arrives dead after a wait no awake page
+/// has is one more attempt (the cookie it set is current: no reuse).
+#[test]
+fn a_refresh_answered_after_a_sleep_is_tried_again() {
+    use Step::*;
+    replay(
+        1,
+        &[
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Refresh },
+            Network(6),
+            Network(14),
+            Advance(31000),
+            Act { tab: 0, action: Action::Fetch },
+            Sleep { ms: 60000, mono_stops: true },
+        ],
+    );
+}
+
+/// Found by the simulator: a logout in one tab, its manager remounted before the POST (the server
+/// session lives on); the new manager's restore took another tab's token of the ended session
+/// before it read the end in the shared record, and finished as if a peer had refreshed: it stayed
+/// signed in while every other tab had ended. A restore that learns of an end now asks the cookie
+/// (its new epoch brings every tab along).
+#[test]
+fn a_restore_that_learns_of_an_end_asks_the_cookie() {
+    use Step::*;
+    replay(
+        6,
+        &[
+            Act { tab: 5, action: Action::Logout },
+            Network(0),
+            Act { tab: 0, action: Action::Refresh },
+            Network(0),
+            Act { tab: 0, action: Action::Refresh },
+            Advance(5000),
+            Network(0),
+            Network(0),
+            Act { tab: 3, action: Action::Login(0) },
+            Advance(20000),
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 4, action: Action::Refresh },
+            Advance(200),
+            Network(0),
+            Network(0),
+            Sleep { ms: 60000, mono_stops: false },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 2, action: Action::Logout },
+            Act { tab: 2, action: Action::Remount },
+        ],
+    );
+}
+
+/// Found by the simulator: a restore's refresh was overtaken by another tab's login; then the
+/// device clock jumped 1 h forward, so the token taken from that login looked dead. The run ended
+/// as if a peer had refreshed, and the request waiting for it went out bare (401). A superseded run
+/// whose current token is dead renews it, the lock still held.
+#[test]
+fn a_superseded_answer_renews_a_token_the_clock_killed() {
+    use Step::*;
+    replay(
+        6,
+        &[
+            Act { tab: 0, action: Action::Login(0) },
+            Network(0),
+            Network(0),
+            Act { tab: 1, action: Action::Remount },
+            Advance(31000),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 2, action: Action::Remount },
+            Advance(200),
+            Network(0),
+            Network(1),
+            Network(1),
+            Channel(5),
+            ClockJump(true),
+            Act { tab: 3, action: Action::Fetch },
+        ],
+    );
+}
+
+/// Found by the simulator: a fresh tab (no session) calls login() while its restore holds the lock;
+/// another tab logs out later. The login got the lock after the logout and read its end from the
+/// shared record, but a tab with no session only learns the epoch, so the login went out and beat
+/// the later logout. A login called before an end learnt that way is superseded too.
+#[test]
+fn a_login_called_before_a_logout_it_waited_behind() {
+    use Step::*;
+    replay(
+        2,
+        &[
+            Network(0),
+            Network(0),
+            Act { tab: 1, action: Action::Login(0) },
+            Advance(200),
+            Act { tab: 0, action: Action::Logout },
+        ],
+    );
+}

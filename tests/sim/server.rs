@@ -68,7 +68,12 @@ impl Server {
     pub fn login(&mut self, user: u8, now_ms: f64) -> Answer {
         self.families.push(Family { user, current: String::new(), revoked: false });
         let (refresh, access) = self.issue(self.families.len() - 1, now_ms);
-        Answer { status: 200, retry_after_s: None, cookie: SetCookie::Set(refresh), token: Some((access, ACCESS_TTL_S)) }
+        Answer {
+            status: 200,
+            retry_after_s: None,
+            cookie: SetCookie::Set(refresh),
+            token: Some((access, ACCESS_TTL_S)),
+        }
     }
 
     pub fn refresh(&mut self, cookie: Option<&str>, now_ms: f64) -> Answer {
@@ -84,7 +89,12 @@ impl Server {
         }
         self.rotations += 1;
         let (refresh, access) = self.issue(family, now_ms);
-        Answer { status: 200, retry_after_s: None, cookie: SetCookie::Set(refresh), token: Some((access, ACCESS_TTL_S)) }
+        Answer {
+            status: 200,
+            retry_after_s: None,
+            cookie: SetCookie::Set(refresh),
+            token: Some((access, ACCESS_TTL_S)),
+        }
     }
 
     pub fn logout(&mut self, cookie: Option<&str>) -> Answer {

@@ -45,7 +45,10 @@ pub enum Action {
 /// One step of a schedule.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Step {
-    Act { tab: usize, action: Action },
+    Act {
+        tab: usize,
+        action: Action,
+    },
     /// Deliver the n-th pending network leg (modulo how many there are).
     Network(usize),
     /// Deliver the head of the n-th non-empty channel queue.
@@ -53,7 +56,10 @@ pub enum Step {
     Advance(u32),
     /// The machine sleeps: nothing fires; then every tab wakes. `mono_stops`: the monotonic
     /// clock stood still meanwhile (some platforms).
-    Sleep { ms: u32, mono_stops: bool },
+    Sleep {
+        ms: u32,
+        mono_stops: bool,
+    },
     /// The device clock jumps by ±1 h.
     ClockJump(bool),
     Fault(Fault),
@@ -114,7 +120,11 @@ pub struct Tab {
 pub enum SessionAction {
     /// `racing_logout`: a logout called earlier in another tab had not settled yet (see
     /// `regressions::login_racing_an_earlier_logout`, a known open bug).
-    Login { user: u8, ok: Option<bool>, racing_logout: bool },
+    Login {
+        user: u8,
+        ok: Option<bool>,
+        racing_logout: bool,
+    },
     Logout,
     Other,
 }
@@ -250,6 +260,12 @@ impl World {
 
     pub fn step(&mut self, step: Step) {
         self.step_no += 1;
+        if std::env::var_os("SIM_TRACE").is_some() {
+            eprintln!(
+                "--- step {} at mono {} wall {} (faults {}): {step:?}",
+                self.step_no, self.mono, self.wall, self.faults
+            );
+        }
         // Nothing in a browser happens in zero time: each step is at least a millisecond
         // later (two logins adopted in the same millisecond would tie on their epoch).
         self.advance(1.0);
@@ -276,10 +292,9 @@ impl World {
                 self.wall += if forward { 3_600_000.0 } else { -3_600_000.0 };
                 self.clock_went_back |= !forward;
             }
-            Step::Fault(f) => {
-                self.next_fault = Some(f);
-                self.faults += 1;
-            }
+            // Counted when it strikes (the next POST that reaches the server, in `arrive`), not
+            // when armed: a request started in between suffers it as much as one started before.
+            Step::Fault(f) => self.next_fault = Some(f),
             Step::NetworkDown(down) => {
                 if down && !self.network_down {
                     self.faults += 1;
@@ -510,6 +525,13 @@ impl World {
             self.lock_holder = Some((uid, id));
             let now = self.now();
             let shared = self.shared;
+            if std::env::var_os("SIM_TRACE").is_some() {
+                eprintln!(
+                    "[{} tab {uid}] lock {id:?} granted; shared {shared:?}, epoch {:?}",
+                    self.mono,
+                    self.tabs[i].machine.epoch()
+                );
+            }
             self.tabs[i].machine.lock_granted(now, id, shared);
             self.pump(i);
         }
@@ -548,9 +570,16 @@ impl World {
             LegKind::Api { token, .. } => Answered::Api(self.server.api(token.as_deref(), self.real)),
             LegKind::Post { endpoint, user, .. } => {
                 let fault = self.next_fault.take();
+                if fault.is_some() {
+                    self.faults += 1;
+                }
                 let answer = match fault {
-                    Some(Fault::Status503) => Some(Answer { status: 503, retry_after_s: None, cookie: SetCookie::Keep, token: None }),
-                    Some(Fault::TooMany) => Some(Answer { status: 429, retry_after_s: Some(2), cookie: SetCookie::Keep, token: None }),
+                    Some(Fault::Status503) => {
+                        Some(Answer { status: 503, retry_after_s: None, cookie: SetCookie::Keep, token: None })
+                    }
+                    Some(Fault::TooMany) => {
+                        Some(Answer { status: 429, retry_after_s: Some(2), cookie: SetCookie::Keep, token: None })
+                    }
                     _ => {
                         let cookie = self.jar.clone();
                         let a = match endpoint {
@@ -601,10 +630,16 @@ impl World {
                             SetCookie::Keep => {}
                         }
                         let token = match a.token {
-                            Some((token, expires_in_s)) => Ok(TokenAnswer { token, expires_in_s: Some(expires_in_s), dpop: false }),
+                            Some((token, expires_in_s)) => {
+                                Ok(TokenAnswer { token, expires_in_s: Some(expires_in_s), dpop: false })
+                            }
                             None => Err("the response carries no access token"),
                         };
-                        HttpOutcome::Answer { status: a.status, retry_after_ms: a.retry_after_s.map(|s| f64::from(s) * 1000.0), token }
+                        HttpOutcome::Answer {
+                            status: a.status,
+                            retry_after_ms: a.retry_after_s.map(|s| f64::from(s) * 1000.0),
+                            token,
+                        }
                     }
                 };
                 self.tabs[i].machine.post_done(now, id, outcome);
@@ -697,7 +732,8 @@ impl World {
                 }
                 continue;
             }
-            let pending = self.tabs.iter().any(|t| !t.calls.is_empty() || !t.fetches.is_empty() || t.machine.refreshing());
+            let pending =
+                self.tabs.iter().any(|t| !t.calls.is_empty() || !t.fetches.is_empty() || t.machine.refreshing());
             if !pending {
                 return;
             }

@@ -11,6 +11,12 @@ use crate::core::run::{lock_was_contended, AfterLock, RefreshStep, RunOutcome};
 /// (system sleep, a frozen or throttled tab).
 const LATE_TIMER_MS: f64 = 1_000.0;
 
+/// An answer read this long after its POST left was not awaited by a running page (the
+/// request timeout would have given it up): the page slept or was frozen meanwhile.
+fn answer_slept(sent: Instant, now: Instant) -> bool {
+    now.elapsed_since(sent) > REQUEST_TIMEOUT_MS
+}
+
 /// An operation in the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Op {
@@ -32,8 +38,8 @@ pub(super) enum Phase {
     Locking { id: LockId, asked: f64, deadline: f64 },
     /// Got the lock after another holder: give that holder's broadcast a moment.
     Settling { until: f64 },
-    /// The POST is out.
-    Posting { id: HttpId, deadline: f64 },
+    /// The POST went out at `sent`.
+    Posting { id: HttpId, deadline: f64, sent: Instant },
     /// A refresh waits before its next attempt (the lock released).
     Backoff { until: f64 },
 }
@@ -76,8 +82,9 @@ impl Machine {
             let Some(&(op, phase)) = self.queue.front() else { return };
             match phase {
                 Phase::Queued => self.begin(now, op),
-                Phase::Backoff { .. } if self.overtaken().is_some() => {
-                    // Logged in/out meanwhile: stop waiting at once.
+                // Logged in/out meanwhile: stop waiting at once, unless the current session's
+                // token is dead too (then the wait goes on for it).
+                Phase::Backoff { .. } if self.overtaken().is_some() && !self.retarget(now) => {
                     let outcome = self.overtaken().unwrap_or(RunOutcome::PeerRefreshed);
                     self.finish_run(now, outcome);
                 }
@@ -113,7 +120,8 @@ impl Machine {
                     self.lock_held = Some(id);
                 }
                 if let Some(shared) = shared {
-                    let restoring = op == Op::Refresh && self.run.as_ref().is_some_and(|r| r.start.kind == RefreshKind::Restore);
+                    let restoring =
+                        op == Op::Refresh && self.run.as_ref().is_some_and(|r| r.start.kind == RefreshKind::Restore);
                     self.apply_shared(now, shared, restoring);
                 }
                 if contended && op == Op::Refresh {
@@ -156,7 +164,7 @@ impl Machine {
                 }
             }
             Op::Login { call, called } => {
-                if self.session.ended_since(called) {
+                if self.ended_since(called) {
                     self.pop();
                     let e = Error::new(
                         ErrorCode::Aborted,
@@ -205,7 +213,7 @@ impl Machine {
 
     fn post(&mut self, now: Instant, endpoint: Endpoint) {
         let id = HttpId(self.next_id());
-        self.set_phase(Phase::Posting { id, deadline: now.mono_ms + REQUEST_TIMEOUT_MS });
+        self.set_phase(Phase::Posting { id, deadline: now.mono_ms + REQUEST_TIMEOUT_MS, sent: now });
         self.outputs.push_back(Output::Post { id, endpoint });
     }
 
@@ -260,13 +268,13 @@ impl Machine {
 
     /// A POST ended. Outcomes for POSTs no longer awaited are ignored.
     pub fn post_done(&mut self, now: Instant, id: HttpId, outcome: HttpOutcome) {
-        let Some(&(op, Phase::Posting { id: posted, .. })) = self.queue.front() else { return };
+        let Some(&(op, Phase::Posting { id: posted, sent, .. })) = self.queue.front() else { return };
         if posted != id || self.disposed {
             return;
         }
         match op {
-            Op::Refresh => self.refresh_answer(now, outcome),
-            Op::Login { call, called } => self.login_answer(now, call, called, outcome),
+            Op::Refresh => self.refresh_answer(now, sent, outcome),
+            Op::Login { call, called } => self.login_answer(sent, call, called, outcome),
             Op::Logout { call, changed, .. } => {
                 self.pop();
                 let confirmed = matches!(outcome, HttpOutcome::Answer { status: 200..=299, .. });
@@ -278,7 +286,15 @@ impl Machine {
         self.advance(now);
     }
 
-    fn refresh_answer(&mut self, now: Instant, outcome: HttpOutcome) {
+    /// A refresh POST sent at `sent` was answered. Its token's lifetime counts from `sent`:
+    /// the server issued it after that, and an answer read late (the page slept with it in
+    /// the buffer) has aged by the wait.
+    fn refresh_answer(&mut self, now: Instant, sent: Instant, outcome: HttpOutcome) {
+        if self.overtaken().is_some() && self.retarget(now) {
+            // This answer belongs to a session that is gone, and the current one's token died
+            // meanwhile (the clock moved, the page slept): renew it, the lock still held.
+            return self.post(now, Endpoint::Refresh);
+        }
         if let Some(outcome) = self.overtaken() {
             // Logged in/out meanwhile: this answer belongs to a session that is gone.
             return self.finish_run(now, outcome);
@@ -286,9 +302,19 @@ impl Machine {
         let revived = self.run.as_ref().filter(|r| r.revive).map(|_| self.session.stamp(now));
         let (class, status, retry_after_ms, message): (_, _, _, std::borrow::Cow<'static, str>) = match outcome {
             HttpOutcome::NetworkError => (RefreshClass::Transient, None, None, "network error while refreshing".into()),
+            HttpOutcome::NotSent(e) => (RefreshClass::Unexpected, None, None, e.message),
             HttpOutcome::Answer { status, retry_after_ms, token } => match classify_refresh_status(Some(status)) {
                 RefreshClass::Success => match token {
-                    Ok(t) => match self.adopt(now, t.token, t.expires_in_s, TokenSource::Refresh, t.dpop, revived) {
+                    Ok(t) => match self.adopt(sent, t.token, t.expires_in_s, TokenSource::Refresh, t.dpop, revived) {
+                        // Read after a wait no answer takes awake, and dead by now: the page
+                        // slept, maybe with the answer in the buffer. The cookie it set is the
+                        // current one, so another attempt is no reuse.
+                        Ok(_) if answer_slept(sent, now) && self.session.usable_token(now).is_none() => (
+                            RefreshClass::Transient,
+                            Some(status),
+                            None,
+                            "the refreshed token expired while the page slept".into(),
+                        ),
                         // Shared while the lock is still held (released by finish_run).
                         Ok(_) => return self.finish_run(now, RunOutcome::Refreshed),
                         Err(e) => (RefreshClass::Transient, Some(status), None, e.message),
@@ -331,20 +357,21 @@ impl Machine {
         }
     }
 
-    fn login_answer(&mut self, now: Instant, call: CallId, called: Epoch, outcome: HttpOutcome) {
+    /// A login POST sent at `sent` was answered (its token counts from `sent`, as a refresh's).
+    fn login_answer(&mut self, sent: Instant, call: CallId, called: Epoch, outcome: HttpOutcome) {
         let failed = |m: &'static str, status| Err((Error::new(ErrorCode::LoginFailed, m), status));
         let result = match outcome {
             HttpOutcome::NetworkError => failed("network error or timeout during login", None),
+            HttpOutcome::NotSent(e) => Err((e, None)),
             HttpOutcome::Answer { status, .. } if !(200..=299).contains(&status) => {
                 failed("login was rejected", Some(status))
             }
             HttpOutcome::Answer { status, token: Err(m), .. } => failed(m, Some(status)),
-            HttpOutcome::Answer { token: Ok(_), .. } if self.session.ended_since(called) => Err((
-                Error::new(ErrorCode::Aborted, "the session ended (logout or disposal) during login"),
-                None,
-            )),
+            HttpOutcome::Answer { token: Ok(_), .. } if self.ended_since(called) => {
+                Err((Error::new(ErrorCode::Aborted, "the session ended (logout or disposal) during login"), None))
+            }
             HttpOutcome::Answer { token: Ok(t), .. } => self
-                .adopt(now, t.token, t.expires_in_s, TokenSource::Login, t.dpop, Some(called))
+                .adopt(sent, t.token, t.expires_in_s, TokenSource::Login, t.dpop, Some(called))
                 .map(|_| CallValue::Done)
                 .map_err(|e| (e, None)),
         };
@@ -373,6 +400,13 @@ impl Machine {
         }
         self.settle(call, Err((Error::new(ErrorCode::Aborted, "login aborted by its signal"), None)));
         self.advance(now);
+    }
+
+    /// Has the session ended since epoch stamp `called` (a logout after a login's call)? Also
+    /// when this tab had no session to end: it only learnt the end's epoch from the shared
+    /// record (see `apply_shared`), and a login called before that end is superseded all the same.
+    fn ended_since(&self, called: Epoch) -> bool {
+        self.session.ended_since(called) || (self.ended_last && self.session.epoch() > called)
     }
 
     /// The run's outcome if it has been overtaken (the session changed hands).
@@ -409,4 +443,3 @@ impl Machine {
         }
     }
 }
-
