@@ -5,7 +5,7 @@
 use super::clock::Instant;
 use super::error::{Error, ErrorCode};
 use super::policy::RefreshClass;
-use super::session::{EndReason, Session, SessionState, Ticket, TokenGeneration};
+use super::session::{EndReason, Epoch, Session, SessionState, Ticket, TokenGeneration};
 
 /// Who asked for a refresh run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,9 @@ pub struct RunStart {
     pub kind: RefreshKind,
     pub ticket: Ticket,
     pub generation: TokenGeneration,
+    /// This tab's epoch stamp when the run started: an end stamped later (a logout called
+    /// after it) outranks what a `restore()` brings back, as it does a login's.
+    pub called: Epoch,
 }
 
 /// What a run does once it holds the lock (or runs without one).
@@ -131,7 +134,7 @@ impl Session {
         if !self.breaker.try_start(now.mono_ms) {
             return Err(Refusal::Storm);
         }
-        Ok(RunStart { kind, ticket: self.ticket, generation: self.generation })
+        Ok(RunStart { kind, ticket: self.ticket, generation: self.generation, called: self.stamp(now) })
     }
 
     /// The run holds the lock: go on, or stop because it has become pointless.

@@ -431,3 +431,112 @@ fn a_login_called_before_a_logout_it_waited_behind() {
         ],
     );
 }
+
+/// Found by the simulator: the fourth attempt of a run that had timed out three times was answered
+/// after a sleep, its token dead on arrival; taken as a failed attempt, it ended the run and the
+/// waiting request went out bare (401). A late answer is asked again at once, not counted as an
+/// attempt.
+#[test]
+fn a_late_answer_on_the_last_attempt_is_not_a_failure() {
+    use Step::*;
+    replay(
+        2,
+        &[
+            Network(0),
+            Act { tab: 2, action: Action::Login(0) },
+            Network(0),
+            Advance(20000),
+            Network(7),
+            Network(1),
+            Channel(0),
+            Advance(31000),
+            Advance(200),
+            Advance(20000),
+            CloseTab(1),
+            Advance(31000),
+            Sleep { ms: 60000, mono_stops: true },
+            Act { tab: 0, action: Action::Fetch },
+        ],
+    );
+}
+
+/// Found by the simulator: requests started while the network was down (a fault armed earlier) were
+/// answered 401 once it came back, their refresh having failed on the dead network. The model now
+/// counts the end of an outage as a fault too (and fires online).
+#[test]
+fn a_request_started_while_the_network_was_down() {
+    use Step::*;
+    replay(
+        2,
+        &[
+            Network(0),
+            Act { tab: 2, action: Action::Login(0) },
+            Network(0),
+            Advance(200),
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Refresh },
+            Network(0),
+            NetworkDown(true),
+            Advance(20000),
+            Advance(5000),
+            Advance(20000),
+            CloseTab(1),
+            Advance(31000),
+            Act { tab: 0, action: Action::Fetch },
+            Sleep { ms: 60000, mono_stops: true },
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Network(2),
+        ],
+    );
+}
+
+/// Found by the simulator: a new tab's restore waited for the lock behind a login; a logout was
+/// called after the restore, in the other tab. The restore read the end from the shared record,
+/// took it for news older than itself, revived the session from the cookie (the logout's POST was
+/// still queued) with an epoch stamped at its answer, and that epoch outranked the logout, which
+/// then gave up. A restore now carries its call's stamp: an end stamped later supersedes it, and a
+/// revived session's epoch is the call's.
+#[test]
+fn a_restore_called_before_a_logout_does_not_outrank_it() {
+    use Step::*;
+    replay(
+        1,
+        &[
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            OpenTab,
+            Act { tab: 0, action: Action::Logout },
+            Channel(0),
+            Act { tab: 0, action: Action::Logout },
+        ],
+    );
+}
+
+/// Found by the simulator: with the clock set back, a logout's end carries its login's epoch; the
+/// model's shared record kept the login (only a strictly newer epoch replaced it, unlike
+/// src/web/storage.rs), so a new tab restored the session the logout had ended. The model now
+/// stores as the executor does.
+#[test]
+fn an_end_stored_at_the_epoch_of_its_login() {
+    use Step::*;
+    replay(
+        1,
+        &[
+            Act { tab: 0, action: Action::Login(0) },
+            Network(0),
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            ClockJump(false),
+            Act { tab: 0, action: Action::Logout },
+            Advance(20000),
+            OpenTab,
+            Act { tab: 0, action: Action::Refresh },
+        ],
+    );
+}

@@ -295,19 +295,13 @@ impl World {
             // Counted when it strikes (the next POST that reaches the server, in `arrive`), not
             // when armed: a request started in between suffers it as much as one started before.
             Step::Fault(f) => self.next_fault = Some(f),
-            Step::NetworkDown(down) => {
-                if down && !self.network_down {
+            Step::NetworkDown(true) => {
+                if !self.network_down {
                     self.faults += 1;
                 }
-                self.network_down = down;
-                if !down {
-                    for i in 0..self.tabs.len() {
-                        let now = self.now();
-                        self.tabs[i].machine.wake(now, Wake::Online);
-                        self.pump(i);
-                    }
-                }
+                self.network_down = true;
             }
+            Step::NetworkDown(false) => self.network_up(),
             Step::OpenTab => {
                 if self.tabs.len() < 6 {
                     self.open_tab();
@@ -475,7 +469,9 @@ impl World {
                     }
                 }
                 Output::StoreShared(record) => {
-                    if self.shared.is_none_or(|s| record.epoch > s.epoch) {
+                    // As `src/web/storage.rs`: kept unless the stored one is newer (an end of
+                    // the epoch a login stored replaces it: the clock may have gone back).
+                    if self.shared.is_none_or(|s| s.epoch <= record.epoch) {
                         self.shared = Some(record);
                     }
                 }
@@ -675,6 +671,21 @@ impl World {
         self.pump(i);
     }
 
+    /// The network comes back (`online` in every tab). The outage is counted once more as it
+    /// ends: a request that lived through it (started while down, answered after) saw a fault.
+    fn network_up(&mut self) {
+        if !self.network_down {
+            return;
+        }
+        self.network_down = false;
+        self.faults += 1;
+        for i in 0..self.tabs.len() {
+            let now = self.now();
+            self.tabs[i].machine.wake(now, Wake::Online);
+            self.pump(i);
+        }
+    }
+
     /// Let `ms` pass, firing every timer that falls due, in time order.
     pub fn advance(&mut self, ms: f64) {
         let target_mono = self.mono + ms;
@@ -715,7 +726,7 @@ impl World {
     /// Deliver everything, with no more faults, advancing time only as far as pending
     /// operations need (lock waits, timeouts, backoff).
     pub fn quiesce(&mut self) {
-        self.network_down = false;
+        self.network_up();
         self.next_fault = None;
         for _ in 0..2_000 {
             self.advance(1.0);

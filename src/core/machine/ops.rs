@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::core::policy::{classify_refresh_status, RefreshClass};
-use crate::core::run::{lock_was_contended, AfterLock, RefreshStep, RunOutcome};
+use crate::core::run::{lock_was_contended, superseded, AfterLock, RefreshStep, RunOutcome};
 
 /// A timer that fires this much after its deadline means the page did not run meanwhile
 /// (system sleep, a frozen or throttled tab).
@@ -120,9 +120,8 @@ impl Machine {
                     self.lock_held = Some(id);
                 }
                 if let Some(shared) = shared {
-                    let restoring =
-                        op == Op::Refresh && self.run.as_ref().is_some_and(|r| r.start.kind == RefreshKind::Restore);
-                    self.apply_shared(now, shared, restoring);
+                    let restore_called = self.restore_called().filter(|_| op == Op::Refresh);
+                    self.apply_shared(now, shared, restore_called);
                 }
                 if contended && op == Op::Refresh {
                     self.set_phase(Phase::Settling { until: now.mono_ms + LOCK_SETTLE_MS });
@@ -152,6 +151,9 @@ impl Machine {
                 }
                 if let Some(outcome) = self.overtaken() {
                     return self.finish_run(now, outcome);
+                }
+                if self.restore_called().is_some_and(|called| self.ended_since(called)) {
+                    return self.finish_run(now, RunOutcome::failed(superseded(), None));
                 }
                 let Some(run) = self.run.as_ref() else { return self.pop() };
                 match self.session.after_lock(&run.start, now) {
@@ -286,6 +288,18 @@ impl Machine {
         self.advance(now);
     }
 
+    /// The run's answer came too late to use: it renews the session it holds now (the one the
+    /// answer may have revived), with the lock still held.
+    fn ask_again(&mut self, now: Instant) {
+        let (ticket, generation) = (self.session.ticket(), self.session.generation());
+        if let Some(run) = self.run.as_mut() {
+            run.revive = false;
+            run.start.ticket = ticket;
+            run.start.generation = generation;
+        }
+        self.post(now, Endpoint::Refresh);
+    }
+
     /// A refresh POST sent at `sent` was answered. Its token's lifetime counts from `sent`:
     /// the server issued it after that, and an answer read late (the page slept with it in
     /// the buffer) has aged by the wait.
@@ -299,7 +313,13 @@ impl Machine {
             // Logged in/out meanwhile: this answer belongs to a session that is gone.
             return self.finish_run(now, outcome);
         }
-        let revived = self.run.as_ref().filter(|r| r.revive).map(|_| self.session.stamp(now));
+        if self.restore_called().is_some_and(|called| self.ended_since(called)) {
+            // A logout called after this restore ended the session meanwhile: it outranks
+            // whatever the cookie gave back (the logout's POST revokes it).
+            return self.finish_run(now, RunOutcome::failed(superseded(), None));
+        }
+        // A revived session's epoch is the restore's call, as a login's is.
+        let revived = self.run.as_ref().filter(|r| r.revive).map(|r| r.start.called);
         let (class, status, retry_after_ms, message): (_, _, _, std::borrow::Cow<'static, str>) = match outcome {
             HttpOutcome::NetworkError => (RefreshClass::Transient, None, None, "network error while refreshing".into()),
             HttpOutcome::NotSent(e) => (RefreshClass::Unexpected, None, None, e.message),
@@ -308,13 +328,11 @@ impl Machine {
                     Ok(t) => match self.adopt(sent, t.token, t.expires_in_s, TokenSource::Refresh, t.dpop, revived) {
                         // Read after a wait no answer takes awake, and dead by now: the page
                         // slept, maybe with the answer in the buffer. The cookie it set is the
-                        // current one, so another attempt is no reuse.
-                        Ok(_) if answer_slept(sent, now) && self.session.usable_token(now).is_none() => (
-                            RefreshClass::Transient,
-                            Some(status),
-                            None,
-                            "the refreshed token expired while the page slept".into(),
-                        ),
+                        // current one, so asking again at once is no reuse, and no failed
+                        // attempt (the server answered).
+                        Ok(_) if answer_slept(sent, now) && self.session.usable_token(now).is_none() => {
+                            return self.ask_again(now);
+                        }
                         // Shared while the lock is still held (released by finish_run).
                         Ok(_) => return self.finish_run(now, RunOutcome::Refreshed),
                         Err(e) => (RefreshClass::Transient, Some(status), None, e.message),
@@ -407,6 +425,11 @@ impl Machine {
     /// record (see `apply_shared`), and a login called before that end is superseded all the same.
     fn ended_since(&self, called: Epoch) -> bool {
         self.session.ended_since(called) || (self.ended_last && self.session.epoch() > called)
+    }
+
+    /// The call stamp of the `restore()` run in flight, if that is what it is.
+    fn restore_called(&self) -> Option<Epoch> {
+        self.run.as_ref().filter(|r| r.start.kind == RefreshKind::Restore).map(|r| r.start.called)
     }
 
     /// The run's outcome if it has been overtaken (the session changed hands).

@@ -47,23 +47,19 @@ impl Machine {
         self.announce_end(changed, event);
     }
 
-    /// The shared record read under the lock: news this tab may not have heard yet. A restore
-    /// only learns the epoch (it may revive a session that ended: the cookie decides).
-    pub(super) fn apply_shared(&mut self, now: Instant, shared: SharedEpoch, restoring: bool) {
+    /// The shared record read under the lock: news this tab may not have heard yet.
+    /// `restore_called`: the head is a `restore()` run started at this stamp.
+    pub(super) fn apply_shared(&mut self, now: Instant, shared: SharedEpoch, restore_called: Option<Epoch>) {
         if shared.epoch <= self.session.epoch() {
             return;
         }
         match shared.ended {
-            // A tab that never had a session (a fresh page) only learns the epoch: an old
-            // logout is no news to it.
-            Some(reason) if !restoring && self.session.state() != SessionState::Anonymous => {
-                self.peer_end(now, shared.epoch, reason)
-            }
-            Some(_) => {
+            // A restore called after that end only learns the epoch and asks the cookie, which
+            // may revive the session (its token starts a new epoch), whatever it took
+            // meanwhile: a token another tab shared before the end is the ended session's.
+            Some(_) if restore_called.is_some_and(|called| called > shared.epoch) => {
                 self.session.raise_epoch(shared.epoch);
                 self.ended_last = true;
-                // The restore asks the cookie, whatever it took meanwhile: a token another tab
-                // shared before this end is one of the session that ended.
                 let (ticket, generation) = (self.session.ticket(), self.session.generation());
                 if let Some(run) = self.run.as_mut() {
                     run.revive = true;
@@ -71,9 +67,17 @@ impl Machine {
                     run.start.generation = generation;
                 }
             }
+            Some(reason) if self.session.state() != SessionState::Anonymous => self.peer_end(now, shared.epoch, reason),
+            // A tab that never had a session (a fresh page) only learns the epoch: an old
+            // logout is no news to it (a login or restore called before it is superseded all
+            // the same: `Machine::ended_since`).
+            Some(_) => {
+                self.session.raise_epoch(shared.epoch);
+                self.ended_last = true;
+            }
             None => {
                 self.session.raise_epoch(shared.epoch);
-                self.ended_last = shared.ended.is_some();
+                self.ended_last = false;
             }
         }
     }
