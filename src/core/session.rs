@@ -200,9 +200,10 @@ pub struct Session {
     /// The epoch stamped when the `login()` being adopted was called (see
     /// [`Session::adopt_login`]).
     pub(super) login_called: Option<Epoch>,
-    /// The epoch at which the session last ended here (a token of a later epoch, learnt of
-    /// from the shared record before its message came, is still taken).
-    pub(super) ended_epoch: Epoch,
+    /// The newest end this tab knows of: the epoch its session last ended at, or one it
+    /// learnt of from the shared record with no session to end. Tokens of that session are
+    /// not taken; a token of a later epoch, learnt of before its message came, still is.
+    pub(super) ended_epoch: Option<Epoch>,
     /// This tab's place within a millisecond for the epochs it starts (`0..EPOCH_PER_MS - 1`).
     pub(super) salt: u64,
     /// `autoRefresh: false` turns off proactive refreshes (timer, wake-ups, background refresh
@@ -279,7 +280,9 @@ impl Session {
     pub fn adopt(&mut self, value: String, shape: &TokenShape, source: TokenSource, a: Adoption) -> TokenGeneration {
         let new_session = match source {
             TokenSource::Login => true,
-            TokenSource::Refresh => self.ended.is_some(),
+            // A refresh after an end (here, or one learnt of) revives the session from the
+            // cookie: a new session, which the tabs that saw the end take.
+            TokenSource::Refresh => self.ended.is_some() || self.saw_end_of(self.epoch),
             TokenSource::Caller | TokenSource::OtherTab => false,
         };
         if new_session {
@@ -347,7 +350,7 @@ impl Session {
     /// Unlike a local end, it does not stamp this tab's clock: a login called in the sender
     /// after its end, whose token may still be on its way, must outrank it here too.
     pub fn end_by_peer(&mut self, reason: EndReason) -> bool {
-        self.ended_epoch = self.epoch;
+        self.ended_epoch = Some(self.epoch);
         let changed = self.token.is_some() || self.ended != Some(reason);
         self.token = None;
         self.ended = Some(reason);
@@ -355,6 +358,18 @@ impl Session {
         self.supersede();
         self.cooldown_until_mono_ms = None;
         changed
+    }
+
+    /// Learn that session `epoch` ended elsewhere, with no session here to end (a fresh
+    /// page reads it from the shared record): its tokens are not taken from now on.
+    pub fn learn_end(&mut self, epoch: Epoch) {
+        self.raise_epoch(epoch);
+        self.ended_epoch = self.ended_epoch.max(Some(epoch));
+    }
+
+    /// Does this tab know that session `epoch` ended (here, or learnt of)?
+    pub fn saw_end_of(&self, epoch: Epoch) -> bool {
+        self.ended_epoch.is_some_and(|e| e >= epoch)
     }
 
     /// Forget everything (dispose).
@@ -373,7 +388,7 @@ impl Session {
             self.supersede();
             return PeerToken::AdoptNewSession;
         }
-        if epoch < self.epoch || (self.ended.is_some() && self.ended_epoch >= epoch) {
+        if epoch < self.epoch || self.saw_end_of(epoch) {
             // An older session's token, or one of the session this tab saw end (a peer whose
             // refresh answer landed before it heard of the logout).
             return PeerToken::Ignore;
@@ -568,7 +583,10 @@ pub(super) mod tests {
         let mut c = Session::new();
         adopt(&mut c, 300.0, T0);
         c.end(EndReason::LoggedOut, at(2_000.0));
-        assert_eq!(c.on_peer_token(Epoch(T0.wall_ms as u64 * EPOCH_PER_MS), "late", Some(1e3), at(2_100.0)), PeerToken::Ignore);
+        assert_eq!(
+            c.on_peer_token(Epoch(T0.wall_ms as u64 * EPOCH_PER_MS), "late", Some(1e3), at(2_100.0)),
+            PeerToken::Ignore
+        );
         assert_eq!(c.on_peer_token(Epoch(0), "late", Some(1e3), at(2_100.0)), PeerToken::Ignore);
     }
 

@@ -540,3 +540,69 @@ fn an_end_stored_at_the_epoch_of_its_login() {
         ],
     );
 }
+
+/// Found by the simulator: with the clock set back, a logout ended its session at the login's own
+/// epoch and the manager was remounted before the POST. A fresh tab read that end from the shared
+/// record but, having no session, only learnt the epoch, then took another tab's token of the ended
+/// session (its restore finished as if a peer had refreshed); and a tab of that session that missed
+/// the message ignored the record because its epoch was not newer. A tab now remembers an end it
+/// learns of (tokens of that session are not taken), and an end at the epoch it knows is news.
+#[test]
+fn an_end_at_its_login_epoch_is_news_to_a_fresh_tab() {
+    use super::world::Fault;
+    use Step::*;
+    replay(
+        1,
+        &[
+            OpenTab,
+            Network(0),
+            Network(0),
+            Act { tab: 2, action: Action::Login(0) },
+            OpenTab,
+            Advance(20000),
+            Network(1),
+            Network(5),
+            Act { tab: 0, action: Action::Fetch },
+            Fault(Fault::Status503),
+            ClockJump(false),
+            Channel(1),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 3, action: Action::Logout },
+            Channel(1),
+            Act { tab: 3, action: Action::Remount },
+        ],
+    );
+}
+
+/// Found by the simulator: a logout whose POST timed out, the clock set back, then a new tab: its
+/// restore was superseded by the end it read from the shared record, but its refresh() then renewed
+/// the session from the cookie at the ended epoch, and the tab that logged out ignored that token.
+/// A refresh after an end learnt of starts a new epoch, as one after an end here does.
+#[test]
+fn a_refresh_after_a_learnt_end_starts_a_new_session() {
+    use Step::*;
+    replay(
+        1,
+        &[
+            Act { tab: 0, action: Action::Login(0) },
+            Network(0),
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Logout },
+            ClockJump(false),
+            Advance(20000),
+            OpenTab,
+            Act { tab: 5, action: Action::Refresh },
+        ],
+    );
+}

@@ -50,7 +50,12 @@ impl Machine {
     /// The shared record read under the lock: news this tab may not have heard yet.
     /// `restore_called`: the head is a `restore()` run started at this stamp.
     pub(super) fn apply_shared(&mut self, now: Instant, shared: SharedEpoch, restore_called: Option<Epoch>) {
-        if shared.epoch <= self.session.epoch() {
+        // An end at the epoch this tab knows is news too (the clock went back between a
+        // login and its logout: the end carries the login's epoch).
+        let known = self.session.epoch();
+        let news = shared.epoch > known
+            || (shared.epoch == known && shared.ended.is_some() && !self.session.saw_end_of(known));
+        if !news {
             return;
         }
         match shared.ended {
@@ -58,7 +63,7 @@ impl Machine {
             // may revive the session (its token starts a new epoch), whatever it took
             // meanwhile: a token another tab shared before the end is the ended session's.
             Some(_) if restore_called.is_some_and(|called| called > shared.epoch) => {
-                self.session.raise_epoch(shared.epoch);
+                self.session.learn_end(shared.epoch);
                 self.ended_last = true;
                 let (ticket, generation) = (self.session.ticket(), self.session.generation());
                 if let Some(run) = self.run.as_mut() {
@@ -72,7 +77,7 @@ impl Machine {
             // logout is no news to it (a login or restore called before it is superseded all
             // the same: `Machine::ended_since`).
             Some(_) => {
-                self.session.raise_epoch(shared.epoch);
+                self.session.learn_end(shared.epoch);
                 self.ended_last = true;
             }
             None => {
