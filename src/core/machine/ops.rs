@@ -17,6 +17,15 @@ fn answer_slept(sent: Instant, now: Instant) -> bool {
     now.elapsed_since(sent) > REQUEST_TIMEOUT_MS
 }
 
+/// When a token answer counts as received: now, or the send for an answer read after a sleep.
+fn received(sent: Instant, now: Instant) -> Instant {
+    if answer_slept(sent, now) {
+        sent
+    } else {
+        now
+    }
+}
+
 /// An operation in the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Op {
@@ -276,7 +285,7 @@ impl Machine {
         }
         match op {
             Op::Refresh => self.refresh_answer(now, sent, outcome),
-            Op::Login { call, called } => self.login_answer(sent, call, called, outcome),
+            Op::Login { call, called } => self.login_answer(now, sent, call, called, outcome),
             Op::Logout { call, changed, .. } => {
                 self.pop();
                 let confirmed = matches!(outcome, HttpOutcome::Answer { status: 200..=299, .. });
@@ -325,7 +334,10 @@ impl Machine {
             HttpOutcome::NotSent(e) => (RefreshClass::Unexpected, None, None, e.message),
             HttpOutcome::Answer { status, retry_after_ms, token } => match classify_refresh_status(Some(status)) {
                 RefreshClass::Success => match token {
-                    Ok(t) => match self.adopt(sent, t.token, t.expires_in_s, TokenSource::Refresh, t.dpop, revived) {
+                    // The lifetime counts from receipt (a slow server may have held the request
+                    // before minting), unless the answer was read after a wait no awake page
+                    // takes: then from the send, so a token that died meanwhile is not held.
+                    Ok(t) => match self.adopt(received(sent, now), t.token, t.expires_in_s, TokenSource::Refresh, t.dpop, revived) {
                         // Read after a wait no answer takes awake, and dead by now: the page
                         // slept, maybe with the answer in the buffer. The cookie it set is the
                         // current one, so asking again at once is no reuse, and no failed
@@ -376,7 +388,7 @@ impl Machine {
     }
 
     /// A login POST sent at `sent` was answered (its token counts from `sent`, as a refresh's).
-    fn login_answer(&mut self, sent: Instant, call: CallId, called: Epoch, outcome: HttpOutcome) {
+    fn login_answer(&mut self, now: Instant, sent: Instant, call: CallId, called: Epoch, outcome: HttpOutcome) {
         let failed = |m: &'static str, status| Err((Error::new(ErrorCode::LoginFailed, m), status));
         let result = match outcome {
             HttpOutcome::NetworkError => failed("network error or timeout during login", None),
@@ -389,7 +401,7 @@ impl Machine {
                 Err((Error::new(ErrorCode::Aborted, "the session ended (logout or disposal) during login"), None))
             }
             HttpOutcome::Answer { token: Ok(t), .. } => self
-                .adopt(sent, t.token, t.expires_in_s, TokenSource::Login, t.dpop, Some(called))
+                .adopt(received(sent, now), t.token, t.expires_in_s, TokenSource::Login, t.dpop, Some(called))
                 .map(|_| CallValue::Done)
                 .map_err(|e| (e, None)),
         };
