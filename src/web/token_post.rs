@@ -64,7 +64,12 @@ impl Inner {
             Err(_) if endpoint == Endpoint::Logout => Vec::new(),
             Err(e) => return HttpOutcome::NotSent(e),
         };
-        let sent = self.token_post(&url, headers, body, signal, fresh_key).await;
+        // The logout goes without a DPoP proof: the key was deleted when the session ended
+        // here (a proof would make a new one).
+        let sent = match endpoint {
+            Endpoint::Logout => self.net.post(&url, &headers, body, Some(REQUEST_TIMEOUT_MS), signal).await,
+            _ => self.token_post(&url, headers, body, signal, fresh_key).await,
+        };
         let Ok(res) = sent else { return HttpOutcome::NetworkError };
         let status = res.status();
         let retry_after_ms =
