@@ -281,8 +281,9 @@ impl Session {
         let new_session = match source {
             TokenSource::Login => true,
             // A refresh after an end (here, or one learnt of) revives the session from the
-            // cookie: a new session, which the tabs that saw the end take.
-            TokenSource::Refresh => self.ended.is_some() || self.saw_end_of(self.epoch),
+            // cookie: a new session, which the tabs that saw the end take. Not when a newer
+            // session is known (the shared record named a login since): the cookie is its.
+            TokenSource::Refresh => self.saw_end_of(self.epoch),
             TokenSource::Caller | TokenSource::OtherTab => false,
         };
         if new_session {

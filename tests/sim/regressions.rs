@@ -606,3 +606,89 @@ fn a_refresh_after_a_learnt_end_starts_a_new_session() {
         ],
     );
 }
+
+/// Found by the simulator: a refresh run backed off after a 503; the app then handed in
+/// (setAccessToken) a token already dead at the server, and a request with it got a 401 and joined
+/// the run. Back under the lock, the run took the app's token for a refresh another tab had made
+/// and stopped, so the 401 went to the app. A 401 on a token now tells the run it joins that this
+/// token is not the refresh it was after.
+#[test]
+fn a_401_on_a_token_set_during_a_run_is_refreshed() {
+    use super::world::Fault;
+    use Step::*;
+    replay(
+        1,
+        &[
+            Act { tab: 0, action: Action::Login(0) },
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Network(8),
+            Advance(31000),
+            Fault(Fault::Status503),
+            Network(5),
+            Act { tab: 0, action: Action::SetToken },
+            Act { tab: 0, action: Action::Fetch },
+        ],
+    );
+}
+
+/// Found by the simulator: requests joined a run whose last attempt had already been answered 503
+/// by the server (the answer still on its way): its failure sent them bare (401). The model now
+/// counts a fault again when its answer reaches the tab.
+#[test]
+fn a_fault_answer_that_lands_after_a_request_joined() {
+    use super::world::Fault;
+    use Step::*;
+    replay(
+        1,
+        &[
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Network(2),
+            Fault(Fault::Status503),
+            Act { tab: 0, action: Action::Refresh },
+            Advance(31000),
+            Advance(20000),
+            Network(4),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+        ],
+    );
+}
+
+/// Found by the simulator: a tab that had heard of a logout restored after another tab's login
+/// (which it read from the shared record) and before that tab's second login reached the server;
+/// its token, taken for a revived session, got an epoch stamped at its answer, above the second
+/// login's, so every tab took it while the cookie was the second login's. A refresh after an end
+/// starts a new session only when no newer one is known.
+#[test]
+fn a_restore_after_an_end_continues_a_newer_login() {
+    use Step::*;
+    replay(
+        3,
+        &[
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 2, action: Action::Logout },
+            Network(0),
+            Channel(2),
+            Network(0),
+            Act { tab: 1, action: Action::Login(0) },
+            Act { tab: 0, action: Action::Fetch },
+            Advance(200),
+            Act { tab: 1, action: Action::Login(1) },
+            Act { tab: 0, action: Action::Restore },
+            Network(11),
+            Network(2),
+            Advance(200),
+        ],
+    );
+}

@@ -89,6 +89,8 @@ struct Leg {
     cancelled: bool,
     /// Held back by a slow server: not deliverable before this time.
     not_before: f64,
+    /// Its answer is a fault's (503, 429, dropped, slow).
+    faulted: bool,
 }
 
 /// What a tab's caller is waiting for.
@@ -511,7 +513,7 @@ impl World {
     }
 
     fn send(&mut self, tab: u64, kind: LegKind) {
-        self.legs.push(Leg { tab, kind, answer: None, cancelled: false, not_before: self.real });
+        self.legs.push(Leg { tab, kind, answer: None, cancelled: false, not_before: self.real, faulted: false });
     }
 
     fn grant_lock(&mut self) {
@@ -568,6 +570,7 @@ impl World {
                 let fault = self.next_fault.take();
                 if fault.is_some() {
                     self.faults += 1;
+                    self.legs[k].faulted = true;
                 }
                 let answer = match fault {
                     Some(Fault::Status503) => {
@@ -613,6 +616,11 @@ impl World {
         let Some(i) = self.tab_index(leg.tab) else { return };
         if leg.cancelled {
             return;
+        }
+        if leg.faulted {
+            // Counted again as the tab sees it: a request that joined the run after the fault
+            // struck the server, but before its answer came, suffers it too.
+            self.faults += 1;
         }
         let now = self.now();
         match (leg.kind, answered) {

@@ -337,7 +337,14 @@ impl Machine {
                     // The lifetime counts from receipt (a slow server may have held the request
                     // before minting), unless the answer was read after a wait no awake page
                     // takes: then from the send, so a token that died meanwhile is not held.
-                    Ok(t) => match self.adopt(received(sent, now), t.token, t.expires_in_s, TokenSource::Refresh, t.dpop, revived) {
+                    Ok(t) => match self.adopt(
+                        received(sent, now),
+                        t.token,
+                        t.expires_in_s,
+                        TokenSource::Refresh,
+                        t.dpop,
+                        revived,
+                    ) {
                         // Read after a wait no answer takes awake, and dead by now: the page
                         // slept, maybe with the answer in the buffer. The cookie it set is the
                         // current one, so asking again at once is no reuse, and no failed
@@ -387,7 +394,7 @@ impl Machine {
         }
     }
 
-    /// A login POST sent at `sent` was answered (its token counts from `sent`, as a refresh's).
+    /// A login POST sent at `sent` was answered (its token counts as a refresh's does).
     fn login_answer(&mut self, now: Instant, sent: Instant, call: CallId, called: Epoch, outcome: HttpOutcome) {
         let failed = |m: &'static str, status| Err((Error::new(ErrorCode::LoginFailed, m), status));
         let result = match outcome {

@@ -54,7 +54,8 @@ impl Machine {
         // A keepalive request (page unload, analytics) never waits and is not replayed.
         let waiting = if start.keepalive { Waiting::Never } else { Waiting::May };
         let replayable = start.replayable && !start.keepalive;
-        let pending = PendingRequest { stage: Stage::BeforeSend, waiting, replayable, sent: None, nonce_retried: false };
+        let pending =
+            PendingRequest { stage: Stage::BeforeSend, waiting, replayable, sent: None, nonce_retried: false };
         self.requests.insert(req, pending);
         self.plan_send(now, req);
         self.advance(now);
@@ -86,6 +87,12 @@ impl Machine {
                     }
                     if let Some(run) = self.run.as_mut() {
                         run.requests.push(req);
+                        // The server refused the token it carried: a run that started before
+                        // that token came (the app's `setAccessToken`, another tab's) must not
+                        // count it as the refresh it was after.
+                        if let Some(g) = sent {
+                            run.start.generation = run.start.generation.max(g);
+                        }
                     }
                     self.advance(now);
                 }
