@@ -165,6 +165,10 @@ pub struct World {
     pub step_no: usize,
     /// The status of the last answer of each wrapped request.
     last_status: BTreeMap<(u64, ReqId), u16>,
+    /// Wrapped requests that were on the wire while the machine slept: they reach the server
+    /// arbitrarily late, after the token they carry (valid when sent) may have died. No client
+    /// can prevent that 401, so the 401 check leaves them out.
+    slept_on_wire: std::collections::BTreeSet<(u64, ReqId)>,
     /// Refresh POSTs that reached the server.
     pub refresh_posts: u32,
 }
@@ -208,6 +212,7 @@ impl World {
             set_token_used: false,
             step_no: 0,
             last_status: BTreeMap::new(),
+            slept_on_wire: Default::default(),
             refresh_posts: 0,
         };
         for _ in 0..tabs.max(1) {
@@ -277,6 +282,11 @@ impl World {
             Step::Channel(n) => self.deliver_message(n),
             Step::Advance(ms) => self.advance(f64::from(ms)),
             Step::Sleep { ms, mono_stops } => {
+                for leg in self.legs.iter().filter(|l| !l.cancelled && l.answer.is_none()) {
+                    if let LegKind::Api { req, .. } = leg.kind {
+                        self.slept_on_wire.insert((leg.tab, req));
+                    }
+                }
                 let ms = f64::from(ms);
                 self.wall += ms;
                 self.real += ms;
@@ -498,9 +508,11 @@ impl World {
         };
         let FetchEnd::Response = end else { return };
         let status = self.last_status.remove(&(self.tabs[i].uid, req)).unwrap_or(0);
+        let slept_on_wire = self.slept_on_wire.remove(&(self.tabs[i].uid, req));
         // No 401 to the app while the server still holds a live session for the user the tab
         // was (and still is) signed in as, unless a fault happened meanwhile.
         if status == 401
+            && !slept_on_wire
             && rec.faults_at_start == self.faults
             && !self.network_down
             && rec.user_at_start.is_some()
