@@ -52,12 +52,19 @@ pub fn global() -> JsValue {
 
 /// Call the JS function `f` after `ms` with the global `setTimeout` (no Rust closure to keep
 /// alive or leak). `None` where there is no `setTimeout` or it threw.
-pub fn set_timeout(f: &Function, ms: u32) -> Option<()> {
+/// `setTimeout(f, ms)` on the global scope; its handle.
+pub fn set_timeout(f: &Function, ms: u32) -> Option<JsValue> {
     let set_timeout = Reflect::get(&js_sys::global(), &"setTimeout".into()).ok()?.dyn_into::<Function>().ok()?;
-    set_timeout.call2(&global(), f, &JsValue::from(ms)).ok().map(|_| ())
+    set_timeout.call2(&global(), f, &JsValue::from(ms)).ok()
 }
 
-/// A promise that resolves after `ms`.
+/// `clearTimeout(handle)`.
+pub fn clear_timeout(handle: &JsValue) {
+    if let Some(clear) = Reflect::get(&js_sys::global(), &"clearTimeout".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
+        let _ = clear.call1(&global(), handle);
+    }
+}
+
 pub fn sleep(ms: u32) -> js_sys::Promise {
     js_sys::Promise::new(&mut |resolve, _| {
         let _ = set_timeout(&resolve, ms);

@@ -5,13 +5,14 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::machine::{CallValue, Event, FetchEnd, KeyChange, Output};
 use crate::core::{Error, ErrorCode};
 use crate::web::crosstab::channel::CrossTab;
 use crate::web::crosstab::protocol;
-use crate::web::env::now;
+use crate::web::env::{self, now};
 use crate::web::error;
 use crate::web::events::{self, EventKind, LoggedOutDetail, RefreshFailedDetail, RefreshedDetail, SessionExpiredDetail, StateDetail};
 use crate::web::lifecycle::wake_listeners;
@@ -70,7 +71,9 @@ impl Inner {
     }
 
     /// Arm the timer for the machine's next deadline (only when it changed: a page that keeps
-    /// waking the manager does not churn timers).
+    /// waking the manager does not churn timers). One callback, made once, serves every timer:
+    /// a stale one that still fires (a page that parked it while asleep) only makes the
+    /// machine look at its deadlines again.
     fn arm_timer(self: &Rc<Self>) {
         if self.disposed.get() {
             return;
@@ -81,23 +84,26 @@ impl Inner {
         if next == current {
             return;
         }
-        let timer = next.map(|at| {
-            let weak = Rc::downgrade(self);
-            let ms = (at - now.mono_ms).clamp(0.0, f64::from(i32::MAX)) as u32;
-            (
-                at,
-                gloo_timers::callback::Timeout::new(ms, move || {
-                    if let Some(inner) = weak.upgrade() {
-                        // The running timer is not dropped inside its own callback: it is
-                        // parked, and the one parked before it (long done) is dropped.
-                        let running = inner.timer.borrow_mut().take().map(|(_, t)| t);
-                        drop(inner.spent_timer.replace(running));
-                        inner.input(|m, now| m.handle_timeout(now));
-                    }
-                }),
-            )
-        });
-        *self.timer.borrow_mut() = timer;
+        if let Some((_, handle)) = self.timer.borrow_mut().take() {
+            env::clear_timeout(&handle);
+        }
+        let Some(at) = next else { return };
+        let callback = self.timer_callback.borrow_mut().get_or_insert_with(|| self.make_timer_callback()).clone();
+        let ms = (at - now.mono_ms).clamp(0.0, f64::from(i32::MAX)) as u32;
+        if let Some(handle) = env::set_timeout(callback.unchecked_ref(), ms) {
+            *self.timer.borrow_mut() = Some((at, handle));
+        }
+    }
+
+    fn make_timer_callback(self: &Rc<Self>) -> JsValue {
+        let weak = Rc::downgrade(self);
+        Closure::<dyn Fn()>::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.timer.borrow_mut().take();
+                inner.input(|m, now| m.handle_timeout(now));
+            }
+        })
+        .into_js_value()
     }
 
     fn settle(self: &Rc<Self>, call: crate::core::machine::CallId, result: Result<CallValue, (Error, Option<u16>)>) {

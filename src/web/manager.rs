@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
 use js_sys::Function;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, Request, Response};
@@ -83,10 +82,10 @@ pub struct Inner {
     pub(crate) locks: RefCell<BTreeMap<LockId, Function>>,
     /// The one callback that answers lock requests by id (`crosstab::lock`).
     pub(crate) lock_callback: RefCell<Option<JsValue>>,
-    /// The one timer, and the deadline (monotonic ms) it is armed for.
-    pub(crate) timer: RefCell<Option<(f64, Timeout)>>,
-    /// The timer whose callback ran last (dropped at the next one, never inside its own).
-    pub(crate) spent_timer: RefCell<Option<Timeout>>,
+    /// The one timer: the deadline (monotonic ms) it is armed for and its handle.
+    pub(crate) timer: RefCell<Option<(f64, JsValue)>>,
+    /// The one timer callback (`executor`).
+    pub(crate) timer_callback: RefCell<Option<JsValue>>,
     pub(crate) listeners: RefCell<Vec<DomListener>>,
     pub(crate) crosstab: RefCell<Option<CrossTab>>,
     pub events: Events,
@@ -128,7 +127,7 @@ impl Inner {
             locks: RefCell::new(BTreeMap::new()),
             lock_callback: RefCell::new(None),
             timer: RefCell::new(None),
-            spent_timer: RefCell::new(None),
+            timer_callback: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
             crosstab: RefCell::new(None),
             events: Events::default(),
@@ -221,7 +220,9 @@ impl Inner {
         self.input(|m, now| m.dispose(now));
         self.disposed.set(true);
         self.net.abort_all();
-        self.timer.borrow_mut().take();
+        if let Some((_, handle)) = self.timer.borrow_mut().take() {
+            env::clear_timeout(&handle);
+        }
         self.listeners.borrow_mut().clear();
         self.crosstab.borrow_mut().take();
         self.events.clear();
