@@ -3,6 +3,9 @@
 //! random schedules with proptest-state-machine. A failing schedule shrinks to a minimal one;
 //! keep it as a named test in `sim/regressions.rs`.
 //!
+//! `refreshes_per_token_lifetime` checks a second property on quiet schedules (requests, time,
+//! delivery within latency bounds): one rotation per refresh period whatever the tab count.
+//!
 //! `SIM_CASES` sets how many schedules `cargo test` runs (default 20,000);
 //! `make sim SECONDS=N` runs `sim_for_seconds` for N seconds and prints schedules per second.
 
@@ -138,6 +141,78 @@ fn random_schedules_keep_every_invariant() {
     run(cases, seed);
     let secs = t0.elapsed().as_secs_f64();
     println!("simulator: {cases} schedules in {secs:.1} s ({:.0} per second), seed {seed}", f64::from(cases) / secs);
+}
+
+// ---- refreshes per token lifetime ------------------------------------------------------------
+
+/// Steps of a quiet life: requests, time, and the network and channel delivering (within
+/// bounds: no faults). No user refresh, login or logout, no sleep, no clock jump.
+fn quiet_step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        30 => (0usize..6).prop_map(|tab| Step::Act { tab, action: Action::Fetch }),
+        30 => (0usize..16).prop_map(Step::Network),
+        15 => (0usize..16).prop_map(Step::Channel),
+        25 => prop_oneof![Just(10u32), Just(200), Just(1_000), Just(5_000), Just(20_000)].prop_map(Step::Advance),
+    ]
+}
+
+/// The network answers within this (each way), the channel delivers within this (ms).
+const QUIET_LATENCY: (f64, f64) = (1_000.0, 20.0);
+
+/// K tabs signed in (a login in the first, shared with the others), then a quiet schedule.
+/// Returns the server's rotations during it and the real time it took (ms).
+fn quiet_life(tabs: usize, steps: &[Step]) -> (u32, f64) {
+    let mut world = World::new(tabs);
+    world.act(0, Action::Login(0));
+    world.quiesce();
+    world.latency_bound = Some(QUIET_LATENCY);
+    let (rotations, t0) = (world.server.rotations, world.real_ms());
+    for &step in steps {
+        world.step(step);
+        invariants::after_step(&mut world);
+    }
+    world.quiesce();
+    invariants::after_step(&mut world);
+    assert_eq!(world.faults, 0, "a quiet life has no faults");
+    (world.server.rotations - rotations, world.real_ms() - t0)
+}
+
+/// Rotations allowed beyond one per refresh period and one under way at the end, whatever K:
+/// none. The tabs' timers are set from tokens adopted within the channel bound of each other,
+/// and a run waits `LOCK_SETTLE_MS` (30 ms, above the 20 ms channel bound) under the lock
+/// before it asks, so K tabs make one rotation per period between them, not one each. (With
+/// no bound on the channel, each of the other K - 1 tabs could add one per period.)
+const EXTRA_ROTATIONS: u32 = 0;
+
+/// The most rotations a quiet life of `elapsed_ms` may cause: one per refresh period (from the
+/// earliest refresh point: lifetime - margin - the jitter's 20 % of the margin), one more for
+/// a refresh under way at the end, and [`EXTRA_ROTATIONS`].
+fn rotations_allowed(elapsed_ms: f64) -> u32 {
+    let period_ms = server::ACCESS_TTL_S * 1000.0 - world::REFRESH_MARGIN_MS * 1.2;
+    (elapsed_ms / period_ms).floor() as u32 + 1 + EXTRA_ROTATIONS
+}
+
+/// Refreshes per token lifetime stay at one, however many tabs: server rotations over a quiet
+/// life (`SIM_CASES / 4` schedules of up to 300 steps, 1-6 tabs) never exceed
+/// [`rotations_allowed`].
+#[test]
+fn refreshes_per_token_lifetime() {
+    let seed = std::env::var("SIM_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(19);
+    let config = RunnerConfig { cases: cases() / 4, failure_persistence: None, ..RunnerConfig::default() };
+    let mut runner = TestRunner::new_with_rng(
+        config,
+        proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(seed)),
+    );
+    let strategy = (1usize..=6, proptest::collection::vec(quiet_step(), 1..300));
+    let result = runner.run(&strategy, |(tabs, steps)| {
+        let (rotations, elapsed_ms) = quiet_life(tabs, &steps);
+        let allowed = rotations_allowed(elapsed_ms);
+        prop_assert!(rotations <= allowed, "{rotations} rotations in {elapsed_ms} ms, {tabs} tabs (allowed {allowed})");
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("refreshes per token lifetime (seed {seed}): {e:#?}");
+    }
 }
 
 /// `make sim SECONDS=N`: batches of schedules from fresh seeds until the time is up.

@@ -736,3 +736,29 @@ fn a_replay_on_the_wire_through_a_sleep() {
         ],
     );
 }
+
+/// Found with the rotation-rate property's latency bounds (a hand-made schedule: the window is
+/// a few ms): tab 1's refresh timer fired just after tab 0 refreshed and released the lock,
+/// before tab 0's token message arrived; the lock was free, so tab 1 rotated again. A
+/// background run now waits `LOCK_SETTLE_MS` for such a message even when the lock was free.
+#[test]
+fn a_timer_that_fires_as_another_tab_releases_the_lock() {
+    use Step::*;
+    let mut world = World::new(2);
+    world.act(0, Action::Login(0));
+    world.quiesce();
+    world.latency_bound = Some((1_000.0, 20.0));
+    let now = world.now();
+    let timers: Vec<f64> = world.tabs.iter().filter_map(|t| t.machine.poll_timeout(now)).collect();
+    let (first, second) = (timers[0].min(timers[1]), timers[0].max(timers[1]));
+    let rotations = world.server.rotations;
+    world.advance(first - now.mono_ms + 1.0); // the first timer fires: lock, POST
+    world.step(Network(0)); // the POST reaches the server
+    let now = world.now();
+    world.advance(second - now.mono_ms - 3.0);
+    world.step(Network(0)); // its answer lands 2 ms before the second timer
+    world.advance(5.0);
+    world.quiesce();
+    invariants::after_step(&mut world);
+    assert_eq!(world.server.rotations - rotations, 1, "one rotation for one refresh point");
+}

@@ -74,6 +74,13 @@ enum LegKind {
     Api { req: ReqId, token: Option<String> },
 }
 
+/// A delivery the latency bound forces.
+#[derive(Debug, Clone, Copy)]
+enum Forced {
+    Leg(usize),
+    Message((u64, u64)),
+}
+
 #[derive(Debug, Clone)]
 enum Answered {
     Post(Option<Answer>),
@@ -91,6 +98,8 @@ struct Leg {
     not_before: f64,
     /// Its answer is a fault's (503, 429, dropped, slow).
     faulted: bool,
+    /// When it set out on its current hop (real ms): sent, or answered by the server.
+    since: f64,
 }
 
 /// What a tab's caller is waiting for.
@@ -141,7 +150,12 @@ pub struct World {
     /// The shared record (`localStorage`): newest session epoch and whether it ended.
     shared: Option<SharedEpoch>,
     lock_queue: VecDeque<(u64, LockId)>,
-    channel: BTreeMap<(u64, u64), VecDeque<Message>>,
+    /// Per (sender, receiver): the messages on their way, each with when it was posted (real ms).
+    channel: BTreeMap<(u64, u64), VecDeque<(f64, Message)>>,
+    /// `Some((network_ms, channel_ms))`: every leg and message is delivered at the latest this
+    /// long after it set out (the schedule may deliver it earlier, in any order): a network and
+    /// a BroadcastChannel without faults. `None`: the schedule alone decides (any delay).
+    pub latency_bound: Option<(f64, f64)>,
     mono: f64,
     wall: f64,
     /// Real time (the server's clock): never jumps, runs through sleep.
@@ -173,9 +187,12 @@ pub struct World {
     pub refresh_posts: u32,
 }
 
+/// The tabs' refresh margin (ms).
+pub const REFRESH_MARGIN_MS: f64 = 5_000.0;
+
 fn config() -> Config {
     Config {
-        refresh_margin_ms: 5_000.0,
+        refresh_margin_ms: REFRESH_MARGIN_MS,
         auto_refresh: true,
         cross_tab: true,
         has_login_url: true,
@@ -197,6 +214,7 @@ impl World {
             shared: None,
             lock_queue: VecDeque::new(),
             channel: BTreeMap::new(),
+            latency_bound: None,
             mono: 1_000.0,
             wall: 1_800_000_000_000.0,
             real: 1_800_000_000_000.0,
@@ -219,6 +237,11 @@ impl World {
             w.open_tab();
         }
         w
+    }
+
+    /// Real time (the server's clock), ms.
+    pub fn real_ms(&self) -> f64 {
+        self.real
     }
 
     pub fn now(&self) -> Instant {
@@ -468,7 +491,7 @@ impl World {
                 Output::Broadcast(message) => {
                     for t in &self.tabs {
                         if t.uid != uid {
-                            self.channel.entry((uid, t.uid)).or_default().push_back(message.clone());
+                            self.channel.entry((uid, t.uid)).or_default().push_back((self.real, message.clone()));
                         }
                     }
                 }
@@ -525,7 +548,15 @@ impl World {
     }
 
     fn send(&mut self, tab: u64, kind: LegKind) {
-        self.legs.push(Leg { tab, kind, answer: None, cancelled: false, not_before: self.real, faulted: false });
+        self.legs.push(Leg {
+            tab,
+            kind,
+            answer: None,
+            cancelled: false,
+            not_before: self.real,
+            faulted: false,
+            since: self.real,
+        });
     }
 
     fn grant_lock(&mut self) {
@@ -552,7 +583,11 @@ impl World {
         if ready.is_empty() {
             return;
         }
-        let k = ready[n % ready.len()];
+        self.deliver_leg_index(ready[n % ready.len()]);
+    }
+
+    /// Move leg `k` one hop: to the server, or its answer to the tab.
+    fn deliver_leg_index(&mut self, k: usize) {
         if self.legs[k].cancelled && self.legs[k].answer.is_none() {
             self.legs.remove(k);
             return;
@@ -621,6 +656,7 @@ impl World {
             }
         };
         self.legs[k].answer = Some(answered);
+        self.legs[k].since = self.real;
     }
 
     /// An answer reaches the browser.
@@ -680,8 +716,12 @@ impl World {
         if keys.is_empty() {
             return;
         }
-        let key = keys[n % keys.len()];
-        let Some(message) = self.channel.get_mut(&key).and_then(VecDeque::pop_front) else { return };
+        self.deliver_message_of(keys[n % keys.len()]);
+    }
+
+    /// Deliver the head of the queue from `key.0` to `key.1`.
+    fn deliver_message_of(&mut self, key: (u64, u64)) {
+        let Some((_, message)) = self.channel.get_mut(&key).and_then(VecDeque::pop_front) else { return };
         let Some(i) = self.tab_index(key.1) else { return };
         let now = self.now();
         if std::env::var_os("SIM_TRACE").is_some() {
@@ -706,6 +746,17 @@ impl World {
         }
     }
 
+    /// The leg or message that reaches its latency bound first, and when (real ms).
+    fn next_forced_delivery(&self) -> Option<(f64, Forced)> {
+        let (network_ms, channel_ms) = self.latency_bound?;
+        let legs = self.legs.iter().enumerate().map(|(k, l)| (l.since.max(l.not_before) + network_ms, Forced::Leg(k)));
+        let messages = self
+            .channel
+            .iter()
+            .filter_map(|(key, q)| q.front().map(|(sent, _)| (sent + channel_ms, Forced::Message(*key))));
+        legs.chain(messages).min_by(|a, b| a.0.total_cmp(&b.0))
+    }
+
     /// Let `ms` pass, firing every timer that falls due, in time order.
     pub fn advance(&mut self, ms: f64) {
         let target_mono = self.mono + ms;
@@ -716,6 +767,22 @@ impl World {
                 .filter_map(|i| self.tabs[i].machine.poll_timeout(now).map(|t| (t, i)))
                 .filter(|(t, _)| *t <= target_mono)
                 .min_by(|a, b| a.0.total_cmp(&b.0));
+            // A leg or message at its latency bound goes first (monotonic and real time move
+            // together here: no sleep inside `advance`).
+            if let Some((at, delivery)) = self.next_forced_delivery() {
+                let at_mono = self.mono + (at - self.real).max(0.0);
+                if at_mono <= target_mono && due.is_none_or(|(t, _)| at_mono < t) {
+                    let dt = at_mono - self.mono;
+                    self.mono += dt;
+                    self.wall += dt;
+                    self.real += dt;
+                    match delivery {
+                        Forced::Leg(k) => self.deliver_leg_index(k),
+                        Forced::Message(key) => self.deliver_message_of(key),
+                    }
+                    continue;
+                }
+            }
             let Some((t, i)) = due else { break };
             spins += 1;
             if spins > 10_000 {

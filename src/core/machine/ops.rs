@@ -132,7 +132,11 @@ impl Machine {
                     let restore_called = self.restore_called().filter(|_| op == Op::Refresh);
                     self.apply_shared(now, shared, restore_called);
                 }
-                if contended && op == Op::Refresh {
+                // A proactive run settles even with the lock free at once: the previous holder
+                // may have released it just now, its token's message still on the way (no one
+                // waits for a background run, and a second rotation is what it would cost).
+                let background = self.run.as_ref().is_some_and(|r| r.start.kind == RefreshKind::Background);
+                if op == Op::Refresh && (contended || (granted && background)) {
                     self.set_phase(Phase::Settling { until: now.mono_ms + LOCK_SETTLE_MS });
                 } else {
                     self.locked(now, op, granted);
