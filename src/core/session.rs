@@ -416,8 +416,13 @@ impl Session {
         if epoch < self.epoch {
             return false;
         }
+        if self.ended.is_some() && self.token.is_none() {
+            // No second event, but this end is known: its session's tokens are not taken.
+            self.learn_end(epoch);
+            return false;
+        }
         self.epoch = epoch;
-        !(self.ended.is_some() && self.token.is_none())
+        true
     }
 }
 
@@ -600,6 +605,31 @@ pub(super) mod tests {
         assert!(!s.on_peer_end(e), "no sessionExpired after our own logout");
         assert!(!s.on_peer_end(Epoch(e.0 + 5)));
         assert_eq!(s.epoch(), Epoch(e.0 + 5), "but the epoch moves on");
+        assert_eq!(
+            s.on_peer_token(Epoch(e.0 + 5), "late", Some(1e3), at(2.0)),
+            PeerToken::Ignore,
+            "and that end is known"
+        );
+        assert_eq!(s.on_peer_token(Epoch(e.0 + 6), "new", Some(1e3), at(2.0)), PeerToken::AdoptNewSession);
+    }
+
+    #[test]
+    fn an_end_learnt_without_a_session() {
+        // A fresh tab reads an end from the shared record: no state change, but that session's
+        // tokens are not taken, and a refresh from the cookie afterwards starts a new session.
+        let mut s = Session::new();
+        s.learn_end(Epoch(9));
+        assert_eq!(s.state(), SessionState::Anonymous);
+        assert_eq!(s.on_peer_token(Epoch(9), "ended", Some(1e3), T0), PeerToken::Ignore);
+        adopt(&mut s, 300.0, T0);
+        assert!(s.epoch() > Epoch(9), "a refresh after the end revives: a new epoch");
+        // Not when a newer session (a login elsewhere) is known: the cookie is its.
+        let mut s = Session::new();
+        s.end(EndReason::LoggedOut, T0);
+        let login = Epoch(s.epoch().0 + 10);
+        s.raise_epoch(login);
+        adopt(&mut s, 300.0, at(1.0));
+        assert_eq!(s.epoch(), login, "continues the newer session");
     }
 
     #[test]

@@ -762,3 +762,37 @@ fn a_timer_that_fires_as_another_tab_releases_the_lock() {
     invariants::after_step(&mut world);
     assert_eq!(world.server.rotations - rotations, 1, "one rotation for one refresh point");
 }
+
+/// Found while checking that the simulator catches a mutation (seed 2): a tab that had ended (a
+/// first logout) heard of a second end at a later epoch (the clock set back, so a login and its
+/// logout share one epoch) and only moved its epoch; a token of that ended session, refreshed by a
+/// tab that had not heard of it yet, was then taken. An ended tab now remembers a later end it
+/// hears of.
+#[test]
+fn an_end_heard_after_another_end_is_remembered() {
+    use Step::*;
+    replay(
+        4,
+        &[
+            Network(0),
+            Act { tab: 1, action: Action::Logout },
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Advance(200),
+            ClockJump(false),
+            Network(0),
+            Act { tab: 0, action: Action::Refresh },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 1, action: Action::Fetch },
+            Network(13),
+            Act { tab: 2, action: Action::Refresh },
+            Network(2),
+            Act { tab: 1, action: Action::Fetch },
+            CloseTab(0),
+            Act { tab: 2, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Logout },
+        ],
+    );
+}
