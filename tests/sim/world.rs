@@ -178,7 +178,10 @@ pub struct World {
     pub set_token_used: bool,
     pub step_no: usize,
     /// The status of the last answer of each wrapped request.
-    last_status: BTreeMap<(u64, ReqId), u16>,
+    last_status: BTreeMap<(u64, ReqId), (u16, Option<String>)>,
+    /// Tokens the app handed in with `setAccessToken` that were dead at the server already: a
+    /// 401 for a request that carried one is the app's doing (see `fetch_finished`).
+    dead_app_tokens: std::collections::BTreeSet<String>,
     /// Wrapped requests that were on the wire while the machine slept: they reach the server
     /// arbitrarily late, after the token they carry (valid when sent) may have died. No client
     /// can prevent that 401, so the 401 check leaves them out.
@@ -230,6 +233,7 @@ impl World {
             set_token_used: false,
             step_no: 0,
             last_status: BTreeMap::new(),
+            dead_app_tokens: Default::default(),
             slept_on_wire: Default::default(),
             refresh_posts: 0,
         };
@@ -282,7 +286,9 @@ impl World {
         for leg in self.legs.iter_mut().filter(|l| l.tab == uid) {
             leg.cancelled = true;
         }
-        self.channel.retain(|(from, to), _| *from != uid && *to != uid);
+        // Messages it posted still arrive: BroadcastChannel queues a task on every receiver
+        // when `postMessage` is called, and closing the sender takes none of them back.
+        self.channel.retain(|(_, to), _| *to != uid);
         self.grant_lock();
     }
 
@@ -412,6 +418,9 @@ impl World {
                     // The app's token may be dead at the server already: outside what the
                     // manager can guarantee, so the 401 check treats it like a fault.
                     self.faults += 1;
+                    if self.server.api(Some(&token), self.real) != 200 {
+                        self.dead_app_tokens.insert(token.clone());
+                    }
                     let _ = self.tabs[i].machine.set_access_token(now, token, Some(10.0));
                     self.actions.push((uid, SessionAction::Other));
                 }
@@ -530,12 +539,16 @@ impl World {
             return self.violation(format!("FinishFetch for unknown {req:?}"));
         };
         let FetchEnd::Response = end else { return };
-        let status = self.last_status.remove(&(self.tabs[i].uid, req)).unwrap_or(0);
+        let (status, token) = self.last_status.remove(&(self.tabs[i].uid, req)).unwrap_or((0, None));
+        // The app handed in a token already dead (`setAccessToken`), and the request's last
+        // send carried it: outside what the manager can guarantee.
+        let dead_app_token = token.is_some_and(|t| self.dead_app_tokens.contains(&t));
         let slept_on_wire = self.slept_on_wire.remove(&(self.tabs[i].uid, req));
         // No 401 to the app while the server still holds a live session for the user the tab
         // was (and still is) signed in as, unless a fault happened meanwhile.
         if status == 401
             && !slept_on_wire
+            && !dead_app_token
             && rec.faults_at_start == self.faults
             && !self.network_down
             && rec.user_at_start.is_some()
@@ -696,13 +709,13 @@ impl World {
                 };
                 self.tabs[i].machine.post_done(now, id, outcome);
             }
-            (LegKind::Api { req, .. }, Answered::Api(status)) => {
+            (LegKind::Api { req, token }, Answered::Api(status)) => {
                 if status == 0 {
                     // Network error: fetch rejects; the executor drops the request.
                     self.tabs[i].machine.fetch_dropped(req);
                     self.tabs[i].fetches.remove(&req);
                 } else {
-                    self.last_status.insert((leg.tab, req), status);
+                    self.last_status.insert((leg.tab, req), (status, token));
                     self.tabs[i].machine.fetch_answered(now, req, status, false);
                 }
             }

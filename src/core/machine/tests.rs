@@ -90,8 +90,12 @@ fn a_401_refreshes_once_and_replays() {
     let mut m = Machine::new(cfg, 1);
     m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
     drain(&mut m);
-    let start =
-        FetchStart { url: "https://app.example/x".into(), has_authorization: false, keepalive: false, replayable: true };
+    let start = FetchStart {
+        url: "https://app.example/x".into(),
+        has_authorization: false,
+        keepalive: false,
+        replayable: true,
+    };
     let req = m.fetch(T0, start);
     drain(&mut m);
     m.fetch_answered(T0, req, 401, false);
@@ -108,8 +112,12 @@ fn foreign_origins_get_no_token() {
     let mut m = Machine::new(config(), 1);
     m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
     drain(&mut m);
-    let start =
-        FetchStart { url: "https://evil.example/x".into(), has_authorization: false, keepalive: false, replayable: true };
+    let start = FetchStart {
+        url: "https://evil.example/x".into(),
+        has_authorization: false,
+        keepalive: false,
+        replayable: true,
+    };
     let req = m.fetch(T0, start);
     assert_eq!(drain(&mut m), vec![Output::Send { req, authorize: Authorize::Untouched }]);
 }
@@ -159,4 +167,51 @@ fn dispose_settles_everything() {
         assert!(out.iter().any(|o| matches!(o, Output::Settle { call, result: Err(_) } if *call == c)), "{out:?}");
     }
     assert_eq!(m.poll_timeout(T0), None);
+}
+
+#[test]
+fn a_401_on_a_token_set_during_a_backoff_is_refreshed() {
+    // The run backs off after a 503; the app hands in a token (dead at the server, as it
+    // turns out): a 401 with it must not let the run take it for the refresh it was after.
+    let mut cfg = config();
+    cfg.cross_tab = false;
+    let mut m = Machine::new(cfg, 1);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    m.refresh(T0, RefreshKind::Explicit);
+    let (http, _) = posted(&drain(&mut m)).expect("refresh");
+    let unavailable = HttpOutcome::Answer { status: 503, retry_after_ms: None, token: Err("no body") };
+    m.post_done(T0, http, unavailable);
+    assert!(posted(&drain(&mut m)).is_none(), "backs off");
+    m.set_access_token(at(10.0), "opaque-b".into(), Some(300.0)).expect("held");
+    let start = FetchStart {
+        url: "https://app.example/x".into(),
+        has_authorization: false,
+        keepalive: false,
+        replayable: true,
+    };
+    let req = m.fetch(at(10.0), start);
+    drain(&mut m);
+    m.fetch_answered(at(20.0), req, 401, false);
+    drain(&mut m);
+    let wake = m.poll_timeout(at(20.0)).expect("the backoff's end");
+    m.handle_timeout(at(wake));
+    let out = drain(&mut m);
+    assert!(posted(&out).is_some(), "the run asks the server: {out:?}");
+}
+
+#[test]
+fn a_late_refresh_answer_is_aged_and_asked_again() {
+    // The page slept 60 s (monotonic clock stopped) with the refresh answer in the buffer:
+    // the token counts from the send, is dead, and the run asks again at once.
+    let mut cfg = config();
+    cfg.cross_tab = false;
+    let mut m = Machine::new(cfg, 1);
+    m.set_access_token(T0, "opaque-a".into(), Some(30.0)).expect("held");
+    m.refresh(T0, RefreshKind::Explicit);
+    let (http, _) = posted(&drain(&mut m)).expect("refresh");
+    let woke = Instant::new(T0.mono_ms + 5.0, T0.wall_ms + 60_000.0);
+    m.post_done(woke, http, token_answer("opaque-b", 30.0));
+    let out = drain(&mut m);
+    assert!(posted(&out).is_some(), "asked again: {out:?}");
+    assert!(!out.iter().any(|o| matches!(o, Output::Settle { .. })), "the caller still waits: {out:?}");
 }
