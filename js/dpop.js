@@ -70,3 +70,29 @@ export async function dpopProof(key, htm, htu, nonce, accessToken) {
   const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key.pair.privateKey, utf8(input));
   return `${input}.${b64url(signature)}`;
 }
+
+// The last nonce each origin gave (`DPoP-Nonce` on any response), and the cached key.
+const nonces = new Map();
+let cached = null;
+const originOf = (url) => new URL(url).origin;
+
+/// Forget the cached key (another tab made a new one, or it was deleted).
+export function dpopForget() {
+  cached = null;
+}
+
+/// The `DPoP` header for a request: a proof for `htm` `url` with the origin's nonce and, for
+/// a resource request, the token's hash. `fresh`: a new key (a login).
+export async function dpopHeader(htm, url, accessToken, fresh) {
+  if (fresh || !cached) cached = await dpopKey(fresh);
+  return dpopProof(cached, htm, url.split(/[?#]/)[0], nonces.get(originOf(url)), accessToken);
+}
+
+/// Remember the nonce an answer carries; `true` when the answer is a nonce challenge this
+/// origin can now answer (a token endpoint's 400 `use_dpop_nonce` is checked by the caller).
+export function dpopAnswer(url, res) {
+  const nonce = res.headers.get("dpop-nonce");
+  if (nonce) nonces.set(originOf(url), nonce);
+  const www = (res.headers.get("www-authenticate") || "").toLowerCase().trim();
+  return res.status === 401 && www.startsWith("dpop") && www.includes("use_dpop_nonce") && nonces.has(originOf(url));
+}

@@ -145,10 +145,6 @@ extern "C" {
     pub type PromiseBool;
 }
 
-/// The unsubscribe function for `off`: a Rust `FnOnce` throws when called twice, and
-/// unsubscribe functions are often called more than once (effect clean-ups), so the JS side
-/// makes every call after the first a no-op.
-
 /// JWT access-token manager: token in memory, silent refresh from an HttpOnly cookie, fetch
 /// wrapper.
 #[wasm_bindgen]

@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod dpop;
 pub mod error;
+pub mod idmap;
 pub mod jwt_json;
 pub mod machine;
 pub mod options;

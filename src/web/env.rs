@@ -65,8 +65,3 @@ pub fn clear_timeout(handle: &JsValue) {
     }
 }
 
-pub fn sleep(ms: u32) -> js_sys::Promise {
-    js_sys::Promise::new(&mut |resolve, _| {
-        let _ = set_timeout(&resolve, ms);
-    })
-}

@@ -6,61 +6,48 @@
 use std::cell::{Cell, RefCell};
 
 use js_sys::Function;
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 
+use crate::web::js;
+
 /// `stateChanged`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StateDetail {
-    pub state: &'static str,
-    pub is_authenticated: bool,
-    pub expires_at: Option<f64>,
+/// What an event carries, as a plain JS object (`None` → `null`; `fromOtherTab` only when
+/// true, as the `.d.ts` says).
+pub enum Detail<'a> {
+    Refreshed { expires_at: Option<f64>, from_other_tab: bool },
+    RefreshFailed { code: &'static str, message: &'a str, status: Option<u16> },
+    SessionExpired { reason: &'static str, from_other_tab: bool },
+    LoggedOut { server_confirmed: Option<bool>, from_other_tab: bool },
+    State { state: &'static str, is_authenticated: bool, expires_at: Option<f64> },
 }
 
-/// `refreshed`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RefreshedDetail {
-    pub expires_at: Option<f64>,
-    #[serde(skip_serializing_if = "is_false")]
-    pub from_other_tab: bool,
-}
-
-/// `refreshFailed`.
-#[derive(Serialize)]
-pub struct RefreshFailedDetail<'a> {
-    pub code: &'static str,
-    pub message: &'a str,
-    pub status: Option<u16>,
-}
-
-/// `loggedOut` (`serverConfirmed` is null when the logout happened in another tab).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LoggedOutDetail {
-    pub server_confirmed: Option<bool>,
-    #[serde(skip_serializing_if = "is_false")]
-    pub from_other_tab: bool,
-}
-
-/// `sessionExpired`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionExpiredDetail {
-    pub reason: &'static str,
-    #[serde(skip_serializing_if = "is_false")]
-    pub from_other_tab: bool,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
-/// A detail as a plain JS object.
-pub fn to_js(detail: &impl Serialize) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
-    detail.serialize(&serializer).unwrap_or(JsValue::NULL)
+impl Detail<'_> {
+    pub fn to_js(&self) -> JsValue {
+        let other = |from_other_tab: bool| if from_other_tab { Some(("fromOtherTab", JsValue::TRUE)) } else { None };
+        let (mut pairs, extra) = match *self {
+            Self::Refreshed { expires_at, from_other_tab } => {
+                (vec![("expiresAt", js::number_or_null(expires_at))], other(from_other_tab))
+            }
+            Self::RefreshFailed { code, message, status } => (
+                vec![("code", code.into()), ("message", message.into()), ("status", js::number_or_null(status.map(f64::from)))],
+                None,
+            ),
+            Self::SessionExpired { reason, from_other_tab } => (vec![("reason", reason.into())], other(from_other_tab)),
+            Self::LoggedOut { server_confirmed, from_other_tab } => {
+                (vec![("serverConfirmed", server_confirmed.map_or(JsValue::NULL, JsValue::from))], other(from_other_tab))
+            }
+            Self::State { state, is_authenticated, expires_at } => (
+                vec![
+                    ("state", state.into()),
+                    ("isAuthenticated", is_authenticated.into()),
+                    ("expiresAt", js::number_or_null(expires_at)),
+                ],
+                None,
+            ),
+        };
+        pairs.extend(extra);
+        js::object(&pairs)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use crate::web::crosstab::channel::CrossTab;
 use crate::web::crosstab::protocol;
 use crate::web::env::{self, now};
 use crate::web::error;
-use crate::web::events::{self, EventKind, LoggedOutDetail, RefreshFailedDetail, RefreshedDetail, SessionExpiredDetail, StateDetail};
+use crate::web::events::{Detail, EventKind};
 use crate::web::lifecycle::wake_listeners;
 use crate::web::manager::{CallKind, Inner};
 use crate::web::storage;
@@ -59,14 +59,8 @@ impl Inner {
             Output::StoreShared(record) => storage::store(&self.cfg.refresh_url, record),
             Output::Settle { call, result } => self.settle(call, result),
             Output::Event(event) => self.dispatch(event),
-            Output::Key(change) => {
-                if let Some(d) = &self.dpop {
-                    match change {
-                        KeyChange::Delete => d.delete_key(),
-                        KeyChange::Forget => d.forget_cached(),
-                    }
-                }
-            }
+            Output::Key(KeyChange::Delete) => crate::web::dpop::delete_key(),
+            Output::Key(KeyChange::Forget) => crate::web::dpop::forget_cached(),
         }
     }
 
@@ -137,40 +131,41 @@ impl Inner {
 
     /// Fire an event for the page's listeners.
     fn dispatch(self: &Rc<Self>, event: Event) {
-        match event {
+        let (kind, detail) = match &event {
             Event::Refreshed { from_other_tab } => {
-                let detail = RefreshedDetail { expires_at: self.expires_at(), from_other_tab };
-                self.events.emit(EventKind::Refreshed, &events::to_js(&detail));
+                (EventKind::Refreshed, Detail::Refreshed { expires_at: self.expires_at(), from_other_tab: *from_other_tab })
             }
-            Event::RefreshFailed { error, status } => {
-                let detail = RefreshFailedDetail { code: error.code.as_str(), message: &error.message, status };
-                self.events.emit(EventKind::RefreshFailed, &events::to_js(&detail));
-            }
+            Event::RefreshFailed { error, status } => (
+                EventKind::RefreshFailed,
+                Detail::RefreshFailed { code: error.code.as_str(), message: &error.message, status: *status },
+            ),
             Event::SessionExpired { reason, from_other_tab } => {
-                let detail = SessionExpiredDetail { reason, from_other_tab };
-                self.events.emit(EventKind::SessionExpired, &events::to_js(&detail));
+                (EventKind::SessionExpired, Detail::SessionExpired { reason, from_other_tab: *from_other_tab })
             }
-            Event::LoggedOut { server_confirmed, from_other_tab } => {
-                let detail = LoggedOutDetail { server_confirmed, from_other_tab };
-                self.events.emit(EventKind::LoggedOut, &events::to_js(&detail));
-            }
+            Event::LoggedOut { server_confirmed, from_other_tab } => (
+                EventKind::LoggedOut,
+                Detail::LoggedOut { server_confirmed: *server_confirmed, from_other_tab: *from_other_tab },
+            ),
             Event::StateChanged => {
                 let state = self.state();
-                let detail = StateDetail {
+                let detail = Detail::State {
                     state: state.as_str(),
                     is_authenticated: state == crate::core::session::SessionState::Authenticated,
                     expires_at: self.expires_at(),
                 };
-                self.events.emit(EventKind::StateChanged, &events::to_js(&detail));
-                self.notify_store();
+                (EventKind::StateChanged, detail)
             }
+        };
+        self.events.emit(kind, &detail.to_js());
+        if matches!(event, Event::StateChanged) {
+            self.notify_store();
         }
     }
 
     /// The browser's callbacks that become inputs: wake-ups and the cross-tab channel.
     pub(crate) fn listen(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
-        *self.listeners.borrow_mut() = wake_listeners(move |wake| {
+        *self.unlisten.borrow_mut() = wake_listeners(move |wake| {
             if let Some(inner) = weak.upgrade() {
                 inner.input(|m, now| m.wake(now, wake));
             }

@@ -5,7 +5,9 @@ use std::rc::Rc;
 
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Request, Response};
 
 use crate::core::machine::{Authorize, FetchStart, ReqId};
@@ -106,20 +108,26 @@ impl Inner {
                 _ => Ok(JsValue::clone(p.request.as_ref()).unchecked_into::<Request>()),
             }
         };
-        let token = match authorize {
-            Authorize::Token { generation, dpop } => {
-                self.machine.borrow().token_value(generation).map(|t| (t.to_owned(), dpop))
-            }
-            _ => None,
+        let (scheme, token) = match authorize {
+            Authorize::Untouched => (0, None),
+            Authorize::Bare => (1, None),
+            Authorize::Token { generation, dpop } => match self.machine.borrow().token_value(generation) {
+                Some(t) => (if dpop { 3 } else { 2 }, Some(t.to_owned())),
+                None => (1, None),
+            },
         };
+        let sent = request.map(|r| send_wrapped(&self.fetch, &r, scheme, token.as_deref(), self.dpop));
         let inner = Rc::clone(self);
         crate::web::spawn(async move {
-            let sent = match request {
-                Ok(request) => inner.attach_and_send(&request, authorize, token).await,
+            let answer = match sent {
+                Ok(p) => JsFuture::from(p).await,
                 Err(e) => Err(e),
             };
-            match sent {
-                Ok((response, challenge)) => {
+            match answer {
+                Ok(pair) => {
+                    let pair: js_sys::Array = pair.unchecked_into();
+                    let response: Response = pair.get(0).unchecked_into();
+                    let challenge = pair.get(1).is_truthy();
                     let status = response.status();
                     if let Some(p) = inner.fetches.borrow_mut().get_mut(&req) {
                         p.last = Some(response);
@@ -136,41 +144,12 @@ impl Inner {
             }
         });
     }
+}
 
-    /// Set `Authorization` (and a DPoP proof) as told, send, and report whether the answer is
-    /// a DPoP nonce challenge this manager can answer.
-    async fn attach_and_send(
-        &self,
-        request: &Request,
-        authorize: Authorize,
-        token: Option<(String, bool)>,
-    ) -> Result<(Response, bool), JsValue> {
-        let headers = request.headers();
-        match (authorize, token, &self.dpop) {
-            (Authorize::Untouched, _, _) => {}
-            (_, Some((token, true)), Some(dpop)) => {
-                let proof = dpop.proof(&request.method(), &request.url(), Some(&token), false).await?;
-                headers.set("Authorization", &format!("DPoP {token}"))?;
-                headers.set("DPoP", &proof)?;
-            }
-            (_, Some((token, _)), _) => headers.set("Authorization", &format!("Bearer {token}"))?,
-            (_, None, _) => {
-                headers.delete("Authorization")?;
-                if self.dpop.is_some() {
-                    headers.delete("DPoP")?;
-                }
-            }
-        }
-        let response = self.net.send(request).await?;
-        let challenge = match &self.dpop {
-            Some(dpop) => {
-                dpop.remember_nonce(&request.url(), &response);
-                dpop.is_challenge(&request.url(), &response)
-            }
-            None => false,
-        };
-        Ok((response, challenge))
-    }
+#[wasm_bindgen(module = "/js/http.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = sendWrapped)]
+    fn send_wrapped(fetch: &js_sys::Function, request: &Request, scheme: u8, token: Option<&str>, dpop: bool) -> Promise;
 }
 
 /// Build the Request a `fetch(input, init)` call would make.

@@ -34,7 +34,9 @@ extern "C" {
     fn at_most_once(f: &JsValue) -> JsValue;
 }
 
-/// An unsubscribe function: runs `off` at most once.
+/// The unsubscribe function for `off`: a Rust `FnOnce` throws when called twice, and
+/// unsubscribe functions are often called more than once (effect clean-ups), so the JS side
+/// makes every call after the first a no-op.
 pub fn unsubscriber(off: Box<dyn FnOnce()>) -> JsValue {
     at_most_once(&Closure::once_into_js(off))
 }

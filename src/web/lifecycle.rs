@@ -1,56 +1,29 @@
-//! DOM event listeners with RAII removal: the deadline is re-checked on `visibilitychange`
-//! (when visible), `focus`, `online`, `pageshow` and `resume`, because timers are throttled or frozen in
-//! background tabs and stop while the machine sleeps.
+//! Page wake-up events (`js/wake.js`): the deadline is looked at again on `visibilitychange`
+//! (when visible), `focus`, `online`, `pageshow` and `resume`, because timers are throttled or
+//! frozen in background tabs and stop while the machine sleeps. One callback serves them all.
 
-use js_sys::Reflect;
+use js_sys::Function;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Event, EventTarget};
-
-pub struct DomListener {
-    target: EventTarget,
-    event: &'static str,
-    closure: Closure<dyn FnMut(Event)>,
-}
-
-impl DomListener {
-    pub fn new(target: EventTarget, event: &'static str, f: impl FnMut(Event) + 'static) -> Option<Self> {
-        let closure = Closure::<dyn FnMut(Event)>::new(f);
-        target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref()).ok()?;
-        Some(Self { target, event, closure })
-    }
-}
-
-impl Drop for DomListener {
-    fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback(self.event, self.closure.as_ref().unchecked_ref());
-    }
-}
+use wasm_bindgen::prelude::*;
 
 pub use crate::core::machine::Wake;
 
-/// Listen for the wake-up events of the current global (window, or worker: `online` only).
-/// `on_wake` is called for each (after filtering `visibilitychange` to "visible").
-pub fn wake_listeners(on_wake: impl Fn(Wake) + Clone + 'static) -> Vec<DomListener> {
-    let global: JsValue = js_sys::global().into();
-    let mut out = Vec::new();
-    let Ok(target) = global.clone().dyn_into::<EventTarget>() else { return out };
-    for (event, wake) in [("focus", Wake::Focus), ("online", Wake::Online), ("pageshow", Wake::PageShow)] {
-        let f = on_wake.clone();
-        out.extend(DomListener::new(target.clone(), event, move |_| f(wake)));
-    }
-    let document = Reflect::get(&global, &"document".into()).ok().and_then(|d| d.dyn_into::<web_sys::Document>().ok());
-    if let Some(doc) = document {
-        let f = on_wake.clone();
-        // Page Lifecycle: a frozen tab (timers stopped) is resumed.
-        out.extend(DomListener::new(doc.clone().into(), "resume", move |_| f(Wake::PageShow)));
-        let f = on_wake;
-        let d = doc.clone();
-        out.extend(DomListener::new(doc.into(), "visibilitychange", move |_| {
-            if d.visibility_state() == web_sys::VisibilityState::Visible {
-                f(Wake::Visible);
-            }
-        }));
-    }
-    out
+#[wasm_bindgen(module = "/js/wake.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = listenWake)]
+    fn listen_wake(wake: &JsValue) -> JsValue;
+}
+
+/// Call `on_wake` for every wake-up; returns the function that stops listening.
+pub fn wake_listeners(on_wake: impl Fn(Wake) + 'static) -> Option<Function> {
+    let callback = Closure::<dyn Fn(u8)>::new(move |kind: u8| {
+        on_wake(match kind {
+            0 => Wake::Visible,
+            1 => Wake::Focus,
+            2 => Wake::Online,
+            _ => Wake::PageShow,
+        })
+    })
+    .into_js_value();
+    listen_wake(&callback).dyn_into::<Function>().ok()
 }

@@ -4,7 +4,6 @@
 //! [`Inner::input`], which then runs the executor (`web::executor`).
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -12,16 +11,14 @@ use js_sys::Function;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, Request, Response};
 
+use crate::core::idmap::IdMap;
 use crate::core::machine::{CallId, Config, HttpId, LockId, Machine, Output, ReqId};
 use crate::core::options::Options;
 use crate::core::session::{SessionState, TokenGeneration};
 use crate::core::token::accepted_token_json;
 use crate::web::crosstab::channel::CrossTab;
-use crate::web::dpop::Dpop;
 use crate::web::env::{self, now};
 use crate::web::events::Events;
-use crate::web::lifecycle::DomListener;
-use crate::web::net::Net;
 
 /// Options with URLs resolved against the page.
 pub struct Resolved {
@@ -32,8 +29,8 @@ pub struct Resolved {
     pub allowed_origins: Vec<String>,
     /// `refreshHeaders` given as a function: called for every refresh, login and logout.
     pub headers_fn: Option<js_sys::Function>,
-    /// `parseTokenResponse`: the caller's reader of login/refresh responses.
-    pub parse_fn: Option<js_sys::Function>,
+    /// How `js/http.js` reads a login/refresh answer: `{token, expiresIn, expiresAt, parse}`.
+    pub read: JsValue,
 }
 
 /// What a caller's promise settles with.
@@ -69,28 +66,30 @@ pub struct PendingFetch {
 
 pub struct Inner {
     pub(crate) cfg: Resolved,
-    pub(crate) net: Net,
+    /// The transport: the `fetch` option, or the global `fetch` captured at construction.
+    pub(crate) fetch: Function,
     pub(crate) machine: RefCell<Machine>,
     /// Outputs not yet carried out (re-entrant inputs queue here; see `executor`).
     pub(crate) outputs: RefCell<VecDeque<Output>>,
     pub(crate) pumping: Cell<bool>,
-    pub(crate) calls: RefCell<BTreeMap<CallId, PendingCall>>,
-    pub(crate) fetches: RefCell<BTreeMap<ReqId, PendingFetch>>,
+    pub(crate) calls: RefCell<IdMap<CallId, PendingCall>>,
+    pub(crate) fetches: RefCell<IdMap<ReqId, PendingFetch>>,
     /// POSTs on the wire: their abort controllers.
-    pub(crate) posts: RefCell<BTreeMap<HttpId, AbortController>>,
+    pub(crate) posts: RefCell<IdMap<HttpId, AbortController>>,
     /// Lock requests and held locks: the function that releases or abandons each.
-    pub(crate) locks: RefCell<BTreeMap<LockId, Function>>,
+    pub(crate) locks: RefCell<IdMap<LockId, Function>>,
     /// The one callback that answers lock requests by id (`crosstab::lock`).
     pub(crate) lock_callback: RefCell<Option<JsValue>>,
     /// The one timer: the deadline (monotonic ms) it is armed for and its handle.
     pub(crate) timer: RefCell<Option<(f64, JsValue)>>,
     /// The one timer callback (`executor`).
     pub(crate) timer_callback: RefCell<Option<JsValue>>,
-    pub(crate) listeners: RefCell<Vec<DomListener>>,
+    /// Stops the wake-up listeners (`lifecycle`).
+    pub(crate) unlisten: RefCell<Option<Function>>,
     pub(crate) crosstab: RefCell<Option<CrossTab>>,
     pub events: Events,
     pub(crate) disposed: Cell<bool>,
-    pub(crate) dpop: Option<Dpop>,
+    pub(crate) dpop: bool,
     /// `auth.fetch` as a function bound to this manager (made once, so its identity is stable).
     pub(crate) bound_fetch: RefCell<Option<JsValue>>,
     /// The store contract (`web::store`).
@@ -114,21 +113,21 @@ impl Inner {
             dpop: cfg.opts.dpop,
         };
         let seed = (env::random01() * 9_007_199_254_740_991.0) as u64;
-        let dpop = cfg.opts.dpop.then(Dpop::default);
+        let dpop = cfg.opts.dpop;
         let inner = Rc::new(Self {
             cfg,
-            net: Net::new(fetch),
+            fetch,
             machine: RefCell::new(Machine::new(config, seed)),
             outputs: RefCell::new(VecDeque::new()),
             pumping: Cell::new(false),
-            calls: RefCell::new(BTreeMap::new()),
-            fetches: RefCell::new(BTreeMap::new()),
-            posts: RefCell::new(BTreeMap::new()),
-            locks: RefCell::new(BTreeMap::new()),
+            calls: RefCell::new(IdMap::new()),
+            fetches: RefCell::new(IdMap::new()),
+            posts: RefCell::new(IdMap::new()),
+            locks: RefCell::new(IdMap::new()),
             lock_callback: RefCell::new(None),
             timer: RefCell::new(None),
             timer_callback: RefCell::new(None),
-            listeners: RefCell::new(Vec::new()),
+            unlisten: RefCell::new(None),
             crosstab: RefCell::new(None),
             events: Events::default(),
             disposed: Cell::new(false),
@@ -219,11 +218,12 @@ impl Inner {
         }
         self.input(|m, now| m.dispose(now));
         self.disposed.set(true);
-        self.net.abort_all();
         if let Some((_, handle)) = self.timer.borrow_mut().take() {
             env::clear_timeout(&handle);
         }
-        self.listeners.borrow_mut().clear();
+        if let Some(off) = self.unlisten.borrow_mut().take() {
+            let _ = off.call0(&JsValue::UNDEFINED);
+        }
         self.crosstab.borrow_mut().take();
         self.events.clear();
         for (_, release) in std::mem::take(&mut *self.locks.borrow_mut()) {

@@ -2,7 +2,7 @@
 //!
 //! `manager` holds the machine and the JS values it speaks of by id; `executor` carries out
 //! its outputs. One file per browser API: `fetch` (auth.fetch's requests), `token_post` (the
-//! token endpoints), `net` (the captured fetch), `crosstab/lock` (Web Locks),
+//! token endpoints; both through js/http.js), `crosstab/lock` (Web Locks),
 //! `crosstab/channel` + `protocol` (BroadcastChannel), `storage` (localStorage), `lifecycle`
 //! (DOM wake-up events), `dpop` (WebCrypto via js/dpop.js), `store` and `events` (the page's
 //! listeners).
@@ -17,12 +17,10 @@ pub mod fetch;
 pub mod js;
 pub mod lifecycle;
 pub mod manager;
-pub mod net;
 pub mod options;
 pub mod storage;
 pub mod store;
 pub mod token_post;
-pub mod token_response;
 
 use std::future::Future;
 use std::pin::Pin;

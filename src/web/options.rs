@@ -122,7 +122,13 @@ pub fn resolve(options: &JsValue) -> Result<Resolved, Error> {
     };
     let headers_fn = field(options, "refreshHeaders").filter(JsValue::is_function).map(JsCast::unchecked_into);
     let parse_fn = function(options, "parseTokenResponse")?;
-    Ok(Resolved { opts, refresh_url, login_url, logout_url, allowed_origins, headers_fn, parse_fn })
+    let read = crate::web::js::object(&[
+        ("token", opts.access_token_field.as_str().into()),
+        ("expiresIn", opts.expires_in_field.as_str().into()),
+        ("expiresAt", opts.expires_at_field.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)),
+        ("parse", parse_fn.map_or(JsValue::UNDEFINED, JsValue::from)),
+    ]);
+    Ok(Resolved { opts, refresh_url, login_url, logout_url, allowed_origins, headers_fn, read })
 }
 
 impl crate::web::manager::Inner {

@@ -1,133 +1,114 @@
-//! `fetch` for the token endpoints: one POST (refresh, login or logout) with `refreshHeaders`,
-//! credentials, a DPoP proof when on (one retry on the server's nonce challenge), the
-//! machine's abort signal, and its answer read into an `HttpOutcome`.
+//! `fetch` for the token endpoints (`js/http.js`): one POST (refresh, login or logout) with
+//! `refreshHeaders`, credentials, a DPoP proof when on, and the machine's abort signal; its
+//! answer read into an `HttpOutcome`.
 
 use std::rc::Rc;
 
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Response};
+use web_sys::AbortController;
 
-use crate::core::dpop::retry_with_nonce;
+use crate::core::clock::lifetime_from_expires_at_ms;
+use crate::core::dpop::is_dpop_token_type;
 use crate::core::machine::{Endpoint, HttpId, HttpOutcome, TokenAnswer};
-use crate::core::policy::parse_retry_after_ms;
+use crate::web::js;
 use crate::web::manager::{CallKind, Inner};
-use crate::web::net::Body;
-use crate::web::token_response;
 
-/// A POST that takes longer is given up by the transport too (the machine's own deadline is
-/// the same; this one also holds a transport that ignores the signal).
-const REQUEST_TIMEOUT_MS: u32 = 15_000;
+#[wasm_bindgen(module = "/js/http.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = tokenPost)]
+    #[allow(clippy::too_many_arguments)]
+    fn token_post(
+        fetch: &Function,
+        url: &str,
+        headers: &JsValue,
+        body: &JsValue,
+        signal: &JsValue,
+        dpop: bool,
+        fresh: bool,
+        read: &JsValue,
+    ) -> Promise;
+}
+
+/// The messages a token answer can fail with (the JS reader names them).
+const READ_ERRORS: [&str; 4] = [
+    "the response is not JSON",
+    "parseTokenResponse threw",
+    "parseTokenResponse returned no accessToken string",
+    "the response has no access token",
+];
 
 impl Inner {
     /// Start the POST `id`; its outcome becomes the machine's input.
     pub(crate) fn post(self: &Rc<Self>, id: HttpId, endpoint: Endpoint) {
+        let headers = match self.request_headers() {
+            Ok(h) => js::object(&h.iter().map(|(k, v)| (k.as_str(), JsValue::from(v.as_str()))).collect::<Vec<_>>()),
+            // A failing function on logout: the request goes without them (the session has
+            // ended here either way).
+            Err(_) if endpoint == Endpoint::Logout => JsValue::UNDEFINED,
+            Err(e) => return self.input(|m, now| m.post_done(now, id, HttpOutcome::NotSent(e))),
+        };
+        let (url, body, read) = match endpoint {
+            Endpoint::Refresh => (&self.cfg.refresh_url, JsValue::UNDEFINED, self.cfg.read.clone()),
+            Endpoint::Login(call) => {
+                let body = match self.calls.borrow().get(&call).map(|c| &c.kind) {
+                    Some(CallKind::Login { body }) => body.clone(),
+                    _ => JsValue::UNDEFINED,
+                };
+                (self.cfg.login_url.as_ref().unwrap_or(&self.cfg.refresh_url), body, self.cfg.read.clone())
+            }
+            Endpoint::Logout => (self.cfg.logout_url.as_ref().unwrap_or(&self.cfg.refresh_url), JsValue::UNDEFINED, JsValue::NULL),
+        };
         let controller = AbortController::new().ok();
-        if let Some(c) = &controller {
-            self.posts.borrow_mut().insert(id, c.clone());
+        let signal = controller.as_ref().map_or(JsValue::UNDEFINED, |c| c.signal().into());
+        if let Some(c) = controller {
+            self.posts.borrow_mut().insert(id, c);
         }
+        // The logout goes without a DPoP proof: the key was deleted when the session ended
+        // here (a proof would make a new one).
+        let dpop = self.dpop && endpoint != Endpoint::Logout;
+        let fresh = matches!(endpoint, Endpoint::Login(_));
+        let pending = token_post(&self.fetch, url, &headers, &body, &signal, dpop, fresh, &read);
         let inner = Rc::clone(self);
         crate::web::spawn(async move {
-            let signal = controller.map(|c| c.signal());
-            let outcome = inner.post_once(endpoint, signal.as_ref()).await;
+            let answer = JsFuture::from(pending).await;
             inner.posts.borrow_mut().remove(&id);
-            if !inner.disposed.get() {
-                inner.input(|m, now| m.post_done(now, id, outcome));
+            if inner.disposed.get() {
+                return;
             }
+            let outcome = match answer {
+                Ok(a) => inner.outcome(endpoint, &a),
+                Err(_) => HttpOutcome::NetworkError,
+            };
+            inner.input(|m, now| m.post_done(now, id, outcome));
         });
     }
 
-    async fn post_once(&self, endpoint: Endpoint, signal: Option<&AbortSignal>) -> HttpOutcome {
-        let login_body = match endpoint {
-            Endpoint::Login(call) => match self.calls.borrow().get(&call).map(|c| &c.kind) {
-                Some(CallKind::Login { body }) => body.clone(),
-                _ => JsValue::UNDEFINED,
-            },
-            _ => JsValue::UNDEFINED,
-        };
-        let (url, body, fresh_key) = match endpoint {
-            Endpoint::Refresh => (self.cfg.refresh_url.clone(), Body::None, false),
-            Endpoint::Login(_) => {
-                // A FormData or URLSearchParams value is sent as is (form encoding); anything
-                // else as JSON.
-                let form = login_body.is_instance_of::<web_sys::FormData>()
-                    || login_body.is_instance_of::<web_sys::UrlSearchParams>();
-                let body = if form { Body::Form(&login_body) } else { Body::Json(&login_body) };
-                (self.cfg.login_url.clone().unwrap_or_default(), body, true)
+    /// What the machine needs of an answer (and a failed login's body, kept for its error).
+    fn outcome(&self, endpoint: Endpoint, a: &JsValue) -> HttpOutcome {
+        let status = js::number_field(a, "status").unwrap_or(0.0) as u16;
+        let now_wall = js_sys::Date::now();
+        let retry_after_ms = js::number_field(a, "retryAfterMs").filter(|ms| ms.is_finite());
+        if let Endpoint::Login(call) = endpoint {
+            if let Some(c) = self.calls.borrow_mut().get_mut(&call) {
+                c.error_body = Reflect::get(a, &"body".into()).unwrap_or(JsValue::UNDEFINED);
             }
-            Endpoint::Logout => (self.cfg.logout_url.clone().unwrap_or_default(), Body::None, false),
-        };
-        let headers = match self.request_headers() {
-            Ok(h) => h,
-            // A failing function on logout: the request goes without them (the session has
-            // ended here either way).
-            Err(_) if endpoint == Endpoint::Logout => Vec::new(),
-            Err(e) => return HttpOutcome::NotSent(e),
-        };
-        // The logout goes without a DPoP proof: the key was deleted when the session ended
-        // here (a proof would make a new one).
-        let sent = match endpoint {
-            Endpoint::Logout => self.net.post(&url, &headers, body, Some(REQUEST_TIMEOUT_MS), signal).await,
-            _ => self.token_post(&url, headers, body, signal, fresh_key).await,
-        };
-        let Ok(res) = sent else { return HttpOutcome::NetworkError };
-        let status = res.status();
-        let retry_after_ms =
-            res.headers().get("retry-after").ok().flatten().and_then(|v| parse_retry_after_ms(&v, js_sys::Date::now()));
-        if !(200..=299).contains(&status) {
-            if let Endpoint::Login(call) = endpoint {
-                // The server's JSON body is the error's `body`.
-                let body = match res.json() {
-                    Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::UNDEFINED),
-                    Err(_) => JsValue::UNDEFINED,
-                };
-                if let Some(c) = self.calls.borrow_mut().get_mut(&call) {
-                    c.error_body = body;
-                }
-            }
-            return HttpOutcome::Answer { status, retry_after_ms, token: Err("no token") };
         }
-        let token = match endpoint {
-            Endpoint::Logout => Err("no token"),
-            _ => token_response::read(&res, &self.cfg)
-                .await
-                .map(|t| TokenAnswer { token: t.token, expires_in_s: t.expires_in_s, dpop: t.dpop }),
+        let token = match (js::string_field(a, "error"), js::string_field(a, "token")) {
+            _ if endpoint == Endpoint::Logout || !(200..=299).contains(&status) => Err("no token"),
+            (Some(e), _) => Err(READ_ERRORS.into_iter().find(|m| *m == e).unwrap_or("the response has no access token")),
+            (None, Some(token)) => {
+                let expires_in_s = js::number_field(a, "expiresIn").or_else(|| {
+                    let at = js::number_field(a, "expiresAt")?;
+                    let date = js::number_field(a, "dateMs").filter(|ms| ms.is_finite());
+                    lifetime_from_expires_at_ms(at, date, now_wall).map(|ms| ms / 1000.0)
+                });
+                let dpop = is_dpop_token_type(js::string_field(a, "tokenType").as_deref());
+                Ok(TokenAnswer { token, expires_in_s, dpop })
+            }
+            (None, None) => Err("the response has no access token"),
         };
         HttpOutcome::Answer { status, retry_after_ms, token }
-    }
-
-    /// POST with a DPoP proof when on; once more with the server's nonce on its challenge.
-    async fn token_post(
-        &self,
-        url: &str,
-        headers: Vec<(String, String)>,
-        body: Body<'_>,
-        signal: Option<&AbortSignal>,
-        fresh_key: bool,
-    ) -> Result<Response, JsValue> {
-        let timeout = Some(REQUEST_TIMEOUT_MS);
-        let Some(dpop) = &self.dpop else { return self.net.post(url, &headers, body, timeout, signal).await };
-        let mut fresh = fresh_key;
-        let mut retried = false;
-        loop {
-            let mut with_proof = headers.clone();
-            with_proof.push(("DPoP".to_owned(), dpop.proof("POST", url, None, fresh).await?));
-            fresh = false;
-            let res = self.net.post(url, &with_proof, body.again(), timeout, signal).await?;
-            dpop.remember_nonce(url, &res);
-            let nonce_known = dpop.nonces.borrow().get(url).is_some();
-            if !retry_with_nonce(res.status() == 400, retried, nonce_known) {
-                return Ok(res);
-            }
-            // A 400 may be anything: only `{"error":"use_dpop_nonce"}` is the challenge.
-            let error = match res.clone().ok().map(|c| c.json()) {
-                Some(Ok(p)) => JsFuture::from(p).await.ok().and_then(|j| crate::web::js::string_field(&j, "error")),
-                _ => None,
-            };
-            if error.as_deref() != Some("use_dpop_nonce") {
-                return Ok(res);
-            }
-            retried = true;
-        }
     }
 }

@@ -16,12 +16,13 @@ mod ops;
 mod peers;
 mod requests;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 pub use io::*;
 
 use super::clock::Instant;
 use super::error::{Error, ErrorCode};
+use super::idmap::IdMap;
 use super::options::origin_allowed;
 use super::run::{RefreshKind, RunStart};
 use super::session::{Adoption, EndReason, Epoch, Session, SessionState, TokenGeneration, TokenSource};
@@ -62,7 +63,7 @@ pub struct Machine {
     run: Option<Run>,
     /// The lock the head operation holds.
     lock_held: Option<LockId>,
-    requests: BTreeMap<ReqId, PendingRequest>,
+    requests: IdMap<ReqId, PendingRequest>,
     outputs: VecDeque<Output>,
     /// Web Locks are missing or unusable here: operations run without.
     no_locks: bool,
@@ -84,7 +85,7 @@ impl Machine {
             queue: VecDeque::new(),
             run: None,
             lock_held: None,
-            requests: BTreeMap::new(),
+            requests: IdMap::new(),
             outputs: VecDeque::new(),
             no_locks: false,
             ended_last: false,

@@ -202,7 +202,7 @@ impl Machine {
                 // Whatever session arrived meanwhile (a login elsewhere called before this
                 // logout) ends too: the cookie the POST revokes is the newest one. The end
                 // keeps the logout's own epoch: a login called after it still outranks it.
-                let again = self.end_locally_at(now, EndReason::LoggedOut, true, Some(epoch));
+                let again = false;
                 if let Some(head) = self.queue.front_mut() {
                     head.0 = Op::Logout { call, changed: changed || again, epoch };
                 }
@@ -241,7 +241,7 @@ impl Machine {
     /// The head's deadline passed (the timer fired).
     pub(super) fn op_deadline(&mut self, now: Instant) {
         let Some(&(op, phase)) = self.queue.front() else { return };
-        if phase.deadline().is_none_or(|d| now.mono_ms < d) {
+        if phase.deadline().map_or(true, |d| now.mono_ms < d) {
             return;
         }
         match phase {
