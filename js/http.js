@@ -69,3 +69,19 @@ export async function sendWrapped(fetchFn, request, scheme, token, dpop) {
   const res = await fetchFn.call(globalThis, request);
   return [res, dpop ? dpopAnswer(request.url, res) : false];
 }
+
+/// Build the Request a `fetch(input, init)` call would make, and what the manager needs to know
+/// of it: `[request, spare, replayable, keepalive, hasAuthorization]`. `spare`: a copy made
+/// before the first send, for a replay, when the request may carry a body. Throws as `fetch`
+/// would for bad arguments.
+export function prepareRequest(input, init) {
+  if (init != null && typeof init !== "object" && typeof init !== "function") throw new TypeError("fetch: init must be an object");
+  // Before the Request is built: building it from a `Request` input takes that input's body.
+  const stream = init != null && typeof ReadableStream !== "undefined" && init.body instanceof ReadableStream;
+  const replayable = !stream && !(input instanceof Request && input.bodyUsed);
+  const request = new Request(input instanceof Request ? input : String(input), init ?? undefined);
+  const keepalive = request.keepalive === true || (init != null && init.keepalive === true);
+  const mayHaveBody = !(request.method === "GET" || request.method === "HEAD") || input instanceof Request;
+  const spare = replayable && !keepalive && mayHaveBody ? request.clone() : null;
+  return [request, spare, replayable, keepalive, request.headers.has("Authorization")];
+}

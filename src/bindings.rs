@@ -168,8 +168,8 @@ impl TokenManager {
                 "TokenManager needs a browser page or worker: this environment has no location (server-side rendering, a Node test runner?). Create it in the browser, e.g. in an effect or a client-only module.",
             ));
         }
-        let cfg = web_options::resolve(&options).map_err(|e| error::to_js(&e))?;
-        let fetch = match web_options::transport(&options).map_err(|e| error::to_js(&e))? {
+        let (cfg, transport) = web_options::resolve(&options)?;
+        let fetch = match transport {
             Some(f) => f,
             None => env::global_fetch().ok_or_else(|| {
                 error::js(

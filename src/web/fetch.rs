@@ -40,25 +40,22 @@ impl Inner {
         if self.disposed.get() {
             return Promise::reject(&error::js(ErrorCode::Aborted, "the manager was disposed"));
         }
-        // Before the Request is built: building it from a `Request` input takes that input's
-        // body (its `bodyUsed` turns true).
-        let body_replayable = replayable(&input, &init);
-        let request = match build_request(&input, &init) {
-            Ok(r) => r,
+        let prepared = match prepare_request(&input, &init) {
+            Ok(p) => p,
             Err(e) => return Promise::reject(&e),
         };
+        let request: Request = prepared.get(0).unchecked_into();
+        let spare = prepared.get(1).dyn_into::<Request>().ok();
         let signal = request.signal();
         if signal.aborted() {
             return Promise::reject(&abort_reason(&signal));
         }
-        let has_authorization = request.headers().has("Authorization").unwrap_or(false);
-        let keepalive = is_keepalive(&request, &init);
-        let replayable = body_replayable && !keepalive;
-        // Copy whenever the request can carry a body (sending consumes it); a GET or HEAD
-        // built from a URL can simply be sent again, so the common call pays for no copy.
-        let may_have_body = !matches!(request.method().as_str(), "GET" | "HEAD") || input.is_instance_of::<Request>();
-        let spare = if replayable && may_have_body { request.clone().ok() } else { None };
-        let start = FetchStart { url: request.url(), has_authorization, keepalive, replayable: body_replayable };
+        let start = FetchStart {
+            url: request.url(),
+            has_authorization: prepared.get(4).is_truthy(),
+            keepalive: prepared.get(3).is_truthy(),
+            replayable: prepared.get(2).is_truthy(),
+        };
         let mut resolvers = None;
         let promise = Promise::new(&mut |resolve, reject| resolvers = Some((resolve, reject)));
         let Some((resolve, reject)) = resolvers else { return promise };
@@ -148,51 +145,10 @@ impl Inner {
 
 #[wasm_bindgen(module = "/js/http.js")]
 extern "C" {
+    #[wasm_bindgen(js_name = prepareRequest, catch)]
+    fn prepare_request(input: &JsValue, init: &JsValue) -> Result<js_sys::Array, JsValue>;
     #[wasm_bindgen(js_name = sendWrapped)]
     fn send_wrapped(fetch: &js_sys::Function, request: &Request, scheme: u8, token: Option<&str>, dpop: bool) -> Promise;
-}
-
-/// Build the Request a `fetch(input, init)` call would make.
-fn build_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue> {
-    // RequestInit is a dictionary: any object is one (checked), its members are read by the
-    // Request constructor itself, which throws a TypeError for bad ones exactly as fetch does.
-    let init: Option<web_sys::RequestInit> = if init.is_undefined() || init.is_null() {
-        None
-    } else {
-        let object = init
-            .clone()
-            .dyn_into::<js_sys::Object>()
-            .map_err(|_| js_sys::TypeError::new("fetch: init must be an object"))?;
-        Some(object.unchecked_into())
-    };
-    if let Some(req) = input.dyn_ref::<Request>() {
-        return match &init {
-            Some(i) => Request::new_with_request_and_init(req, i),
-            None => Request::new_with_request(req),
-        };
-    }
-    let url = match input.as_string() {
-        Some(s) => s,
-        None => String::from(js_sys::Object::from(input.clone()).to_string()),
-    };
-    match &init {
-        Some(i) => Request::new_with_str_and_init(&url, i),
-        None => Request::new_with_str(&url),
-    }
-}
-
-/// Can the request be sent twice? Not when its body is a stream the caller handed over
-/// (`init.body` a `ReadableStream`), nor when the caller's `Request` was already used.
-fn replayable(input: &JsValue, init: &JsValue) -> bool {
-    let body_of = |v: &JsValue| Reflect::get(v, &"body".into()).unwrap_or(JsValue::UNDEFINED);
-    let init_stream = init.is_object() && body_of(init).is_instance_of::<web_sys::ReadableStream>();
-    let used = input.dyn_ref::<Request>().is_some_and(Request::body_used);
-    !init_stream && !used
-}
-
-fn is_keepalive(request: &Request, init: &JsValue) -> bool {
-    let flag = |v: &JsValue| Reflect::get(v, &"keepalive".into()).ok().and_then(|k| k.as_bool()) == Some(true);
-    flag(request.as_ref()) || (init.is_object() && flag(init))
 }
 
 /// What `fetch` rejects with for an aborted signal: its `reason`, or an `AbortError`.

@@ -1,106 +1,57 @@
-//! Reading the constructor's options object into `core::options::RawOptions` (field by field
-//! with `Reflect`: a typed error per field, and none of serde's error formatting in the
-//! module), then resolving its URLs against the page. Validation itself is in core.
+//! Reading the constructor's options object into `core::options::RawOptions` (`js/options.js`
+//! reads names and types in one pass), then resolving its URLs against the page. Validation
+//! of the values is in core.
 
-use js_sys::{Array, Function, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Function};
+use wasm_bindgen::prelude::*;
 
-use crate::core::options::{check_headers, check_names, HeaderList, RawOptions};
+use crate::core::options::{check_headers, HeaderList, RawOptions};
 use crate::core::Error;
 use crate::web::env;
 use crate::web::manager::Resolved;
 
-fn field(options: &JsValue, name: &str) -> Option<JsValue> {
-    Reflect::get(options, &name.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
+#[wasm_bindgen(module = "/js/options.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = readOptions, catch)]
+    fn read_options(options: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(js_name = headerPairs)]
+    fn header_pairs_js(value: &JsValue) -> JsValue;
 }
 
-fn string(options: &JsValue, name: &'static str) -> Result<Option<String>, Error> {
-    field(options, name).map(|v| v.as_string().ok_or_else(|| type_error(name, "a string"))).transpose()
+/// `[name, value, ...]` from JS as pairs.
+fn pairs(flat: &JsValue) -> Option<Vec<(String, String)>> {
+    let flat: &Array = flat.dyn_ref()?;
+    let list: Vec<String> = flat.iter().filter_map(|v| v.as_string()).collect();
+    Some(list.chunks(2).filter_map(|p| Some((p.first()?.clone(), p.get(1)?.clone()))).collect())
 }
 
-fn type_error(name: &str, what: &str) -> Error {
-    Error::options(format!("{name} must be {what}"))
-}
-
-/// The options as given, typed; unknown names and wrong types are `invalid_options`.
-pub fn read(options: &JsValue) -> Result<RawOptions, Error> {
-    if !options.is_object() {
-        return Err(Error::options("options must be an object with at least refreshUrl"));
-    }
-    let keys = Object::keys(options.unchecked_ref::<Object>());
-    let names: Vec<String> = keys.iter().filter_map(|k| k.as_string()).collect();
-    check_names(names.iter().map(String::as_str))?;
-    let allowed_origins = field(options, "allowedOrigins")
-        .map(|v| {
-            let list = v.dyn_into::<Array>().map_err(|_| type_error("allowedOrigins", "an array of strings"))?;
-            list.iter()
-                .map(|o| o.as_string().ok_or_else(|| type_error("allowedOrigins", "an array of strings")))
-                .collect()
-        })
-        .transpose()?;
-    let headers_value = field(options, "refreshHeaders");
-    let headers_from_function = headers_value.as_ref().is_some_and(JsValue::is_function);
-    let refresh_headers = headers_value
-        .filter(|_| !headers_from_function)
-        .map(|v| {
-            header_pairs(&v).map(HeaderList).ok_or_else(|| {
-                type_error(
-                    "refreshHeaders",
-                    "an object mapping header names to string values, or a function returning one",
-                )
-            })
-        })
-        .transpose()?;
-    let number = |name: &'static str| -> Result<Option<f64>, Error> {
-        field(options, name).map(|v| v.as_f64().ok_or_else(|| type_error(name, "a number"))).transpose()
+/// The options as given, typed (`js/options.js` reads names and types in one pass); then
+/// resolved: the transport and functions, and the URLs against the page.
+pub fn resolve(options: &JsValue) -> Result<(Resolved, Option<Function>), JsValue> {
+    let v = read_options(options)?;
+    let string = |i: u32| v.get(i).as_string();
+    let function = |i: u32| v.get(i).dyn_into::<Function>().ok();
+    let raw = RawOptions {
+        refresh_url: string(0),
+        login_url: string(1),
+        logout_url: string(2),
+        allowed_origins: v.get(3).dyn_into::<Array>().ok().map(|a| a.iter().filter_map(|o| o.as_string()).collect()),
+        refresh_margin_seconds: v.get(4).as_f64(),
+        access_token_field: string(5),
+        expires_in_field: string(6),
+        expires_at_field: string(7),
+        refresh_headers: pairs(&v.get(8)).map(HeaderList),
+        cross_tab: v.get(10).as_bool(),
+        auto_refresh: v.get(11).as_bool(),
+        dpop: v.get(12).as_bool(),
+        headers_from_function: v.get(9).is_function(),
     };
-    let boolean = |name: &'static str| -> Result<Option<bool>, Error> {
-        field(options, name).map(|v| v.as_bool().ok_or_else(|| type_error(name, "a boolean"))).transpose()
-    };
-    Ok(RawOptions {
-        refresh_url: string(options, "refreshUrl")?,
-        login_url: string(options, "loginUrl")?,
-        logout_url: string(options, "logoutUrl")?,
-        allowed_origins,
-        refresh_margin_seconds: number("refreshMarginSeconds")?,
-        access_token_field: string(options, "accessTokenField")?,
-        expires_in_field: string(options, "expiresInField")?,
-        expires_at_field: string(options, "expiresAtField")?,
-        refresh_headers,
-        cross_tab: boolean("crossTab")?,
-        auto_refresh: boolean("autoRefresh")?,
-        dpop: boolean("dpop")?,
-        headers_from_function,
-    })
+    let resolved = resolve_raw(raw, function(9), function(14)).map_err(|e| crate::web::error::to_js(&e))?;
+    Ok((resolved, function(13)))
 }
 
-/// `{ name: "value", ... }` as pairs; `None` when it is not an object of strings.
-pub fn header_pairs(v: &JsValue) -> Option<Vec<(String, String)>> {
-    if !v.is_object() || v.is_function() {
-        return None;
-    }
-    let entries = Object::entries(v.unchecked_ref::<Object>());
-    let mut pairs = Vec::with_capacity(entries.length() as usize);
-    for entry in entries.iter() {
-        let entry: Array = entry.unchecked_into();
-        pairs.push((entry.get(0).as_string()?, entry.get(1).as_string()?));
-    }
-    Some(pairs)
-}
-
-/// A function-valued option (`fetch`, `parseTokenResponse`, `refreshHeaders`), if given.
-pub fn function(options: &JsValue, name: &'static str) -> Result<Option<Function>, Error> {
-    field(options, name).map(|f| f.dyn_into::<Function>().map_err(|_| type_error(name, "a function"))).transpose()
-}
-
-/// The injected transport (`fetch` option), if given.
-pub fn transport(options: &JsValue) -> Result<Option<Function>, Error> {
-    function(options, "fetch")
-}
-
-/// Validate (core) and resolve the URLs against the page.
-pub fn resolve(options: &JsValue) -> Result<Resolved, Error> {
-    let opts = read(options)?.validate()?;
+fn resolve_raw(raw: RawOptions, headers_fn: Option<Function>, parse_fn: Option<Function>) -> Result<Resolved, Error> {
+    let opts = raw.validate()?;
     let url = |name: &str, u: &str| -> Result<String, Error> {
         env::resolve(u).map(|(href, _)| href).ok_or_else(|| Error::options(format!("{name} is not a valid URL")))
     };
@@ -120,8 +71,6 @@ pub fn resolve(options: &JsValue) -> Result<Resolved, Error> {
             vec![page.ok_or_else(|| Error::options("allowedOrigins is required where the page has no origin"))?]
         }
     };
-    let headers_fn = field(options, "refreshHeaders").filter(JsValue::is_function).map(JsCast::unchecked_into);
-    let parse_fn = function(options, "parseTokenResponse")?;
     let read = crate::web::js::object(&[
         ("token", opts.access_token_field.as_str().into()),
         ("expiresIn", opts.expires_in_field.as_str().into()),
@@ -138,7 +87,7 @@ impl crate::web::manager::Inner {
     pub(crate) fn request_headers(&self) -> Result<Vec<(String, String)>, Error> {
         let Some(f) = &self.cfg.headers_fn else { return Ok(self.cfg.opts.refresh_headers.clone()) };
         let returned = f.call0(&JsValue::UNDEFINED).map_err(|_| Error::options("the refreshHeaders function threw"))?;
-        let pairs = header_pairs(&returned).ok_or_else(|| {
+        let pairs = pairs(&header_pairs_js(&returned)).ok_or_else(|| {
             Error::options("the refreshHeaders function must return an object mapping header names to string values")
         })?;
         check_headers(pairs)

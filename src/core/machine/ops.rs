@@ -202,7 +202,7 @@ impl Machine {
                 // Whatever session arrived meanwhile (a login elsewhere called before this
                 // logout) ends too: the cookie the POST revokes is the newest one. The end
                 // keeps the logout's own epoch: a login called after it still outranks it.
-                let again = false;
+                let again = self.end_locally_at(now, EndReason::LoggedOut, true, Some(epoch));
                 if let Some(head) = self.queue.front_mut() {
                     head.0 = Op::Logout { call, changed: changed || again, epoch };
                 }

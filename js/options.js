@@ -1,0 +1,50 @@
+// Reading the options object of wasm-token-manager: names and JS types, in one pass. What the
+// values mean (URLs, ranges, header rules) is checked in Rust (core::options).
+import { tokenManagerError } from "./errors.js";
+
+const NAMES = ["refreshUrl", "loginUrl", "logoutUrl", "allowedOrigins", "refreshMarginSeconds",
+  "accessTokenField", "expiresInField", "refreshHeaders", "crossTab", "autoRefresh",
+  "expiresAtField", "dpop", "fetch", "parseTokenResponse"];
+
+const invalid = (message) => tokenManagerError("invalid_options", message);
+
+/// Header name/value pairs of a plain object, flattened (`[name, value, ...]`); null when it
+/// is not an object of strings.
+export function headerPairs(v) {
+  if (v === null || typeof v !== "object") return null;
+  const out = [];
+  for (const [name, value] of Object.entries(v)) {
+    if (typeof value !== "string") return null;
+    out.push(name, value);
+  }
+  return out;
+}
+
+/// The options as a list in a fixed order (absent ones undefined); throws `invalid_options`
+/// naming the first option of a wrong type, or an unknown name.
+export function readOptions(o) {
+  if (o === null || typeof o !== "object") throw invalid("options must be an object with at least refreshUrl");
+  for (const name of Object.keys(o)) if (!NAMES.includes(name)) throw invalid(`unknown option "${name}"`);
+  const origins = o.allowedOrigins;
+  if (origins != null && !(Array.isArray(origins) && origins.every((x) => typeof x === "string"))) {
+    throw invalid("allowedOrigins must be an array of strings");
+  }
+  let headers = o.refreshHeaders;
+  const headersFn = typeof headers === "function" ? headers : undefined;
+  if (headersFn) headers = undefined;
+  else if (headers != null && !(headers = headerPairs(headers))) {
+    throw invalid("refreshHeaders must be an object mapping header names to string values, or a function returning one");
+  }
+  const typed = (name, type, what) => {
+    const v = o[name];
+    if (v == null) return undefined;
+    if (typeof v !== type) throw invalid(`${name} must be ${what}`);
+    return v;
+  };
+  const str = (n) => typed(n, "string", "a string");
+  const bool = (n) => typed(n, "boolean", "a boolean");
+  return [str("refreshUrl"), str("loginUrl"), str("logoutUrl"), origins ?? undefined,
+    typed("refreshMarginSeconds", "number", "a number"), str("accessTokenField"), str("expiresInField"),
+    str("expiresAtField"), headers ?? undefined, headersFn, bool("crossTab"), bool("autoRefresh"), bool("dpop"),
+    typed("fetch", "function", "a function"), typed("parseTokenResponse", "function", "a function")];
+}
