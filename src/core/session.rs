@@ -389,7 +389,7 @@ impl Session {
             self.supersede();
             return PeerToken::AdoptNewSession;
         }
-        if self.saw_end_of(epoch) {
+        if epoch < self.epoch || self.saw_end_of(epoch) {
             // An older session's token, or one of the session this tab saw end (a peer whose
             // refresh answer landed before it heard of the logout).
             return PeerToken::Ignore;
