@@ -37,6 +37,9 @@ pub fn at_quiescence(world: &mut World) {
     last_action_wins(world);
 
     // A full lifetime later every tab has refreshed or ended: none keeps a revoked session.
+    // Meanwhile the network and the channel work (they deliver within bounds): a refresh due
+    // in that lifetime completes instead of timing out unseen.
+    world.latency_bound = Some((1_000.0, 20.0));
     world.advance((ACCESS_TTL_S + 1.0) * 1000.0);
     world.quiesce();
     after_step(world);

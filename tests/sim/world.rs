@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use wasm_token_manager::core::clock::Instant;
 use wasm_token_manager::core::machine::*;
+use wasm_token_manager::core::policy::Backoff;
 use wasm_token_manager::core::run::RefreshKind;
 use wasm_token_manager::core::session::SessionState;
 
@@ -25,6 +26,13 @@ pub enum Fault {
     CommitThenDrop,
     /// The answer takes 20 s (past the 15 s request timeout).
     Slow,
+}
+
+impl Fault {
+    /// A transient answer (503, 429) that a run's retries absorb.
+    fn is_transient(self) -> bool {
+        matches!(self, Self::Status503 | Self::TooMany)
+    }
 }
 
 /// What a user does in a tab.
@@ -97,7 +105,7 @@ struct Leg {
     /// Held back by a slow server: not deliverable before this time.
     not_before: f64,
     /// Its answer is a fault's (503, 429, dropped, slow).
-    faulted: bool,
+    faulted: Option<Fault>,
     /// When it set out on its current hop (real ms): sent, or answered by the server.
     since: f64,
 }
@@ -114,6 +122,7 @@ enum CallKind {
 struct FetchRecord {
     /// The fault count when it started, and the user the tab was signed in as.
     faults_at_start: u64,
+    soft_faults_at_start: u64,
     user_at_start: Option<u8>,
 }
 
@@ -165,6 +174,14 @@ pub struct World {
     /// Faults injected so far, and whether one made a refresh-token reuse unavoidable (an
     /// answer committed by the server that the browser never saw).
     pub faults: u64,
+    /// 503 and 429 answers a tab received: transient, absorbed by a run's retries (up to
+    /// `Backoff::max_attempts` attempts), so not faults for the invariants unless a request
+    /// lived through that many.
+    pub soft_faults: u64,
+    /// When `faults` last grew (monotonic ms, the clock runs are timed by; noted after every
+    /// step and every tab's outputs).
+    last_fault_mono: f64,
+    faults_seen: u64,
     pub unavoidable_reuse: bool,
     pub actions: Vec<(u64, SessionAction)>,
     call_actions: BTreeMap<(u64, CallId), usize>,
@@ -189,6 +206,10 @@ pub struct World {
     /// Refresh POSTs that reached the server.
     pub refresh_posts: u32,
 }
+
+/// The longest a refresh run lasts: 4 attempts of up to 15 s, the backoffs between them
+/// (under 4 s) and a 20 s wait for the lock, rounded up.
+const RUN_SPAN_MS: f64 = 120_000.0;
 
 /// The tabs' refresh margin (ms).
 pub const REFRESH_MARGIN_MS: f64 = 5_000.0;
@@ -224,6 +245,9 @@ impl World {
             network_down: false,
             next_fault: None,
             faults: 0,
+            soft_faults: 0,
+            last_fault_mono: f64::NEG_INFINITY,
+            faults_seen: 0,
             unavoidable_reuse: false,
             actions: Vec::new(),
             call_actions: BTreeMap::new(),
@@ -296,6 +320,7 @@ impl World {
 
     pub fn step(&mut self, step: Step) {
         self.step_no += 1;
+        self.note_faults();
         if std::env::var_os("SIM_TRACE").is_some() {
             eprintln!(
                 "--- step {} at mono {} wall {} (faults {}): {step:?}",
@@ -381,7 +406,8 @@ impl World {
                 let req = m.fetch(now, start);
                 // A keepalive request never waits and is never replayed: a 401 is its answer.
                 let user_at_start = if action == Action::KeepaliveFetch { None } else { user_at_start };
-                let rec = FetchRecord { faults_at_start: self.faults, user_at_start };
+                let rec =
+                    FetchRecord { faults_at_start: self.faults, soft_faults_at_start: self.soft_faults, user_at_start };
                 self.tabs[i].fetches.insert(req, rec);
             }
             Action::Login(user) => {
@@ -524,6 +550,14 @@ impl World {
             }
         }
         self.grant_lock();
+        self.note_faults();
+    }
+
+    fn note_faults(&mut self) {
+        if self.faults != self.faults_seen {
+            self.faults_seen = self.faults;
+            self.last_fault_mono = self.mono;
+        }
     }
 
     /// Which user a login call signs in as (recorded when the action was taken).
@@ -550,6 +584,7 @@ impl World {
             && !slept_on_wire
             && !dead_app_token
             && rec.faults_at_start == self.faults
+            && !self.transient_faults_excuse(rec.soft_faults_at_start)
             && !self.network_down
             && rec.user_at_start.is_some()
             && self.tabs[i].machine.access_token().and_then(user_of) == rec.user_at_start
@@ -560,6 +595,16 @@ impl World {
         }
     }
 
+    /// Did 503/429 answers during a request make its 401 unavoidable? When there were as many
+    /// as a run has attempts, or when the run they struck had already spent attempts on real
+    /// faults (one struck within [`RUN_SPAN_MS`]).
+    fn transient_faults_excuse(&mut self, soft_faults_at_start: u64) -> bool {
+        self.note_faults();
+        let during = self.soft_faults - soft_faults_at_start;
+        during >= u64::from(Backoff::default().max_attempts)
+            || (during > 0 && self.mono - self.last_fault_mono < RUN_SPAN_MS)
+    }
+
     fn send(&mut self, tab: u64, kind: LegKind) {
         self.legs.push(Leg {
             tab,
@@ -567,7 +612,7 @@ impl World {
             answer: None,
             cancelled: false,
             not_before: self.real,
-            faulted: false,
+            faulted: None,
             since: self.real,
         });
     }
@@ -628,10 +673,10 @@ impl World {
             LegKind::Api { token, .. } => Answered::Api(self.server.api(token.as_deref(), self.real)),
             LegKind::Post { endpoint, user, .. } => {
                 let fault = self.next_fault.take();
-                if fault.is_some() {
+                if fault.is_some_and(|f| !f.is_transient()) {
                     self.faults += 1;
-                    self.legs[k].faulted = true;
                 }
+                self.legs[k].faulted = fault;
                 let answer = match fault {
                     Some(Fault::Status503) => {
                         Some(Answer { status: 503, retry_after_s: None, cookie: SetCookie::Keep, token: None })
@@ -678,10 +723,12 @@ impl World {
         if leg.cancelled {
             return;
         }
-        if leg.faulted {
+        match leg.faulted {
+            Some(f) if f.is_transient() => self.soft_faults += 1,
             // Counted again as the tab sees it: a request that joined the run after the fault
             // struck the server, but before its answer came, suffers it too.
-            self.faults += 1;
+            Some(_) => self.faults += 1,
+            None => {}
         }
         let now = self.now();
         match (leg.kind, answered) {
