@@ -898,36 +898,11 @@ fn a_peer_end_keeps_the_senders_epoch() {
     );
 }
 
-/// Pins a rule (mutation check: the simulator caught its reversal at seed 19, 19 steps): a refresh
-/// run that backs off after a 503 releases the lock while it waits, so a logout in another tab goes
-/// ahead; held through the wait, the logout came too late and a tab kept a token of the revoked
-/// session.
+/// Pins a rule (mutation check: the simulator caught its reversal at seed 19, 2 steps): a refresh
+/// run that backs off (here after a timed-out restore) releases the lock while it waits; held,
+/// its next attempt would queue behind its own hold until the lock wait gives up.
 #[test]
 fn the_lock_is_released_during_a_backoff() {
-    use super::world::Fault;
     use Step::*;
-    replay(
-        4,
-        &[
-            Fault(Fault::Status503),
-            Network(0),
-            Network(0),
-            Advance(31000),
-            Act { tab: 0, action: Action::Login(0) },
-            Act { tab: 0, action: Action::Fetch },
-            Network(8),
-            Act { tab: 0, action: Action::Fetch },
-            Act { tab: 0, action: Action::Fetch },
-            Act { tab: 0, action: Action::Refresh },
-            Act { tab: 3, action: Action::Logout },
-            Act { tab: 1, action: Action::Fetch },
-            Act { tab: 0, action: Action::Fetch },
-            Act { tab: 1, action: Action::Fetch },
-            Network(6),
-            Act { tab: 0, action: Action::Fetch },
-            Network(0),
-            Advance(10),
-            Act { tab: 3, action: Action::SetToken },
-        ],
-    );
+    replay(1, &[Act { tab: 0, action: Action::Refresh }, Advance(20000)]);
 }

@@ -512,6 +512,11 @@ impl World {
                 }
                 Output::FinishFetch { req, end } => self.fetch_finished(i, req, end),
                 Output::RequestLock(id) => {
+                    if self.lock_holder.is_some_and(|(t, _)| t == uid) {
+                        // Web Locks would queue it behind the tab's own hold: a deadlock until
+                        // the wait gives up.
+                        self.violation(format!("tab {uid}: asks for the lock while it holds it"));
+                    }
                     self.lock_queue.push_back((uid, id));
                 }
                 Output::ReleaseLock(id) => {
