@@ -19,10 +19,12 @@ echo "== native tests (core, mock server contract)"
 cargo test --workspace --exclude wasm-token-manager 2>&1 | tee "$LOGS/native.txt"
 cargo test -p wasm-token-manager --lib 2>&1 | tee -a "$LOGS/native.txt"
 native=$(count "$LOGS/native.txt")
-# The simulator's named regressions (tests/sim/regressions.rs). Its random search
-# (`make sim`) still finds open bugs (issue 19), so it is not yet part of make test.
-echo "== simulator regressions (tests/simulator.rs)"
-cargo test -p wasm-token-manager --test simulator regressions 2>&1 | tee "$LOGS/simulator.txt"
+# The simulator (tests/simulator.rs): its named regressions, the refreshes-per-lifetime test and
+# 20,000 random schedules of 1-6 tabs (SIM_CASES), in a release build.
+echo "== simulator (tests/simulator.rs: ${SIM_CASES:-20000} random schedules, regressions, refreshes per lifetime)"
+SIM_CASES=${SIM_CASES:-20000} cargo test --release -p wasm-token-manager --test simulator -- --nocapture 2>&1 | tee "$LOGS/simulator.txt"
+grep -qE "^test result: ok\." "$LOGS/simulator.txt" || { echo "the simulator failed" >&2; exit 1; }
+grep -E "^simulator: " "$LOGS/simulator.txt" || { echo "the simulator ran no schedules" >&2; exit 1; }
 native=$(( native + $(count "$LOGS/simulator.txt") ))
 
 echo "== release package (nightly build; wasm-opt from .tools), example apps, mock server"
