@@ -17,22 +17,10 @@
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 
+use super::token::tests::assert_agrees;
 use super::token::{inspect, TokenShape};
-use super::token_reference::{compare, Agreement, Reference};
+use super::token_reference::Agreement;
 
-/// Compares the two decoders on `token`; panics on a disagreement.
-pub(crate) fn assert_agrees(token: &str) -> Agreement {
-    let error;
-    let new = match inspect(token) {
-        Ok(TokenShape::Jws(d)) => Ok(Reference::Jws { alg: d.alg, times: [d.times.exp, d.times.iat, d.times.nbf] }),
-        Ok(TokenShape::Opaque) => Ok(Reference::Opaque),
-        Err(e) => {
-            error = e;
-            Err(&*error.message)
-        }
-    };
-    compare(token, new).unwrap_or_else(|why| panic!("{why}"))
-}
 
 /// A small deterministic generator (SplitMix64).
 struct Rng(u64);

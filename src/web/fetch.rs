@@ -12,7 +12,6 @@ use web_sys::{AbortSignal, Request, Response};
 
 use crate::core::machine::{Authorize, FetchStart, ReqId};
 use crate::core::ErrorCode;
-use crate::web::env::now;
 use crate::web::error;
 use crate::web::manager::{Inner, PendingFetch};
 
@@ -59,15 +58,7 @@ impl Inner {
         let mut resolvers = None;
         let promise = Promise::new(&mut |resolve, reject| resolvers = Some((resolve, reject)));
         let Some((resolve, reject)) = resolvers else { return promise };
-        let req = {
-            let mut m = self.machine.borrow_mut();
-            let req = m.fetch(now(), start);
-            let mut out = self.outputs.borrow_mut();
-            while let Some(o) = m.poll_output() {
-                out.push_back(o);
-            }
-            req
-        };
+        let req = self.feed(|m, now| m.fetch(now, start));
         let pending = PendingFetch { request, spare, sends: 0, last: None, resolve, reject };
         self.fetches.borrow_mut().insert(req, pending);
         if !signal.aborted() {

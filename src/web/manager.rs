@@ -141,17 +141,21 @@ impl Inner {
         inner
     }
 
+    /// Give the machine an input (it gets `now`) and queue what it asks for, without carrying it
+    /// out yet (the caller may need to record the id the input returned first).
+    pub(crate) fn feed<T>(&self, f: impl FnOnce(&mut Machine, crate::core::Instant) -> T) -> T {
+        let mut m = self.machine.borrow_mut();
+        let value = f(&mut m, now());
+        let mut out = self.outputs.borrow_mut();
+        while let Some(o) = m.poll_output() {
+            out.push_back(o);
+        }
+        value
+    }
+
     /// Give the machine an input (it gets `now`), then carry out what it asks for.
     pub(crate) fn input<T>(self: &Rc<Self>, f: impl FnOnce(&mut Machine, crate::core::Instant) -> T) -> T {
-        let value = {
-            let mut m = self.machine.borrow_mut();
-            let value = f(&mut m, now());
-            let mut out = self.outputs.borrow_mut();
-            while let Some(o) = m.poll_output() {
-                out.push_back(o);
-            }
-            value
-        };
+        let value = self.feed(f);
         self.pump();
         value
     }
@@ -165,15 +169,7 @@ impl Inner {
     ) -> (js_sys::Promise, CallId) {
         let mut resolvers = None;
         let promise = js_sys::Promise::new(&mut |resolve, reject| resolvers = Some((resolve, reject)));
-        let call = {
-            let mut m = self.machine.borrow_mut();
-            let call = f(&mut m, now());
-            let mut out = self.outputs.borrow_mut();
-            while let Some(o) = m.poll_output() {
-                out.push_back(o);
-            }
-            call
-        };
+        let call = self.feed(f);
         if let Some((resolve, reject)) = resolvers {
             let pending = PendingCall { kind, resolve, reject, error_body: JsValue::UNDEFINED };
             self.calls.borrow_mut().insert(call, pending);
