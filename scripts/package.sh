@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$PATH"
-WASM_OPT_FLAGS=(-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals)
+WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals)
+WASM_OPT_FLAGS=(-Oz --flatten --rereloop -Oz --strip-producers --strip-target-features "${WASM_FEATURES[@]}")
 
 nightly_ok() {
   rustup run nightly rustc --version >/dev/null 2>&1 &&
@@ -43,6 +44,11 @@ fi
 
 rm -rf pkg pkg-bundler
 wasm-bindgen "$wasm" --out-dir pkg --typescript --target web
+# Short import/export names in the module and the glue (scripts/minify-names.mjs), then -Oz with
+# a flatten/rereloop round and no producers/target-features sections (benches/SIZE.md).
+wasm-opt pkg/wasm_token_manager_bg.wasm -o pkg/wasm_token_manager_bg.wasm --minify-imports-and-exports-and-modules \
+  "${WASM_FEATURES[@]}" > target/minify-names.json
+node scripts/minify-names.mjs pkg/wasm_token_manager.js target/minify-names.json pkg/wasm_token_manager_bg.wasm
 wasm-opt pkg/wasm_token_manager_bg.wasm -o pkg/wasm_token_manager_bg.wasm "${WASM_OPT_FLAGS[@]}"
 cp README.md pkg/
 node scripts/package-json.mjs pkg "$toolchain"
