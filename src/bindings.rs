@@ -277,7 +277,7 @@ impl TokenManager {
     pub fn on(&self, event: TokenManagerEvent, handler: EventHandler) -> Result<Unsubscribe, JsValue> {
         let name = JsValue::from(event).as_string().unwrap_or_default();
         let kind = EventKind::parse(&name).ok_or_else(|| {
-            error::to_js(&Error::options(format!("unknown event \"{name}\": expected refreshed, sessionExpired, loggedOut, refreshFailed or stateChanged")))
+            error::to_js(&Error::options(["unknown event \"", &name, "\": expected refreshed, sessionExpired, loggedOut, refreshFailed or stateChanged"].concat()))
         })?;
         let f: Function = JsValue::from(handler)
             .dyn_into()

@@ -102,7 +102,7 @@ pub const OPTION_NAMES: [&str; 14] = [
 /// Reject an option name the library does not know (a typo would otherwise be ignored).
 pub fn check_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), Error> {
     match names.into_iter().find(|n| !OPTION_NAMES.contains(n)) {
-        Some(n) => Err(Error::options(format!("unknown option \"{n}\""))),
+        Some(n) => Err(Error::options(["unknown option \"", n, "\""].concat())),
         None => Ok(()),
     }
 }
@@ -168,7 +168,7 @@ impl RawOptions {
 
 fn non_empty(what: &str, s: String) -> Result<String, Error> {
     if s.trim().is_empty() {
-        Err(Error::options(format!("{what} must be a non-empty string")))
+        Err(Error::options([what, " must be a non-empty string"].concat()))
     } else {
         Ok(s)
     }
@@ -179,9 +179,9 @@ fn field_name(what: &str, v: Option<String>, default: &str) -> Result<String, Er
     match v {
         None => Ok(default.to_owned()),
         Some(s) if !s.is_empty() && s.len() <= 256 && s.split('.').all(|seg| !seg.is_empty()) => Ok(s),
-        Some(_) => Err(Error::options(format!(
-            "{what} must be a field name or dotted path (data.accessToken) of at most 256 characters"
-        ))),
+        Some(_) => Err(Error::options(
+            [what, " must be a field name or dotted path (data.accessToken) of at most 256 characters"].concat(),
+        )),
     }
 }
 
@@ -193,18 +193,18 @@ pub fn check_headers(pairs: Vec<(String, String)>) -> Result<Vec<(String, String
     let mut out: Vec<(String, String)> = Vec::with_capacity(pairs.len());
     for (name, value) in pairs {
         if !is_header_name(&name) {
-            return Err(Error::options(format!("refreshHeaders: \"{name}\" is not a valid header name")));
+            return Err(Error::options(["refreshHeaders: \"", &name, "\" is not a valid header name"].concat()));
         }
         if out.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
-            return Err(Error::options(format!("refreshHeaders: \"{name}\" is given twice")));
+            return Err(Error::options(["refreshHeaders: \"", &name, "\" is given twice"].concat()));
         }
         if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie") {
             return Err(Error::options("refreshHeaders must not set Authorization or Cookie"));
         }
         if value.is_empty() || !is_header_value(&value) {
-            return Err(Error::options(format!(
-                "refreshHeaders: the value of \"{name}\" must be a non-empty valid header value"
-            )));
+            return Err(Error::options(
+                ["refreshHeaders: the value of \"", &name, "\" must be a non-empty valid header value"].concat(),
+            ));
         }
         out.push((name, value));
     }

@@ -53,7 +53,7 @@ pub fn resolve(options: &JsValue) -> Result<(Resolved, Option<Function>), JsValu
 fn resolve_raw(raw: RawOptions, headers_fn: Option<Function>, parse_fn: Option<Function>) -> Result<Resolved, Error> {
     let opts = raw.validate()?;
     let url = |name: &str, u: &str| -> Result<String, Error> {
-        env::resolve(u).map(|(href, _)| href).ok_or_else(|| Error::options(format!("{name} is not a valid URL")))
+        env::resolve(u).map(|(href, _)| href).ok_or_else(|| Error::options([name, " is not a valid URL"].concat()))
     };
     let refresh_url = url("refreshUrl", &opts.refresh_url)?;
     let login_url = opts.login_url.as_deref().map(|u| url("loginUrl", u)).transpose()?;
@@ -63,7 +63,7 @@ fn resolve_raw(raw: RawOptions, headers_fn: Option<Function>, parse_fn: Option<F
             .iter()
             .map(|o| match env::origin_of(o) {
                 Some(origin) if origin != "null" => Ok(origin),
-                _ => Err(Error::options(format!("allowedOrigins: \"{o}\" is not an absolute http(s) origin"))),
+                _ => Err(Error::options(["allowedOrigins: \"", o, "\" is not an absolute http(s) origin"].concat())),
             })
             .collect::<Result<Vec<_>, _>>()?,
         None => {

@@ -1,44 +1,35 @@
-//! `localStorage`: the shared session record (`core::machine::SharedEpoch`): the newest
-//! session epoch of the origin and whether it ended. No token is ever stored: only a number
-//! and a reason. Where there is no `localStorage` (a worker) or it throws (storage disabled),
-//! there is no record and tabs rely on the channel alone.
+//! `localStorage` (`js/storage.js`): the shared session record (`core::machine::SharedEpoch`),
+//! the newest session epoch of the origin and whether it ended. No token is ever stored: only a
+//! number and a reason. Where there is no `localStorage` (a worker) or it throws (storage
+//! disabled), there is no record and tabs rely on the channel alone.
 
-use js_sys::Reflect;
-use wasm_bindgen::JsCast;
-use web_sys::Storage;
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
 
 use crate::core::machine::SharedEpoch;
 use crate::core::session::{EndReason, Epoch};
 
-fn storage() -> Option<Storage> {
-    let s = Reflect::get(&js_sys::global(), &"localStorage".into()).ok()?;
-    s.dyn_into::<Storage>().ok()
+#[wasm_bindgen(module = "/js/storage.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = loadRecord)]
+    fn load_record(scope: &str) -> JsValue;
+    #[wasm_bindgen(js_name = storeRecord)]
+    fn store_record(scope: &str, epoch: f64, reason: Option<&str>);
 }
 
-fn key(scope: &str) -> String {
-    format!("wasm-token-manager:{scope}:session")
-}
-
-/// The record, if there is one and it reads well.
+/// The record, if there is one and it reads well. Epochs are below 2^53 (milliseconds × 1024),
+/// so a JS number carries them exactly.
 pub fn load(scope: &str) -> Option<SharedEpoch> {
-    let text = storage()?.get_item(&key(scope)).ok()??;
-    let (epoch, reason) = match text.split_once(':') {
-        Some((e, r)) => (e, Some(EndReason::parse(r)?)),
-        None => (text.as_str(), None),
+    let record: Array = load_record(scope).dyn_into().ok()?;
+    let epoch = record.get(0).as_f64()?;
+    let ended = match record.get(1).as_string() {
+        Some(r) => Some(EndReason::parse(&r)?),
+        None => None,
     };
-    Some(SharedEpoch { epoch: Epoch(epoch.parse().ok()?), ended: reason })
+    Some(SharedEpoch { epoch: Epoch(epoch as u64), ended })
 }
 
 /// Record `record` unless a newer one is there.
 pub fn store(scope: &str, record: SharedEpoch) {
-    if load(scope).is_some_and(|old| old.epoch > record.epoch) {
-        return;
-    }
-    let text = match record.ended {
-        Some(reason) => format!("{}:{}", record.epoch.0, reason.as_str()),
-        None => record.epoch.0.to_string(),
-    };
-    if let Some(s) = storage() {
-        let _ = s.set_item(&key(scope), &text);
-    }
+    store_record(scope, record.epoch.0 as f64, record.ended.map(EndReason::as_str));
 }

@@ -14,7 +14,7 @@ pub struct CrossTab {
 impl CrossTab {
     /// `scope` separates managers of different apps on one origin (the refresh URL is used).
     pub fn new(scope: &str, mut on_message: impl FnMut(JsValue) + 'static) -> Self {
-        let name = format!("wasm-token-manager:{scope}");
+        let name = ["wasm-token-manager:", scope].concat();
         let channel = BroadcastChannel::new(&name).ok();
         let closure = channel.as_ref().map(|ch| {
             let c = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| on_message(e.data()));
