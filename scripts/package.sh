@@ -10,6 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$PATH"
+# The nightly build's target dir (a worktree sharing target/ can set its own).
+NIGHTLY_TARGET=${WTM_NIGHTLY_TARGET:-target/nightly}
 WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals)
 WASM_OPT_FLAGS=(-Oz --flatten --rereloop -Oz --strip-producers --strip-target-features "${WASM_FEATURES[@]}")
 
@@ -22,11 +24,11 @@ nightly_ok() {
 if [ "${WTM_STABLE:-0}" != 1 ] && nightly_ok; then
   toolchain="nightly: $(rustup run nightly rustc --version)"
   RUSTFLAGS="-Zunstable-options -Csymbol-mangling-version=legacy -Zlocation-detail=none -Zfmt-debug=none" \
-    CARGO_TARGET_DIR=target/nightly cargo +nightly build --release --target wasm32-unknown-unknown \
+    CARGO_TARGET_DIR="$NIGHTLY_TARGET" cargo +nightly build --release --target wasm32-unknown-unknown \
     -p wasm-token-manager --lib \
     -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size \
     -Z panic-immediate-abort --config 'profile.release.panic="immediate-abort"'
-  wasm=target/nightly/wasm32-unknown-unknown/release/wasm_token_manager.wasm
+  wasm="$NIGHTLY_TARGET/wasm32-unknown-unknown/release/wasm_token_manager.wasm"
 else
   toolchain="stable: $(rustc --version)"
   echo "!!! ------------------------------------------------------------------------------------" >&2
