@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod dpop;
 pub mod error;
+pub mod fifo;
 pub mod idmap;
 pub mod jwt_json;
 pub mod machine;

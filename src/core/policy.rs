@@ -1,7 +1,6 @@
 //! Refresh policy: when to refresh, how to classify a refresh response, how long to back off,
 //! and the storm breaker. Pure functions of their inputs (time and randomness included).
 
-use std::collections::VecDeque;
 
 /// Jitter takes up to this fraction of the margin off the refresh point, so tabs and clients
 /// that received tokens together do not refresh in lockstep.
@@ -150,7 +149,7 @@ pub fn parse_imf_fixdate_ms(s: &str) -> Option<f64> {
 pub struct StormBreaker {
     pub window_ms: f64,
     pub max_runs: usize,
-    starts: VecDeque<f64>,
+    starts: Vec<f64>,
 }
 
 impl Default for StormBreaker {
@@ -161,18 +160,18 @@ impl Default for StormBreaker {
 
 impl StormBreaker {
     pub fn new(window_ms: f64, max_runs: usize) -> Self {
-        Self { window_ms, max_runs, starts: VecDeque::new() }
+        Self { window_ms, max_runs, starts: Vec::new() }
     }
 
     /// Record a run starting at `now_mono_ms` if allowed; `false` means "refuse this run".
     pub fn try_start(&mut self, now_mono_ms: f64) -> bool {
-        while self.starts.front().is_some_and(|&t| now_mono_ms - t >= self.window_ms) {
-            self.starts.pop_front();
+        while self.starts.first().is_some_and(|&t| now_mono_ms - t >= self.window_ms) {
+            self.starts.remove(0);
         }
         if self.starts.len() >= self.max_runs {
             return false;
         }
-        self.starts.push_back(now_mono_ms);
+        self.starts.push(now_mono_ms);
         true
     }
 
@@ -181,7 +180,7 @@ impl StormBreaker {
         if self.starts.len() < self.max_runs {
             return 0.0;
         }
-        let oldest = self.starts.front().copied().unwrap_or(now_mono_ms);
+        let oldest = self.starts.first().copied().unwrap_or(now_mono_ms);
         (oldest + self.window_ms - now_mono_ms).max(0.0)
     }
 

@@ -1,17 +1,36 @@
-//! The global scope (window or worker): clocks, randomness, location, captured `fetch`.
+//! The global scope (window or worker) through `js/env.js`: clocks, randomness, location, URL
+//! parsing, timers and the captured `fetch`.
 
-use js_sys::{Function, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Function};
+use wasm_bindgen::prelude::*;
 
 use crate::core::Instant;
 
+#[wasm_bindgen(module = "/js/env.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = monoNow)]
+    fn mono_now() -> f64;
+    #[wasm_bindgen(js_name = wallNow)]
+    pub fn wall_now() -> f64;
+    #[wasm_bindgen(js_name = baseUrl)]
+    pub fn base_url() -> Option<String>;
+    #[wasm_bindgen(js_name = resolveUrl)]
+    fn resolve_url(url: &str, relative: bool) -> JsValue;
+    /// The global `fetch`, captured once so a later monkey-patch of `window.fetch` by other
+    /// code does not change what the manager calls (and the manager never patches it itself).
+    #[wasm_bindgen(js_name = globalFetch)]
+    pub fn global_fetch() -> Option<Function>;
+    /// `setTimeout(f, ms)` on the global scope; its handle (undefined where there is none).
+    #[wasm_bindgen(js_name = setTimer)]
+    fn set_timer(f: &Function, ms: u32) -> JsValue;
+    /// `clearTimeout(handle)`.
+    #[wasm_bindgen(js_name = clearTimer)]
+    pub fn clear_timeout(handle: &JsValue);
+}
+
 /// Read both clocks now.
 pub fn now() -> Instant {
-    let mono = Reflect::get(&js_sys::global(), &"performance".into())
-        .ok()
-        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
-        .map_or_else(js_sys::Date::now, |p| p.now());
-    Instant::new(mono, js_sys::Date::now())
+    Instant::new(mono_now(), wall_now())
 }
 
 /// Uniform sample in `[0, 1)`.
@@ -19,49 +38,22 @@ pub fn random01() -> f64 {
     js_sys::Math::random()
 }
 
-/// `location.href` of the page or worker, if any.
-pub fn base_url() -> Option<String> {
-    let location = Reflect::get(&js_sys::global(), &"location".into()).ok()?;
-    Reflect::get(&location, &"href".into()).ok()?.as_string()
-}
-
-/// The global `fetch`, captured once so a later monkey-patch of `window.fetch` by other code
-/// does not change what the manager calls (and the manager never patches it itself).
-pub fn global_fetch() -> Option<Function> {
-    Reflect::get(&js_sys::global(), &"fetch".into()).ok()?.dyn_into::<Function>().ok()
+fn url_parts(url: &str, relative: bool) -> Option<(String, String)> {
+    let parts: Array = resolve_url(url, relative).dyn_into().ok()?;
+    Some((parts.get(0).as_string()?, parts.get(1).as_string()?))
 }
 
 /// Resolve `url` against the page and return `(href, origin)`; `None` when it does not parse.
 pub fn resolve(url: &str) -> Option<(String, String)> {
-    let parsed = match base_url() {
-        Some(base) => web_sys::Url::new_with_base(url, &base),
-        None => web_sys::Url::new(url),
-    }
-    .ok()?;
-    Some((parsed.href(), parsed.origin()))
+    url_parts(url, true)
 }
 
 /// The origin of an absolute URL (`"null"` for opaque origins such as `data:`).
 pub fn origin_of(url: &str) -> Option<String> {
-    web_sys::Url::new(url).ok().map(|u| u.origin())
+    url_parts(url, false).map(|(_, origin)| origin)
 }
 
-pub fn global() -> JsValue {
-    js_sys::global().into()
-}
-
-/// Call the JS function `f` after `ms` with the global `setTimeout` (no Rust closure to keep
-/// alive or leak). `None` where there is no `setTimeout` or it threw.
-/// `setTimeout(f, ms)` on the global scope; its handle.
+/// Call the JS function `f` after `ms`; `None` where there is no `setTimeout` or it threw.
 pub fn set_timeout(f: &Function, ms: u32) -> Option<JsValue> {
-    let set_timeout = Reflect::get(&js_sys::global(), &"setTimeout".into()).ok()?.dyn_into::<Function>().ok()?;
-    set_timeout.call2(&global(), f, &JsValue::from(ms)).ok()
+    Some(set_timer(f, ms)).filter(|h| !h.is_undefined())
 }
-
-/// `clearTimeout(handle)`.
-pub fn clear_timeout(handle: &JsValue) {
-    if let Some(clear) = Reflect::get(&js_sys::global(), &"clearTimeout".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
-        let _ = clear.call1(&global(), handle);
-    }
-}
-

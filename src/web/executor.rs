@@ -27,7 +27,7 @@ impl Inner {
             return;
         }
         loop {
-            let next = self.outputs.borrow_mut().pop_front();
+            let next = self.outputs.borrow_mut().pop();
             let Some(output) = next else { break };
             self.perform(output);
         }

@@ -4,13 +4,13 @@
 //! [`Inner::input`], which then runs the executor (`web::executor`).
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use js_sys::Function;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, Request, Response};
 
+use crate::core::fifo::Fifo;
 use crate::core::idmap::IdMap;
 use crate::core::machine::{CallId, Config, HttpId, LockId, Machine, Output, ReqId};
 use crate::core::options::Options;
@@ -70,7 +70,7 @@ pub struct Inner {
     pub(crate) fetch: Function,
     pub(crate) machine: RefCell<Machine>,
     /// Outputs not yet carried out (re-entrant inputs queue here; see `executor`).
-    pub(crate) outputs: RefCell<VecDeque<Output>>,
+    pub(crate) outputs: RefCell<Fifo<Output>>,
     pub(crate) pumping: Cell<bool>,
     pub(crate) calls: RefCell<IdMap<CallId, PendingCall>>,
     pub(crate) fetches: RefCell<IdMap<ReqId, PendingFetch>>,
@@ -118,7 +118,7 @@ impl Inner {
             cfg,
             fetch,
             machine: RefCell::new(Machine::new(config, seed)),
-            outputs: RefCell::new(VecDeque::new()),
+            outputs: RefCell::new(Fifo::default()),
             pumping: Cell::new(false),
             calls: RefCell::new(IdMap::new()),
             fetches: RefCell::new(IdMap::new()),
@@ -148,7 +148,7 @@ impl Inner {
         let value = f(&mut m, now());
         let mut out = self.outputs.borrow_mut();
         while let Some(o) = m.poll_output() {
-            out.push_back(o);
+            out.push(o);
         }
         value
     }

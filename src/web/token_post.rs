@@ -88,7 +88,7 @@ impl Inner {
     /// What the machine needs of an answer (and a failed login's body, kept for its error).
     fn outcome(&self, endpoint: Endpoint, a: &JsValue) -> HttpOutcome {
         let status = js::number_field(a, "status").unwrap_or(0.0) as u16;
-        let now_wall = js_sys::Date::now();
+        let now_wall = crate::web::env::wall_now();
         let retry_after_ms = js::number_field(a, "retryAfterMs").filter(|ms| ms.is_finite());
         if let Endpoint::Login(call) = endpoint {
             if let Some(c) = self.calls.borrow_mut().get_mut(&call) {

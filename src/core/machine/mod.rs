@@ -16,12 +16,12 @@ mod ops;
 mod peers;
 mod requests;
 
-use std::collections::VecDeque;
 
 pub use io::*;
 
 use super::clock::Instant;
 use super::error::{Error, ErrorCode};
+use super::fifo::Fifo;
 use super::idmap::IdMap;
 use super::options::origin_allowed;
 use super::run::{RefreshKind, RunStart};
@@ -58,13 +58,13 @@ pub struct Machine {
     cfg: Config,
     session: Session,
     /// Refresh runs, logins and logouts, one at a time in call order; the head is active.
-    queue: VecDeque<(Op, Phase)>,
+    queue: Vec<(Op, Phase)>,
     /// The refresh run in flight (its `Op::Refresh` is in the queue); callers join it.
     run: Option<Run>,
     /// The lock the head operation holds.
     lock_held: Option<LockId>,
     requests: IdMap<ReqId, PendingRequest>,
-    outputs: VecDeque<Output>,
+    outputs: Fifo<Output>,
     /// Web Locks are missing or unusable here: operations run without.
     no_locks: bool,
     /// The newest news of the session (epoch) was an end, not a login or token.
@@ -82,11 +82,11 @@ impl Machine {
         Self {
             cfg,
             session,
-            queue: VecDeque::new(),
+            queue: Vec::new(),
             run: None,
             lock_held: None,
             requests: IdMap::new(),
-            outputs: VecDeque::new(),
+            outputs: Fifo::default(),
             no_locks: false,
             ended_last: false,
             next_id: 0,
@@ -143,7 +143,7 @@ impl Machine {
 
     /// The next thing to do, until `None`. Call after every input.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.outputs.pop_front()
+        self.outputs.pop()
     }
 
     /// When to call [`Machine::handle_timeout`] next (monotonic ms, rounded up to a whole ms so
@@ -153,7 +153,7 @@ impl Machine {
         if self.disposed {
             return None;
         }
-        let op = self.queue.front().and_then(|(_, phase)| phase.deadline());
+        let op = self.queue.first().and_then(|(_, phase)| phase.deadline());
         let refresh =
             if self.run.is_none() { self.session.timer_delay_ms(now).map(|d| now.mono_ms + d) } else { None };
         let next = match (op, refresh) {
@@ -191,7 +191,7 @@ impl Machine {
         } else {
             // An end (logout, here or in another tab) after this call supersedes the login; a
             // newer token from another tab does not.
-            self.queue.push_back((Op::Login { call, called: self.session.stamp(now) }, Phase::Queued));
+            self.queue.push((Op::Login { call, called: self.session.stamp(now) }, Phase::Queued));
             self.advance(now);
         }
         call
@@ -217,7 +217,7 @@ impl Machine {
         let changed = self.end_locally(now, EndReason::LoggedOut, true);
         if self.cfg.has_logout_url {
             let epoch = self.session.epoch();
-            self.queue.push_back((Op::Logout { call, changed, epoch }, Phase::Queued));
+            self.queue.push((Op::Logout { call, changed, epoch }, Phase::Queued));
         } else {
             let event = Event::LoggedOut { server_confirmed: Some(false), from_other_tab: false };
             self.announce_end(changed, event);
@@ -255,10 +255,10 @@ impl Machine {
         let mut calls = Vec::new();
         for (op, phase) in std::mem::take(&mut self.queue) {
             if let Phase::Posting { id, .. } = phase {
-                self.outputs.push_back(Output::AbortPost(id));
+                self.outputs.push(Output::AbortPost(id));
             }
             if let Phase::Locking { id, .. } = phase {
-                self.outputs.push_back(Output::ReleaseLock(id));
+                self.outputs.push(Output::ReleaseLock(id));
             }
             match op {
                 Op::Login { call, .. } | Op::Logout { call, .. } => calls.push(call),
@@ -266,7 +266,7 @@ impl Machine {
             }
         }
         if let Some(id) = self.lock_held.take() {
-            self.outputs.push_back(Output::ReleaseLock(id));
+            self.outputs.push(Output::ReleaseLock(id));
         }
         if let Some(run) = self.run.take() {
             calls.extend(run.callers);
@@ -275,7 +275,7 @@ impl Machine {
             self.settle(call, Err((disposed(), None)));
         }
         for (req, _) in std::mem::take(&mut self.requests) {
-            self.outputs.push_back(Output::FinishFetch { req, end: FetchEnd::Error(disposed()) });
+            self.outputs.push(Output::FinishFetch { req, end: FetchEnd::Error(disposed()) });
         }
         self.session.clear();
     }
@@ -339,12 +339,12 @@ impl Machine {
     }
 
     fn settle(&mut self, call: CallId, result: Result<CallValue, (Error, Option<u16>)>) {
-        self.outputs.push_back(Output::Settle { call, result });
+        self.outputs.push(Output::Settle { call, result });
     }
 
     fn event(&mut self, event: Event) {
         if !self.disposed {
-            self.outputs.push_back(Output::Event(event));
+            self.outputs.push(Output::Event(event));
         }
     }
 
@@ -365,7 +365,7 @@ impl Machine {
             Some(called) => {
                 let g = self.session.adopt_login(token, &shape, a, called);
                 let shared = SharedEpoch { epoch: self.session.epoch(), ended: None };
-                self.outputs.push_back(Output::StoreShared(shared));
+                self.outputs.push(Output::StoreShared(shared));
                 g
             }
             None => self.session.adopt(token, &shape, source, a),
@@ -379,7 +379,7 @@ impl Machine {
                     sent_wall_ms: now.wall_ms,
                     dpop: t.is_dpop(),
                 };
-                self.outputs.push_back(Output::Broadcast(message));
+                self.outputs.push(Output::Broadcast(message));
             }
         }
         Ok(generation)
@@ -403,13 +403,13 @@ impl Machine {
             (false, _) => self.session.end_by_peer(reason),
         };
         if self.cfg.dpop {
-            self.outputs.push_back(Output::Key(if share { KeyChange::Delete } else { KeyChange::Forget }));
+            self.outputs.push(Output::Key(if share { KeyChange::Delete } else { KeyChange::Forget }));
         }
         if share && self.cfg.cross_tab {
             let shared = SharedEpoch { epoch: self.session.epoch(), ended: Some(reason) };
-            self.outputs.push_back(Output::StoreShared(shared));
+            self.outputs.push(Output::StoreShared(shared));
             let message = Message::Ended { epoch: self.session.epoch(), reason };
-            self.outputs.push_back(Output::Broadcast(message));
+            self.outputs.push(Output::Broadcast(message));
         }
         changed
     }
@@ -439,7 +439,7 @@ impl Machine {
         }
         let start: RunStart = self.session.start_run(now, kind).map_err(|r| r.error())?;
         self.run = Some(Run::new(start));
-        self.queue.push_back((Op::Refresh, Phase::Queued));
+        self.queue.push((Op::Refresh, Phase::Queued));
         Ok(())
     }
 

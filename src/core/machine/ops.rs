@@ -88,7 +88,7 @@ impl Machine {
     /// Move the head of the queue as far as it goes without waiting for an input.
     pub(super) fn advance(&mut self, now: Instant) {
         while !self.disposed {
-            let Some(&(op, phase)) = self.queue.front() else { return };
+            let Some(&(op, phase)) = self.queue.first() else { return };
             match phase {
                 Phase::Queued => self.begin(now, op),
                 // Logged in/out meanwhile: stop waiting at once, unless the current session's
@@ -103,7 +103,7 @@ impl Machine {
     }
 
     fn set_phase(&mut self, phase: Phase) {
-        if let Some(head) = self.queue.front_mut() {
+        if let Some(head) = self.queue.first_mut() {
             head.1 = phase;
         }
     }
@@ -113,7 +113,7 @@ impl Machine {
         if self.cfg.cross_tab && !self.no_locks {
             let id = LockId(self.next_id());
             self.set_phase(Phase::Locking { id, asked: now.mono_ms, deadline: now.mono_ms + LOCK_WAIT_MS });
-            self.outputs.push_back(Output::RequestLock(id));
+            self.outputs.push(Output::RequestLock(id));
         } else {
             self.locked(now, op, false);
         }
@@ -121,7 +121,7 @@ impl Machine {
 
     /// An answer to the head's lock request: granted, or no lock to be had.
     pub(super) fn lock_answer(&mut self, now: Instant, id: LockId, granted: bool, shared: Option<SharedEpoch>) {
-        let head = self.queue.front().copied();
+        let head = self.queue.first().copied();
         match head {
             Some((op, Phase::Locking { id: asked_for, asked, .. })) if asked_for == id => {
                 let contended = granted && lock_was_contended(asked, now.mono_ms);
@@ -144,14 +144,14 @@ impl Machine {
                 self.advance(now);
             }
             // A grant for a request given up (timed out, disposed): let it go at once.
-            _ if granted => self.outputs.push_back(Output::ReleaseLock(id)),
+            _ if granted => self.outputs.push(Output::ReleaseLock(id)),
             _ => {}
         }
     }
 
     fn release_lock(&mut self) {
         if let Some(id) = self.lock_held.take() {
-            self.outputs.push_back(Output::ReleaseLock(id));
+            self.outputs.push(Output::ReleaseLock(id));
         }
     }
 
@@ -203,7 +203,7 @@ impl Machine {
                 // logout) ends too: the cookie the POST revokes is the newest one. The end
                 // keeps the logout's own epoch: a login called after it still outranks it.
                 let again = self.end_locally_at(now, EndReason::LoggedOut, true, Some(epoch));
-                if let Some(head) = self.queue.front_mut() {
+                if let Some(head) = self.queue.first_mut() {
                     head.0 = Op::Logout { call, changed: changed || again, epoch };
                 }
                 self.post(now, Endpoint::Logout);
@@ -229,18 +229,20 @@ impl Machine {
     fn post(&mut self, now: Instant, endpoint: Endpoint) {
         let id = HttpId(self.next_id());
         self.set_phase(Phase::Posting { id, deadline: now.mono_ms + REQUEST_TIMEOUT_MS, sent: now });
-        self.outputs.push_back(Output::Post { id, endpoint });
+        self.outputs.push(Output::Post { id, endpoint });
     }
 
     /// The head is done: release its lock and let the next one start.
     fn pop(&mut self) {
         self.release_lock();
-        self.queue.pop_front();
+        if !self.queue.is_empty() {
+            self.queue.remove(0);
+        }
     }
 
     /// The head's deadline passed (the timer fired).
     pub(super) fn op_deadline(&mut self, now: Instant) {
-        let Some(&(op, phase)) = self.queue.front() else { return };
+        let Some(&(op, phase)) = self.queue.first() else { return };
         if phase.deadline().map_or(true, |d| now.mono_ms < d) {
             return;
         }
@@ -254,7 +256,7 @@ impl Machine {
             }
             Phase::Locking { id, .. } => {
                 // Another holder kept the lock too long: abandon the request.
-                self.outputs.push_back(Output::ReleaseLock(id));
+                self.outputs.push(Output::ReleaseLock(id));
                 if op == Op::Refresh {
                     if let Some(outcome) = self.overtaken() {
                         return self.finish_run(now, outcome);
@@ -269,7 +271,7 @@ impl Machine {
             }
             Phase::Settling { .. } => self.locked(now, op, true),
             Phase::Posting { id, .. } => {
-                self.outputs.push_back(Output::AbortPost(id));
+                self.outputs.push(Output::AbortPost(id));
                 self.post_done(now, id, HttpOutcome::NetworkError);
             }
             Phase::Backoff { .. } => {
@@ -283,7 +285,7 @@ impl Machine {
 
     /// A POST ended. Outcomes for POSTs no longer awaited are ignored.
     pub fn post_done(&mut self, now: Instant, id: HttpId, outcome: HttpOutcome) {
-        let Some(&(op, Phase::Posting { id: posted, sent, .. })) = self.queue.front() else { return };
+        let Some(&(op, Phase::Posting { id: posted, sent, .. })) = self.queue.first() else { return };
         if posted != id || self.disposed {
             return;
         }
@@ -431,8 +433,8 @@ impl Machine {
         };
         if index == 0 {
             match self.queue[0].1 {
-                Phase::Posting { id, .. } => self.outputs.push_back(Output::AbortPost(id)),
-                Phase::Locking { id, .. } => self.outputs.push_back(Output::ReleaseLock(id)),
+                Phase::Posting { id, .. } => self.outputs.push(Output::AbortPost(id)),
+                Phase::Locking { id, .. } => self.outputs.push(Output::ReleaseLock(id)),
                 _ => {}
             }
             self.pop();
@@ -463,7 +465,7 @@ impl Machine {
 
     /// The run ends: leave the queue, settle callers, fire events, wake waiting requests.
     pub(super) fn finish_run(&mut self, now: Instant, outcome: RunOutcome) {
-        if matches!(self.queue.front(), Some((Op::Refresh, _))) {
+        if matches!(self.queue.first(), Some((Op::Refresh, _))) {
             self.pop();
         }
         let Some(run) = self.run.take() else { return };

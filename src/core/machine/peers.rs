@@ -19,7 +19,7 @@ impl Machine {
                     PeerToken::Ignore => return,
                     // A login elsewhere made a new DPoP key: read it again when needed.
                     PeerToken::AdoptNewSession if self.cfg.dpop => {
-                        self.outputs.push_back(Output::Key(KeyChange::Forget))
+                        self.outputs.push(Output::Key(KeyChange::Forget))
                     }
                     PeerToken::AdoptNewSession | PeerToken::Adopt => {}
                 }

@@ -36,7 +36,7 @@ impl Machine {
     pub fn fetch(&mut self, now: Instant, start: FetchStart) -> ReqId {
         let req = ReqId(self.next_id());
         if self.disposed {
-            self.outputs.push_back(Output::FinishFetch { req, end: FetchEnd::Error(disposed()) });
+            self.outputs.push(Output::FinishFetch { req, end: FetchEnd::Error(disposed()) });
             return req;
         }
         if start.has_authorization || !self.origin_allowed(&start.url) {
@@ -48,7 +48,7 @@ impl Machine {
                 nonce_retried: true,
             };
             self.requests.insert(req, pending);
-            self.outputs.push_back(Output::Send { req, authorize: Authorize::Untouched });
+            self.outputs.push(Output::Send { req, authorize: Authorize::Untouched });
             return req;
         }
         // A keepalive request (page unload, analytics) never waits and is not replayed.
@@ -156,7 +156,7 @@ impl Machine {
             Some(generation) => Authorize::Token { generation, dpop },
             None => Authorize::Bare,
         };
-        self.outputs.push_back(Output::Send { req, authorize });
+        self.outputs.push(Output::Send { req, authorize });
     }
 
     fn replay(&mut self, now: Instant, req: ReqId) {
@@ -189,7 +189,7 @@ impl Machine {
 
     fn finish_fetch(&mut self, req: ReqId, end: FetchEnd) {
         if self.requests.remove(&req).is_some() {
-            self.outputs.push_back(Output::FinishFetch { req, end });
+            self.outputs.push(Output::FinishFetch { req, end });
         }
     }
 }
