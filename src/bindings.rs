@@ -217,7 +217,7 @@ impl TokenManager {
     #[wasm_bindgen(js_name = setAccessToken)]
     #[allow(non_snake_case)]
     pub fn set_access_token(&self, token: String, expiresInSeconds: Option<f64>) -> Result<(), JsValue> {
-        self.inner.input(|m, now| m.set_access_token(now, token, expiresInSeconds)).map_err(|e| error::to_js(&e))
+        self.inner.input(|m, now| m.set_access_token(now, token.into(), expiresInSeconds)).map_err(|e| error::to_js(&e))
     }
 
     /// Refresh now (joins a refresh already in flight). Rejects with `not_authenticated`
@@ -261,7 +261,7 @@ impl TokenManager {
 
     /// The held access token (for WebSocket auth etc.).
     #[wasm_bindgen(getter, js_name = accessToken)]
-    pub fn access_token(&self) -> Option<String> {
+    pub fn access_token(&self) -> Option<js_sys::JsString> {
         self.inner.access_token()
     }
 
@@ -315,7 +315,11 @@ impl TokenManager {
 
 /// Decode a JWT without checking its signature. Throws `malformed_token`.
 #[wasm_bindgen(js_name = decodeJwt)]
-pub fn decode_jwt(token: &str) -> Result<DecodedJwt, JsValue> {
+pub fn decode_jwt(token: String) -> Result<DecodedJwt, JsValue> {
+    // Owned, so its bytes are zeroed when it is dropped (`core::secret`): an app may pass the
+    // access token itself.
+    let token = crate::core::secret::Secret::from(token);
+    let token = token.as_str();
     token::decode(token).map_err(|e| error::to_js(&e))?;
     let json = token::json_segments(token)
         .ok_or_else(|| error::js(ErrorCode::MalformedToken, "token is not valid base64url JSON"))?;

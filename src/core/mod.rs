@@ -12,6 +12,7 @@ pub mod options;
 pub mod policy;
 pub mod request;
 pub mod run;
+pub mod secret;
 pub mod session;
 pub mod token;
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::fmt;
 
 use super::clock::{token_lifetime_ms, Instant};
 use super::policy::{refresh_point_ms, Backoff, StormBreaker};
+use super::secret::Secret;
 use super::token::TokenShape;
 
 /// A token this close to expiry is not sent: `exp` has whole-second precision (a token may die
@@ -109,7 +110,7 @@ impl TokenSource {
 /// The access token held in memory, with what the scheduler needs to know about it.
 #[derive(Clone)]
 pub struct AccessToken {
-    value: String,
+    value: Secret,
     generation: TokenGeneration,
     received: Instant,
     /// `None`: unknown expiry (opaque token, no `exp`, no `expires_in`).
@@ -132,6 +133,9 @@ impl fmt::Debug for AccessToken {
 
 impl AccessToken {
     pub fn value(&self) -> &str {
+        &self.value
+    }
+    pub fn secret(&self) -> &Secret {
         &self.value
     }
     pub fn generation(&self) -> TokenGeneration {
@@ -277,7 +281,7 @@ impl Session {
     /// wall clock in ms, so tabs that never heard of each other still order their logins); so
     /// does a restore that revives a session this tab saw end. Returns the token's generation
     /// and clears any end state and the cooldown.
-    pub fn adopt(&mut self, value: String, shape: &TokenShape, source: TokenSource, a: Adoption) -> TokenGeneration {
+    pub fn adopt(&mut self, value: Secret, shape: &TokenShape, source: TokenSource, a: Adoption) -> TokenGeneration {
         let new_session = match source {
             TokenSource::Login => true,
             // A refresh after an end (here, or one learnt of) revives the session from the
@@ -325,7 +329,7 @@ impl Session {
     /// Adopt the token of a `login()` called at epoch stamp `called`: its session's epoch is
     /// the call's, raised above every epoch this tab knows (so a logout called after the login
     /// in another tab outranks it, and a login that reached the server after another does too).
-    pub fn adopt_login(&mut self, value: String, shape: &TokenShape, a: Adoption, called: Epoch) -> TokenGeneration {
+    pub fn adopt_login(&mut self, value: Secret, shape: &TokenShape, a: Adoption, called: Epoch) -> TokenGeneration {
         self.login_called = Some(called);
         self.adopt(value, shape, TokenSource::Login, a)
     }
@@ -488,7 +492,7 @@ pub(super) mod tests {
             let token = crate::core::token::tests::jws(r#"{"sub":"a","iat":1700000000,"exp":1700000300}"#);
             let shape = inspect(&token).expect("valid");
             let a = Adoption { now, expires_in_s: None, margin_ms: 60_000.0, random01: 0.0, dpop: false };
-            s.adopt(token, &shape, TokenSource::Refresh, a);
+            s.adopt(token.into(), &shape, TokenSource::Refresh, a);
             let later = |ms: f64| Instant::new(now.mono_ms + ms, now.wall_ms + ms);
             assert_eq!(s.timer_delay_ms(now), Some(240_000.0), "offset {offset}");
             assert!(!s.refresh_due(later(239_999.0)));

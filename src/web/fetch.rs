@@ -100,7 +100,7 @@ impl Inner {
             Authorize::Untouched => (0, None),
             Authorize::Bare => (1, None),
             Authorize::Token { generation, dpop } => match self.machine.borrow().token_value(generation) {
-                Some(t) => (if dpop { 3 } else { 2 }, Some(t.to_owned())),
+                Some(t) => (if dpop { 3 } else { 2 }, Some(crate::core::secret::Secret::from(t))),
                 None => (1, None),
             },
         };

@@ -192,8 +192,9 @@ impl Inner {
         self.machine.borrow().refresh_at(now())
     }
 
-    pub fn access_token(&self) -> Option<String> {
-        self.machine.borrow().access_token().map(str::to_owned)
+    /// A JS string made from the held token's bytes (no copy in wasm memory).
+    pub fn access_token(&self) -> Option<js_sys::JsString> {
+        self.machine.borrow().access_token().map(js_sys::JsString::from)
     }
 
     /// The payload JSON of the held token, if it is a readable JWS.

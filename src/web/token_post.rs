@@ -95,7 +95,7 @@ impl Inner {
                 c.error_body = Reflect::get(a, &"body".into()).unwrap_or(JsValue::UNDEFINED);
             }
         }
-        let token = match (js::string_field(a, "error"), js::string_field(a, "token")) {
+        let token = match (js::string_field(a, "error"), js::string_field(a, "token").map(crate::core::secret::Secret::from)) {
             _ if endpoint == Endpoint::Logout || !(200..=299).contains(&status) => Err("no token"),
             (Some(e), _) => Err(READ_ERRORS.into_iter().find(|m| *m == e).unwrap_or("the response has no access token")),
             (None, Some(token)) => {

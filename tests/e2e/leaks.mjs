@@ -96,4 +96,58 @@ await test("the same request to an allowed second origin does carry Authorizatio
   assertEq(other.map((r) => r.hasAuthorization), [true, true], "Authorization at the allowed origin");
 });
 
+// Linear memory is readable by any script on the page: the glue module's init returns the
+// instance's exports (memory included) to whoever imports it. Tokens are matched by their
+// signature segment (unique per token). While signed in only the current token may be there;
+// after logout none. Two tabs: the second receives every token over the channel.
+await test("wasm memory: no rotated-away token while signed in, no token after logout (two tabs)", async () => {
+  await control("/__test/reset", {});
+  await control("/__test/config", { accessTtl: 30 });
+  const ctx = await launch();
+  const open = async () => {
+    const p = await ctx.newPage();
+    await p.goto(`${BASE}/harness.html`);
+    await p.waitForFunction(() => document.body.dataset.ready === "1");
+    await p.evaluate(() => {
+      // What a page script can do: import the glue by its URL and ask for the exports.
+      window.scan = async (sigs) => {
+        const glue = await import("/pkg/wasm_token_manager.js");
+        const exports = await glue.default();
+        const memory = Object.values(exports).find((v) => v instanceof WebAssembly.Memory);
+        const bytes = new Uint8Array(memory.buffer);
+        let text = "";
+        for (let i = 0; i < bytes.length; i += 65536) text += String.fromCharCode(...bytes.subarray(i, i + 65536));
+        return sigs.map((s) => text.split(s).length - 1);
+      };
+    });
+    return p;
+  };
+  const [a, b] = [await open(), await open()];
+  const tokens = await a.evaluate(async () => {
+    const { decodeJwt } = await import("/pkg/wasm_token_manager.js");
+    const seen = [];
+    const note = () => seen.push(h.auth.accessToken);
+    await h.login(); note();
+    for (let i = 0; i < 3; i++) {
+      await h.auth.refresh(); note();
+      await h.call("/api/me");
+      decodeJwt(h.auth.accessToken);
+    }
+    return seen;
+  });
+  await b.waitForFunction((t) => h.auth.accessToken === t, tokens[3], { timeout: 5000 });
+  await b.evaluate(() => h.call("/api/me"));
+  const sigs = tokens.map((t) => t.split(".")[2]);
+  assertEq(new Set(sigs).size, 4, "four distinct tokens");
+  const signedIn = [await a.evaluate((s) => scan(s), sigs), await b.evaluate((s) => scan(s), sigs)];
+  console.log(`    signed in, copies of tokens 1-4 in memory: tab A ${signedIn[0]}, tab B ${signedIn[1]}`);
+  for (const counts of signedIn) assertEq(counts.slice(0, 3), [0, 0, 0], "rotated-away tokens readable in wasm memory");
+  await a.evaluate(() => h.auth.logout());
+  await b.waitForFunction(() => h.auth.accessToken === undefined, null, { timeout: 5000 });
+  const after = [await a.evaluate((s) => scan(s), sigs), await b.evaluate((s) => scan(s), sigs)];
+  console.log(`    after logout: tab A ${after[0]}, tab B ${after[1]}`);
+  for (const counts of after) assertEq(counts, [0, 0, 0, 0], "tokens readable in wasm memory after logout");
+  await ctx.close();
+});
+
 summary("leaks");

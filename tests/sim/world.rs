@@ -447,7 +447,7 @@ impl World {
                     if self.server.api(Some(&token), self.real) != 200 {
                         self.dead_app_tokens.insert(token.clone());
                     }
-                    let _ = self.tabs[i].machine.set_access_token(now, token, Some(10.0));
+                    let _ = self.tabs[i].machine.set_access_token(now, token.into(), Some(10.0));
                     self.actions.push((uid, SessionAction::Other));
                 }
             }
@@ -748,7 +748,7 @@ impl World {
                         }
                         let token = match a.token {
                             Some((token, expires_in_s)) => {
-                                Ok(TokenAnswer { token, expires_in_s: Some(expires_in_s), dpop: false })
+                                Ok(TokenAnswer { token: token.into(), expires_in_s: Some(expires_in_s), dpop: false })
                             }
                             None => Err("the response carries no access token"),
                         };

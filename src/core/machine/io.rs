@@ -3,6 +3,7 @@
 //! executor keeps the `Request`, the resolvers and the signals of id 17 in its own table.
 
 use crate::core::error::Error;
+use crate::core::secret::Secret;
 use crate::core::session::{EndReason, Epoch, TokenGeneration};
 
 /// A caller of `login()`, `logout()`, `refresh()` or `restore()` waiting for its promise.
@@ -34,7 +35,7 @@ pub enum Endpoint {
 /// `parseTokenResponse`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenAnswer {
-    pub token: String,
+    pub token: Secret,
     pub expires_in_s: Option<f64>,
     /// `token_type: "DPoP"`.
     pub dpop: bool,
@@ -82,7 +83,7 @@ pub enum Message {
     /// A tab obtained a token (login, refresh, restore, `setAccessToken`).
     /// `remaining_ms` as of `sent_wall_ms` (the sender's wall clock, which is the receiver's
     /// too: same device): a message that waited (a sleeping or frozen tab) is aged on receipt.
-    Token { epoch: Epoch, token: String, remaining_ms: Option<f64>, sent_wall_ms: f64, dpop: bool },
+    Token { epoch: Epoch, token: Secret, remaining_ms: Option<f64>, sent_wall_ms: f64, dpop: bool },
     /// A tab logged out, or its refresh was rejected.
     Ended { epoch: Epoch, reason: EndReason },
 }

@@ -22,6 +22,7 @@ pub use io::*;
 use super::clock::Instant;
 use super::error::{Error, ErrorCode};
 use super::fifo::Fifo;
+use super::secret::Secret;
 use super::idmap::IdMap;
 use super::options::origin_allowed;
 use super::run::{RefreshKind, RunStart};
@@ -228,7 +229,7 @@ impl Machine {
     }
 
     /// `setAccessToken(token, expiresInSeconds)`.
-    pub fn set_access_token(&mut self, now: Instant, token: String, expires_in_s: Option<f64>) -> Result<(), Error> {
+    pub fn set_access_token(&mut self, now: Instant, token: Secret, expires_in_s: Option<f64>) -> Result<(), Error> {
         if self.disposed {
             return Err(disposed());
         }
@@ -352,7 +353,7 @@ impl Machine {
     fn adopt(
         &mut self,
         now: Instant,
-        token: String,
+        token: Secret,
         expires_in_s: Option<f64>,
         source: TokenSource,
         dpop: bool,
@@ -374,7 +375,7 @@ impl Machine {
             if let Some(t) = self.session.token() {
                 let message = Message::Token {
                     epoch: self.session.epoch(),
-                    token: t.value().to_owned(),
+                    token: t.secret().clone(),
                     remaining_ms: t.remaining_ms(now),
                     sent_wall_ms: now.wall_ms,
                     dpop: t.is_dpop(),

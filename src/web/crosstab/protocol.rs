@@ -39,7 +39,7 @@ pub fn from_js(data: &JsValue) -> Option<Message> {
     match js::string_field(data, "t").as_deref()? {
         "token" => Some(Message::Token {
             epoch,
-            token: js::string_field(data, "token")?,
+            token: js::string_field(data, "token")?.into(),
             remaining_ms: js::number_field(data, "remainingMs").filter(|r| r.is_finite() && *r >= 0.0),
             sent_wall_ms: js::number_field(data, "sentAt").filter(|s| s.is_finite()).unwrap_or(f64::NAN),
             dpop: js_sys::Reflect::get(data, &"dpop".into()).ok().and_then(|d| d.as_bool()).unwrap_or(false),
