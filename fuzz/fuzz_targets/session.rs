@@ -62,7 +62,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 let kind = [RefreshKind::Background, RefreshKind::Needed, RefreshKind::Explicit, RefreshKind::Restore]
                     [usize::from(k % 4)];
                 if let Ok(run) = s.start_run(now, kind) {
-                    let _ = s.after_lock(&run);
+                    let _ = s.after_lock(&run, now);
                 }
             }
             Op::RunFailed(ra) => {
