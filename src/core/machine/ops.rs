@@ -159,14 +159,8 @@ impl Machine {
     fn locked(&mut self, now: Instant, op: Op, _granted: bool) {
         match op {
             Op::Refresh => {
-                if self.overtaken().is_some() && self.retarget(now) {
-                    return self.post(now, Endpoint::Refresh);
-                }
-                if let Some(outcome) = self.overtaken() {
-                    return self.finish_run(now, outcome);
-                }
-                if self.restore_called().is_some_and(|called| self.ended_since(called)) {
-                    return self.finish_run(now, RunOutcome::failed(superseded(), None));
+                if self.run_moot(now) {
+                    return;
                 }
                 let Some(run) = self.run.as_ref() else { return self.pop() };
                 match self.session.after_lock(&run.start, now) {
@@ -303,6 +297,26 @@ impl Machine {
         self.advance(now);
     }
 
+    /// Whether the run in flight no longer serves the session (checked when it gets the lock
+    /// and when its answer arrives); if so, it has been dealt with:
+    /// - it belongs to a session that is gone and the current one's token died meanwhile (the
+    ///   clock moved, the page slept): renew that one, the lock still held;
+    /// - logged in or out meanwhile: the run ends with what overtook it;
+    /// - a logout called after this restore ended the session: it outranks whatever the cookie
+    ///   gives back (the logout's POST revokes it).
+    fn run_moot(&mut self, now: Instant) -> bool {
+        if self.overtaken().is_some() && self.retarget(now) {
+            self.post(now, Endpoint::Refresh);
+        } else if let Some(outcome) = self.overtaken() {
+            self.finish_run(now, outcome);
+        } else if self.restore_called().is_some_and(|called| self.ended_since(called)) {
+            self.finish_run(now, RunOutcome::failed(superseded(), None));
+        } else {
+            return false;
+        }
+        true
+    }
+
     /// The run's answer came too late to use: it renews the session it holds now (the one the
     /// answer may have revived), with the lock still held.
     fn ask_again(&mut self, now: Instant) {
@@ -319,19 +333,8 @@ impl Machine {
     /// the server issued it after that, and an answer read late (the page slept with it in
     /// the buffer) has aged by the wait.
     fn refresh_answer(&mut self, now: Instant, sent: Instant, outcome: HttpOutcome) {
-        if self.overtaken().is_some() && self.retarget(now) {
-            // This answer belongs to a session that is gone, and the current one's token died
-            // meanwhile (the clock moved, the page slept): renew it, the lock still held.
-            return self.post(now, Endpoint::Refresh);
-        }
-        if let Some(outcome) = self.overtaken() {
-            // Logged in/out meanwhile: this answer belongs to a session that is gone.
-            return self.finish_run(now, outcome);
-        }
-        if self.restore_called().is_some_and(|called| self.ended_since(called)) {
-            // A logout called after this restore ended the session meanwhile: it outranks
-            // whatever the cookie gave back (the logout's POST revokes it).
-            return self.finish_run(now, RunOutcome::failed(superseded(), None));
+        if self.run_moot(now) {
+            return;
         }
         // A revived session's epoch is the restore's call, as a login's is.
         let revived = self.run.as_ref().filter(|r| r.revive).map(|r| r.start.called);
