@@ -89,14 +89,21 @@ start_mock "$LOGS/next-app-server.log" "127.0.0.1:$NEXT_PORT" --static examples/
 # The wasm-bindgen browser suite on each engine: Chromium (chromedriver), Firefox ESR
 # (geckodriver), WebKitGTK (WebKitWebDriver, which wasm-bindgen's runner drives through its
 # Safari path: .tools/bin/safaridriver links to it; it opens MiniBrowser, so it runs under Xvfb).
+# wasm-pack sets the engine's own driver variable (CHROMEDRIVER, GECKODRIVER or SAFARIDRIVER,
+# found on PATH) and no other may be set: wasm-bindgen-test-runner takes the first of
+# GECKODRIVER, SAFARIDRIVER, CHROMEDRIVER it finds, so a GECKODRIVER set here for every engine
+# ran all three suites in Firefox (until 2026-12). The runner names its browser in the log; a
+# suite that ran in another one fails.
 browser_suite() {
-  local engine=$1 name=$2 pre=()
+  local engine=$1 name=$2 browser=$3 pre=()
   [ "$engine" = safari ] && pre=(xvfb-run -a)
   lap "browser suite $name"
   echo "== browser tests on $name (wasm-pack test --headless --$engine, against $BASE)"
   local t0; t0=$(date +%s)
   set +e
-  PATH="$PWD/.tools/bin:$PATH" GECKODRIVER="$(command -v geckodriver)" CHROMEDRIVER=/usr/bin/chromedriver \
+  env -u GECKODRIVER -u SAFARIDRIVER -u CHROMEDRIVER -u MSEDGEDRIVER \
+    -u GECKODRIVER_REMOTE -u SAFARIDRIVER_REMOTE -u CHROMEDRIVER_REMOTE -u MSEDGEDRIVER_REMOTE \
+    PATH="$PWD/.tools/bin:$PATH" \
     WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$RUNNER_PORT" WASM_BINDGEN_TEST_TIMEOUT=300 MOCK_SERVER="$BASE" \
     "${pre[@]}" wasm-pack test --headless "--$engine" --mode no-install 2>&1 | tee "$LOGS/browser-$name.txt"
   local rc=${PIPESTATUS[0]}
@@ -105,11 +112,15 @@ browser_suite() {
   echo "browser suite on $name: $n passed, $(( $(date +%s) - t0 )) s"
   if [ "$rc" -ne 0 ]; then echo "browser tests failed on $name" >&2; exit "$rc"; fi
   if [ "$n" -eq 0 ]; then echo "the browser suite ran 0 tests on $name" >&2; exit 1; fi
+  local ran; ran=$(grep -Eo "^Running headless tests in [A-Za-z]+" "$LOGS/browser-$name.txt" | awk '{print $NF}' | sort -u)
+  if [ "$ran" != "$browser" ]; then
+    echo "the browser suite on $name ran in '${ran:-no browser}', not $browser" >&2; exit 1
+  fi
   eval "browser_$name=$n"
 }
-browser_suite chrome chromium
-browser_suite firefox firefox
-browser_suite safari webkit
+browser_suite chrome chromium Chrome
+browser_suite firefox firefox Firefox
+browser_suite safari webkit Safari
 browser=$browser_chromium
 
 lap "release smoke (chromium)"
