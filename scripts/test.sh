@@ -9,24 +9,37 @@ export PATH="$PWD/.tools/node_modules/.bin:$PATH"
 PORT=${MOCK_PORT:-18787}
 RUNNER_PORT=${RUNNER_PORT:-18788}
 BASE="http://127.0.0.1:$PORT"
-LOGS=target/test-logs
+LOGS=${TEST_LOGS:-target/test-logs}
 mkdir -p "$LOGS"
+LOGS=$(cd "$LOGS" && pwd)  # absolute: the example builds run in their own directories
 start=$(date +%s)
+
+# Stage timings, printed as a table at the end (and in $LOGS/stages.txt): `lap NAME` ends the
+# running stage and starts NAME.
+LAPS=() lap_name="" lap_t0=$start
+lap() {
+  local now; now=$(date +%s)
+  [ -z "$lap_name" ] || LAPS+=("$(printf '%5d s  %s' $(( now - lap_t0 )) "$lap_name")")
+  lap_name=${1:-} lap_t0=$now
+}
 
 count() { grep -E "^test result: ok\. [0-9]+ passed" "$1" | awk '{s+=$4} END {print s+0}'; }
 
+lap native
 echo "== native tests (core, mock server contract)"
 cargo test --workspace --exclude wasm-token-manager 2>&1 | tee "$LOGS/native.txt"
 cargo test -p wasm-token-manager --lib 2>&1 | tee -a "$LOGS/native.txt"
 native=$(count "$LOGS/native.txt")
 # The simulator (tests/simulator.rs): its named regressions, the refreshes-per-lifetime test and
 # 20,000 random schedules of 1-6 tabs (SIM_CASES), in a release build.
+lap simulator
 echo "== simulator (tests/simulator.rs: ${SIM_CASES:-20000} random schedules, regressions, refreshes per lifetime)"
 SIM_CASES=${SIM_CASES:-20000} cargo test --release -p wasm-token-manager --test simulator -- --nocapture 2>&1 | tee "$LOGS/simulator.txt"
 grep -qE "^test result: ok\." "$LOGS/simulator.txt" || { echo "the simulator failed" >&2; exit 1; }
 grep -E "^simulator: " "$LOGS/simulator.txt" || { echo "the simulator ran no schedules" >&2; exit 1; }
 native=$(( native + $(count "$LOGS/simulator.txt") ))
 
+lap package
 echo "== release package (nightly build; wasm-opt from .tools), example apps, mock server"
 ./scripts/package.sh > "$LOGS/package.txt" 2>&1 || { cat "$LOGS/package.txt"; echo "make pkg failed" >&2; exit 1; }
 grep -E "package.json|!!!" "$LOGS/package.txt"
@@ -35,13 +48,15 @@ build_example() {
   local name=$1; shift
   local t0; t0=$(date +%s)
   (cd "examples/$name" && { [ -d node_modules ] || npm install --silent --no-audit --no-fund >/dev/null; } &&
-    NEXT_TELEMETRY_DISABLED=1 "$@" > "../../$LOGS/build-$name.txt" 2>&1) ||
+    NEXT_TELEMETRY_DISABLED=1 "$@" > "$LOGS/build-$name.txt" 2>&1) ||
     { cat "$LOGS/build-$name.txt"; echo "building examples/$name failed" >&2; exit 1; }
   echo "example $name built in $(( $(date +%s) - t0 )) s"
 }
+lap "example apps"
 build_example vite-app npx vite build --logLevel warn
 build_example webpack-app npm run build
 build_example next-app npm run build
+lap "mock server build, types, size"
 cargo build -p mock-server 2>&1 | tail -n 1
 echo "== TypeScript check of the generated .d.ts (tests/e2e/types/check.ts)"
 (cd tests/e2e && npx tsc -p types/tsconfig.json) && echo "types: ok"
@@ -52,6 +67,7 @@ budget_kb=$(cat benches/size-budget-kb)
 echo "size: production Vite build (JS + wasm) = $size_bytes bytes gzip -9 (budget ${budget_kb} KB = $(( budget_kb * 1024 )) bytes)"
 if [ -z "$size_bytes" ] || [ "$size_bytes" -gt $(( budget_kb * 1024 )) ]; then echo "size budget exceeded (benches/SIZE.md)" >&2; exit 1; fi
 
+lap "mock servers"
 OTHER_PORT=${OTHER_PORT:-18789}
 OTHER="http://127.0.0.1:$OTHER_PORT"
 # shellcheck source=scripts/mock.sh
@@ -63,21 +79,31 @@ start_mock "$LOGS/mock-server.log" "127.0.0.1:$PORT" --allow-origin "http://127.
 # A second server on another origin: records what it receives (Authorization must not arrive).
 start_mock "$LOGS/other-server.log" "127.0.0.1:$OTHER_PORT" --allow-origin "$BASE"
 # One server per example app, serving its build (same origin as its own API).
-VITE_APP="http://127.0.0.1:18790" WEBPACK_APP="http://127.0.0.1:18791" NEXT_APP="http://127.0.0.1:18792"
-start_mock "$LOGS/vite-app-server.log" "127.0.0.1:18790" --static examples/vite-app/dist
-start_mock "$LOGS/webpack-app-server.log" "127.0.0.1:18791" --static examples/webpack-app/dist
-start_mock "$LOGS/next-app-server.log" "127.0.0.1:18792" --static examples/next-app/out
+# Every port can be moved (VITE_PORT etc.) so that two runs can share a machine.
+VITE_PORT=${VITE_PORT:-18790} WEBPACK_PORT=${WEBPACK_PORT:-18791} NEXT_PORT=${NEXT_PORT:-18792}
+VITE_APP="http://127.0.0.1:$VITE_PORT" WEBPACK_APP="http://127.0.0.1:$WEBPACK_PORT" NEXT_APP="http://127.0.0.1:$NEXT_PORT"
+start_mock "$LOGS/vite-app-server.log" "127.0.0.1:$VITE_PORT" --static examples/vite-app/dist
+start_mock "$LOGS/webpack-app-server.log" "127.0.0.1:$WEBPACK_PORT" --static examples/webpack-app/dist
+start_mock "$LOGS/next-app-server.log" "127.0.0.1:$NEXT_PORT" --static examples/next-app/out
 
 # The wasm-bindgen browser suite on each engine: Chromium (chromedriver), Firefox ESR
 # (geckodriver), WebKitGTK (WebKitWebDriver, which wasm-bindgen's runner drives through its
 # Safari path: .tools/bin/safaridriver links to it; it opens MiniBrowser, so it runs under Xvfb).
+# wasm-pack sets the engine's own driver variable (CHROMEDRIVER, GECKODRIVER or SAFARIDRIVER,
+# found on PATH) and no other may be set: wasm-bindgen-test-runner takes the first of
+# GECKODRIVER, SAFARIDRIVER, CHROMEDRIVER it finds, so a GECKODRIVER set here for every engine
+# ran all three suites in Firefox (until 2026-12). The runner names its browser in the log; a
+# suite that ran in another one fails.
 browser_suite() {
-  local engine=$1 name=$2 pre=()
+  local engine=$1 name=$2 browser=$3 pre=()
   [ "$engine" = safari ] && pre=(xvfb-run -a)
+  lap "browser suite $name"
   echo "== browser tests on $name (wasm-pack test --headless --$engine, against $BASE)"
   local t0; t0=$(date +%s)
   set +e
-  PATH="$PWD/.tools/bin:$PATH" GECKODRIVER="$(command -v geckodriver)" CHROMEDRIVER=/usr/bin/chromedriver \
+  env -u GECKODRIVER -u SAFARIDRIVER -u CHROMEDRIVER -u MSEDGEDRIVER \
+    -u GECKODRIVER_REMOTE -u SAFARIDRIVER_REMOTE -u CHROMEDRIVER_REMOTE -u MSEDGEDRIVER_REMOTE \
+    PATH="$PWD/.tools/bin:$PATH" \
     WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$RUNNER_PORT" WASM_BINDGEN_TEST_TIMEOUT=300 MOCK_SERVER="$BASE" \
     "${pre[@]}" wasm-pack test --headless "--$engine" --mode no-install 2>&1 | tee "$LOGS/browser-$name.txt"
   local rc=${PIPESTATUS[0]}
@@ -86,44 +112,62 @@ browser_suite() {
   echo "browser suite on $name: $n passed, $(( $(date +%s) - t0 )) s"
   if [ "$rc" -ne 0 ]; then echo "browser tests failed on $name" >&2; exit "$rc"; fi
   if [ "$n" -eq 0 ]; then echo "the browser suite ran 0 tests on $name" >&2; exit 1; fi
+  local ran; ran=$(grep -Eo "^Running headless tests in [A-Za-z]+" "$LOGS/browser-$name.txt" | awk '{print $NF}' | sort -u)
+  if [ "$ran" != "$browser" ]; then
+    echo "the browser suite on $name ran in '${ran:-no browser}', not $browser" >&2; exit 1
+  fi
   eval "browser_$name=$n"
 }
-browser_suite chrome chromium
-browser_suite firefox firefox
-browser_suite safari webkit
+browser_suite chrome chromium Chrome
+browser_suite firefox firefox Firefox
+browser_suite safari webkit Safari
 browser=$browser_chromium
 
+lap "release smoke (chromium)"
 echo "== release smoke test (playwright-core + Chromium, the package make demo serves)"
 E2E_BASE="$BASE" node tests/e2e/smoke.mjs | tee "$LOGS/smoke.txt"
 smoke=$(grep -Eo "smoke result: ok\. [0-9]+ passed" "$LOGS/smoke.txt" | awk '{print $4}')
 
 echo "== cross-engine end-to-end (W3C WebDriver: release smoke + reduced resilience on Firefox and WebKit)"
-E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=18800 node tests/e2e/engines.mjs firefox | tee "$LOGS/engines-firefox.txt"
-E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=18801 xvfb-run -a node tests/e2e/engines.mjs webkit | tee "$LOGS/engines-webkit.txt"
+lap "engines e2e firefox"
+E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=${FIREFOX_DRIVER_PORT:-18800} node tests/e2e/engines.mjs firefox | tee "$LOGS/engines-firefox.txt"
+lap "engines e2e webkit"
+E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=${WEBKIT_DRIVER_PORT:-18801} xvfb-run -a node tests/e2e/engines.mjs webkit | tee "$LOGS/engines-webkit.txt"
 engines_ff=$(grep -Eo "engines result: ok\. [0-9]+ passed" "$LOGS/engines-firefox.txt" | awk '{print $4}')
 engines_wk=$(grep -Eo "engines result: ok\. [0-9]+ passed" "$LOGS/engines-webkit.txt" | awk '{print $4}')
 
 echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clocks, sleep, soak; ordering; drop-in fetch; leaks)"
+lap "e2e resilience (soak ${SOAK_SECONDS:-60} s)"
 SOAK_SECONDS=${SOAK_SECONDS:-60} E2E_BASE="$BASE" node tests/e2e/resilience.mjs | tee "$LOGS/e2e.txt"
+lap "e2e ordering"
 E2E_BASE="$BASE" node tests/e2e/ordering.mjs | tee "$LOGS/ordering.txt"
+lap "e2e dropin"
 E2E_BASE="$BASE" node tests/e2e/dropin.mjs | tee "$LOGS/dropin.txt"
+lap "e2e dpop"
 E2E_BASE="$BASE" node tests/e2e/dpop.mjs | tee "$LOGS/dpop.txt"
+lap "compat (flask, django)"
 echo "== compatibility with real server frameworks (compat/: Flask + flask-jwt-extended, Django + dj-rest-auth + simplejwt)"
 COMPAT_PIDS=()
-.tools/py/bin/python compat/flask_app.py 18810 pkg > "$LOGS/flask.log" 2>&1 & COMPAT_PIDS+=($!)
-.tools/py/bin/python compat/django_app.py 18811 pkg > "$LOGS/django.log" 2>&1 & COMPAT_PIDS+=($!)
+FLASK_PORT=${FLASK_PORT:-18810} DJANGO_PORT=${DJANGO_PORT:-18811}
+.tools/py/bin/python compat/flask_app.py "$FLASK_PORT" pkg > "$LOGS/flask.log" 2>&1 & COMPAT_PIDS+=($!)
+.tools/py/bin/python compat/django_app.py "$DJANGO_PORT" pkg > "$LOGS/django.log" 2>&1 & COMPAT_PIDS+=($!)
 MOCK_PIDS+=("${COMPAT_PIDS[@]}")
-for port in 18810 18811; do
+for port in "$FLASK_PORT" "$DJANGO_PORT"; do
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
 done
-COMPAT_FLASK=http://127.0.0.1:18810 COMPAT_DJANGO=http://127.0.0.1:18811 node tests/e2e/compat.mjs | tee "$LOGS/compat.txt"
+COMPAT_FLASK=http://127.0.0.1:$FLASK_PORT COMPAT_DJANGO=http://127.0.0.1:$DJANGO_PORT node tests/e2e/compat.mjs | tee "$LOGS/compat.txt"
 compat=$(grep -Eo "compat result: ok\. [0-9]+ passed" "$LOGS/compat.txt" | awk '{print $4}')
 
+lap "everywhere"
 echo "== everywhere: example apps (Vite, webpack, Next.js), plain page, Worker, store contract; Node import"
 E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
+lap "node ssr"
 node tests/e2e/node-ssr.mjs examples/next-app | tee "$LOGS/node.txt"
+lap "leaks"
 E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/leaks.mjs | tee "$LOGS/leaks.txt"
+lap "demo"
 E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/demo.mjs | tee "$LOGS/demo.txt"
+lap
 demo=$(grep -Eo "demo result: ok\. [0-9]+ passed" "$LOGS/demo.txt" | awk '{print $4}')
 e2e=$(grep -Eo "e2e result: ok\. [0-9]+ passed" "$LOGS/e2e.txt" | awk '{print $4}')
 leaks=$(grep -Eo "leaks result: ok\. [0-9]+ passed" "$LOGS/leaks.txt" | awk '{print $4}')
@@ -134,4 +178,6 @@ everywhere=$(grep -Eo "everywhere result: ok\. [0-9]+ passed" "$LOGS/everywhere.
 nodessr=$(grep -Eo "node result: ok\. [0-9]+ passed" "$LOGS/node.txt" | awk '{print $4}')
 
 echo
+echo "== stage times"
+printf '%s\n' "${LAPS[@]}" | tee "$LOGS/stages.txt"
 echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; dpop ${dpop:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; node ${nodessr:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
