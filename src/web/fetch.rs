@@ -14,6 +14,7 @@ use crate::core::machine::{Authorize, FetchStart, ReqId};
 use crate::core::ErrorCode;
 use crate::web::error;
 use crate::web::manager::{Inner, PendingFetch};
+use crate::web::marks::mark;
 
 impl Inner {
     /// `auth.fetch`: a function bound to this manager, so it works detached (`const f =
@@ -36,6 +37,7 @@ impl Inner {
     /// Start a wrapped request: build the Request as `fetch` would, then let the machine decide
     /// whether it waits, which token it carries, and whether a 401 is replayed.
     fn fetch(self: &Rc<Self>, input: JsValue, init: JsValue) -> Promise {
+        mark(1);
         if self.disposed.get() {
             return Promise::reject(&error::js(ErrorCode::Aborted, "the manager was disposed"));
         }
@@ -43,6 +45,7 @@ impl Inner {
             Ok(p) => p,
             Err(e) => return Promise::reject(&e),
         };
+        mark(2);
         let request: Request = prepared.get(0).unchecked_into();
         let spare = prepared.get(1).dyn_into::<Request>().ok();
         let signal = request.signal();
@@ -59,6 +62,7 @@ impl Inner {
         let promise = Promise::new(&mut |resolve, reject| resolvers = Some((resolve, reject)));
         let Some((resolve, reject)) = resolvers else { return promise };
         let req = self.feed(|m, now| m.fetch(now, start));
+        mark(3);
         let pending = PendingFetch { request, spare, sends: 0, last: None, resolve, reject };
         self.fetches.borrow_mut().insert(req, pending);
         if !signal.aborted() {
@@ -72,6 +76,7 @@ impl Inner {
             });
             let _ = signal.add_event_listener_with_callback("abort", listener.unchecked_ref());
         }
+        mark(4);
         self.pump();
         promise
     }
@@ -104,13 +109,16 @@ impl Inner {
                 None => (1, None),
             },
         };
+        mark(5);
         let sent = request.map(|r| send_wrapped(&self.fetch, &r, scheme, token.as_deref(), self.dpop));
+        mark(6);
         let inner = Rc::clone(self);
         crate::web::spawn(async move {
             let answer = match sent {
                 Ok(p) => JsFuture::from(p).await,
                 Err(e) => Err(e),
             };
+            mark(7);
             match answer {
                 Ok(pair) => {
                     let pair: js_sys::Array = pair.unchecked_into();
