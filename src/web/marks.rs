@@ -3,7 +3,9 @@
 //! and the module has no trace of it.
 
 #[cfg(feature = "bench-marks")]
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = "export function mark(n) { const m = globalThis.__wtmMark; if (m) m(n); }")]
+#[wasm_bindgen::prelude::wasm_bindgen(
+    inline_js = "export function mark(n) { const m = globalThis.__wtmMark; if (m) m(n); }"
+)]
 extern "C" {
     #[wasm_bindgen(js_name = mark)]
     fn mark_js(step: u8);
