@@ -87,7 +87,7 @@ steps("auth", [
 ]);
 steps("probed", [
   [0, 10, "call → injected transport called"],
-  [10, 13, "its fetch(url, init) call returns (wasm on the stack)"],
+  [10, 13, "its fetch(url, init) call returns"],
   [10, 11, "transport call → its answer"],
   [11, 7, "its answer → executor"],
   [11, 12, "its answer → caller has the response"],
