@@ -86,8 +86,8 @@ const reason = (s) => s.reason ?? new DOMException("signal is aborted without re
 /// What a `fetch(input, init)` call sends, and what the manager needs to know of it:
 /// `[sendable, replayable, keepalive, hasAuthorization, url, signal]`. Throws as `fetch` would
 /// for bad arguments or an aborted signal.
-/// A URL without a body or with a string body (nothing to copy for a replay), not no-cors and
-/// without DPoP, is sent as `fetch(url, init)` with a copy `h` of its headers: no Request is
+/// A URL with a plain-object init, without a body or with a string body (nothing to copy for a
+/// replay), not no-cors and without DPoP, is sent as `fetch(url, init)` with a copy `h` of its headers: no Request is
 /// built (building one and handing it to `fetch`, which builds another, was most of the
 /// wrapper's cost) unless it has to wait (`freeze`). Otherwise the Request is built now, with
 /// a `spare` copy for a replay when it may carry a body.
@@ -95,8 +95,11 @@ export function prepareRequest(input, init, dpop) {
   if (init != null && typeof init !== "object" && typeof init !== "function") throw new TypeError("fetch: init must be an object");
   const body = init == null ? null : init.body, signal = init == null ? null : init.signal;
   let out;
+  // `init` a plain object: it is the prototype of what is sent (a platform object's getters,
+  // such as a Request's, throw when read through another object).
   if (!dpop && !(input instanceof Request) && (body == null || typeof body === "string") &&
-      (signal == null || signal instanceof AbortSignal) && (init == null || init.mode !== "no-cors")) {
+      (signal == null || signal instanceof AbortSignal) &&
+      (init == null || (Object.getPrototypeOf(init) === Object.prototype && init.mode !== "no-cors"))) {
     const url = new URL(input, globalThis.document ? document.baseURI : globalThis.location && location.href).href;
     const h = new Headers(init == null ? undefined : init.headers);
     out = [{ url, init, h, n: 0 }, true, init != null && !!init.keepalive, h.has("Authorization"), url, signal];

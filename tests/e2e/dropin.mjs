@@ -237,9 +237,11 @@ await test("a URL request that waits is frozen as the call made it; bad argument
     const bad = async (call) => { try { await call(); return "resolved"; } catch (e) { return e.name; } };
     out.badUrl = [await bad(() => auth.fetch("http://a b/")), await bad(() => fetch("http://a b/"))];
     out.getWithBody = [await bad(() => auth.fetch("/api/echo", { body: "x" })), await bad(() => fetch("/api/echo", { body: "x" }))];
+    // Any init fetch takes works, a Request too (its getters cannot be read through a copy).
+    out.requestAsInit = (await auth.fetch("/api/me", new Request("/api/me", { headers: { "x-trace": "r" } }))).status;
     return out;
   });
-  assertEq(r, { status: 200, body: "at-call", badUrl: ["TypeError", "TypeError"], getWithBody: ["TypeError", "TypeError"] }, "frozen at the call");
+  assertEq(r, { status: 200, body: "at-call", badUrl: ["TypeError", "TypeError"], getWithBody: ["TypeError", "TypeError"], requestAsInit: 200 }, "frozen at the call");
   const echo = await requests("/api/echo");
   assertEq(echo.map((x) => x.method), ["POST"], "sent once, as the call made it");
   assertEq((await counters()).refreshRequests, 1, "one refresh (the bad calls started none)");
