@@ -57,31 +57,74 @@ export async function tokenPost(fetchFn, url, headers, body, signal, dpop, fresh
 }
 
 /// Send a wrapped request: `scheme` 0 as it is, 1 without the manager's Authorization, 2
-/// `Bearer token`, 3 `DPoP token` with a proof. Resolves to `[response, nonceChallenge]`.
-export async function sendWrapped(fetchFn, request, scheme, token, dpop) {
-  const h = request.headers;
-  if (scheme === 1) { h.delete("Authorization"); if (dpop) h.delete("DPoP"); }
-  if (scheme === 2) h.set("Authorization", "Bearer " + token);
-  if (scheme === 3) {
-    h.set("DPoP", await dpopHeader(request.method, request.url, token, false));
-    h.set("Authorization", "DPoP " + token);
-  }
-  const res = await fetchFn.call(globalThis, request);
-  return [res, dpop ? dpopAnswer(request.url, res) : false];
+/// `Bearer token`, 3 `DPoP token` with a proof; then `done(id, response, 1)` (2: a DPoP nonce
+/// challenge came with it) or `done(id, error, 0)`. `s` is from prepareRequest: its Request
+/// `r` (a replay of one with a body sends a fresh copy of `spare`), or `{url, init, h}` sent
+/// as `fetch(url, init)` with the headers `h`.
+/// The transport is called a microtask later, from a stack without wasm frames: Chromium's
+/// `fetch` called with wasm on the stack took about twice as long (tests/e2e/fetch-probe.mjs),
+/// most of the wrapper's cost.
+export function sendWrapped(fetchFn, s, scheme, token, dpop, id, done) {
+  let res;
+  (async () => {
+    const r = s.n++ && s.spare ? s.spare.clone() : s.r, h = r ? r.headers : s.h;
+    await 0;
+    if (scheme === 1) { h.delete("Authorization"); if (dpop) h.delete("DPoP"); }
+    if (scheme === 2) h.set("Authorization", "Bearer " + token);
+    if (scheme === 3) {
+      h.set("DPoP", await dpopHeader(r.method, s.url, token, false));
+      h.set("Authorization", "DPoP " + token);
+    }
+    res = await (r ? fetchFn.call(globalThis, r) : fetchFn.call(globalThis, s.url, withHeaders(s.init, h)));
+    return (dpop && dpopAnswer(s.url, res)) + 1;
+  })().then((n) => done(id, res, n), (e) => done(id, e, 0));
 }
 
-/// Build the Request a `fetch(input, init)` call would make, and what the manager needs to know
-/// of it: `[request, spare, replayable, keepalive, hasAuthorization]`. `spare`: a copy made
-/// before the first send, for a replay, when the request may carry a body. Throws as `fetch`
-/// would for bad arguments.
-export function prepareRequest(input, init) {
+const withHeaders = (init, headers) => (init == null ? { headers } : Object.assign(Object.create(init), { headers }));
+const reason = (s) => s.reason ?? new DOMException("signal is aborted without reason", "AbortError");
+
+/// What a `fetch(input, init)` call sends, and what the manager needs to know of it:
+/// `[sendable, replayable, keepalive, hasAuthorization, url, signal]`. Throws as `fetch` would
+/// for bad arguments or an aborted signal.
+/// A URL with a plain-object init, without a body or with a string body (nothing to copy for a
+/// replay), not no-cors and without DPoP, is sent as `fetch(url, init)` with a copy `h` of its headers: no Request is
+/// built (building one and handing it to `fetch`, which builds another, was most of the
+/// wrapper's cost) unless it has to wait (`freeze`). Otherwise the Request is built now, with
+/// a `spare` copy for a replay when it may carry a body.
+export function prepareRequest(input, init, dpop) {
   if (init != null && typeof init !== "object" && typeof init !== "function") throw new TypeError("fetch: init must be an object");
-  // Before the Request is built: building it from a `Request` input takes that input's body.
-  const stream = init != null && typeof ReadableStream !== "undefined" && init.body instanceof ReadableStream;
-  const replayable = !stream && !(input instanceof Request && input.bodyUsed);
-  const request = new Request(input instanceof Request ? input : String(input), init ?? undefined);
-  const keepalive = request.keepalive === true || (init != null && init.keepalive === true);
-  const mayHaveBody = !(request.method === "GET" || request.method === "HEAD") || input instanceof Request;
-  const spare = replayable && !keepalive && mayHaveBody ? request.clone() : null;
-  return [request, spare, replayable, keepalive, request.headers.has("Authorization")];
+  const body = init == null ? null : init.body, signal = init == null ? null : init.signal;
+  let out;
+  // `init` a plain object: it is the prototype of what is sent (a platform object's getters,
+  // such as a Request's, throw when read through another object).
+  if (!dpop && !(input instanceof Request) && (body == null || typeof body === "string") &&
+      (signal == null || signal instanceof AbortSignal) &&
+      (init == null || (Object.getPrototypeOf(init) === Object.prototype && init.mode !== "no-cors"))) {
+    const url = new URL(input, globalThis.document ? document.baseURI : globalThis.location && location.href).href;
+    const h = new Headers(init == null ? undefined : init.headers);
+    out = [{ url, init, h, n: 0 }, true, init != null && !!init.keepalive, h.has("Authorization"), url, signal];
+  } else {
+    // Before the Request is built: building it from a `Request` input takes that input's body.
+    const stream = init != null && typeof ReadableStream !== "undefined" && body instanceof ReadableStream;
+    const replayable = !stream && !(input instanceof Request && input.bodyUsed);
+    const r = new Request(input instanceof Request ? input : String(input), init ?? undefined);
+    const keepalive = r.keepalive === true || (init != null && init.keepalive === true);
+    const mayHaveBody = !(r.method === "GET" || r.method === "HEAD") || input instanceof Request;
+    const spare = replayable && !keepalive && mayHaveBody ? r.clone() : null;
+    out = [{ r, spare, url: r.url, n: 0 }, replayable, keepalive, r.headers.has("Authorization"), r.url, r.signal];
+  }
+  if (out[5] && out[5].aborted) throw reason(out[5]);
+  return out;
+}
+
+/// An abort while the request waits rejects it as `fetch` would (during the send, `fetch`
+/// itself rejects): `done(id, reason, 0)`.
+export const onAbort = (signal, id, done) => signal.addEventListener("abort", () => done(id, reason(signal), 0));
+
+/// A prepared `{url, init, h}` not sent during the call (it waits) is frozen into a Request
+/// now, as the call made it (and a `spare` when it has a body). Throws as `fetch` would.
+export function freeze(s) {
+  if (s.n || s.r) return;
+  s.r = new Request(s.url, withHeaders(s.init, s.h));
+  if (s.init != null && s.init.body != null) s.spare = s.r.clone();
 }

@@ -120,6 +120,7 @@ impl Inner {
 
     fn finish_fetch(self: &Rc<Self>, req: crate::core::machine::ReqId, end: FetchEnd) {
         let Some(pending) = self.fetches.borrow_mut().remove(&req) else { return };
+        crate::web::marks::mark(8);
         let _ = match (end, pending.last) {
             (FetchEnd::Response, Some(res)) => pending.resolve.call1(&JsValue::UNDEFINED, &res),
             (FetchEnd::Error(e), _) => pending.reject.call1(&JsValue::UNDEFINED, &error::to_js(&e)),

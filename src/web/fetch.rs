@@ -3,17 +3,17 @@
 
 use std::rc::Rc;
 
-use js_sys::{Promise, Reflect};
+use js_sys::Promise;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Request, Response};
+use web_sys::Response;
 
 use crate::core::machine::{Authorize, FetchStart, ReqId};
 use crate::core::ErrorCode;
 use crate::web::error;
 use crate::web::manager::{Inner, PendingFetch};
+use crate::web::marks::mark;
 
 impl Inner {
     /// `auth.fetch`: a function bound to this manager, so it works detached (`const f =
@@ -34,68 +34,46 @@ impl Inner {
     }
 
     /// Start a wrapped request: build the Request as `fetch` would, then let the machine decide
-    /// whether it waits, which token it carries, and whether a 401 is replayed.
+    /// whether it waits, which token it carries, and whether a 401 is replayed. It is sent
+    /// before this returns when the machine says so (no microtask in between).
     fn fetch(self: &Rc<Self>, input: JsValue, init: JsValue) -> Promise {
+        mark(1);
         if self.disposed.get() {
             return Promise::reject(&error::js(ErrorCode::Aborted, "the manager was disposed"));
         }
-        let prepared = match prepare_request(&input, &init) {
+        let prepared = match prepare_request(&input, &init, self.dpop) {
             Ok(p) => p,
             Err(e) => return Promise::reject(&e),
         };
-        let request: Request = prepared.get(0).unchecked_into();
-        let spare = prepared.get(1).dyn_into::<Request>().ok();
-        let signal = request.signal();
-        if signal.aborted() {
-            return Promise::reject(&abort_reason(&signal));
-        }
+        mark(2);
         let start = FetchStart {
-            url: request.url(),
-            has_authorization: prepared.get(4).is_truthy(),
-            keepalive: prepared.get(3).is_truthy(),
-            replayable: prepared.get(2).is_truthy(),
+            url: prepared.get(4).as_string().unwrap_or_default(),
+            has_authorization: prepared.get(3).is_truthy(),
+            keepalive: prepared.get(2).is_truthy(),
+            replayable: prepared.get(1).is_truthy(),
         };
         let mut resolvers = None;
         let promise = Promise::new(&mut |resolve, reject| resolvers = Some((resolve, reject)));
         let Some((resolve, reject)) = resolvers else { return promise };
         let req = self.feed(|m, now| m.fetch(now, start));
-        let pending = PendingFetch { request, spare, sends: 0, last: None, resolve, reject };
-        self.fetches.borrow_mut().insert(req, pending);
-        if !signal.aborted() {
-            // An abort while the request waits rejects it as `fetch` would (during the send,
-            // `fetch` itself rejects).
-            let weak = Rc::downgrade(self);
-            let listener = Closure::once_into_js(move || {
-                if let Some(inner) = weak.upgrade() {
-                    inner.abort_fetch(req);
-                }
-            });
-            let _ = signal.add_event_listener_with_callback("abort", listener.unchecked_ref());
+        mark(3);
+        let request = prepared.get(0);
+        self.fetches.borrow_mut().insert(req, PendingFetch { request: request.clone(), last: None, resolve, reject });
+        let signal = prepared.get(5);
+        if signal.is_truthy() {
+            on_abort(&signal, req.0, &self.answer_callback());
         }
+        mark(4);
         self.pump();
+        if let Err(e) = freeze(&request) {
+            self.answered(req.0, e, 0);
+        }
         promise
-    }
-
-    /// The caller's signal aborted: reject with its reason; the machine forgets the request.
-    fn abort_fetch(self: &Rc<Self>, req: ReqId) {
-        let Some(pending) = self.fetches.borrow_mut().remove(&req) else { return };
-        let _ = pending.reject.call1(&JsValue::UNDEFINED, &abort_reason(&pending.request.signal()));
-        self.input(|m, _| m.fetch_dropped(req));
     }
 
     /// Send (or send again) a wrapped request as the machine says.
     pub(crate) fn send(self: &Rc<Self>, req: ReqId, authorize: Authorize) {
-        let request = {
-            let mut fetches = self.fetches.borrow_mut();
-            let Some(p) = fetches.get_mut(&req) else { return };
-            p.sends += 1;
-            // The first send, and any send of a request without a body copy, uses the Request
-            // itself; a replay of one with a body uses a fresh copy of the spare.
-            match (&p.spare, p.sends) {
-                (Some(spare), n) if n > 1 => spare.clone(),
-                _ => Ok(JsValue::clone(p.request.as_ref()).unchecked_into::<Request>()),
-            }
-        };
+        let Some(request) = self.fetches.borrow().get(&req).map(|p| p.request.clone()) else { return };
         let (scheme, token) = match authorize {
             Authorize::Untouched => (0, None),
             Authorize::Bare => (1, None),
@@ -104,50 +82,61 @@ impl Inner {
                 None => (1, None),
             },
         };
-        let sent = request.map(|r| send_wrapped(&self.fetch, &r, scheme, token.as_deref(), self.dpop));
-        let inner = Rc::clone(self);
-        crate::web::spawn(async move {
-            let answer = match sent {
-                Ok(p) => JsFuture::from(p).await,
-                Err(e) => Err(e),
-            };
-            match answer {
-                Ok(pair) => {
-                    let pair: js_sys::Array = pair.unchecked_into();
-                    let response: Response = pair.get(0).unchecked_into();
-                    let challenge = pair.get(1).is_truthy();
-                    let status = response.status();
-                    if let Some(p) = inner.fetches.borrow_mut().get_mut(&req) {
-                        p.last = Some(response);
-                    }
-                    inner.input(|m, now| m.fetch_answered(now, req, status, challenge));
+        mark(5);
+        send_wrapped(&self.fetch, &request, scheme, token.as_deref(), self.dpop, req.0, &self.answer_callback());
+        mark(6);
+    }
+
+    fn answer_callback(self: &Rc<Self>) -> JsValue {
+        let make = || {
+            let weak = Rc::downgrade(self);
+            Closure::<dyn Fn(u32, JsValue, u8)>::new(move |req, value, n| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.answered(req, value, n);
                 }
-                Err(e) => {
-                    // A network error, an abort or a bad request: rejected exactly as `fetch` did.
-                    if let Some(p) = inner.fetches.borrow_mut().remove(&req) {
-                        let _ = p.reject.call1(&JsValue::UNDEFINED, &e);
-                    }
-                    inner.input(|m, _| m.fetch_dropped(req));
-                }
-            }
-        });
+            })
+            .into_js_value()
+        };
+        self.answer_callback.borrow_mut().get_or_insert_with(make).clone()
+    }
+
+    /// The transport answered (`n` 1, 2 with a DPoP nonce challenge) or failed, or the caller
+    /// aborted (`n` 0).
+    fn answered(self: &Rc<Self>, req: u32, value: JsValue, n: u8) {
+        mark(7);
+        let req = ReqId(req);
+        if n == 0 {
+            // A network error, an abort or a bad request: rejected exactly as `fetch` did; the
+            // machine forgets the request.
+            let Some(p) = self.fetches.borrow_mut().remove(&req) else { return };
+            let _ = p.reject.call1(&JsValue::UNDEFINED, &value);
+            return self.input(|m, _| m.fetch_dropped(req));
+        }
+        let response: Response = value.unchecked_into();
+        let status = response.status();
+        if let Some(p) = self.fetches.borrow_mut().get_mut(&req) {
+            p.last = Some(response);
+        }
+        self.input(|m, now| m.fetch_answered(now, req, status, n == 2));
     }
 }
 
 #[wasm_bindgen(module = "/js/http.js")]
 extern "C" {
     #[wasm_bindgen(js_name = prepareRequest, catch)]
-    fn prepare_request(input: &JsValue, init: &JsValue) -> Result<js_sys::Array, JsValue>;
+    fn prepare_request(input: &JsValue, init: &JsValue, dpop: bool) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(js_name = onAbort)]
+    fn on_abort(signal: &JsValue, req: u32, done: &JsValue);
+    #[wasm_bindgen(catch)]
+    fn freeze(prepared: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(js_name = sendWrapped)]
-    fn send_wrapped(fetch: &js_sys::Function, request: &Request, scheme: u8, token: Option<&str>, dpop: bool) -> Promise;
-}
-
-/// What `fetch` rejects with for an aborted signal: its `reason`, or an `AbortError`.
-fn abort_reason(signal: &AbortSignal) -> JsValue {
-    let reason = Reflect::get(signal, &"reason".into()).unwrap_or(JsValue::UNDEFINED);
-    if !reason.is_undefined() {
-        return reason;
-    }
-    web_sys::DomException::new_with_message_and_name("signal is aborted without reason", "AbortError")
-        .map_or_else(|e| e, Into::into)
+    fn send_wrapped(
+        fetch: &js_sys::Function,
+        request: &JsValue,
+        scheme: u8,
+        token: Option<&str>,
+        dpop: bool,
+        req: u32,
+        done: &JsValue,
+    );
 }

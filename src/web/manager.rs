@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use js_sys::Function;
 use wasm_bindgen::JsValue;
-use web_sys::{AbortController, Request, Response};
+use web_sys::{AbortController, Response};
 
 use crate::core::fifo::Fifo;
 use crate::core::idmap::IdMap;
@@ -55,10 +55,9 @@ pub struct PendingCall {
 
 /// One `auth.fetch` call.
 pub struct PendingFetch {
-    pub request: Request,
-    /// A copy made before the first send, for a replay of a request with a body.
-    pub spare: Option<Request>,
-    pub sends: u32,
+    /// What `js/http.js` sends: the Request (and a copy for a replay of one with a body), or
+    /// a URL with its init.
+    pub request: JsValue,
     pub last: Option<Response>,
     pub resolve: Function,
     pub reject: Function,
@@ -84,6 +83,8 @@ pub struct Inner {
     pub(crate) timer: RefCell<Option<(f64, JsValue)>>,
     /// The one timer callback (`executor`).
     pub(crate) timer_callback: RefCell<Option<JsValue>>,
+    /// The one callback for the transport's answers (`fetch`).
+    pub(crate) answer_callback: RefCell<Option<JsValue>>,
     /// Stops the wake-up listeners (`lifecycle`).
     pub(crate) unlisten: RefCell<Option<Function>>,
     pub(crate) crosstab: RefCell<Option<CrossTab>>,
@@ -127,6 +128,7 @@ impl Inner {
             lock_callback: RefCell::new(None),
             timer: RefCell::new(None),
             timer_callback: RefCell::new(None),
+            answer_callback: RefCell::new(None),
             unlisten: RefCell::new(None),
             crosstab: RefCell::new(None),
             events: Events::default(),

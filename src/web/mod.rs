@@ -17,6 +17,7 @@ pub mod fetch;
 pub mod js;
 pub mod lifecycle;
 pub mod manager;
+pub mod marks;
 pub mod options;
 pub mod storage;
 pub mod store;

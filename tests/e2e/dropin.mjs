@@ -107,6 +107,8 @@ await test("FormData, Blob, URLSearchParams and Request bodies are replayed afte
         text: want ? undefined : new TextDecoder().decode(got) };
     };
     await send("blob", () => auth.fetch("/api/echo", { method: "POST", body: new Blob([bytes]) }), bytes);
+    // A string body with a URL goes out as fetch(url, init), no Request built (js/http.js).
+    await send("string", () => auth.fetch("/api/echo", { method: "POST", body: "a-string-body" }), new TextEncoder().encode("a-string-body"));
     const params = new URLSearchParams({ a: "1", b: "two words" });
     await send("urlsearchparams", () => auth.fetch("/api/echo", { method: "POST", body: params }),
       new TextEncoder().encode(params.toString()));
@@ -118,11 +120,11 @@ await test("FormData, Blob, URLSearchParams and Request bodies are replayed afte
     await send("formdata", () => auth.fetch("/api/echo", { method: "POST", body: fd }));
     return out;
   });
-  for (const name of ["blob", "urlsearchparams", "request"]) assertEq(r[name], { status: 200, same: true }, name);
+  for (const name of ["blob", "string", "urlsearchparams", "request"]) assertEq(r[name], { status: 200, same: true }, name);
   assertEq(r.formdata.status, 200, "formdata status");
   assert(r.formdata.text.includes("value-1") && r.formdata.text.includes("file-bytes-xyz"), `formdata echoed: ${r.formdata.text}`);
-  assertEq((await quiesce()).refreshRequests, 4, "each 401 refreshed once");
-  assertEq((await requests("/api/echo")).length, 8, "each request sent twice");
+  assertEq((await quiesce()).refreshRequests, 5, "each 401 refreshed once");
+  assertEq((await requests("/api/echo")).length, 10, "each request sent twice");
 });
 
 await test("a ReadableStream body is not replayed: no refresh, no second request", async () => {
@@ -217,6 +219,32 @@ await test("abort before, during and after the wait rejects exactly like fetch",
   assertEq(r.after, abortError, "aborted while the request was at the server");
   const c = await counters();
   assertEq(c.refreshRequests, 1, "one refresh for all of it (the already-aborted call started none)");
+});
+
+await test("a URL request that waits is frozen as the call made it; bad arguments reject at once as fetch's", async () => {
+  await fresh(1);
+  const p = await page();
+  const r = await p.evaluate(async () => {
+    const auth = mk({ autoRefresh: false });
+    await auth.login(creds);
+    await new Promise((res) => setTimeout(res, 1200)); // the token is dead: requests must wait
+    await injectFault({ path: "/auth/refresh", action: "delay", delayMs: 300 });
+    const init = { method: "POST", headers: { "x-trace": "at-call" }, body: "at-call" };
+    const waiting = auth.fetch("/api/echo", init);
+    init.body = "changed"; init.headers["x-trace"] = "changed"; init.method = "PUT";
+    const res = await waiting;
+    const out = { status: res.status, body: await res.text() };
+    const bad = async (call) => { try { await call(); return "resolved"; } catch (e) { return e.name; } };
+    out.badUrl = [await bad(() => auth.fetch("http://a b/")), await bad(() => fetch("http://a b/"))];
+    out.getWithBody = [await bad(() => auth.fetch("/api/echo", { body: "x" })), await bad(() => fetch("/api/echo", { body: "x" }))];
+    // Any init fetch takes works, a Request too (its getters cannot be read through a copy).
+    out.requestAsInit = (await auth.fetch("/api/me", new Request("/api/me", { headers: { "x-trace": "r" } }))).status;
+    return out;
+  });
+  assertEq(r, { status: 200, body: "at-call", badUrl: ["TypeError", "TypeError"], getWithBody: ["TypeError", "TypeError"], requestAsInit: 200 }, "frozen at the call");
+  const echo = await requests("/api/echo");
+  assertEq(echo.map((x) => x.method), ["POST"], "sent once, as the call made it");
+  assertEq((await counters()).refreshRequests, 1, "one refresh (the bad calls started none)");
 });
 
 await test("opaque tokens: held, scheduled from expires_in, refreshed before expiry", async () => {
