@@ -168,33 +168,48 @@ function inlineGlue(root, entry) {
   const glueExports = parts.get(top).exports.map(([e]) => e).sort().join(",");
   if (glueExports !== "default,initSync")
     throw new Error(`${entry}: expected the closing export { initSync, __wbg_init as default }, found ${glueExports}`);
-  // Imports become declarations of the importer's names.
-  const bind = (part) => part.imports.map(({ dep, names, ns }) => {
-    const ex = parts.get(dep).exports;
-    if (ns) return `const ${ns} = { ${ex.map(([e, l]) => (e === l ? l : `${e}: ${l}`)).join(", ")} };`;
-    return names.split(",").map((x) => x.trim()).filter(Boolean).map((x) => {
-      const [name, local = name] = x.split(/\s+as\s+/);
-      const found = ex.find(([e]) => e === name);
-      if (!found) throw new Error(`${part.path}: ${dep} does not export ${name}`);
-      return found[1] === local ? "" : `const ${local} = ${found[1]};`;
+  // Imports become the importer's names: `ns.name` uses of a namespace import become the name
+  // itself (as a bundler does); a namespace used otherwise becomes an object of its exports.
+  const bind = (part) => {
+    let text = part.text;
+    const decls = part.imports.map(({ dep, names, ns }) => {
+      const ex = parts.get(dep).exports;
+      if (ns) {
+        const use = new RegExp(`(?<![\\w$.])${ns}(?![\\w$])(?:\\.([A-Za-z_$][\\w$]*))?`, "g");
+        const local = (name) => ex.find(([e]) => e === name)?.[1];
+        if ([...text.matchAll(use)].every((m) => m[1] && local(m[1]))) {
+          text = text.replace(use, (_, name) => local(name));
+          return "";
+        }
+        return `const ${ns} = { ${ex.map(([e, l]) => (e === l ? l : `${e}: ${l}`)).join(", ")} };`;
+      }
+      return names.split(",").map((x) => x.trim()).filter(Boolean).map((x) => {
+        const [name, local = name] = x.split(/\s+as\s+/);
+        const found = ex.find(([e]) => e === name);
+        if (!found) throw new Error(`${part.path}: ${dep} does not export ${name}`);
+        return found[1] === local ? "" : `const ${local} = ${found[1]};`;
+      }).filter(Boolean).join("\n");
     }).filter(Boolean).join("\n");
-  }).filter(Boolean).join("\n");
+    return `${decls}\n${text.trim()}`;
+  };
   const order = [];
   const visit = (p) => { if (order.includes(p)) return; parts.get(p).deps.forEach(visit); order.push(p); };
   visit(top);
-  // One scope: a snippet's private top-level name must not appear in any other part.
+  // One scope: a part's private top-level name must not be used in any other part.
   const code = (text) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'])\/\/.*$/gm, "$1");
+  // A use of the name: not a property (`x.name`, `{ name: ... }`).
+  const mentions = (name) => new RegExp(`(?<![.\\w$])${name}(?![\\w$])(?!:)`);
   const declared = (text) => [...text.matchAll(/^(?:async\s+)?(?:function\*?|class|const|let|var)\s+(\w+)/gm)].map((m) => m[1]);
   for (const p of order) {
     const { text, exports } = parts.get(p);
     for (const name of declared(text)) {
       if (exports.some(([, l]) => l === name)) continue;
-      const other = order.find((q) => q !== p && new RegExp(`\\b${name}\\b`).test(code(parts.get(q).text)));
+      const other = order.find((q) => q !== p && mentions(name).test(code(parts.get(q).text)));
       if (other || name in globalThis) throw new Error(`${p}: top-level ${name} also named in ${other ?? "globalThis"}; rename it (index.js inlines the snippets into one scope)`);
     }
   }
   return order.map((p) => {
     const part = parts.get(p);
-    return `// ---- ${p}\n${bind(part)}\n${part.text.trim()}\n`;
+    return `// ---- ${p}\n${bind(part)}\n`;
   }).join("\n");
 }
