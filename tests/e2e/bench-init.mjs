@@ -13,8 +13,10 @@ const SITE = process.env.INIT_SITE ?? `${ROOT}benches/out/init-site`;
 const OUT = process.env.BENCH_INIT_OUT ?? `${ROOT}benches/out/init.md`;
 const ROUNDS = Number(process.env.INIT_ROUNDS ?? 12);
 const TRACED = Number(process.env.INIT_TRACED_ROUNDS ?? 6);
-// INIT_BEFORE_PKG=<dir>: a third side, another build of the package (e.g. main's pkg/) at /pkg-before/.
+// INIT_BEFORE_PKG=<dir>: a third side, another build of the package (e.g. main's pkg/) at
+// /pkg-before/, named INIT_BEFORE_LABEL in the results.
 const BEFORE = process.env.INIT_BEFORE_PKG;
+const BEFORE_LABEL = process.env.INIT_BEFORE_LABEL ?? BEFORE;
 
 const oidcDir = `${ROOT}tests/e2e/node_modules/oidc-client-ts`;
 const oidcVersion = JSON.parse(readFileSync(`${oidcDir}/package.json`, "utf8")).version;
@@ -119,7 +121,7 @@ const rows = [
   ["init", `wasm-token-manager: navigation start → \`new TokenManager\` done (median of ${ROUNDS} fresh contexts)`, ms(med(ours)), `range ${range(ours)}; page imports /pkg/${entry}`],
   ["init", `oidc-client-ts ${oidcVersion}: navigation start → \`new UserManager\` done (median of ${ROUNDS})`, ms(med(oidc)), `range ${range(oidc)}; dist/browser/oidc-client-ts.min.js`],
   ["init", "ratio wasm-token-manager / oidc-client-ts (of the medians)", `${ratio.toFixed(2)}×`, `target ≤ 1.5×; median of the ${ROUNDS} same-round ratios ${paired(ours).toFixed(2)}×; order alternates, one warm-up pair discarded`],
-  ...(BEFORE ? [["init", `the other build (${BEFORE}): the same page (median of ${ROUNDS})`, ms(med(times.before)), `range ${range(times.before)}; ratio to oidc-client-ts ${(med(times.before) / med(oidc)).toFixed(2)}× (same-round ${paired(times.before).toFixed(2)}×)`]] : []),
+  ...(BEFORE ? [["init", `${BEFORE_LABEL}: the same page (median of ${ROUNDS})`, ms(med(times.before)), `range ${range(times.before)}; ratio to oidc-client-ts ${(med(times.before) / med(oidc)).toFixed(2)}× (same-round ${paired(times.before).toFixed(2)}×)`]] : []),
 ];
 for (const r of rows) console.log(`${r[0].padEnd(6)} ${r[1].padEnd(100)} ${r[2].padEnd(10)} ${r[3]}`);
 
