@@ -5,6 +5,7 @@
 // Serves from a mock server started with `--static benches/out/init-site --pkg pkg` (E2E_BASE);
 // writes a Markdown fragment to BENCH_INIT_OUT (bench.sh appends it to benches/RESULTS.md).
 import { chromium } from "playwright-core";
+import os from "node:os";
 import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -48,6 +49,7 @@ window.__done = performance.now();
 </script>
 `);
 
+const loadBefore = os.loadavg()[0];
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   headless: true,
@@ -114,6 +116,7 @@ for (let i = 0; i < TRACED; i++) {
 }
 await browser.close();
 
+const load = `1-min load average ${loadBefore.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end, on ${os.cpus().length} cores: every extra request and compile step waits for the CPU, so a loaded machine widens the gap`;
 const ratio = med(ours) / med(oidc);
 const paired = (xs) => med(xs.map((x, i) => x / oidc[i]));
 const range = (xs) => `${ms(Math.min(...xs))}–${ms(Math.max(...xs))}`;
@@ -154,7 +157,7 @@ const oidcSteps = breakdown(tracedOidc, "UserManager");
 
 const md = [
   "## Init: a new user's page, side by side with oidc-client-ts", "",
-  `\`tests/e2e/bench-init.mjs\`: each round opens a fresh Chromium context (empty caches) on a page that imports the package's browser entry and constructs a manager; the oidc-client-ts page loads its minified browser build with a classic script and constructs a \`UserManager\`. Both from the same release mock server on loopback.`, "",
+  `\`tests/e2e/bench-init.mjs\`: each round opens a fresh Chromium context (empty caches) on a page that imports the package's browser entry and constructs a manager; the oidc-client-ts page loads its minified browser build with a classic script and constructs a \`UserManager\`. Both from the same release mock server on loopback. ${load}.`, "",
   "| group | metric | value | note |", "|---|---|---|---|",
   ...rows.map((r) => `| ${r.join(" | ")} |`), "",
   `### What the page waits for, in order (median of ${TRACED} instrumented rounds, ms since navigation start)`, "",
