@@ -121,9 +121,9 @@ console.log(`${dir}/package.json: one package (${toolchain}), ${files.length} fi
 
 // The glue at `entry` and the snippet modules it imports as one module's text: snippets first
 // (dependencies before dependents), `export` dropped from them, imports turned into the local
-// names (namespace imports into objects), the glue's closing `export { initSync, __wbg_init as
-// default }` dropped (index.js wraps both). Fails on any import/export form it does not know, and
-// on a snippet's private top-level name that another part mentions (one scope now).
+// names, the glue's closing `export { initSync, __wbg_init as default }` dropped (index.js wraps
+// both). Fails on any import/export form it does not know, and on a part's private top-level
+// name that another part uses (one scope now).
 function inlineGlue(root, entry) {
   const parts = new Map(); // path -> { text, exports: [[exported, local]], deps }
   const importRe = /^import\s*(?:\{([^}]*)\}|\*\s*as\s+(\w+))\s*from\s*(["'])(\.[^"']+)\3;?[ \t]*$/gm;
