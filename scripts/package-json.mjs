@@ -199,12 +199,15 @@ function inlineGlue(root, entry) {
   const code = (text) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'])\/\/.*$/gm, "$1");
   // A use of the name: not a property (`x.name`, `{ name: ... }`).
   const mentions = (name) => new RegExp(`(?<![.\\w$])${name}(?![\\w$])(?!:)`);
+  // ... unless that part declares the name itself somewhere (a local of its own, e.g. `const key`
+  // in a function): heuristic, not scope analysis.
+  const declares = (name) => new RegExp(`(?:\\b(?:const|let|var|function|class)\\s+|[(,]\\s*)${name}(?![\\w$])`);
   const declared = (text) => [...text.matchAll(/^(?:async\s+)?(?:function\*?|class|const|let|var)\s+(\w+)/gm)].map((m) => m[1]);
   for (const p of order) {
     const { text, exports } = parts.get(p);
     for (const name of declared(text)) {
       if (exports.some(([, l]) => l === name)) continue;
-      const other = order.find((q) => q !== p && mentions(name).test(code(parts.get(q).text)));
+      const other = order.find((q) => q !== p && mentions(name).test(code(parts.get(q).text)) && !declares(name).test(code(parts.get(q).text)));
       if (other || name in globalThis) throw new Error(`${p}: top-level ${name} also named in ${other ?? "globalThis"}; rename it (index.js inlines the snippets into one scope)`);
     }
   }
