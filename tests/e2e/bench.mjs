@@ -173,7 +173,9 @@ const mem = await page.evaluate(async () => {
       a.dispose();
     }
   };
-  const bytes = () => wasmExports.memory.buffer.byteLength;
+  // The memory export's name is minified (scripts/minify-names.mjs): find it by type.
+  const memory = Object.values(wasmExports).find((v) => v instanceof WebAssembly.Memory);
+  const bytes = () => memory.buffer.byteLength;
   await cycles(100);
   const after100 = bytes();
   await cycles(10000);

@@ -144,4 +144,33 @@ await test("store contract: getSnapshot keeps its identity across no-ops, change
   await ctx.close();
 });
 
+await test("the public entries hand out no instance exports: init() resolves to undefined, no export holds memory", async () => {
+  const ctx = await launch();
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${BASE}/bench.html`); // a blank page of the server's origin
+  const r = await page.evaluate(async () => {
+    const out = {};
+    // Anything that reaches an instance: its exports object, the memory, the instance itself.
+    const leaks = (v) => v instanceof WebAssembly.Memory || v instanceof WebAssembly.Instance ||
+      (v !== null && (typeof v === "object" || typeof v === "function") && "memory" in v);
+    for (const entry of ["index.js", "manual.js"]) {
+      const ns = await import(`/pkg/${entry}`);
+      const results = [await ns.default(), await ns.init(), await ns.default({ module_or_path: "/pkg/wasm_token_manager_bg.wasm" }), ns.initSync(new Uint8Array(0))];
+      out[entry] = {
+        results: results.map((x) => (x === undefined ? "undefined" : typeof x)),
+        leaking: Object.entries(ns).filter(([, v]) => leaks(v)).map(([k]) => k),
+        works: new ns.TokenManager({ refreshUrl: "/auth/refresh" }).isAuthenticated === false,
+      };
+    }
+    return out;
+  });
+  for (const entry of ["index.js", "manual.js"]) {
+    assertEq(r[entry], { results: ["undefined", "undefined", "undefined", "undefined"], leaking: [], works: true }, `pkg/${entry}`);
+  }
+  assertEq(errors, [], "page errors");
+  await ctx.close();
+});
+
 summary("everywhere");

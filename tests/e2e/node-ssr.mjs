@@ -41,7 +41,10 @@ check("still no fetch after decoding (the wasm was read from the file)", fetches
 // The real class (the manual entry, module instantiated from the file) refuses Node as well:
 // the check is in the manager itself, not only in the node entry.
 const manual = await import(pathToFileURL(resolved.replace(/node\.js$/, "manual.js")));
-manual.initSync({ module: readFileSync(new URL("wasm_token_manager_bg.wasm", pathToFileURL(resolved))) });
+const synced = manual.initSync({ module: readFileSync(new URL("wasm_token_manager_bg.wasm", pathToFileURL(resolved))) });
+check("the entries' init and initSync return nothing (no instance exports, no memory)",
+  synced === undefined && (await manual.default()) === undefined && (await manual.init()) === undefined && (await mod.default()) === undefined,
+  String(synced));
 let real;
 try { new manual.TokenManager({ refreshUrl: "https://example.com/auth/refresh" }); } catch (e) { real = e; }
 check("the wasm TokenManager itself throws unsupported_environment without a browser", real?.code === "unsupported_environment", String(real));

@@ -1,9 +1,14 @@
 // Compile-only check of the package's .d.ts (the entry apps import): the options, events and
 // their details are typed, and misuse is a type error (`@ts-expect-error` fails the check if the
 // error disappears).
-import init, { TokenManager, TokenManagerError, decodeJwt, type TokenManagerOptions, type TokenManagerErrorCode, type AuthSnapshot, type SessionStateName } from "../../../pkg/index.js";
+import init, { initSync, TokenManager, TokenManagerError, decodeJwt, type TokenManagerOptions, type TokenManagerErrorCode, type AuthSnapshot, type SessionStateName } from "../../../pkg/index.js";
 
 await init();
+// init() and initSync() give nothing back (no instance exports, no memory).
+// @ts-expect-error
+(await init()).memory;
+// @ts-expect-error
+initSync(new Uint8Array(0)).memory;
 const options: TokenManagerOptions = { refreshUrl: "/auth/refresh", allowedOrigins: ["https://api.example.com"], refreshMarginSeconds: 30 };
 const auth = new TokenManager(options);
 const off: () => void = auth.on("refreshed", (d) => { const at: number | null = d.expiresAt; void at; });
