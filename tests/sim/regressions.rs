@@ -906,3 +906,65 @@ fn the_lock_is_released_during_a_backoff() {
     use Step::*;
     replay(1, &[Act { tab: 0, action: Action::Refresh }, Advance(20000)]);
 }
+
+#[test]
+fn fetch_after_the_clock_went_back_while_a_token_aged() {
+    use Step::*;
+    replay(
+        5,
+        &[
+            Advance(20_000),
+            Act { tab: 0, action: Action::Login(0) },
+            Network(0),
+            Act { tab: 1, action: Action::Login(0) },
+            Network(0),
+            Network(0),
+            Network(0),
+            Advance(20_000),
+            Network(0),
+            Network(0),
+            Network(0),
+            Channel(5),
+            Act { tab: 1, action: Action::Fetch },
+            Act { tab: 1, action: Action::Fetch },
+            Advance(200),
+            Network(8),
+            Network(2),
+            Advance(31_000),
+            Channel(10),
+            Channel(0),
+            Channel(15),
+            ClockJump(false),
+            Channel(0),
+            Act { tab: 3, action: Action::Fetch },
+        ],
+    );
+}
+
+#[test]
+fn logout_in_a_new_tab_while_a_refresh_and_a_login_are_in_flight() {
+    use Step::*;
+    replay(
+        2,
+        &[
+            Network(0),
+            Network(0),
+            Advance(200),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            OpenTab,
+            Network(6),
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 2, action: Action::Refresh },
+            OpenTab,
+            Act { tab: 3, action: Action::Logout },
+            Network(0),
+            Advance(200),
+        ],
+    );
+}

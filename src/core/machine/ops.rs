@@ -457,7 +457,14 @@ impl Machine {
 
     /// The call stamp of the `restore()` run in flight, if that is what it is.
     fn restore_called(&self) -> Option<Epoch> {
-        self.run.as_ref().filter(|r| r.start.kind == RefreshKind::Restore).map(|r| r.start.called)
+        // `refresh()` in a tab that never held a token asks the cookie as `restore()` does,
+        // and is ranked the same way against a logout called after it.
+        let restores = |r: &&Run| match r.start.kind {
+            RefreshKind::Restore => true,
+            RefreshKind::Explicit => r.start.generation == TokenGeneration(0),
+            _ => false,
+        };
+        self.run.as_ref().filter(restores).map(|r| r.start.called)
     }
 
     /// The run's outcome if it has been overtaken (the session changed hands).
