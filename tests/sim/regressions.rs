@@ -907,6 +907,11 @@ fn the_lock_is_released_during_a_backoff() {
     replay(1, &[Act { tab: 0, action: Action::Refresh }, Advance(20000)]);
 }
 
+/// Found by the simulator (`make sim`, seed 1022): a late token message (sent 31 s earlier, its
+/// token dead at the server) was read after the clock went back 1 h, so its age looked like zero;
+/// a tab took it, got a 401, refreshed, and then took a second copy of the same late message over
+/// the fresh token: the request replayed after the refresh went out with the dead token (401). A
+/// message whose age is unknown no longer replaces a token of its session.
 #[test]
 fn fetch_after_the_clock_went_back_while_a_token_aged() {
     use Step::*;
@@ -941,6 +946,12 @@ fn fetch_after_the_clock_went_back_while_a_token_aged() {
     );
 }
 
+/// Found by the simulator (`make sim`, seed 1033): `refresh()` in a tab that never held a token
+/// (it asks the cookie as `restore()` does) waited for the lock behind a login; a new tab's
+/// `logout()`, called later, waited behind its own restore. The refresh read the logout's end in
+/// the shared record but was not ranked against it, revived the session with an epoch stamped at
+/// its answer, and that epoch made the logout give up: every other tab kept the token. Such a
+/// refresh is now ranked as a restore (an end stamped after its call supersedes it).
 #[test]
 fn logout_in_a_new_tab_while_a_refresh_and_a_login_are_in_flight() {
     use Step::*;
