@@ -46,6 +46,13 @@ fuzz_target!(|ops: Vec<Op>| {
                     assert_eq!(d, PeerToken::Ignore, "stale or ended-session token adopted");
                 }
                 assert!(s.epoch() >= before);
+                if d != PeerToken::Ignore {
+                    // As the machine does: a token it may take is taken.
+                    let a = Adoption { now, expires_in_s: remaining.map(|r| r / 1000.0), margin_ms: 0.0, random01: 0.0, dpop: false };
+                    let g = s.adopt("p.q.r.s.t".into(), &TokenShape::Opaque, TokenSource::OtherTab, a);
+                    assert!(g.0 > last_generation);
+                    last_generation = g.0;
+                }
             }
             Op::PeerEnd(epoch) => {
                 let before = s.epoch();
