@@ -170,7 +170,7 @@ async fn login_holds_token_in_memory_only() {
     login(&auth).await;
     assert!(auth.is_authenticated());
     assert_eq!(changes.get(), 1);
-    let token = auth.access_token().expect("token held");
+    let token: String = auth.access_token().expect("token held").into();
     let claims: JsValue = auth.claims().expect("claims").into();
     assert_eq!(Reflect::get(&claims, &"sub".into()).expect("sub").as_string().as_deref(), Some("demo"));
     let expires_at = auth.expires_at().expect("expiresAt");
@@ -454,7 +454,7 @@ async fn refresh_carries_the_csrf_header_and_no_authorization() {
 
 #[wasm_bindgen_test]
 fn bad_input_gives_typed_errors() {
-    let err = decode_jwt("not-a-jwt").err().expect("malformed");
+    let err = decode_jwt("not-a-jwt".into()).err().expect("malformed");
     assert_eq!((name_of(&err), code_of(&err)), ("TokenManagerError".to_owned(), "malformed_token".to_owned()));
     let bad = TokenManager::new(js_sys::JSON::parse(r#"{"refreshURL":"/x"}"#).expect("json").unchecked_into());
     assert_eq!(code_of(&bad.err().expect("invalid")), "invalid_options");
@@ -483,7 +483,7 @@ fn bad_input_gives_typed_errors() {
 #[wasm_bindgen_test]
 fn decode_jwt_returns_header_and_claims() {
     let t = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.";
-    let d: JsValue = decode_jwt(t).expect("decodes").into();
+    let d: JsValue = decode_jwt(t.into()).expect("decodes").into();
     let header = Reflect::get(&d, &"header".into()).expect("header");
     let claims = Reflect::get(&d, &"claims".into()).expect("claims");
     assert_eq!(Reflect::get(&header, &"alg".into()).expect("alg").as_string().as_deref(), Some("none"));
