@@ -49,6 +49,30 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION"; t
   cargo_install wasm-bindgen-cli "$WB_VERSION"
 fi
 
+# 3b. The test runner the browser suite uses: the same wasm-bindgen-cli, built against tiny_http
+#     0.12.0 with scripts/tiny_http-task-pool.patch (the unpatched server can leave one or two of
+#     the test page's parallel module requests unread until the browser closes an idle keep-alive
+#     connection: 60 s in WebKit, 115 s in Firefox, before the first test). wasm-pack runs the
+#     wasm-bindgen-test-runner beside the wasm-bindgen it finds on PATH, and test.sh puts
+#     .tools/bin first, so both are linked there. cargo vendor fetches tiny_http's source
+#     (checksummed); --locked cannot be used with a [patch].
+RUNNER_STAMP="wasm-bindgen-cli $WB_VERSION + tiny_http 0.12.0 $(sha256sum scripts/tiny_http-task-pool.patch | cut -c1-16)"
+if [ "$(cat .tools/runner/stamp 2>/dev/null)" != "$RUNNER_STAMP" ] || [ ! -x .tools/runner/bin/wasm-bindgen-test-runner ]; then
+  say "building wasm-bindgen-test-runner $WB_VERSION with the tiny_http fix (cargo install, a few minutes)"
+  rm -rf .tools/runner && mkdir -p .tools/runner/src
+  printf '[package]\nname = "runner-vendor"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\ntiny_http = "=0.12.0"\n\n[workspace]\n' > .tools/runner/Cargo.toml
+  touch .tools/runner/src/lib.rs
+  (cd .tools/runner && cargo vendor --versioned-dirs --quiet vendor >/dev/null)
+  patch -s -d .tools/runner/vendor/tiny_http-0.12.0 -p1 < scripts/tiny_http-task-pool.patch
+  printf '\n[workspace]\n' >> .tools/runner/vendor/tiny_http-0.12.0/Cargo.toml
+  cargo install wasm-bindgen-cli --version "$WB_VERSION" --bin wasm-bindgen-test-runner --root .tools/runner \
+    --config "patch.crates-io.tiny_http.path=\"$PWD/.tools/runner/vendor/tiny_http-0.12.0\""
+  echo "$RUNNER_STAMP" > .tools/runner/stamp
+fi
+mkdir -p .tools/bin
+ln -sf "$PWD/.tools/runner/bin/wasm-bindgen-test-runner" .tools/bin/wasm-bindgen-test-runner
+ln -sf "$(readlink -f "$(command -v wasm-bindgen)")" .tools/bin/wasm-bindgen
+
 # 4. Chromium + chromedriver (Debian packages; never a browser downloaded by a tool)
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$PATH"
+# The browser suite's runner: .tools/bin/wasm-bindgen-test-runner (scripts/setup.sh builds it
+# with a fixed tiny_http; wasm-pack takes the runner beside the wasm-bindgen on PATH). The stock
+# one can leave a module request of the test page unread until the browser drops an idle
+# keep-alive connection: the first test then starts 60 s late in WebKit, 115 s in Firefox.
+if [ ! -x .tools/bin/wasm-bindgen-test-runner ] || [ ! -x .tools/bin/wasm-bindgen ]; then
+  echo "no .tools/bin/wasm-bindgen-test-runner (the patched test runner): run scripts/setup.sh" >&2; exit 1
+fi
 
 PORT=${MOCK_PORT:-18787}
 RUNNER_PORT=${RUNNER_PORT:-18788}
