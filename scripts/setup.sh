@@ -59,19 +59,25 @@ fi
 RUNNER_STAMP="wasm-bindgen-cli $WB_VERSION + tiny_http 0.12.0 $(sha256sum scripts/tiny_http-task-pool.patch | cut -c1-16)"
 if [ "$(cat .tools/runner/stamp 2>/dev/null)" != "$RUNNER_STAMP" ] || [ ! -x .tools/runner/bin/wasm-bindgen-test-runner ]; then
   say "building wasm-bindgen-test-runner $WB_VERSION with the tiny_http fix (cargo install, a few minutes)"
-  rm -rf .tools/runner && mkdir -p .tools/runner/src
+  rm -rf .tools/runner .tools/bin/wasm-bindgen-test-runner .tools/bin/wasm-bindgen && mkdir -p .tools/runner/src
   printf '[package]\nname = "runner-vendor"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\ntiny_http = "=0.12.0"\n\n[workspace]\n' > .tools/runner/Cargo.toml
   touch .tools/runner/src/lib.rs
-  (cd .tools/runner && cargo vendor --versioned-dirs --quiet vendor >/dev/null)
-  patch -s -d .tools/runner/vendor/tiny_http-0.12.0 -p1 < scripts/tiny_http-task-pool.patch
-  printf '\n[workspace]\n' >> .tools/runner/vendor/tiny_http-0.12.0/Cargo.toml
-  cargo install wasm-bindgen-cli --version "$WB_VERSION" --bin wasm-bindgen-test-runner --root .tools/runner \
-    --config "patch.crates-io.tiny_http.path=\"$PWD/.tools/runner/vendor/tiny_http-0.12.0\""
-  echo "$RUNNER_STAMP" > .tools/runner/stamp
+  if (cd .tools/runner && cargo vendor --versioned-dirs --quiet vendor >/dev/null) &&
+    patch -s -d .tools/runner/vendor/tiny_http-0.12.0 -p1 < scripts/tiny_http-task-pool.patch &&
+    printf '\n[workspace]\n' >> .tools/runner/vendor/tiny_http-0.12.0/Cargo.toml &&
+    cargo install wasm-bindgen-cli --version "$WB_VERSION" --bin wasm-bindgen-test-runner --root .tools/runner \
+      --config "patch.crates-io.tiny_http.path=\"$PWD/.tools/runner/vendor/tiny_http-0.12.0\""; then
+    echo "$RUNNER_STAMP" > .tools/runner/stamp
+  else
+    # Not fatal: the stock runner works, it only stalls now and then (test.sh says so).
+    say "WARNING: could not build the patched test runner; the browser suite uses the stock one"
+  fi
 fi
-mkdir -p .tools/bin
-ln -sf "$PWD/.tools/runner/bin/wasm-bindgen-test-runner" .tools/bin/wasm-bindgen-test-runner
-ln -sf "$(readlink -f "$(command -v wasm-bindgen)")" .tools/bin/wasm-bindgen
+if [ -x .tools/runner/bin/wasm-bindgen-test-runner ]; then
+  mkdir -p .tools/bin
+  ln -sf "$PWD/.tools/runner/bin/wasm-bindgen-test-runner" .tools/bin/wasm-bindgen-test-runner
+  ln -sf "$(readlink -f "$(command -v wasm-bindgen)")" .tools/bin/wasm-bindgen
+fi
 
 # 4. Chromium + chromedriver (Debian packages; never a browser downloaded by a tool)
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
