@@ -9,12 +9,15 @@ const NAMES = ["refreshUrl", "loginUrl", "logoutUrl", "allowedOrigins", "refresh
 const invalid = (message) => tokenManagerError("invalid_options", message);
 
 /// Header name/value pairs of a plain object, flattened (`[name, value, ...]`); null when it
-/// is not an object of strings.
-export function headerPairs(v) {
+/// is not an object of strings. `fromFunction`: what a `refreshHeaders` function returned, where
+/// an empty, null or undefined value means "no such header this time" (a CSRF cookie that does
+/// not exist yet) and a value of another type is answered with its header's name.
+export function headerPairs(v, fromFunction) {
   if (v === null || typeof v !== "object") return null;
   const out = [];
   for (const [name, value] of Object.entries(v)) {
-    if (typeof value !== "string") return null;
+    if (fromFunction && (value == null || value === "")) continue;
+    if (typeof value !== "string") return fromFunction ? name : null;
     out.push(name, value);
   }
   return out;

@@ -648,3 +648,32 @@ async fn error_codes_per_method() {
     assert_eq!(Reflect::get(&err, &"status".into()).ok().and_then(|s| s.as_f64()), Some(401.0));
     auth.dispose();
 }
+
+/// A `refreshHeaders` function as double-submit helpers are written: the CSRF cookie does not
+/// exist before the first login, so it returns `""` (or null/undefined): that header is left
+/// out. A value that cannot be a header is still `invalid_options`, naming the header.
+#[wasm_bindgen_test]
+async fn refresh_headers_function_leaves_out_empty_values_and_names_a_bad_one() {
+    reset(300).await;
+    let with = |body: &str| {
+        let o = options("");
+        Reflect::set(&o, &"refreshHeaders".into(), &js_sys::Function::new_no_args(body)).expect("set");
+        TokenManager::new(o.unchecked_into()).unwrap_or_else(|e| panic!("new TokenManager: {e:?}"))
+    };
+    let auth = with(r#"return {"X-Requested-With": "XMLHttpRequest", "X-CSRF-TOKEN": "", "X-A": null, "X-B": undefined}"#);
+    login(&auth).await;
+    settle(auth.refresh()).await.expect("refresh");
+    let r = requests_to("/auth/refresh").await;
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0]["csrfHeader"], "XMLHttpRequest");
+    auth.dispose();
+    for body in [r#"return {"X-CSRF-TOKEN": "a\nb"}"#, r#"return {"X-CSRF-TOKEN": {}}"#] {
+        let bad = with(body);
+        let creds = js_sys::JSON::parse(r#"{"username":"demo","password":"demo"}"#).expect("json");
+        let err = settle(bad.login(creds.unchecked_into(), None)).await.expect_err("rejected");
+        assert_eq!(code_of(&err), "invalid_options", "{body}");
+        let message = Reflect::get(&err, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
+        assert!(message.contains("X-CSRF-TOKEN"), "{body}: {message}");
+        bad.dispose();
+    }
+}

@@ -15,7 +15,7 @@ extern "C" {
     #[wasm_bindgen(js_name = readOptions, catch)]
     fn read_options(options: &JsValue) -> Result<Array, JsValue>;
     #[wasm_bindgen(js_name = headerPairs)]
-    fn header_pairs_js(value: &JsValue) -> JsValue;
+    fn header_pairs_js(value: &JsValue, from_function: bool) -> JsValue;
 }
 
 /// `[name, value, ...]` from JS as pairs.
@@ -87,7 +87,13 @@ impl crate::web::manager::Inner {
     pub(crate) fn request_headers(&self) -> Result<Vec<(String, String)>, Error> {
         let Some(f) = &self.cfg.headers_fn else { return Ok(self.cfg.opts.refresh_headers.clone()) };
         let returned = f.call0(&JsValue::UNDEFINED).map_err(|_| Error::options("the refreshHeaders function threw"))?;
-        let pairs = pairs(&header_pairs_js(&returned)).ok_or_else(|| {
+        let returned = header_pairs_js(&returned, true);
+        if let Some(name) = returned.as_string() {
+            return Err(Error::options(
+                ["refreshHeaders: the value of \"", &name, "\" must be a string (empty, null or undefined leave it out)"].concat(),
+            ));
+        }
+        let pairs = pairs(&returned).ok_or_else(|| {
             Error::options("the refreshHeaders function must return an object mapping header names to string values")
         })?;
         check_headers(pairs)
