@@ -41,7 +41,7 @@ fuzz_target!(|ops: Vec<Op>| {
             }
             Op::PeerToken { epoch, remaining } => {
                 let (before, ended) = (s.epoch(), s.token().is_none() && s.state() != wasm_token_manager::core::session::SessionState::Anonymous);
-                let d = s.on_peer_token(Epoch(epoch), "p.q.r.s.t", remaining, now);
+                let d = s.on_peer_token(true, Epoch(epoch), "p.q.r.s.t", remaining, now);
                 if Epoch(epoch) < before || (Epoch(epoch) == before && ended) {
                     assert_eq!(d, PeerToken::Ignore, "stale or ended-session token adopted");
                 }

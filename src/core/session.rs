@@ -387,7 +387,9 @@ impl Session {
 
     /// Another tab shared a token of session `epoch`. Decides, and records a move to a newer
     /// epoch (the caller adopts the token for `Adopt*`).
-    pub fn on_peer_token(&mut self, epoch: Epoch, value: &str, remaining_ms: Option<f64>, now: Instant) -> PeerToken {
+    /// `age_known`: false for a message read after the clock went back (how long it waited is
+    /// unknown, so it may be any age): it does not replace a token of its session held here.
+    pub fn on_peer_token(&mut self, age_known: bool, epoch: Epoch, value: &str, remaining_ms: Option<f64>, now: Instant) -> PeerToken {
         if epoch > self.epoch {
             self.epoch = epoch;
             self.supersede();
@@ -400,7 +402,7 @@ impl Session {
         }
         let newer = match &self.token {
             None => true,
-            Some(t) if t.value() == value => false,
+            Some(t) if t.value() == value || !age_known => false,
             Some(t) => match (t.remaining_ms(now), remaining_ms) {
                 (Some(ours), Some(theirs)) => theirs > ours,
                 _ => true,
@@ -558,7 +560,7 @@ pub(super) mod tests {
             s.epoch = e(*ours);
             let t = s.ticket();
             let now = at(100_000.0); // 200 s left on ours
-            assert_eq!(s.on_peer_token(e(*theirs), "other", *remaining, now), *want, "{name}");
+            assert_eq!(s.on_peer_token(true, e(*theirs), "other", *remaining, now), *want, "{name}");
             let moved = *want == AdoptNewSession;
             assert_eq!(s.epoch(), e(if moved { *theirs } else { *ours }), "{name}: epoch");
             assert_eq!(!s.is_current(t), moved, "{name}: superseded");
@@ -566,7 +568,7 @@ pub(super) mod tests {
         let mut s = Session::new();
         adopt(&mut s, 300.0, T0);
         let same = s.token().map(|t| t.value().to_owned()).unwrap_or_default();
-        assert_eq!(s.on_peer_token(Epoch(0), &same, Some(1e9), T0), Ignore, "same token");
+        assert_eq!(s.on_peer_token(true, Epoch(0), &same, Some(1e9), T0), Ignore, "same token");
     }
 
     #[test]
@@ -588,16 +590,16 @@ pub(super) mod tests {
         // A later login in B outranks A's end; A takes it.
         adopt_from(&mut b, TokenSource::Login, 300.0, at(3_000.0));
         assert!(b.epoch() > a.epoch());
-        assert_eq!(a.on_peer_token(b.epoch(), "new", Some(1e3), at(3_000.0)), PeerToken::AdoptNewSession);
+        assert_eq!(a.on_peer_token(true, b.epoch(), "new", Some(1e3), at(3_000.0)), PeerToken::AdoptNewSession);
         // A token of the session A ended (a peer's late refresh answer) is not taken.
         let mut c = Session::new();
         adopt(&mut c, 300.0, T0);
         c.end(EndReason::LoggedOut, at(2_000.0));
         assert_eq!(
-            c.on_peer_token(Epoch(T0.wall_ms as u64 * EPOCH_PER_MS), "late", Some(1e3), at(2_100.0)),
+            c.on_peer_token(true, Epoch(T0.wall_ms as u64 * EPOCH_PER_MS), "late", Some(1e3), at(2_100.0)),
             PeerToken::Ignore
         );
-        assert_eq!(c.on_peer_token(Epoch(0), "late", Some(1e3), at(2_100.0)), PeerToken::Ignore);
+        assert_eq!(c.on_peer_token(true, Epoch(0), "late", Some(1e3), at(2_100.0)), PeerToken::Ignore);
     }
 
     #[test]
@@ -610,11 +612,11 @@ pub(super) mod tests {
         assert!(!s.on_peer_end(Epoch(e.0 + 5)));
         assert_eq!(s.epoch(), Epoch(e.0 + 5), "but the epoch moves on");
         assert_eq!(
-            s.on_peer_token(Epoch(e.0 + 5), "late", Some(1e3), at(2.0)),
+            s.on_peer_token(true, Epoch(e.0 + 5), "late", Some(1e3), at(2.0)),
             PeerToken::Ignore,
             "and that end is known"
         );
-        assert_eq!(s.on_peer_token(Epoch(e.0 + 6), "new", Some(1e3), at(2.0)), PeerToken::AdoptNewSession);
+        assert_eq!(s.on_peer_token(true, Epoch(e.0 + 6), "new", Some(1e3), at(2.0)), PeerToken::AdoptNewSession);
     }
 
     #[test]
@@ -624,7 +626,7 @@ pub(super) mod tests {
         let mut s = Session::new();
         s.learn_end(Epoch(9));
         assert_eq!(s.state(), SessionState::Anonymous);
-        assert_eq!(s.on_peer_token(Epoch(9), "ended", Some(1e3), T0), PeerToken::Ignore);
+        assert_eq!(s.on_peer_token(true, Epoch(9), "ended", Some(1e3), T0), PeerToken::Ignore);
         adopt(&mut s, 300.0, T0);
         assert!(s.epoch() > Epoch(9), "a refresh after the end revives: a new epoch");
         // Not when a newer session (a login elsewhere) is known: the cookie is its.

@@ -12,16 +12,12 @@ impl Machine {
         }
         match message {
             Message::Token { epoch, token, remaining_ms, sent_wall_ms, dpop } => {
+                // Read after the clock went back, how long it waited is unknown.
                 let waited = now.wall_ms - sent_wall_ms;
-                // Read after the clock went back: how long it waited is unknown, so it may be
-                // any age. It does not replace a token of its session held here (a fresher one,
-                // perhaps); a new session's token is still taken.
-                if !(waited >= 0.0) && epoch == self.session.epoch() && self.session.token().is_some() {
-                    return;
-                }
-                let waited = if waited.is_finite() && waited > 0.0 { waited } else { 0.0 };
+                let age_known = waited >= 0.0;
+                let waited = if age_known && waited.is_finite() { waited } else { 0.0 };
                 let remaining_ms = remaining_ms.map(|r| (r - waited).max(0.0));
-                match self.session.on_peer_token(epoch, &token, remaining_ms, now) {
+                match self.session.on_peer_token(age_known, epoch, &token, remaining_ms, now) {
                     PeerToken::Ignore => return,
                     // A login elsewhere made a new DPoP key: read it again when needed.
                     PeerToken::AdoptNewSession if self.cfg.dpop => {
