@@ -222,12 +222,14 @@ await test("abort before, during and after the wait rejects exactly like fetch",
 });
 
 await test("a URL request that waits is frozen as the call made it; bad arguments reject at once as fetch's", async () => {
-  await fresh(1);
+  // 2 s tokens: the server's exp is in whole seconds, so a 1 s token can die at the server well
+  // before its second is up, and the refreshed one could then meet a 401 (a second send).
+  await fresh(2);
   const p = await page();
   const r = await p.evaluate(async () => {
     const auth = mk({ autoRefresh: false });
     await auth.login(creds);
-    await new Promise((res) => setTimeout(res, 1200)); // the token is dead: requests must wait
+    await new Promise((res) => setTimeout(res, 2200)); // the token is dead: requests must wait
     await injectFault({ path: "/auth/refresh", action: "delay", delayMs: 300 });
     const init = { method: "POST", headers: { "x-trace": "at-call" }, body: "at-call" };
     const waiting = auth.fetch("/api/echo", init);
