@@ -4,7 +4,8 @@ import { tokenManagerError } from "./errors.js";
 
 const NAMES = ["refreshUrl", "loginUrl", "logoutUrl", "allowedOrigins", "refreshMarginSeconds",
   "accessTokenField", "expiresInField", "refreshHeaders", "crossTab", "autoRefresh",
-  "expiresAtField", "dpop", "fetch", "parseTokenResponse"];
+  "expiresAtField", "dpop", "fetch", "parseTokenResponse", "refreshExpiresInField", "logoutScopeParam",
+  "sessionWarningSeconds", "idle", "onStepUp"];
 
 const invalid = (message) => tokenManagerError("invalid_options", message);
 
@@ -45,9 +46,17 @@ export function readOptions(o) {
     return v;
   };
   const str = (n) => typed(n, "string", "a string");
+  const num = (n) => typed(n, "number", "a number");
+  const idle = o.idle;
+  if (idle != null && (typeof idle !== "object" || Object.keys(idle).some((k) => k !== "timeoutSeconds" && k !== "warningSeconds") ||
+      typeof idle.timeoutSeconds !== "number" || !["number", "undefined"].includes(typeof idle.warningSeconds))) {
+    throw invalid("idle must be { timeoutSeconds: number, warningSeconds?: number }");
+  }
   const bool = (n) => typed(n, "boolean", "a boolean");
   return [str("refreshUrl"), str("loginUrl"), str("logoutUrl"), origins ?? undefined,
-    typed("refreshMarginSeconds", "number", "a number"), str("accessTokenField"), str("expiresInField"),
+    num("refreshMarginSeconds"), str("accessTokenField"), str("expiresInField"),
     str("expiresAtField"), headers ?? undefined, headersFn, bool("crossTab"), bool("autoRefresh"), bool("dpop"),
-    typed("fetch", "function", "a function"), typed("parseTokenResponse", "function", "a function")];
+    typed("fetch", "function", "a function"), typed("parseTokenResponse", "function", "a function"),
+    str("refreshExpiresInField"), str("logoutScopeParam"), num("sessionWarningSeconds"), idle?.timeoutSeconds,
+    idle?.warningSeconds, typed("onStepUp", "function", "a function")];
 }

@@ -5,6 +5,7 @@ use std::rc::Rc;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
+use crate::core::machine::Scope;
 use crate::core::run::RefreshKind;
 use crate::core::session::SessionState;
 use crate::core::{token, Error, ErrorCode};
@@ -57,6 +58,38 @@ export interface TokenManagerOptions {
    *  requests `auth.fetch` sends), e.g. a fetch wrapped by MSW, Sentry or OpenTelemetry.
    *  Default: the global `fetch`, captured at construction. */
   fetch?: typeof fetch;
+  /** Where the refresh token's remaining lifetime in seconds (the session's end) is in the
+   *  login/refresh response (name or dotted path). Default "refresh_expires_in" (Keycloak's name).
+   *  With `parseTokenResponse`, return it as `refreshExpiresIn`. */
+  refreshExpiresInField?: string;
+  /** The query parameter that carries `logout({ scope })` to `logoutUrl`. Default "scope". */
+  logoutScopeParam?: string;
+  /** `sessionExpiring` fires this long before the session's end. Default 300; 0 turns it off. */
+  sessionWarningSeconds?: number;
+  /** Sign out after this long without activity in any tab (`pointerdown`, `keydown`, `wheel`,
+   *  `touchstart`, the page shown, `touch()`); `idleWarning` fires `warningSeconds` before
+   *  (default: half the timeout, at most 60). Off by default. */
+  idle?: { timeoutSeconds: number; warningSeconds?: number };
+  /** A wrapped request answered 401/403 with a step-up challenge (RFC 9470
+   *  `insufficient_user_authentication`, or `insufficient_scope`): re-authenticate (e.g.
+   *  `login({ ..., acr_values })`) and resolve; the request is then replayed once. Requests that
+   *  meet the same challenge meanwhile share one call. Without it, the response is returned. */
+  onStepUp?: (challenge: StepUpChallenge) => Promise<void> | void;
+}
+
+/** A step-up challenge from a resource server's `WWW-Authenticate`. */
+export interface StepUpChallenge {
+  error: "insufficient_user_authentication" | "insufficient_scope";
+  acrValues: string | null;
+  maxAge: number | null;
+  scope: string | null;
+}
+
+/** Options of `logout()`. */
+export interface LogoutOptions {
+  /** "local" (default): this browser; "others": every other session of the user (this one goes
+   *  on); "global": all of them. Sent as `?scope=` (see `logoutScopeParam`). */
+  scope?: "local" | "others" | "global";
 }
 
 /** Options of `login()`. */
@@ -67,7 +100,7 @@ export interface LoginOptions {
 
 export type TokenManagerErrorCode =
   | "invalid_options" | "malformed_token" | "not_authenticated" | "session_expired"
-  | "refresh_failed" | "login_failed" | "aborted" | "unsupported_environment";
+  | "refresh_failed" | "login_failed" | "logout_failed" | "aborted" | "unsupported_environment";
 
 /** Errors thrown or rejected by the library (a class: `err instanceof TokenManagerError`, exported
  *  by the package entry). */
@@ -91,17 +124,30 @@ export interface AuthSnapshot {
   readonly expiresAt: number | null;
   /** Decoded claims of the held JWT (untrusted hints), or null. */
   readonly claims: JwtClaims | null;
+  /** The session's end (the refresh token's lifetime, if the server sends it), ms since the epoch, or null. */
+  readonly sessionExpiresAt: number | null;
+  /** With the `idle` option: when the session is signed out for inactivity, ms since the epoch, or null. */
+  readonly idleDeadline: number | null;
+  /** The network did not answer the last token request (and nothing answered since). */
+  readonly offline: boolean;
 }
 
 export interface TokenManagerEventMap {
   /** `fromOtherTab`: the token was obtained by another tab of this origin and shared. */
   refreshed: { expiresAt: number | null; fromOtherTab?: true };
-  sessionExpired: { reason: "refresh_rejected" | "other_tab"; fromOtherTab?: true };
-  /** `serverConfirmed` is null when the logout happened in another tab. */
-  loggedOut: { serverConfirmed: boolean | null; fromOtherTab?: true };
+  /** `lifetime`: the session reached its end (`sessionExpiresAt`). */
+  sessionExpired: { reason: "refresh_rejected" | "other_tab" | "lifetime"; fromOtherTab?: true };
+  /** `serverConfirmed` is null when the logout happened in another tab. `reason` "idle": the idle timeout. */
+  loggedOut: { serverConfirmed: boolean | null; reason: "logout" | "idle"; fromOtherTab?: true };
+  /** Once, `sessionWarningSeconds` before the session's end. */
+  sessionExpiring: { expiresAt: number; secondsLeft: number };
+  /** `idle.warningSeconds` before the idle deadline (activity in any tab cancels it). */
+  idleWarning: { deadline: number; secondsLeft: number };
+  /** A resource server asked for a stronger authentication or more scope. */
+  stepUp: StepUpChallenge;
   /** A refresh run failed (once per run, not per request). */
   refreshFailed: { code: "refresh_failed"; message: string; status: number | null };
-  stateChanged: { state: SessionStateName; isAuthenticated: boolean; expiresAt: number | null };
+  stateChanged: { state: SessionStateName; isAuthenticated: boolean; expiresAt: number | null; offline: boolean };
 }
 export type TokenManagerEvent = keyof TokenManagerEventMap;
 
@@ -127,6 +173,8 @@ extern "C" {
     pub type LoginBody;
     #[wasm_bindgen(typescript_type = "LoginOptions")]
     pub type LoginOptions;
+    #[wasm_bindgen(typescript_type = "LogoutOptions")]
+    pub type LogoutOptions;
     #[wasm_bindgen(typescript_type = "typeof fetch")]
     pub type FetchFn;
     #[wasm_bindgen(typescript_type = "(listener: (snapshot: AuthSnapshot) => void) => () => void")]
@@ -191,7 +239,8 @@ impl TokenManager {
             .and_then(|o| js_sys::Reflect::get(&o, &"signal".into()).ok())
             .and_then(|s| s.dyn_into::<web_sys::AbortSignal>().ok());
         if signal.as_ref().is_some_and(web_sys::AbortSignal::aborted) {
-            return js_sys::Promise::reject(&error::js(ErrorCode::Aborted, "login aborted by its signal")).unchecked_into();
+            return js_sys::Promise::reject(&error::js(ErrorCode::Aborted, "login aborted by its signal"))
+                .unchecked_into();
         }
         let (promise, call) = self.inner.call(CallKind::Login { body }, |m, now| m.login(now));
         if let Some(signal) = signal {
@@ -234,10 +283,51 @@ impl TokenManager {
         self.inner.bound_fetch().unchecked_into()
     }
 
-    /// End the session here and in the other tabs at once, then on the server (after any
-    /// refresh in flight). Resolves to whether the server confirmed; never rejects.
-    pub fn logout(&self) -> PromiseBool {
-        self.inner.call(CallKind::Logout, |m, now| m.logout(now)).0.unchecked_into()
+    /// `scope` "local" (default) or "global": end the session here and in the other tabs at
+    /// once, then on the server (after any refresh in flight; "global" asks it to end every
+    /// session of the user); resolves to whether the server confirmed, never rejects.
+    /// "others": the server ends the user's other sessions, this one goes on; rejects with
+    /// `logout_failed` unless the server confirmed.
+    pub fn logout(&self, options: Option<LogoutOptions>) -> PromiseBool {
+        let scope = options.map(|o| js_sys::Reflect::get(&o, &"scope".into()).unwrap_or(JsValue::UNDEFINED));
+        let scope = match scope.as_ref().map(|s| (s.is_undefined(), s.as_string())) {
+            None | Some((true, _)) => Scope::Local,
+            Some((_, Some(s))) if s == "local" => Scope::Local,
+            Some((_, Some(s))) if s == "others" => Scope::Others,
+            Some((_, Some(s))) if s == "global" => Scope::Global,
+            _ => {
+                let e =
+                    error::js(ErrorCode::InvalidOptions, "logout: scope must be \"local\", \"others\" or \"global\"");
+                return js_sys::Promise::reject(&e).unchecked_into();
+            }
+        };
+        self.inner.call(CallKind::Logout, |m, now| m.logout(now, scope)).0.unchecked_into()
+    }
+
+    /// Count as the user's activity for the idle timeout (`idle` option): for workers, and for
+    /// apps that define activity themselves. Shared with the other tabs.
+    pub fn touch(&self) {
+        self.inner.input(|m, now| m.activity(now));
+    }
+
+    /// The session's end (the refresh token's lifetime, from the server's
+    /// `refresh_expires_in`), ms since the epoch; `undefined` when unknown.
+    #[wasm_bindgen(getter, js_name = sessionExpiresAt)]
+    pub fn session_expires_at(&self) -> Option<f64> {
+        self.inner.machine.borrow().session_expires_at()
+    }
+
+    /// With the `idle` option: when the session is signed out for inactivity, ms since the
+    /// epoch; `undefined` without a session.
+    #[wasm_bindgen(getter, js_name = idleDeadline)]
+    pub fn idle_deadline(&self) -> Option<f64> {
+        self.inner.machine.borrow().idle_deadline()
+    }
+
+    /// The network did not answer the last token request (and nothing answered since).
+    #[wasm_bindgen(getter)]
+    pub fn offline(&self) -> bool {
+        self.inner.machine.borrow().offline()
     }
 
     /// A token is held (it may be being renewed).
@@ -277,7 +367,14 @@ impl TokenManager {
     pub fn on(&self, event: TokenManagerEvent, handler: EventHandler) -> Result<Unsubscribe, JsValue> {
         let name = JsValue::from(event).as_string().unwrap_or_default();
         let kind = EventKind::parse(&name).ok_or_else(|| {
-            error::to_js(&Error::options(["unknown event \"", &name, "\": expected refreshed, sessionExpired, loggedOut, refreshFailed or stateChanged"].concat()))
+            error::to_js(&Error::options(
+                [
+                    "unknown event \"",
+                    &name,
+                    "\": expected refreshed, sessionExpired, loggedOut, refreshFailed or stateChanged",
+                ]
+                .concat(),
+            ))
         })?;
         let f: Function = JsValue::from(handler)
             .dyn_into()

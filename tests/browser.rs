@@ -414,7 +414,7 @@ async fn logout_clears_the_token_and_revokes_the_family() {
     let auth = manager("");
     let logged_out = EventCounter::on(&auth, "loggedOut");
     login(&auth).await;
-    let confirmed = settle(auth.logout()).await.expect("logout");
+    let confirmed = settle(auth.logout(None)).await.expect("logout");
     assert_eq!(confirmed, JsValue::TRUE);
     assert!(!auth.is_authenticated());
     assert_eq!(auth.access_token(), None);
@@ -620,7 +620,7 @@ async fn error_codes_per_method() {
     fault(r#"{"path":"/auth/refresh","action":"delay","delayMs":800}"#).await;
     let restoring = auth.restore();
     sleep(100).await;
-    let logout = auth.logout();
+    let logout = auth.logout(None);
     let err = settle(restoring).await.expect_err("overtaken");
     assert_eq!(code_of(&err), "aborted");
     assert_eq!(settle(logout).await.expect("logout"), JsValue::TRUE);
@@ -634,7 +634,7 @@ async fn error_codes_per_method() {
     let creds = js_sys::JSON::parse(r#"{"username":"demo","password":"demo"}"#).expect("json");
     let logging_in = auth.login(creds.unchecked_into(), None);
     sleep(100).await;
-    let logout = auth.logout();
+    let logout = auth.logout(None);
     let err = settle(logging_in).await.expect_err("overtaken");
     assert_eq!(code_of(&err), "aborted");
     settle(logout).await.expect("logout");
@@ -660,7 +660,8 @@ async fn refresh_headers_function_leaves_out_empty_values_and_names_a_bad_one() 
         Reflect::set(&o, &"refreshHeaders".into(), &js_sys::Function::new_no_args(body)).expect("set");
         TokenManager::new(o.unchecked_into()).unwrap_or_else(|e| panic!("new TokenManager: {e:?}"))
     };
-    let auth = with(r#"return {"X-Requested-With": "XMLHttpRequest", "X-CSRF-TOKEN": "", "X-A": null, "X-B": undefined}"#);
+    let auth =
+        with(r#"return {"X-Requested-With": "XMLHttpRequest", "X-CSRF-TOKEN": "", "X-A": null, "X-B": undefined}"#);
     login(&auth).await;
     settle(auth.refresh()).await.expect("refresh");
     let r = requests_to("/auth/refresh").await;

@@ -12,6 +12,8 @@ pub enum ErrorCode {
     SessionExpired,
     RefreshFailed,
     LoginFailed,
+    /// `logout({ scope: "others" })`: the server did not confirm.
+    LogoutFailed,
     Aborted,
     /// No browser here (server-side rendering, a Node test runner): no `location` or `fetch`.
     UnsupportedEnvironment,
@@ -26,6 +28,7 @@ impl ErrorCode {
             Self::SessionExpired => "session_expired",
             Self::RefreshFailed => "refresh_failed",
             Self::LoginFailed => "login_failed",
+            Self::LogoutFailed => "logout_failed",
             Self::Aborted => "aborted",
             Self::UnsupportedEnvironment => "unsupported_environment",
         }

@@ -346,8 +346,8 @@ impl Digits<'_> {
         let next = int as u64 + 1;
         let e = 63 - next.leading_zeros();
         let q = if next.is_power_of_two() { 54 - e } else { 53 - e };
-        let complement = (0..i64::from(q))
-            .try_fold(0_u128, |c, k| c.checked_mul(10)?.checked_add(u128::from(9 - sig(p + k))));
+        let complement =
+            (0..i64::from(q)).try_fold(0_u128, |c, k| c.checked_mul(10)?.checked_add(u128::from(9 - sig(p + k))));
         let up = complement.is_some_and(|c| c < 5_u128.pow(q));
         Ok(Some(int + i64::from(up)))
     }

@@ -1,6 +1,7 @@
 //! The pure core: everything that *decides*. No wasm-bindgen, web-sys or js-sys in here;
 //! time and randomness come in as arguments so every rule is unit-tested natively.
 
+pub mod challenge;
 pub mod clock;
 pub mod dpop;
 pub mod error;

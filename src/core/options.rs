@@ -26,9 +26,22 @@ pub struct RawOptions {
     pub cross_tab: Option<bool>,
     pub auto_refresh: Option<bool>,
     pub dpop: Option<bool>,
+    pub refresh_expires_in_field: Option<String>,
+    pub logout_scope_param: Option<String>,
+    pub session_warning_seconds: Option<f64>,
+    /// `idle` (an object in JS): `{ timeoutSeconds, warningSeconds }`.
+    pub idle: Option<IdleOptions>,
     /// `refreshHeaders` was a function (the web layer calls it per request).
     #[serde(skip)]
     pub headers_from_function: bool,
+}
+
+/// `idle: { timeoutSeconds, warningSeconds }`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IdleOptions {
+    pub timeout_seconds: Option<f64>,
+    pub warning_seconds: Option<f64>,
 }
 
 /// Header name/value pairs in the order given. (A plain `Vec` instead of a map: a BTreeMap
@@ -76,12 +89,20 @@ pub struct Options {
     pub auto_refresh: bool,
     /// Sender-constrained tokens (RFC 9449): proofs on login, refresh and wrapped requests.
     pub dpop: bool,
+    /// Where the refresh token's remaining lifetime (seconds) is in that response.
+    pub refresh_expires_in_field: String,
+    /// The query parameter that carries `logout({ scope })`.
+    pub logout_scope_param: String,
+    /// `sessionExpiring` fires this long before the session's end (0: never).
+    pub session_warning_ms: f64,
+    /// Idle timeout and its warning, ms.
+    pub idle: Option<(f64, f64)>,
 }
 
 /// The option names `RawOptions` accepts. serde-wasm-bindgen only reads the fields a struct
 /// names, so `deny_unknown_fields` never fires for a JS object; the web layer checks its keys
 /// against this list instead.
-pub const OPTION_NAMES: [&str; 14] = [
+pub const OPTION_NAMES: [&str; 19] = [
     "refreshUrl",
     "loginUrl",
     "logoutUrl",
@@ -94,9 +115,14 @@ pub const OPTION_NAMES: [&str; 14] = [
     "autoRefresh",
     "expiresAtField",
     "dpop",
+    "refreshExpiresInField",
+    "logoutScopeParam",
+    "sessionWarningSeconds",
+    "idle",
     // Functions: read by the web layer, not by `RawOptions`.
     "fetch",
     "parseTokenResponse",
+    "onStepUp",
 ];
 
 /// Reject an option name the library does not know (a typo would otherwise be ignored).
@@ -140,6 +166,30 @@ impl RawOptions {
         let access_token_field = field_name("accessTokenField", self.access_token_field, "access_token")?;
         let expires_in_field = field_name("expiresInField", self.expires_in_field, "expires_in")?;
         let expires_at_field = self.expires_at_field.map(|f| field_name("expiresAtField", Some(f), "")).transpose()?;
+        let refresh_expires_in_field =
+            field_name("refreshExpiresInField", self.refresh_expires_in_field, "refresh_expires_in")?;
+        let logout_scope_param = match self.logout_scope_param {
+            None => "scope".to_owned(),
+            Some(p) if is_header_name(&p) && p.len() <= 64 => p,
+            Some(_) => return Err(Error::options("logoutScopeParam must be a query parameter name")),
+        };
+        let session_warning_ms = seconds("sessionWarningSeconds", self.session_warning_seconds.unwrap_or(300.0))?;
+        let idle = match self.idle {
+            None => None,
+            Some(IdleOptions { timeout_seconds: None, .. }) => {
+                return Err(Error::options("idle.timeoutSeconds is required"))
+            }
+            Some(IdleOptions { timeout_seconds: Some(t), warning_seconds }) => {
+                let timeout = seconds("idle.timeoutSeconds", t)?;
+                let warning = seconds("idle.warningSeconds", warning_seconds.unwrap_or((t / 2.0).min(60.0)))?;
+                if timeout < 1000.0 || warning >= timeout {
+                    return Err(Error::options(
+                        "idle.timeoutSeconds must be at least 1 and more than idle.warningSeconds",
+                    ));
+                }
+                Some((timeout, warning))
+            }
+        };
         let refresh_headers = match self.refresh_headers {
             // A function given instead (the web layer keeps it): its result is checked per call.
             None if self.headers_from_function => Vec::new(),
@@ -162,7 +212,20 @@ impl RawOptions {
             cross_tab: self.cross_tab.unwrap_or(true),
             auto_refresh: self.auto_refresh.unwrap_or(true),
             dpop: self.dpop.unwrap_or(false),
+            refresh_expires_in_field,
+            logout_scope_param,
+            session_warning_ms,
+            idle,
         })
+    }
+}
+
+/// A number of seconds between 0 and 30 days, as ms.
+fn seconds(what: &str, s: f64) -> Result<f64, Error> {
+    if s.is_finite() && (0.0..=2_592_000.0).contains(&s) {
+        Ok(s * 1000.0)
+    } else {
+        Err(Error::options([what, " must be a number of seconds between 0 and 2592000"].concat()))
     }
 }
 
@@ -272,7 +335,7 @@ mod tests {
     #[test]
     fn names_match_the_struct() {
         // Every accepted name deserializes (and only those: serde_json honours deny_unknown_fields).
-        for name in OPTION_NAMES.into_iter().filter(|n| !["fetch", "parseTokenResponse"].contains(n)) {
+        for name in OPTION_NAMES.into_iter().filter(|n| !["fetch", "parseTokenResponse", "onStepUp"].contains(n)) {
             let json = if name == "refreshUrl" {
                 r#"{"refreshUrl":"/r"}"#.to_owned()
             } else {

@@ -1,7 +1,6 @@
 //! Refresh policy: when to refresh, how to classify a refresh response, how long to back off,
 //! and the storm breaker. Pure functions of their inputs (time and randomness included).
 
-
 /// Jitter takes up to this fraction of the margin off the refresh point, so tabs and clients
 /// that received tokens together do not refresh in lockstep.
 const MARGIN_JITTER_FRACTION: f64 = 0.2;

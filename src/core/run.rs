@@ -36,10 +36,10 @@ pub enum Refusal {
 impl Refusal {
     pub fn error(self) -> Error {
         match self {
-            Self::Ended(EndReason::LoggedOut) => {
+            Self::Ended(EndReason::LoggedOut | EndReason::Idle) => {
                 Error::new(ErrorCode::NotAuthenticated, "logged out: call login() or restore()")
             }
-            Self::Ended(EndReason::SessionExpired) => {
+            Self::Ended(EndReason::SessionExpired | EndReason::Lifetime) => {
                 Error::new(ErrorCode::NotAuthenticated, "session expired: call login() or restore()")
             }
             Self::Cooldown => {
@@ -340,7 +340,10 @@ mod tests {
         let mut s = Session::new();
         adopt(&mut s, 300.0, T0);
         let run = s.start_run(T0, RefreshKind::Explicit).expect("start");
-        assert_eq!(s.on_peer_token(true, Epoch(9), "x", Some(1e3), T0), crate::core::session::PeerToken::AdoptNewSession);
+        assert_eq!(
+            s.on_peer_token(true, Epoch(9), "x", Some(1e3), T0),
+            crate::core::session::PeerToken::AdoptNewSession
+        );
         adopt_from(&mut s, TokenSource::OtherTab, 300.0, T0);
         assert_eq!(s.after_lock(&run, T0), AfterLock::Superseded);
         assert_eq!(s.superseded_outcome(&run), RunOutcome::PeerRefreshed);

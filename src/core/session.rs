@@ -45,6 +45,10 @@ pub enum EndReason {
     LoggedOut,
     /// The refresh endpoint rejected the refresh cookie (400/401/403).
     SessionExpired,
+    /// The idle timeout passed (a logout).
+    Idle,
+    /// The session reached its lifetime (the refresh token's end).
+    Lifetime,
 }
 
 impl EndReason {
@@ -53,6 +57,16 @@ impl EndReason {
         match self {
             Self::LoggedOut => "loggedOut",
             Self::SessionExpired => "sessionExpired",
+            Self::Idle => "idle",
+            Self::Lifetime => "lifetime",
+        }
+    }
+
+    /// The state it leaves: `loggedOut` or `sessionExpired`.
+    pub const fn state_name(self) -> &'static str {
+        match self {
+            Self::LoggedOut | Self::Idle => "loggedOut",
+            Self::SessionExpired | Self::Lifetime => "sessionExpired",
         }
     }
 
@@ -60,6 +74,8 @@ impl EndReason {
         match name {
             "loggedOut" => Some(Self::LoggedOut),
             "sessionExpired" => Some(Self::SessionExpired),
+            "idle" => Some(Self::Idle),
+            "lifetime" => Some(Self::Lifetime),
             _ => None,
         }
     }
@@ -81,7 +97,7 @@ impl SessionState {
         match self {
             Self::Anonymous => "anonymous",
             Self::Authenticated => "authenticated",
-            Self::Ended(reason) => reason.as_str(),
+            Self::Ended(reason) => reason.state_name(),
         }
     }
 }
@@ -389,7 +405,14 @@ impl Session {
     /// epoch (the caller adopts the token for `Adopt*`).
     /// `age_known`: false for a message read after the clock went back (how long it waited is
     /// unknown, so it may be any age): it does not replace a token of its session held here.
-    pub fn on_peer_token(&mut self, age_known: bool, epoch: Epoch, value: &str, remaining_ms: Option<f64>, now: Instant) -> PeerToken {
+    pub fn on_peer_token(
+        &mut self,
+        age_known: bool,
+        epoch: Epoch,
+        value: &str,
+        remaining_ms: Option<f64>,
+        now: Instant,
+    ) -> PeerToken {
         if epoch > self.epoch {
             self.epoch = epoch;
             self.supersede();
@@ -654,7 +677,7 @@ pub(super) mod tests {
 
     #[test]
     fn end_reason_names_round_trip() {
-        for r in [EndReason::LoggedOut, EndReason::SessionExpired] {
+        for r in [EndReason::LoggedOut, EndReason::SessionExpired, EndReason::Idle, EndReason::Lifetime] {
             assert_eq!(EndReason::parse(r.as_str()), Some(r));
         }
         assert_eq!(EndReason::parse("other"), None);

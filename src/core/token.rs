@@ -31,7 +31,6 @@
 //! taken from `expires_in` or unknown. It only refuses what cannot be sent: an empty token, one
 //! over `MAX_TOKEN_LEN`, or one with characters outside RFC 6750's `b64token`.
 
-
 use super::clock::TokenTimes;
 use super::error::Error;
 use super::jwt_json::{object_members, Member};
@@ -99,9 +98,8 @@ pub fn inspect(token: &str) -> Result<TokenShape, Error> {
     if header_b64.len() % 4 == 1 || payload_b64.len() % 4 == 1 {
         return Err(Error::malformed("token segment has an impossible base64url length"));
     }
-    let base64 = |seg: &str| {
-        b64url_decode(seg).ok_or(()).map_err(|_| Error::malformed("token segment is not valid base64url"))
-    };
+    let base64 =
+        |seg: &str| b64url_decode(seg).ok_or(()).map_err(|_| Error::malformed("token segment is not valid base64url"));
     let (header, payload) = (base64(header_b64)?, base64(payload_b64)?);
     base64(parts.next().unwrap_or(""))?; // the signature is not verified, but must decode
 

@@ -21,7 +21,6 @@ use super::token::tests::assert_agrees;
 use super::token::{inspect, TokenShape};
 use super::token_reference::Agreement;
 
-
 /// A small deterministic generator (SplitMix64).
 struct Rng(u64);
 
@@ -79,15 +78,74 @@ fn one_minus_pow2_digits(q: u32) -> String {
 /// Numbers a decoder can get wrong: exact rounding ties, f64's overflow edge, odd spellings.
 fn tricky_numbers() -> Vec<String> {
     let mut out: Vec<String> = [
-        "0", "-0", "0.0", "-0.0", "1e3", "1E3", "1e+3", "1e-3", "1.5", "-1.5", "-0.5", "2e9", "2E9", "0e0",
-        "0e999999999999", "-0e-5", "1e300", "1e308", "1e309", "-1e309", "1e-400", "-1e-400", "1e999999999999999999",
-        "1e-999999999999999999", "18446744073709551615", "18446744073709551616", "9223372036854775807",
-        "9223372036854775808", "-9223372036854775808", "-9223372036854775809", "253402300799", "253402300800",
-        "253402300799.999", "253402300799.99998", "253402300799.99999", "2.53402300799e11", "253402300799e0", "25340230079900e-2",
-        "1e13", "8.2e12", "-1", "-1e-1", "-0.9999999999999999", "-0.99999999999999999", "0.99999999999999999",
-        "1999999999.99999999999", "1999999999.9999999", "1999999999.99999999", "2000000000.75",
-        "00", "01", "-", "+1", "1.", ".5", "1e", "1e+", "1.e5", "0x10", "NaN", "Infinity", "-Infinity", "1_0", "1.5.5",
-        "1e5e5", "--1", "- 1", "1 2",
+        "0",
+        "-0",
+        "0.0",
+        "-0.0",
+        "1e3",
+        "1E3",
+        "1e+3",
+        "1e-3",
+        "1.5",
+        "-1.5",
+        "-0.5",
+        "2e9",
+        "2E9",
+        "0e0",
+        "0e999999999999",
+        "-0e-5",
+        "1e300",
+        "1e308",
+        "1e309",
+        "-1e309",
+        "1e-400",
+        "-1e-400",
+        "1e999999999999999999",
+        "1e-999999999999999999",
+        "18446744073709551615",
+        "18446744073709551616",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "253402300799",
+        "253402300800",
+        "253402300799.999",
+        "253402300799.99998",
+        "253402300799.99999",
+        "2.53402300799e11",
+        "253402300799e0",
+        "25340230079900e-2",
+        "1e13",
+        "8.2e12",
+        "-1",
+        "-1e-1",
+        "-0.9999999999999999",
+        "-0.99999999999999999",
+        "0.99999999999999999",
+        "1999999999.99999999999",
+        "1999999999.9999999",
+        "1999999999.99999999",
+        "2000000000.75",
+        "00",
+        "01",
+        "-",
+        "+1",
+        "1.",
+        ".5",
+        "1e",
+        "1e+",
+        "1.e5",
+        "0x10",
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "1_0",
+        "1.5.5",
+        "1e5e5",
+        "--1",
+        "- 1",
+        "1 2",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -137,8 +195,20 @@ struct Generator {
 
 /// Member names of a payload, of a header (after its usual `alg`), and of nested objects.
 const CLAIM_NAMES: &[&str] = &[
-    "exp", "iat", "nbf", "sub", "", "name", r"\u0065xp", r"e\u0078p", r"\u0069at", "EXP", "exp ", r"nbf\u0000",
-    r"iat\/", "alg",
+    "exp",
+    "iat",
+    "nbf",
+    "sub",
+    "",
+    "name",
+    r"\u0065xp",
+    r"e\u0078p",
+    r"\u0069at",
+    "EXP",
+    "exp ",
+    r"nbf\u0000",
+    r"iat\/",
+    "alg",
 ];
 const HEADER_NAMES: &[&str] =
     &["cty", "kid", "typ", "jku", "x5u", "x5t", "x5t#S256", "a", "exp", "alg", r"\u0061lg", r"c\u0074y"];
@@ -201,14 +271,47 @@ impl Generator {
     /// A string's content (without quotes): mostly valid, sometimes each kind of invalid.
     fn string_body(&mut self, out: &mut Vec<u8>) {
         const VALID: &[&[u8]] = &[
-            b"abc", b"HS256", "é".as_bytes(), "🦀".as_bytes(), "\u{2028}".as_bytes(), b"\x7f", br"\n", br#"\""#,
-            br"\\", br"\/", br"\b", br"\f", br"\r", br"\t", br"\u00e9", br"\u0000", br"\uD83E\uDD80",
-            br"\udbff\udfff", br"\u004A", b" ",
+            b"abc",
+            b"HS256",
+            "é".as_bytes(),
+            "🦀".as_bytes(),
+            "\u{2028}".as_bytes(),
+            b"\x7f",
+            br"\n",
+            br#"\""#,
+            br"\\",
+            br"\/",
+            br"\b",
+            br"\f",
+            br"\r",
+            br"\t",
+            br"\u00e9",
+            br"\u0000",
+            br"\uD83E\uDD80",
+            br"\udbff\udfff",
+            br"\u004A",
+            b" ",
         ];
         const INVALID: &[&[u8]] = &[
-            br"\uD800", br"\uDC00", br"\uD800\u0041", br"\uD800\n", br"\uD800x", br"\uDBFF\uDBFF", br"\uZZZZ",
-            br"\u12", br"\x", br"\U0041", b"\t", b"\n", b"\x01", b"\xff", b"\xc3", b"\xed\xa0\x80",
-            b"\xf4\x90\x80\x80", b"\xc0\xaf", b"\xe2\x82",
+            br"\uD800",
+            br"\uDC00",
+            br"\uD800\u0041",
+            br"\uD800\n",
+            br"\uD800x",
+            br"\uDBFF\uDBFF",
+            br"\uZZZZ",
+            br"\u12",
+            br"\x",
+            br"\U0041",
+            b"\t",
+            b"\n",
+            b"\x01",
+            b"\xff",
+            b"\xc3",
+            b"\xed\xa0\x80",
+            b"\xf4\x90\x80\x80",
+            b"\xc0\xaf",
+            b"\xe2\x82",
         ];
         for _ in 0..self.rng.below(4) {
             let piece = if !self.noisy || self.rng.chance(95) { self.rng.pick(VALID) } else { self.rng.pick(INVALID) };
@@ -272,11 +375,25 @@ impl Generator {
         if (known("exp") || known("iat") || known("nbf")) && self.rng.chance(85) {
             out.extend_from_slice(self.number().as_bytes());
         } else if known("alg") && self.rng.chance(90) {
-            out.extend_from_slice(self.rng.pick(&[&br#""HS256""#[..], br#""none""#, br#""""#, br#""EdDSA""#, br#""H\u0053256""#]));
+            out.extend_from_slice(self.rng.pick(&[
+                &br#""HS256""#[..],
+                br#""none""#,
+                br#""""#,
+                br#""EdDSA""#,
+                br#""H\u0053256""#,
+            ]));
         } else if known("cty") && self.rng.chance(80) {
             out.extend_from_slice(self.rng.pick(&[
-                &br#""JSON""#[..], br#""json""#, br#""JsOn""#, br#""\u004aSON""#, b"null", br#""CBOR""#,
-                br#""application/json""#, br#""jwt""#, b"5", b"[]",
+                &br#""JSON""#[..],
+                br#""json""#,
+                br#""JsOn""#,
+                br#""\u004aSON""#,
+                b"null",
+                br#""CBOR""#,
+                br#""application/json""#,
+                br#""jwt""#,
+                b"5",
+                b"[]",
             ]));
         } else if ["kid", "typ", "jku", "x5u"].iter().any(|n| known(n)) && self.rng.chance(80) {
             out.extend_from_slice(self.rng.pick(&[&br#""k1""#[..], br#""JWT""#, b"null", b"5", b"{}", b"true"]));
@@ -386,8 +503,11 @@ impl Generator {
         if self.noisy && self.rng.chance(5) {
             sig.push('A'); // a length or trailing bits base64url does not allow, now and then
         }
-        let mut token =
-            format!("{}.{}.{sig}", Base64UrlUnpadded::encode_string(&header), Base64UrlUnpadded::encode_string(&payload));
+        let mut token = format!(
+            "{}.{}.{sig}",
+            Base64UrlUnpadded::encode_string(&header),
+            Base64UrlUnpadded::encode_string(&payload)
+        );
         if self.noisy && self.rng.chance(3) {
             token.push_str(self.rng.pick(&[".x.y", ".", "=", " "]));
         }
@@ -457,10 +577,14 @@ fn depth_limit_agrees() {
             payload.extend_from_slice(b"1");
             payload.extend(close.repeat(levels - 1));
             payload.push(b'}');
-            let token =
-                format!("{}.{}.", Base64UrlUnpadded::encode_string(br#"{"alg":"none"}"#), Base64UrlUnpadded::encode_string(&payload));
+            let token = format!(
+                "{}.{}.",
+                Base64UrlUnpadded::encode_string(br#"{"alg":"none"}"#),
+                Base64UrlUnpadded::encode_string(&payload)
+            );
             let agreement = assert_agrees(&token);
-            let want = if levels <= super::jwt_json::MAX_DEPTH as usize { Agreement::Accepted } else { Agreement::Rejected };
+            let want =
+                if levels <= super::jwt_json::MAX_DEPTH as usize { Agreement::Accepted } else { Agreement::Rejected };
             assert_eq!(agreement, want, "{levels} levels");
         }
     }

@@ -28,4 +28,3 @@ pub fn with_body(e: &Error, status: Option<u16>, body: JsValue) -> JsValue {
 pub fn js(code: ErrorCode, message: &'static str) -> JsValue {
     to_js(&Error::new(code, message))
 }
-

@@ -14,11 +14,48 @@ use crate::web::js;
 /// What an event carries, as a plain JS object (`None` → `null`; `fromOtherTab` only when
 /// true, as the `.d.ts` says).
 pub enum Detail<'a> {
-    Refreshed { expires_at: Option<f64>, from_other_tab: bool },
-    RefreshFailed { code: &'static str, message: &'a str, status: Option<u16> },
-    SessionExpired { reason: &'static str, from_other_tab: bool },
-    LoggedOut { server_confirmed: Option<bool>, from_other_tab: bool },
-    State { state: &'static str, is_authenticated: bool, expires_at: Option<f64> },
+    Refreshed {
+        expires_at: Option<f64>,
+        from_other_tab: bool,
+    },
+    RefreshFailed {
+        code: &'static str,
+        message: &'a str,
+        status: Option<u16>,
+    },
+    SessionExpired {
+        reason: &'static str,
+        from_other_tab: bool,
+    },
+    LoggedOut {
+        server_confirmed: Option<bool>,
+        from_other_tab: bool,
+        idle: bool,
+    },
+    State {
+        state: &'static str,
+        is_authenticated: bool,
+        expires_at: Option<f64>,
+        offline: bool,
+    },
+    /// `sessionExpiring` (`expiresAt`) and `idleWarning` (`deadline`): when, and seconds left.
+    Countdown {
+        name: &'static str,
+        at: f64,
+        now: f64,
+    },
+    StepUp(JsValue),
+}
+
+/// A step-up challenge as the `stepUp` event and `onStepUp` get it.
+pub fn challenge_js(c: &crate::core::challenge::Challenge) -> JsValue {
+    let opt = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from);
+    js::object(&[
+        ("error", c.error.into()),
+        ("acrValues", opt(&c.acr_values)),
+        ("maxAge", js::number_or_null(c.max_age.map(|a| a as f64))),
+        ("scope", opt(&c.scope)),
+    ])
 }
 
 impl Detail<'_> {
@@ -29,21 +66,34 @@ impl Detail<'_> {
                 (vec![("expiresAt", js::number_or_null(expires_at))], other(from_other_tab))
             }
             Self::RefreshFailed { code, message, status } => (
-                vec![("code", code.into()), ("message", message.into()), ("status", js::number_or_null(status.map(f64::from)))],
+                vec![
+                    ("code", code.into()),
+                    ("message", message.into()),
+                    ("status", js::number_or_null(status.map(f64::from))),
+                ],
                 None,
             ),
             Self::SessionExpired { reason, from_other_tab } => (vec![("reason", reason.into())], other(from_other_tab)),
-            Self::LoggedOut { server_confirmed, from_other_tab } => {
-                (vec![("serverConfirmed", server_confirmed.map_or(JsValue::NULL, JsValue::from))], other(from_other_tab))
-            }
-            Self::State { state, is_authenticated, expires_at } => (
+            Self::LoggedOut { server_confirmed, from_other_tab, idle } => (
+                vec![
+                    ("serverConfirmed", server_confirmed.map_or(JsValue::NULL, JsValue::from)),
+                    ("reason", if idle { "idle" } else { "logout" }.into()),
+                ],
+                other(from_other_tab),
+            ),
+            Self::State { state, is_authenticated, expires_at, offline } => (
                 vec![
                     ("state", state.into()),
                     ("isAuthenticated", is_authenticated.into()),
                     ("expiresAt", js::number_or_null(expires_at)),
+                    ("offline", offline.into()),
                 ],
                 None,
             ),
+            Self::Countdown { name, at, now } => {
+                (vec![(name, at.into()), ("secondsLeft", ((at - now) / 1000.0).max(0.0).round().into())], None)
+            }
+            Self::StepUp(ref challenge) => return challenge.clone(),
         };
         pairs.extend(extra);
         js::object(&pairs)
@@ -57,6 +107,9 @@ pub enum EventKind {
     LoggedOut,
     RefreshFailed,
     StateChanged,
+    SessionExpiring,
+    IdleWarning,
+    StepUp,
     /// The store contract's subscribers (`subscribe`): not an `on()` event.
     Snapshot,
 }
@@ -69,6 +122,9 @@ impl EventKind {
             "loggedOut" => Self::LoggedOut,
             "refreshFailed" => Self::RefreshFailed,
             "stateChanged" => Self::StateChanged,
+            "sessionExpiring" => Self::SessionExpiring,
+            "idleWarning" => Self::IdleWarning,
+            "stepUp" => Self::StepUp,
             _ => return None,
         })
     }

@@ -14,7 +14,7 @@ use crate::web::crosstab::channel::CrossTab;
 use crate::web::crosstab::protocol;
 use crate::web::env::{self, now};
 use crate::web::error;
-use crate::web::events::{Detail, EventKind};
+use crate::web::events::{challenge_js, Detail, EventKind};
 use crate::web::lifecycle::wake_listeners;
 use crate::web::manager::{CallKind, Inner};
 use crate::web::storage;
@@ -61,6 +61,7 @@ impl Inner {
             Output::Event(event) => self.dispatch(event),
             Output::Key(KeyChange::Delete) => crate::web::dpop::delete_key(),
             Output::Key(KeyChange::Forget) => crate::web::dpop::forget_cached(),
+            Output::StepUp { id, challenge } => self.step_up(id, &challenge),
         }
     }
 
@@ -124,18 +125,19 @@ impl Inner {
         let _ = match (end, pending.last) {
             (FetchEnd::Response, Some(res)) => pending.resolve.call1(&JsValue::UNDEFINED, &res),
             (FetchEnd::Error(e), _) => pending.reject.call1(&JsValue::UNDEFINED, &error::to_js(&e)),
-            (FetchEnd::Response, None) => pending
-                .reject
-                .call1(&JsValue::UNDEFINED, &error::js(ErrorCode::Aborted, "the manager was disposed")),
+            (FetchEnd::Response, None) => {
+                pending.reject.call1(&JsValue::UNDEFINED, &error::js(ErrorCode::Aborted, "the manager was disposed"))
+            }
         };
     }
 
     /// Fire an event for the page's listeners.
     fn dispatch(self: &Rc<Self>, event: Event) {
         let (kind, detail) = match &event {
-            Event::Refreshed { from_other_tab } => {
-                (EventKind::Refreshed, Detail::Refreshed { expires_at: self.expires_at(), from_other_tab: *from_other_tab })
-            }
+            Event::Refreshed { from_other_tab } => (
+                EventKind::Refreshed,
+                Detail::Refreshed { expires_at: self.expires_at(), from_other_tab: *from_other_tab },
+            ),
             Event::RefreshFailed { error, status } => (
                 EventKind::RefreshFailed,
                 Detail::RefreshFailed { code: error.code.as_str(), message: &error.message, status: *status },
@@ -143,16 +145,25 @@ impl Inner {
             Event::SessionExpired { reason, from_other_tab } => {
                 (EventKind::SessionExpired, Detail::SessionExpired { reason, from_other_tab: *from_other_tab })
             }
-            Event::LoggedOut { server_confirmed, from_other_tab } => (
+            Event::LoggedOut { server_confirmed, from_other_tab, idle } => (
                 EventKind::LoggedOut,
-                Detail::LoggedOut { server_confirmed: *server_confirmed, from_other_tab: *from_other_tab },
+                Detail::LoggedOut { server_confirmed: *server_confirmed, from_other_tab: *from_other_tab, idle: *idle },
             ),
+            Event::SessionExpiring { expires_at } => (
+                EventKind::SessionExpiring,
+                Detail::Countdown { name: "expiresAt", at: *expires_at, now: env::wall_now() },
+            ),
+            Event::IdleWarning { deadline } => {
+                (EventKind::IdleWarning, Detail::Countdown { name: "deadline", at: *deadline, now: env::wall_now() })
+            }
+            Event::StepUp(challenge) => (EventKind::StepUp, Detail::StepUp(challenge_js(challenge))),
             Event::StateChanged => {
                 let state = self.state();
                 let detail = Detail::State {
                     state: state.as_str(),
                     is_authenticated: state == crate::core::session::SessionState::Authenticated,
                     expires_at: self.expires_at(),
+                    offline: self.machine.borrow().offline(),
                 };
                 (EventKind::StateChanged, detail)
             }
@@ -163,10 +174,25 @@ impl Inner {
         }
     }
 
+    /// Call `onStepUp(challenge)`; when its promise settles, the machine replays (or returns)
+    /// the requests that wait for it.
+    fn step_up(self: &Rc<Self>, id: crate::core::machine::CallId, challenge: &crate::core::challenge::Challenge) {
+        let Some(handler) = self.cfg.on_step_up.clone() else { return };
+        let returned = handler.call1(&JsValue::UNDEFINED, &challenge_js(challenge));
+        let inner = Rc::clone(self);
+        crate::web::spawn(async move {
+            let ok = match returned {
+                Ok(v) => wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&v)).await.is_ok(),
+                Err(_) => false,
+            };
+            inner.input(|m, now| m.step_up_done(now, id, ok));
+        });
+    }
+
     /// The browser's callbacks that become inputs: wake-ups and the cross-tab channel.
     pub(crate) fn listen(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
-        *self.unlisten.borrow_mut() = wake_listeners(move |wake| {
+        *self.unlisten.borrow_mut() = wake_listeners(self.cfg.opts.idle.is_some(), move |wake| {
             if let Some(inner) = weak.upgrade() {
                 inner.input(|m, now| m.wake(now, wake));
             }

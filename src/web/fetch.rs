@@ -66,7 +66,7 @@ impl Inner {
         mark(4);
         self.pump();
         if let Err(e) = freeze(&request) {
-            self.answered(req.0, e, 0);
+            self.answered(req.0, e, 0, None);
         }
         promise
     }
@@ -90,9 +90,9 @@ impl Inner {
     fn answer_callback(self: &Rc<Self>) -> JsValue {
         let make = || {
             let weak = Rc::downgrade(self);
-            Closure::<dyn Fn(u32, JsValue, u8)>::new(move |req, value, n| {
+            Closure::<dyn Fn(u32, JsValue, u8, Option<String>)>::new(move |req, value, n, challenge| {
                 if let Some(inner) = weak.upgrade() {
-                    inner.answered(req, value, n);
+                    inner.answered(req, value, n, challenge);
                 }
             })
             .into_js_value()
@@ -100,9 +100,9 @@ impl Inner {
         self.answer_callback.borrow_mut().get_or_insert_with(make).clone()
     }
 
-    /// The transport answered (`n` 1, 2 with a DPoP nonce challenge) or failed, or the caller
-    /// aborted (`n` 0).
-    fn answered(self: &Rc<Self>, req: u32, value: JsValue, n: u8) {
+    /// The transport answered (`n` 1, 2 with a DPoP nonce challenge; `challenge`: the
+    /// `WWW-Authenticate` of a 401 or 403) or failed, or the caller aborted (`n` 0).
+    fn answered(self: &Rc<Self>, req: u32, value: JsValue, n: u8, challenge: Option<String>) {
         mark(7);
         let req = ReqId(req);
         if n == 0 {
@@ -117,7 +117,7 @@ impl Inner {
         if let Some(p) = self.fetches.borrow_mut().get_mut(&req) {
             p.last = Some(response);
         }
-        self.input(|m, now| m.fetch_answered(now, req, status, n == 2));
+        self.input(|m, now| m.fetch_answered(now, req, status, n == 2, challenge.as_deref()));
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Resolved {
     pub headers_fn: Option<js_sys::Function>,
     /// How `js/http.js` reads a login/refresh answer: `{token, expiresIn, expiresAt, parse}`.
     pub read: JsValue,
+    /// `onStepUp(challenge)`: re-authenticate, then the request is replayed.
+    pub on_step_up: Option<js_sys::Function>,
 }
 
 /// What a caller's promise settles with.
@@ -99,8 +101,9 @@ pub struct Inner {
     pub(crate) bound_store: RefCell<Option<(JsValue, JsValue)>>,
 }
 
-/// What a snapshot is made of: a new one only when this changes.
-pub type SnapshotKey = (SessionState, TokenGeneration);
+/// What a snapshot is made of: a new one only when this changes (the state, the token, the
+/// session's end, the idle deadline, offline).
+pub type SnapshotKey = (SessionState, TokenGeneration, Option<f64>, Option<f64>, bool);
 
 impl Inner {
     pub fn new(cfg: Resolved, fetch: Function) -> Rc<Self> {
@@ -112,6 +115,9 @@ impl Inner {
             has_logout_url: cfg.logout_url.is_some(),
             allowed_origins: cfg.allowed_origins.clone(),
             dpop: cfg.opts.dpop,
+            session_warning_ms: cfg.opts.session_warning_ms,
+            idle: cfg.opts.idle,
+            step_up: cfg.on_step_up.is_some(),
         };
         let seed = (env::random01() * 9_007_199_254_740_991.0) as u64;
         let dpop = cfg.opts.dpop;
@@ -206,7 +212,7 @@ impl Inner {
 
     pub(crate) fn snapshot_key(&self) -> SnapshotKey {
         let m = self.machine.borrow();
-        (m.state(), m.generation())
+        (m.state(), m.generation(), m.session_expires_at(), m.idle_deadline(), m.offline())
     }
 
     // ---- dispose -------------------------------------------------------------------------

@@ -26,7 +26,6 @@ pub mod token_post;
 use std::future::Future;
 use std::pin::Pin;
 
-
 /// `spawn_local` is generic over the future type, and every instantiation costs kilobytes of
 /// wasm. All our futures go through this boxed entry point, so it is instantiated once.
 pub fn spawn(f: impl Future<Output = ()> + 'static) {

@@ -5,7 +5,7 @@
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
-use crate::core::options::{check_headers, HeaderList, RawOptions};
+use crate::core::options::{check_headers, HeaderList, IdleOptions, RawOptions};
 use crate::core::Error;
 use crate::web::env;
 use crate::web::manager::Resolved;
@@ -45,8 +45,13 @@ pub fn resolve(options: &JsValue) -> Result<(Resolved, Option<Function>), JsValu
         auto_refresh: v.get(11).as_bool(),
         dpop: v.get(12).as_bool(),
         headers_from_function: v.get(9).is_function(),
+        refresh_expires_in_field: string(15),
+        logout_scope_param: string(16),
+        session_warning_seconds: v.get(17).as_f64(),
+        idle: v.get(18).as_f64().map(|t| IdleOptions { timeout_seconds: Some(t), warning_seconds: v.get(19).as_f64() }),
     };
-    let resolved = resolve_raw(raw, function(9), function(14)).map_err(|e| crate::web::error::to_js(&e))?;
+    let mut resolved = resolve_raw(raw, function(9), function(14)).map_err(|e| crate::web::error::to_js(&e))?;
+    resolved.on_step_up = function(20);
     Ok((resolved, function(13)))
 }
 
@@ -76,8 +81,9 @@ fn resolve_raw(raw: RawOptions, headers_fn: Option<Function>, parse_fn: Option<F
         ("expiresIn", opts.expires_in_field.as_str().into()),
         ("expiresAt", opts.expires_at_field.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)),
         ("parse", parse_fn.map_or(JsValue::UNDEFINED, JsValue::from)),
+        ("session", opts.refresh_expires_in_field.as_str().into()),
     ]);
-    Ok(Resolved { opts, refresh_url, login_url, logout_url, allowed_origins, headers_fn, read })
+    Ok(Resolved { opts, refresh_url, login_url, logout_url, allowed_origins, headers_fn, read, on_step_up: None })
 }
 
 impl crate::web::manager::Inner {
@@ -90,7 +96,12 @@ impl crate::web::manager::Inner {
         let returned = header_pairs_js(&returned, true);
         if let Some(name) = returned.as_string() {
             return Err(Error::options(
-                ["refreshHeaders: the value of \"", &name, "\" must be a string (empty, null or undefined leave it out)"].concat(),
+                [
+                    "refreshHeaders: the value of \"",
+                    &name,
+                    "\" must be a string (empty, null or undefined leave it out)",
+                ]
+                .concat(),
             ));
         }
         let pairs = pairs(&returned).ok_or_else(|| {

@@ -1,5 +1,5 @@
 //! The store contract every framework speaks: `getSnapshot()` returns an immutable (frozen)
-//! `{ state, isAuthenticated, expiresAt, claims }` that keeps its identity until the session
+//! `{ state, isAuthenticated, expiresAt, claims, sessionExpiresAt, idleDeadline, offline }` that keeps its identity until the session
 //! changes; `subscribe(listener)` calls the listener with it at once and on every change, and
 //! returns the unsubscribe function. That is a Svelte store, React's
 //! `useSyncExternalStore(auth.subscribe, auth.getSnapshot)`, and what Vue, Solid and Angular
@@ -34,6 +34,9 @@ impl Inner {
             ("isAuthenticated", (state == SessionState::Authenticated).into()),
             ("expiresAt", js::number_or_null(self.expires_at())),
             ("claims", claims),
+            ("sessionExpiresAt", js::number_or_null(key.2)),
+            ("idleDeadline", js::number_or_null(key.3)),
+            ("offline", key.4.into()),
         ]);
         let value: JsValue = Object::freeze(value.unchecked_ref::<Object>()).into();
         *self.snapshot.borrow_mut() = Some((key, value.clone()));

@@ -46,9 +46,10 @@ impl Inner {
             Ok(h) => js::object(&h.iter().map(|(k, v)| (k.as_str(), JsValue::from(v.as_str()))).collect::<Vec<_>>()),
             // A failing function on logout: the request goes without them (the session has
             // ended here either way).
-            Err(_) if endpoint == Endpoint::Logout => JsValue::UNDEFINED,
+            Err(_) if matches!(endpoint, Endpoint::Logout(_)) => JsValue::UNDEFINED,
             Err(e) => return self.input(|m, now| m.post_done(now, id, HttpOutcome::NotSent(e))),
         };
+        let logout_url;
         let (url, body, read) = match endpoint {
             Endpoint::Refresh => (&self.cfg.refresh_url, JsValue::UNDEFINED, self.cfg.read.clone()),
             Endpoint::Login(call) => {
@@ -58,7 +59,13 @@ impl Inner {
                 };
                 (self.cfg.login_url.as_ref().unwrap_or(&self.cfg.refresh_url), body, self.cfg.read.clone())
             }
-            Endpoint::Logout => (self.cfg.logout_url.as_ref().unwrap_or(&self.cfg.refresh_url), JsValue::UNDEFINED, JsValue::NULL),
+            Endpoint::Logout(scope) => {
+                // `?scope=…` (the parameter's name is `logoutScopeParam`).
+                let base = self.cfg.logout_url.as_deref().unwrap_or(&self.cfg.refresh_url);
+                let sep = if base.contains('?') { "&" } else { "?" };
+                logout_url = [base, sep, &self.cfg.opts.logout_scope_param, "=", scope.as_str()].concat();
+                (&logout_url, JsValue::UNDEFINED, JsValue::NULL)
+            }
         };
         let controller = AbortController::new().ok();
         let signal = controller.as_ref().map_or(JsValue::UNDEFINED, |c| c.signal().into());
@@ -67,7 +74,7 @@ impl Inner {
         }
         // The logout goes without a DPoP proof: the key was deleted when the session ended
         // here (a proof would make a new one).
-        let dpop = self.dpop && endpoint != Endpoint::Logout;
+        let dpop = self.dpop && !matches!(endpoint, Endpoint::Logout(_));
         let fresh = matches!(endpoint, Endpoint::Login(_));
         let pending = token_post(&self.fetch, url, &headers, &body, &signal, dpop, fresh, &read);
         let inner = Rc::clone(self);
@@ -95,20 +102,24 @@ impl Inner {
                 c.error_body = Reflect::get(a, &"body".into()).unwrap_or(JsValue::UNDEFINED);
             }
         }
-        let token = match (js::string_field(a, "error"), js::string_field(a, "token").map(crate::core::secret::Secret::from)) {
-            _ if endpoint == Endpoint::Logout || !(200..=299).contains(&status) => Err("no token"),
-            (Some(e), _) => Err(READ_ERRORS.into_iter().find(|m| *m == e).unwrap_or("the response has no access token")),
-            (None, Some(token)) => {
-                let expires_in_s = js::number_field(a, "expiresIn").or_else(|| {
-                    let at = js::number_field(a, "expiresAt")?;
-                    let date = js::number_field(a, "dateMs").filter(|ms| ms.is_finite());
-                    lifetime_from_expires_at_ms(at, date, now_wall).map(|ms| ms / 1000.0)
-                });
-                let dpop = is_dpop_token_type(js::string_field(a, "tokenType").as_deref());
-                Ok(TokenAnswer { token, expires_in_s, dpop })
-            }
-            (None, None) => Err("the response has no access token"),
-        };
+        let token =
+            match (js::string_field(a, "error"), js::string_field(a, "token").map(crate::core::secret::Secret::from)) {
+                _ if matches!(endpoint, Endpoint::Logout(_)) || !(200..=299).contains(&status) => Err("no token"),
+                (Some(e), _) => {
+                    Err(READ_ERRORS.into_iter().find(|m| *m == e).unwrap_or("the response has no access token"))
+                }
+                (None, Some(token)) => {
+                    let expires_in_s = js::number_field(a, "expiresIn").or_else(|| {
+                        let at = js::number_field(a, "expiresAt")?;
+                        let date = js::number_field(a, "dateMs").filter(|ms| ms.is_finite());
+                        lifetime_from_expires_at_ms(at, date, now_wall).map(|ms| ms / 1000.0)
+                    });
+                    let dpop = is_dpop_token_type(js::string_field(a, "tokenType").as_deref());
+                    let session_s = js::number_field(a, "sessionExpiresIn");
+                    Ok(TokenAnswer { token, expires_in_s, dpop, session_s })
+                }
+                (None, None) => Err("the response has no access token"),
+            };
         HttpOutcome::Answer { status, retry_after_ms, token }
     }
 }

@@ -223,6 +223,9 @@ fn config() -> Config {
         has_logout_url: true,
         allowed_origins: vec![ORIGIN.into()],
         dpop: false,
+        session_warning_ms: 0.0,
+        idle: None,
+        step_up: false,
     }
 }
 
@@ -423,7 +426,7 @@ impl World {
                     self.tabs.iter().any(|t| t.uid != uid && t.calls.values().any(|k| *k == CallKind::Login));
                 self.raced |= racing_login;
                 let m = &mut self.tabs[i].machine;
-                let call = m.logout(now);
+                let call = m.logout(now, Scope::Local);
                 self.tabs[i].calls.insert(call, CallKind::Logout);
                 record(self, call, SessionAction::Logout);
             }
@@ -551,7 +554,7 @@ impl World {
                     }
                 }
                 Output::Event(Event::SessionExpired { .. }) => self.tabs[i].expired_events += 1,
-                Output::Event(_) | Output::Key(_) => {}
+                Output::Event(_) | Output::Key(_) | Output::StepUp { .. } => {}
             }
         }
         self.grant_lock();
@@ -697,7 +700,7 @@ impl World {
                                 self.server.refresh(cookie.as_deref(), self.real)
                             }
                             Endpoint::Login(_) => self.server.login(user, self.real),
-                            Endpoint::Logout => self.server.logout(cookie.as_deref()),
+                            Endpoint::Logout(_) => self.server.logout(cookie.as_deref()),
                         };
                         Some(a)
                     }
@@ -747,9 +750,12 @@ impl World {
                             SetCookie::Keep => {}
                         }
                         let token = match a.token {
-                            Some((token, expires_in_s)) => {
-                                Ok(TokenAnswer { token: token.into(), expires_in_s: Some(expires_in_s), dpop: false })
-                            }
+                            Some((token, expires_in_s)) => Ok(TokenAnswer {
+                                token: token.into(),
+                                expires_in_s: Some(expires_in_s),
+                                dpop: false,
+                                session_s: None,
+                            }),
                             None => Err("the response carries no access token"),
                         };
                         HttpOutcome::Answer {
@@ -768,7 +774,7 @@ impl World {
                     self.tabs[i].fetches.remove(&req);
                 } else {
                     self.last_status.insert((leg.tab, req), (status, token));
-                    self.tabs[i].machine.fetch_answered(now, req, status, false);
+                    self.tabs[i].machine.fetch_answered(now, req, status, false, None);
                 }
             }
             _ => {}

@@ -2,6 +2,7 @@
 //! cross-tab messages, and the outputs an executor carries out. No JS value appears here: the
 //! executor keeps the `Request`, the resolvers and the signals of id 17 in its own table.
 
+use crate::core::challenge::Challenge;
 use crate::core::error::Error;
 use crate::core::secret::Secret;
 use crate::core::session::{EndReason, Epoch, TokenGeneration};
@@ -28,7 +29,28 @@ pub enum Endpoint {
     Refresh,
     /// The body is the one `login(body)` was called with (the executor keeps it by call).
     Login(CallId),
-    Logout,
+    Logout(Scope),
+}
+
+/// What `logout({ scope })` ends (sent as a query parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// This browser's session (every tab).
+    Local,
+    /// Every other session of the user; this one goes on.
+    Others,
+    /// Every session of the user, this one included.
+    Global,
+}
+
+impl Scope {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Others => "others",
+            Self::Global => "global",
+        }
+    }
 }
 
 /// A token read from a login or refresh answer (by the executor: JSON in JS, or the caller's
@@ -39,6 +61,8 @@ pub struct TokenAnswer {
     pub expires_in_s: Option<f64>,
     /// `token_type: "DPoP"`.
     pub dpop: bool,
+    /// The refresh token's remaining lifetime, seconds (`refresh_expires_in`): the session's end.
+    pub session_s: Option<f64>,
 }
 
 /// How a POST ended.
@@ -83,9 +107,19 @@ pub enum Message {
     /// A tab obtained a token (login, refresh, restore, `setAccessToken`).
     /// `remaining_ms` as of `sent_wall_ms` (the sender's wall clock, which is the receiver's
     /// too: same device): a message that waited (a sleeping or frozen tab) is aged on receipt.
-    Token { epoch: Epoch, token: Secret, remaining_ms: Option<f64>, sent_wall_ms: f64, dpop: bool },
+    /// `session_end`: the session's end (wall ms), if known.
+    Token {
+        epoch: Epoch,
+        token: Secret,
+        remaining_ms: Option<f64>,
+        sent_wall_ms: f64,
+        dpop: bool,
+        session_end: Option<f64>,
+    },
     /// A tab logged out, or its refresh was rejected.
     Ended { epoch: Epoch, reason: EndReason },
+    /// Activity in a tab moved the idle deadline (wall ms).
+    Active { epoch: Epoch, deadline: f64 },
 }
 
 /// The newest session news of the origin, kept where every tab reads it synchronously while it
@@ -100,25 +134,53 @@ pub struct SharedEpoch {
     pub ended: Option<EndReason>,
 }
 
-/// Page events that may mean time passed unseen (sleep, a throttled or frozen tab).
+/// Page events: most may mean time passed unseen (sleep, a throttled or frozen tab); the
+/// network's state; the user's activity (with the `idle` option).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wake {
     Visible,
     Focus,
     Online,
     PageShow,
+    /// The browser went offline (`offline`).
+    Offline,
+    /// `pointerdown`, `keydown`, `wheel` or `touchstart` (throttled by the page).
+    Activity,
 }
 
 /// An event for the page's listeners. The executor fills in what it reads off the machine
 /// at dispatch (`expiresAt`, the state).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Refreshed { from_other_tab: bool },
-    RefreshFailed { error: Error, status: Option<u16> },
+    Refreshed {
+        from_other_tab: bool,
+    },
+    RefreshFailed {
+        error: Error,
+        status: Option<u16>,
+    },
     /// `reason`: `refresh_rejected` or `other_tab`.
-    SessionExpired { reason: &'static str, from_other_tab: bool },
-    LoggedOut { server_confirmed: Option<bool>, from_other_tab: bool },
+    SessionExpired {
+        reason: &'static str,
+        from_other_tab: bool,
+    },
+    /// `idle`: the idle timeout ended it.
+    LoggedOut {
+        server_confirmed: Option<bool>,
+        from_other_tab: bool,
+        idle: bool,
+    },
     StateChanged,
+    /// The session ends at `expires_at` (wall ms), `sessionWarningSeconds` from now or less.
+    SessionExpiring {
+        expires_at: f64,
+    },
+    /// No activity: the session ends at `deadline` (wall ms).
+    IdleWarning {
+        deadline: f64,
+    },
+    /// A resource server asked for a stronger authentication or more scope.
+    StepUp(Challenge),
 }
 
 /// The DPoP key's fate when the session ends.
@@ -144,13 +206,22 @@ pub enum FetchEnd {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
     /// POST to an endpoint (headers from `refreshHeaders`, a DPoP proof when on).
-    Post { id: HttpId, endpoint: Endpoint },
+    Post {
+        id: HttpId,
+        endpoint: Endpoint,
+    },
     /// Give up a POST (timed out, or its session is gone); no outcome is expected.
     AbortPost(HttpId),
     /// Send (or send again) a wrapped request.
-    Send { req: ReqId, authorize: Authorize },
+    Send {
+        req: ReqId,
+        authorize: Authorize,
+    },
     /// Settle a wrapped request.
-    FinishFetch { req: ReqId, end: FetchEnd },
+    FinishFetch {
+        req: ReqId,
+        end: FetchEnd,
+    },
     /// Ask for the origin-wide lock.
     RequestLock(LockId),
     /// Release a held lock, or abandon a request for it.
@@ -159,9 +230,17 @@ pub enum Output {
     /// Record this in the shared place if it is newer than what is there.
     StoreShared(SharedEpoch),
     /// Settle a caller's promise. `logout()` resolves to whether the server confirmed.
-    Settle { call: CallId, result: Result<CallValue, (Error, Option<u16>)> },
+    Settle {
+        call: CallId,
+        result: Result<CallValue, (Error, Option<u16>)>,
+    },
     Event(Event),
     Key(KeyChange),
+    /// Call `onStepUp(challenge)`; its promise's end is [`super::Machine::step_up_done`].
+    StepUp {
+        id: CallId,
+        challenge: Challenge,
+    },
 }
 
 /// What a settled call resolves to.

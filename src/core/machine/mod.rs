@@ -7,25 +7,28 @@
 //! - `io`: ids, inputs' payloads and the outputs;
 //! - `ops`: the queue of refresh runs, logins and logouts (the lock, attempts, backoff);
 //! - `requests`: wrapped requests (wait, attach, the 401 replay);
-//! - `peers`: news from other tabs.
+//! - `peers`: news from other tabs;
+//! - `limits`: the session's end and the idle timeout;
+//! - `stepup`: step-up challenges of resource servers.
 //!
 //! The rules themselves live in [`Session`] (`core::session`, `core::run`, `core::request`).
 
 mod io;
+mod limits;
 mod ops;
 mod peers;
 mod requests;
-
+mod stepup;
 
 pub use io::*;
 
 use super::clock::Instant;
 use super::error::{Error, ErrorCode};
 use super::fifo::Fifo;
-use super::secret::Secret;
 use super::idmap::IdMap;
 use super::options::origin_allowed;
 use super::run::{RefreshKind, RunStart};
+use super::secret::Secret;
 use super::session::{Adoption, EndReason, Epoch, Session, SessionState, TokenGeneration, TokenSource};
 use super::token::held_shape;
 use ops::{Op, Phase, Run};
@@ -51,6 +54,12 @@ pub struct Config {
     /// Origins a token may be sent to (resolved: the page's own when none were given).
     pub allowed_origins: Vec<String>,
     pub dpop: bool,
+    /// `sessionExpiring` fires this long before the session's end (0: never).
+    pub session_warning_ms: f64,
+    /// Idle timeout and its warning, ms.
+    pub idle: Option<(f64, f64)>,
+    /// An `onStepUp` handler was given.
+    pub step_up: bool,
 }
 
 /// The manager: session state and every decision. See the module docs.
@@ -73,6 +82,11 @@ pub struct Machine {
     next_id: u32,
     rng: u64,
     disposed: bool,
+    limits: limits::Limits,
+    /// A token endpoint gave no answer (network error) and none has answered since.
+    offline: bool,
+    /// Step-up handler calls in flight: the challenge and the requests waiting for it.
+    step_ups: Vec<(CallId, crate::core::challenge::Challenge, Vec<ReqId>)>,
 }
 
 impl Machine {
@@ -93,6 +107,9 @@ impl Machine {
             next_id: 0,
             rng: seed | 1,
             disposed: false,
+            limits: limits::Limits::default(),
+            offline: false,
+            step_ups: Vec::new(),
         }
     }
 
@@ -135,6 +152,11 @@ impl Machine {
         self.session.timer_delay_ms(now).map(|d| now.wall_ms + d)
     }
 
+    /// The network did not answer the last token request (and nothing answered since).
+    pub fn offline(&self) -> bool {
+        self.offline
+    }
+
     /// Is a refresh run under way (queued, waiting for the lock, posting or backing off)?
     pub fn refreshing(&self) -> bool {
         self.run.is_some()
@@ -155,19 +177,20 @@ impl Machine {
             return None;
         }
         let op = self.queue.first().and_then(|(_, phase)| phase.deadline());
-        let refresh =
-            if self.run.is_none() { self.session.timer_delay_ms(now).map(|d| now.mono_ms + d) } else { None };
-        let next = match (op, refresh) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        let refresh = if self.run.is_none() && !self.limits.idle_warned {
+            self.session.timer_delay_ms(now).map(|d| now.mono_ms + d)
+        } else {
+            None
         };
-        next.map(f64::ceil)
+        [op, refresh, self.limits_timeout(now)].into_iter().flatten().reduce(f64::min).map(f64::ceil)
     }
 
     // ---- inputs: the caller --------------------------------------------------------------
 
     /// `refresh()` (`Explicit`) or `restore()` (`Restore`): join the run in flight or start one.
     pub fn refresh(&mut self, now: Instant, kind: RefreshKind) -> CallId {
+        // No refresh past the session's end or the idle deadline.
+        self.check_limits(now);
         let call = self.call_id();
         match self.ensure_refresh(now, kind) {
             Ok(()) => {
@@ -198,13 +221,29 @@ impl Machine {
         call
     }
 
-    /// `logout()`: ends the session here and in the other tabs at once, then, in its turn and
-    /// under the lock, ends again whatever arrived meanwhile and tells the server. Resolves to
-    /// whether the server confirmed.
-    pub fn logout(&mut self, now: Instant) -> CallId {
+    /// `logout({ scope })`: `Local` and `Global` end the session here and in the other tabs at
+    /// once, then, in its turn and under the lock, end again whatever arrived meanwhile and tell
+    /// the server; they resolve to whether the server confirmed. `Others` ends nothing here:
+    /// in its turn the server ends the user's other sessions, and it rejects if the server did
+    /// not confirm.
+    pub fn logout(&mut self, now: Instant, scope: Scope) -> CallId {
+        self.logout_for(now, scope, EndReason::LoggedOut)
+    }
+
+    fn logout_for(&mut self, now: Instant, scope: Scope, reason: EndReason) -> CallId {
         let call = self.call_id();
         if self.disposed {
             self.settle(call, Err((disposed(), None)));
+            return call;
+        }
+        let epoch = self.session.epoch();
+        if scope == Scope::Others {
+            if self.cfg.has_logout_url {
+                self.queue.push((Op::Logout { call, changed: false, epoch, scope, reason }, Phase::Queued));
+                self.advance(now);
+            } else {
+                self.settle(call, Err((Error::options("logoutUrl is not configured"), None)));
+            }
             return call;
         }
         // The end outranks every login called before it here, whatever the clock says now.
@@ -215,12 +254,16 @@ impl Machine {
         if let Some(latest) = called_before.max() {
             self.session.raise_epoch(Epoch(latest.0.saturating_add(1)));
         }
-        let changed = self.end_locally(now, EndReason::LoggedOut, true);
+        let changed = self.end_locally(now, reason, true);
         if self.cfg.has_logout_url {
             let epoch = self.session.epoch();
-            self.queue.push((Op::Logout { call, changed, epoch }, Phase::Queued));
+            self.queue.push((Op::Logout { call, changed, epoch, scope, reason }, Phase::Queued));
         } else {
-            let event = Event::LoggedOut { server_confirmed: Some(false), from_other_tab: false };
+            let event = Event::LoggedOut {
+                server_confirmed: Some(false),
+                from_other_tab: false,
+                idle: reason == EndReason::Idle,
+            };
             self.announce_end(changed, event);
             self.settle(call, Ok(CallValue::Confirmed(false)));
         }
@@ -236,7 +279,7 @@ impl Machine {
         if expires_in_s.is_some_and(|e| !e.is_finite() || e < 0.0) {
             return Err(Error::options("expiresInSeconds must be a finite number >= 0"));
         }
-        self.adopt(now, token, expires_in_s, TokenSource::Caller, false, None)?;
+        self.adopt(now, token, expires_in_s, TokenSource::Caller, false, None, None)?;
         self.event(Event::StateChanged);
         self.advance(now);
         Ok(())
@@ -275,6 +318,7 @@ impl Machine {
         for call in calls {
             self.settle(call, Err((disposed(), None)));
         }
+        self.step_ups.clear();
         for (req, _) in std::mem::take(&mut self.requests) {
             self.outputs.push(Output::FinishFetch { req, end: FetchEnd::Error(disposed()) });
         }
@@ -289,6 +333,7 @@ impl Machine {
             return;
         }
         self.op_deadline(now);
+        self.check_limits(now);
         self.refresh_if_due(now);
         self.advance(now);
     }
@@ -298,8 +343,15 @@ impl Machine {
         if self.disposed {
             return;
         }
-        if wake == Wake::Online {
-            self.session.end_cooldown();
+        match wake {
+            Wake::Online => self.back_online(now),
+            Wake::Offline => self.set_offline(true),
+            Wake::Activity => return self.activity(now),
+            _ => {}
+        }
+        self.check_limits(now);
+        if wake == Wake::Visible {
+            self.activity(now);
         }
         self.refresh_if_due(now);
         self.advance(now);
@@ -350,6 +402,7 @@ impl Machine {
     }
 
     /// Adopt a token. A malformed one changes nothing. One obtained here is shared.
+    #[allow(clippy::too_many_arguments)]
     fn adopt(
         &mut self,
         now: Instant,
@@ -358,10 +411,12 @@ impl Machine {
         source: TokenSource,
         dpop: bool,
         login_called: Option<Epoch>,
+        session_end: Option<f64>,
     ) -> Result<TokenGeneration, Error> {
         let shape = held_shape(&token)?;
         self.ended_last = false;
         let a = Adoption { now, expires_in_s, margin_ms: self.cfg.refresh_margin_ms, random01: self.random01(), dpop };
+        let was_authenticated = self.session.state() == SessionState::Authenticated;
         let generation = match login_called {
             Some(called) => {
                 let g = self.session.adopt_login(token, &shape, a, called);
@@ -371,6 +426,13 @@ impl Machine {
             }
             None => self.session.adopt(token, &shape, source, a),
         };
+        if login_called.is_some() || !was_authenticated {
+            self.limits = limits::Limits::default();
+        }
+        if let Some(end) = session_end {
+            self.set_session_end(now, end);
+        }
+        self.start_idle(now);
         if source.shared() && self.cfg.cross_tab {
             if let Some(t) = self.session.token() {
                 let message = Message::Token {
@@ -379,6 +441,7 @@ impl Machine {
                     remaining_ms: t.remaining_ms(now),
                     sent_wall_ms: now.wall_ms,
                     dpop: t.is_dpop(),
+                    session_end: self.limits.end,
                 };
                 self.outputs.push(Output::Broadcast(message));
             }
@@ -395,6 +458,7 @@ impl Machine {
 
     fn end_locally_at(&mut self, now: Instant, reason: EndReason, share: bool, at: Option<Epoch>) -> bool {
         self.ended_last = true;
+        self.limits = limits::Limits::default();
         let changed = match (share, at) {
             (true, None) => self.session.end(reason, now),
             (true, Some(epoch)) => {
@@ -423,8 +487,9 @@ impl Machine {
         }
     }
 
+    /// A proactive refresh, when due (not while idle-warned: only activity extends the session).
     fn refresh_if_due(&mut self, now: Instant) {
-        if self.run.is_none() && self.session.refresh_due(now) {
+        if self.run.is_none() && !self.limits.idle_warned && self.session.refresh_due(now) {
             let _ = self.ensure_refresh(now, RefreshKind::Background);
         }
     }
@@ -453,5 +518,7 @@ fn disposed() -> Error {
     Error::new(ErrorCode::Aborted, "the manager was disposed")
 }
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;

@@ -26,6 +26,15 @@ fn received(sent: Instant, now: Instant) -> Instant {
     }
 }
 
+/// The session's end (wall ms) from an answer's remaining lifetime, counted as the token's is.
+fn session_end(sent: Instant, now: Instant, seconds: Option<f64>) -> Option<f64> {
+    seconds.filter(|s| s.is_finite() && *s >= 0.0).map(|s| received(sent, now).wall_ms + s * 1000.0)
+}
+
+fn logout_failed() -> Error {
+    Error::new(ErrorCode::LogoutFailed, "the server did not confirm the sign-out of the other sessions")
+}
+
 /// An operation in the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Op {
@@ -34,8 +43,8 @@ pub(super) enum Op {
     /// `called`: the epoch stamp of the `login()` call.
     Login { call: CallId, called: Epoch },
     /// `changed`: the local end at the call changed something (events fire once); `epoch`:
-    /// the epoch that end carried.
-    Logout { call: CallId, changed: bool, epoch: Epoch },
+    /// the epoch that end carried; `reason`: `LoggedOut`, or `Idle` for the idle timeout's.
+    Logout { call: CallId, changed: bool, epoch: Epoch, scope: Scope, reason: EndReason },
 }
 
 /// Where the head operation is.
@@ -184,23 +193,25 @@ impl Machine {
                     self.post(now, Endpoint::Login(call));
                 }
             }
-            Op::Logout { call, changed, epoch } => {
+            Op::Logout { scope: Scope::Others, .. } => self.post(now, Endpoint::Logout(Scope::Others)),
+            Op::Logout { call, changed, epoch, scope, reason } => {
+                let idle = reason == EndReason::Idle;
                 if self.session.epoch() > epoch && !self.ended_last {
                     // A login called after this logout (in another tab) has reached the server:
                     // the cookie is that session's now, and this logout must not end it.
                     self.pop();
-                    let event = Event::LoggedOut { server_confirmed: Some(false), from_other_tab: false };
+                    let event = Event::LoggedOut { server_confirmed: Some(false), from_other_tab: false, idle };
                     self.announce_end(changed, event);
                     return self.settle(call, Ok(CallValue::Confirmed(false)));
                 }
                 // Whatever session arrived meanwhile (a login elsewhere called before this
                 // logout) ends too: the cookie the POST revokes is the newest one. The end
                 // keeps the logout's own epoch: a login called after it still outranks it.
-                let again = self.end_locally_at(now, EndReason::LoggedOut, true, Some(epoch));
+                let again = self.end_locally_at(now, reason, true, Some(epoch));
                 if let Some(head) = self.queue.first_mut() {
-                    head.0 = Op::Logout { call, changed: changed || again, epoch };
+                    head.0 = Op::Logout { call, changed: changed || again, epoch, scope, reason };
                 }
-                self.post(now, Endpoint::Logout);
+                self.post(now, Endpoint::Logout(scope));
             }
         }
     }
@@ -283,13 +294,28 @@ impl Machine {
         if posted != id || self.disposed {
             return;
         }
+        match outcome {
+            HttpOutcome::NetworkError => self.set_offline(true),
+            HttpOutcome::Answer { .. } => self.set_offline(false),
+            HttpOutcome::NotSent(_) => {}
+        }
         match op {
             Op::Refresh => self.refresh_answer(now, sent, outcome),
             Op::Login { call, called } => self.login_answer(now, sent, call, called, outcome),
-            Op::Logout { call, changed, .. } => {
+            Op::Logout { call, scope: Scope::Others, .. } => {
+                self.pop();
+                let result = match outcome {
+                    HttpOutcome::Answer { status: 200..=299, .. } => Ok(CallValue::Confirmed(true)),
+                    HttpOutcome::Answer { status, .. } => Err((logout_failed(), Some(status))),
+                    _ => Err((logout_failed(), None)),
+                };
+                self.settle(call, result);
+            }
+            Op::Logout { call, changed, reason, .. } => {
                 self.pop();
                 let confirmed = matches!(outcome, HttpOutcome::Answer { status: 200..=299, .. });
-                let event = Event::LoggedOut { server_confirmed: Some(confirmed), from_other_tab: false };
+                let idle = reason == EndReason::Idle;
+                let event = Event::LoggedOut { server_confirmed: Some(confirmed), from_other_tab: false, idle };
                 self.announce_end(changed, event);
                 self.settle(call, Ok(CallValue::Confirmed(confirmed)));
             }
@@ -353,6 +379,7 @@ impl Machine {
                         TokenSource::Refresh,
                         t.dpop,
                         revived,
+                        session_end(sent, now, t.session_s),
                     ) {
                         // Read after a wait no answer takes awake, and dead by now: the page
                         // slept, maybe with the answer in the buffer. The cookie it set is the
@@ -417,7 +444,15 @@ impl Machine {
                 Err((Error::new(ErrorCode::Aborted, "the session ended (logout or disposal) during login"), None))
             }
             HttpOutcome::Answer { token: Ok(t), .. } => self
-                .adopt(received(sent, now), t.token, t.expires_in_s, TokenSource::Login, t.dpop, Some(called))
+                .adopt(
+                    received(sent, now),
+                    t.token,
+                    t.expires_in_s,
+                    TokenSource::Login,
+                    t.dpop,
+                    Some(called),
+                    session_end(sent, now, t.session_s),
+                )
                 .map(|_| CallValue::Done)
                 .map_err(|e| (e, None)),
         };
@@ -426,6 +461,26 @@ impl Machine {
             self.event(Event::StateChanged);
         }
         self.settle(call, result);
+    }
+
+    /// The network answers or fails: the snapshot's `offline` (`stateChanged` when it changes).
+    pub(super) fn set_offline(&mut self, offline: bool) {
+        if self.offline != offline {
+            self.offline = offline;
+            self.event(Event::StateChanged);
+        }
+    }
+
+    /// The browser is online again: a refresh waiting out its backoff tries now.
+    pub(super) fn back_online(&mut self, now: Instant) {
+        self.session.end_cooldown();
+        if let Some((Op::Refresh, Phase::Backoff { .. })) = self.queue.first() {
+            if let Some(run) = self.run.as_mut() {
+                run.retry += 1;
+            }
+            self.set_phase(Phase::Queued);
+        }
+        self.advance(now);
     }
 
     /// `login({signal})` aborted: a queued login leaves the queue; one on the wire is given up.

@@ -11,7 +11,7 @@ impl Machine {
             return;
         }
         match message {
-            Message::Token { epoch, token, remaining_ms, sent_wall_ms, dpop } => {
+            Message::Token { epoch, token, remaining_ms, sent_wall_ms, dpop, session_end } => {
                 // Read after the clock went back, how long it waited is unknown.
                 let waited = now.wall_ms - sent_wall_ms;
                 let age_known = waited >= 0.0;
@@ -20,18 +20,18 @@ impl Machine {
                 match self.session.on_peer_token(age_known, epoch, &token, remaining_ms, now) {
                     PeerToken::Ignore => return,
                     // A login elsewhere made a new DPoP key: read it again when needed.
-                    PeerToken::AdoptNewSession if self.cfg.dpop => {
-                        self.outputs.push(Output::Key(KeyChange::Forget))
-                    }
+                    PeerToken::AdoptNewSession if self.cfg.dpop => self.outputs.push(Output::Key(KeyChange::Forget)),
                     PeerToken::AdoptNewSession | PeerToken::Adopt => {}
                 }
                 let expires_in_s = remaining_ms.map(|r| r / 1000.0);
-                if self.adopt(now, token, expires_in_s, TokenSource::OtherTab, dpop, None).is_ok() {
+                if self.adopt(now, token, expires_in_s, TokenSource::OtherTab, dpop, None, session_end).is_ok() {
                     self.event(Event::Refreshed { from_other_tab: true });
                     self.event(Event::StateChanged);
                 }
             }
             Message::Ended { epoch, reason } => self.peer_end(now, epoch, reason),
+            Message::Active { epoch, deadline } if epoch == self.session.epoch() => self.peer_active(now, deadline),
+            Message::Active { .. } => {}
         }
         self.advance(now);
     }
@@ -42,8 +42,11 @@ impl Machine {
             return;
         }
         let event = match reason {
-            EndReason::LoggedOut => Event::LoggedOut { server_confirmed: None, from_other_tab: true },
+            EndReason::LoggedOut | EndReason::Idle => {
+                Event::LoggedOut { server_confirmed: None, from_other_tab: true, idle: reason == EndReason::Idle }
+            }
             EndReason::SessionExpired => Event::SessionExpired { reason: "other_tab", from_other_tab: true },
+            EndReason::Lifetime => Event::SessionExpired { reason: "lifetime", from_other_tab: true },
         };
         let changed = self.end_locally(now, reason, false);
         self.announce_end(changed, event);

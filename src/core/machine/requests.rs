@@ -14,10 +14,18 @@ enum Stage {
     Sent,
     /// Got a 401, waiting for the run before the replay.
     BeforeReplay,
+    /// Got a step-up challenge, waiting for the `onStepUp` handler before the replay.
+    BeforeStepUp,
     /// Replayed: its next answer is the caller's.
     Replayed,
     /// Sent untouched (foreign origin, the caller's own Authorization).
     Untouched,
+}
+
+impl PendingRequest {
+    pub(super) fn set_before_step_up(&mut self) {
+        self.stage = Stage::BeforeStepUp;
+    }
 }
 
 #[derive(Debug)]
@@ -29,11 +37,14 @@ pub(super) struct PendingRequest {
     sent: Option<TokenGeneration>,
     /// A DPoP nonce challenge was answered once already.
     nonce_retried: bool,
+    /// Met a step-up challenge once already (replayed after the handler, or returned).
+    stepped_up: bool,
 }
 
 impl Machine {
     /// `auth.fetch(input, init)` starts.
     pub fn fetch(&mut self, now: Instant, start: FetchStart) -> ReqId {
+        self.check_limits(now);
         let req = ReqId(self.next_id());
         if self.disposed {
             self.outputs.push(Output::FinishFetch { req, end: FetchEnd::Error(disposed()) });
@@ -46,6 +57,7 @@ impl Machine {
                 replayable: false,
                 sent: None,
                 nonce_retried: true,
+                stepped_up: true,
             };
             self.requests.insert(req, pending);
             self.outputs.push(Output::Send { req, authorize: Authorize::Untouched });
@@ -54,8 +66,14 @@ impl Machine {
         // A keepalive request (page unload, analytics) never waits and is not replayed.
         let waiting = if start.keepalive { Waiting::Never } else { Waiting::May };
         let replayable = start.replayable && !start.keepalive;
-        let pending =
-            PendingRequest { stage: Stage::BeforeSend, waiting, replayable, sent: None, nonce_retried: false };
+        let pending = PendingRequest {
+            stage: Stage::BeforeSend,
+            waiting,
+            replayable,
+            sent: None,
+            nonce_retried: false,
+            stepped_up: false,
+        };
         self.requests.insert(req, pending);
         self.plan_send(now, req);
         self.advance(now);
@@ -64,13 +82,32 @@ impl Machine {
 
     /// The answer to a wrapped request arrived. `nonce_challenge`: a resource server's DPoP
     /// nonce challenge (RFC 9449 §9) the executor recognised, its nonce now known.
-    pub fn fetch_answered(&mut self, now: Instant, req: ReqId, status: u16, nonce_challenge: bool) {
+    /// `www_authenticate`: that header of a 401 or 403, for a step-up challenge.
+    pub fn fetch_answered(
+        &mut self,
+        now: Instant,
+        req: ReqId,
+        status: u16,
+        nonce_challenge: bool,
+        www_authenticate: Option<&str>,
+    ) {
+        self.set_offline(false);
+        self.check_limits(now);
         let Some(p) = self.requests.get_mut(&req) else { return };
         // Once more with the server's nonce; not the 401 retry, never a loop.
         if nonce_challenge && p.replayable && !p.nonce_retried && matches!(p.stage, Stage::Sent | Stage::Replayed) {
             p.nonce_retried = true;
             self.send(now, req);
             return;
+        }
+        if let Some(challenge) = www_authenticate
+            .filter(|_| matches!(status, 401 | 403) && p.stage != Stage::Untouched)
+            .and_then(crate::core::challenge::parse)
+        {
+            // Not an expired token: a refresh would get the same answer.
+            let replayable = p.replayable && matches!(p.stage, Stage::Sent | Stage::Replayed) && !p.stepped_up;
+            p.stepped_up = true;
+            return self.step_up(req, challenge, replayable);
         }
         if p.stage != Stage::Sent || status != 401 || !p.replayable {
             return self.finish_fetch(req, FetchEnd::Response);
@@ -159,7 +196,7 @@ impl Machine {
         self.outputs.push(Output::Send { req, authorize });
     }
 
-    fn replay(&mut self, now: Instant, req: ReqId) {
+    pub(super) fn replay(&mut self, now: Instant, req: ReqId) {
         if let Some(p) = self.requests.get_mut(&req) {
             p.stage = Stage::Replayed;
         }
@@ -187,7 +224,7 @@ impl Machine {
         }
     }
 
-    fn finish_fetch(&mut self, req: ReqId, end: FetchEnd) {
+    pub(super) fn finish_fetch(&mut self, req: ReqId, end: FetchEnd) {
         if self.requests.remove(&req).is_some() {
             self.outputs.push(Output::FinishFetch { req, end });
         }

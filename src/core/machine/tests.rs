@@ -12,6 +12,9 @@ fn config() -> Config {
         has_logout_url: true,
         allowed_origins: vec!["https://app.example".into()],
         dpop: false,
+        session_warning_ms: 300_000.0,
+        idle: None,
+        step_up: false,
     }
 }
 
@@ -23,7 +26,7 @@ fn token_answer(token: &str, expires_in_s: f64) -> HttpOutcome {
     HttpOutcome::Answer {
         status: 200,
         retry_after_ms: None,
-        token: Ok(TokenAnswer { token: token.into(), expires_in_s: Some(expires_in_s), dpop: false }),
+        token: Ok(TokenAnswer { token: token.into(), expires_in_s: Some(expires_in_s), dpop: false, session_s: None }),
     }
 }
 
@@ -98,12 +101,12 @@ fn a_401_refreshes_once_and_replays() {
     };
     let req = m.fetch(T0, start);
     drain(&mut m);
-    m.fetch_answered(T0, req, 401, false);
+    m.fetch_answered(T0, req, 401, false, None);
     let (http, _) = posted(&drain(&mut m)).expect("refresh after the 401");
     m.post_done(T0, http, token_answer("opaque-b", 300.0));
     let out = drain(&mut m);
     assert!(out.iter().any(|o| matches!(o, Output::Send { req: r, authorize: Authorize::Token { .. } } if *r == req)));
-    m.fetch_answered(T0, req, 401, false);
+    m.fetch_answered(T0, req, 401, false, None);
     assert_eq!(drain(&mut m), vec![Output::FinishFetch { req, end: FetchEnd::Response }], "replayed once only");
 }
 
@@ -127,7 +130,7 @@ fn logout_ends_at_once_then_posts_under_the_lock() {
     let mut m = Machine::new(config(), 1);
     m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
     drain(&mut m);
-    let call = m.logout(T0);
+    let call = m.logout(T0, Scope::Local);
     assert_eq!(m.state(), SessionState::Ended(EndReason::LoggedOut));
     assert!(m.access_token().is_none());
     let lock = lock_asked(&drain(&mut m)).expect("lock");
@@ -136,7 +139,11 @@ fn logout_ends_at_once_then_posts_under_the_lock() {
     m.post_done(T0, http, HttpOutcome::Answer { status: 204, retry_after_ms: None, token: Err("no body") });
     let out = drain(&mut m);
     assert!(out.contains(&Output::Settle { call, result: Ok(CallValue::Confirmed(true)) }));
-    assert!(out.contains(&Output::Event(Event::LoggedOut { server_confirmed: Some(true), from_other_tab: false })));
+    assert!(out.contains(&Output::Event(Event::LoggedOut {
+        server_confirmed: Some(true),
+        from_other_tab: false,
+        idle: false
+    })));
     assert_eq!(m.poll_timeout(T0), None);
 }
 
@@ -191,7 +198,7 @@ fn a_401_on_a_token_set_during_a_backoff_is_refreshed() {
     };
     let req = m.fetch(at(10.0), start);
     drain(&mut m);
-    m.fetch_answered(at(20.0), req, 401, false);
+    m.fetch_answered(at(20.0), req, 401, false, None);
     drain(&mut m);
     let wake = m.poll_timeout(at(20.0)).expect("the backoff's end");
     m.handle_timeout(at(wake));

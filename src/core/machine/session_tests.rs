@@ -1,0 +1,327 @@
+//! The session features, input by input: sign-out scopes, the session's end, the idle
+//! timeout, offline, step-up. Many tabs: `tests/simulator.rs`.
+
+use super::*;
+use crate::core::session::tests::{at, T0};
+
+fn config() -> Config {
+    Config {
+        refresh_margin_ms: 60_000.0,
+        auto_refresh: true,
+        cross_tab: false,
+        has_login_url: true,
+        has_logout_url: true,
+        allowed_origins: vec!["https://app.example".into()],
+        dpop: false,
+        session_warning_ms: 5_000.0,
+        idle: None,
+        step_up: false,
+    }
+}
+
+fn drain(m: &mut Machine) -> Vec<Output> {
+    std::iter::from_fn(|| m.poll_output()).collect()
+}
+
+fn posted(outputs: &[Output]) -> Option<(HttpId, Endpoint)> {
+    outputs.iter().find_map(|o| match o {
+        Output::Post { id, endpoint } => Some((*id, *endpoint)),
+        _ => None,
+    })
+}
+
+fn answer(token: &str, expires_in_s: f64, session_s: Option<f64>) -> HttpOutcome {
+    let token = Ok(TokenAnswer { token: token.into(), expires_in_s: Some(expires_in_s), dpop: false, session_s });
+    HttpOutcome::Answer { status: 200, retry_after_ms: None, token }
+}
+
+fn status(status: u16) -> HttpOutcome {
+    HttpOutcome::Answer { status, retry_after_ms: None, token: Err("no body") }
+}
+
+/// A machine signed in at T0 with a token of `expires_in_s` and a session of `session_s`.
+fn signed_in(cfg: Config, expires_in_s: f64, session_s: Option<f64>) -> Machine {
+    let mut m = Machine::new(cfg, 3);
+    m.login(T0);
+    let (http, _) = posted(&drain(&mut m)).expect("login posts");
+    m.post_done(T0, http, answer("opaque-a", expires_in_s, session_s));
+    drain(&mut m);
+    m
+}
+
+fn events(out: &[Output]) -> Vec<&Event> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Event(Event::StateChanged) => None,
+            Output::Event(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+fn api_request(m: &mut Machine, now: Instant) -> ReqId {
+    let start = FetchStart {
+        url: "https://app.example/x".into(),
+        has_authorization: false,
+        keepalive: false,
+        replayable: true,
+    };
+    m.fetch(now, start)
+}
+
+// ---- sign-out scopes ---------------------------------------------------------------------
+
+#[test]
+fn others_keeps_this_session_and_rejects_when_the_server_does_not_confirm() {
+    let mut m = signed_in(config(), 300.0, None);
+    let call = m.logout(T0, Scope::Others);
+    assert_eq!(m.state(), SessionState::Authenticated, "this session goes on");
+    let (http, endpoint) = posted(&drain(&mut m)).expect("posts");
+    assert_eq!(endpoint, Endpoint::Logout(Scope::Others));
+    m.post_done(T0, http, status(200));
+    let out = drain(&mut m);
+    assert_eq!(out, vec![Output::Settle { call, result: Ok(CallValue::Confirmed(true)) }], "no event, no end");
+    assert_eq!(m.state(), SessionState::Authenticated);
+
+    let call = m.logout(T0, Scope::Others);
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    m.post_done(T0, http, status(401));
+    let out = drain(&mut m);
+    assert!(
+        matches!(&out[..], [Output::Settle { call: c, result: Err((e, Some(401))) }] if *c == call && e.code == ErrorCode::LogoutFailed),
+        "{out:?}"
+    );
+    assert_eq!(m.state(), SessionState::Authenticated, "untouched");
+    let call = m.logout(T0, Scope::Others);
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    m.post_done(T0, http, HttpOutcome::NetworkError);
+    assert!(matches!(&drain(&mut m)[..], [.., Output::Settle { call: c, result: Err(_) }] if *c == call));
+}
+
+#[test]
+fn global_ends_here_at_once_even_when_the_server_call_fails() {
+    let mut m = signed_in(config(), 300.0, None);
+    let call = m.logout(T0, Scope::Global);
+    assert_eq!(m.state(), SessionState::Ended(EndReason::LoggedOut));
+    let (http, endpoint) = posted(&drain(&mut m)).expect("posts");
+    assert_eq!(endpoint, Endpoint::Logout(Scope::Global));
+    m.post_done(T0, http, HttpOutcome::NetworkError);
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::Settle { call, result: Ok(CallValue::Confirmed(false)) }), "{out:?}");
+    assert_eq!(m.state(), SessionState::Ended(EndReason::LoggedOut));
+}
+
+// ---- the session's end ------------------------------------------------------------------
+
+#[test]
+fn the_session_end_warns_once_then_ends_with_no_refresh() {
+    // Token 300 s, session 40 s, warning 5 s before.
+    let mut m = signed_in(config(), 300.0, Some(40.0));
+    assert_eq!(m.session_expires_at(), Some(T0.wall_ms + 40_000.0));
+    assert_eq!(m.poll_timeout(T0), Some(35_000.0), "the warning first");
+    m.handle_timeout(at(35_000.0));
+    let out = drain(&mut m);
+    assert_eq!(events(&out), vec![&Event::SessionExpiring { expires_at: T0.wall_ms + 40_000.0 }]);
+    // A refresh whose answer keeps the same end (the absolute model): no second warning.
+    m.refresh(at(35_000.0), RefreshKind::Explicit);
+    let (http, _) = posted(&drain(&mut m)).expect("refresh");
+    m.post_done(at(35_100.0), http, answer("opaque-b", 300.0, Some(4.9)));
+    let out = drain(&mut m);
+    assert!(!events(&out).iter().any(|e| matches!(e, Event::SessionExpiring { .. })), "once: {out:?}");
+    let end = m.session_expires_at().expect("end");
+    assert!((end - (T0.wall_ms + 40_000.0)).abs() < 1.0, "{end}");
+    let t = m.poll_timeout(at(35_100.0)).expect("the end");
+    assert!((t - 40_000.0).abs() <= 1.0, "{t}");
+    m.handle_timeout(at(40_001.0));
+    let out = drain(&mut m);
+    assert_eq!(events(&out), vec![&Event::SessionExpired { reason: "lifetime", from_other_tab: false }]);
+    assert!(posted(&out).is_none(), "no refresh past the end");
+    assert_eq!(m.state(), SessionState::Ended(EndReason::Lifetime));
+    assert_eq!(m.state().as_str(), "sessionExpired");
+    // A refresh() or a request after it tries nothing either.
+    m.refresh(at(41_000.0), RefreshKind::Explicit);
+    api_request(&mut m, at(41_000.0));
+    assert!(posted(&drain(&mut m)).is_none());
+}
+
+#[test]
+fn a_session_end_passed_while_asleep_ends_before_any_refresh() {
+    let mut m = signed_in(config(), 60.0, Some(40.0));
+    // Woken after 2 minutes: the token is dead and the session over; no refresh is tried.
+    m.wake(at(120_000.0), Wake::Visible);
+    let out = drain(&mut m);
+    assert!(posted(&out).is_none(), "{out:?}");
+    assert_eq!(events(&out), vec![&Event::SessionExpired { reason: "lifetime", from_other_tab: false }]);
+}
+
+#[test]
+fn a_sliding_end_warns_again_only_when_it_moved_out_of_the_warning() {
+    let mut m = signed_in(config(), 60.0, Some(8.0));
+    m.handle_timeout(at(3_000.0));
+    assert_eq!(events(&drain(&mut m)).len(), 1, "warned");
+    // An explicit refresh slides the end to 3 s + 20 s.
+    m.refresh(at(3_000.0), RefreshKind::Explicit);
+    let (http, _) = posted(&drain(&mut m)).expect("refresh");
+    m.post_done(at(3_000.0), http, answer("opaque-b", 60.0, Some(20.0)));
+    drain(&mut m);
+    assert_eq!(m.poll_timeout(at(3_000.0)), Some(18_000.0), "a new warning at the new end minus 5 s");
+    m.handle_timeout(at(18_000.0));
+    assert_eq!(events(&drain(&mut m)), vec![&Event::SessionExpiring { expires_at: T0.wall_ms + 23_000.0 }]);
+}
+
+// ---- idle ------------------------------------------------------------------------------
+
+fn idle_config() -> Config {
+    Config { idle: Some((10_000.0, 3_000.0)), session_warning_ms: 0.0, ..config() }
+}
+
+#[test]
+fn idle_warns_activity_moves_the_deadline_and_the_deadline_signs_out() {
+    let mut m = signed_in(idle_config(), 300.0, None);
+    assert_eq!(m.idle_deadline(), Some(T0.wall_ms + 10_000.0));
+    assert_eq!(m.poll_timeout(T0), Some(7_000.0));
+    m.handle_timeout(at(7_000.0));
+    assert_eq!(events(&drain(&mut m)), vec![&Event::IdleWarning { deadline: T0.wall_ms + 10_000.0 }]);
+    // Activity moves it (by more than a step) and cancels the warning.
+    m.activity(at(8_000.0));
+    assert_eq!(m.idle_deadline(), Some(T0.wall_ms + 18_000.0));
+    // Activity within a step of the last move changes nothing (no message, no new snapshot).
+    m.activity(at(8_500.0));
+    assert_eq!(m.idle_deadline(), Some(T0.wall_ms + 18_000.0));
+    drain(&mut m);
+    m.handle_timeout(at(15_000.0));
+    assert_eq!(events(&drain(&mut m)).len(), 1, "warned again");
+    m.handle_timeout(at(18_000.0));
+    let out = drain(&mut m);
+    assert_eq!(m.state(), SessionState::Ended(EndReason::Idle));
+    assert_eq!(m.state().as_str(), "loggedOut");
+    let (http, endpoint) = posted(&out).expect("signs out at the server");
+    assert_eq!(endpoint, Endpoint::Logout(Scope::Local));
+    m.post_done(at(18_010.0), http, status(204));
+    let out = drain(&mut m);
+    assert_eq!(
+        events(&out),
+        vec![&Event::LoggedOut { server_confirmed: Some(true), from_other_tab: false, idle: true }]
+    );
+    assert_eq!(m.idle_deadline(), None);
+}
+
+#[test]
+fn idle_warned_sessions_are_not_refreshed_by_the_timer() {
+    // Token 12 s: the proactive refresh (from 6 s on) falls in the warning (7 s .. 10 s).
+    let mut cfg = idle_config();
+    cfg.refresh_margin_ms = 5_000.0;
+    let mut m = signed_in(cfg, 12.0, None);
+    m.handle_timeout(at(7_000.0));
+    let out = drain(&mut m);
+    assert!(posted(&out).is_none(), "warned: no silent refresh {out:?}");
+    assert_eq!(m.poll_timeout(at(7_000.0)), Some(10_000.0), "only the deadline");
+    // Activity: the refresh that was held back goes now.
+    m.activity(at(8_000.0));
+    assert!(posted(&drain(&mut m)).is_some());
+}
+
+#[test]
+fn a_hidden_tab_signs_out_on_wake_when_its_deadline_passed() {
+    let mut m = signed_in(idle_config(), 300.0, None);
+    // The page was hidden (timers throttled): visible again 60 s later.
+    m.wake(at(60_000.0), Wake::Visible);
+    assert_eq!(m.state(), SessionState::Ended(EndReason::Idle), "the deadline is checked before the activity");
+}
+
+#[test]
+fn activity_in_another_tab_moves_the_deadline_here() {
+    let mut m = signed_in(idle_config(), 300.0, None);
+    m.peer_message(at(5_000.0), Message::Active { epoch: m.epoch(), deadline: T0.wall_ms + 15_000.0 });
+    assert_eq!(m.idle_deadline(), Some(T0.wall_ms + 15_000.0));
+    // An older deadline, or another session's, does not move it back.
+    m.peer_message(at(5_000.0), Message::Active { epoch: m.epoch(), deadline: T0.wall_ms + 12_000.0 });
+    m.peer_message(at(5_000.0), Message::Active { epoch: Epoch(1), deadline: T0.wall_ms + 50_000.0 });
+    assert_eq!(m.idle_deadline(), Some(T0.wall_ms + 15_000.0));
+}
+
+// ---- offline ---------------------------------------------------------------------------
+
+#[test]
+fn a_network_error_never_ends_the_session_and_online_retries_at_once() {
+    let mut m = signed_in(config(), 300.0, None);
+    m.refresh(T0, RefreshKind::Explicit);
+    let (http, _) = posted(&drain(&mut m)).expect("refresh");
+    m.post_done(at(10.0), http, HttpOutcome::NetworkError);
+    assert!(m.offline());
+    assert_eq!(m.state(), SessionState::Authenticated);
+    assert!(posted(&drain(&mut m)).is_none(), "backs off");
+    m.wake(at(20.0), Wake::Online);
+    let (http, _) = posted(&drain(&mut m)).expect("tries again on online");
+    m.post_done(at(30.0), http, answer("opaque-b", 300.0, None));
+    assert!(!m.offline());
+    assert_eq!(m.access_token(), Some("opaque-b"));
+}
+
+// ---- step-up ---------------------------------------------------------------------------
+
+const CHALLENGE: &str = r#"Bearer error="insufficient_user_authentication", acr_values="mfa""#;
+
+#[test]
+fn a_step_up_challenge_is_returned_without_a_refresh_when_there_is_no_handler() {
+    let mut m = signed_in(config(), 300.0, None);
+    let req = api_request(&mut m, T0);
+    drain(&mut m);
+    m.fetch_answered(T0, req, 401, false, Some(CHALLENGE));
+    let out = drain(&mut m);
+    assert!(posted(&out).is_none(), "no refresh");
+    assert!(out.contains(&Output::FinishFetch { req, end: FetchEnd::Response }));
+    assert!(matches!(events(&out)[..], [Event::StepUp(c)] if c.acr_values.as_deref() == Some("mfa")));
+    // A plain expired-token 401 still refreshes.
+    let req = api_request(&mut m, T0);
+    drain(&mut m);
+    m.fetch_answered(T0, req, 401, false, Some(r#"Bearer error="invalid_token""#));
+    assert!(posted(&drain(&mut m)).is_some());
+}
+
+#[test]
+fn concurrent_requests_share_one_handler_call_and_are_replayed_once() {
+    let mut m = signed_in(Config { step_up: true, ..config() }, 300.0, None);
+    let reqs: Vec<ReqId> = (0..5).map(|_| api_request(&mut m, T0)).collect();
+    drain(&mut m);
+    for r in &reqs {
+        m.fetch_answered(T0, *r, 401, false, Some(CHALLENGE));
+    }
+    let out = drain(&mut m);
+    let calls: Vec<CallId> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::StepUp { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(calls.len(), 1, "{out:?}");
+    assert!(!out.iter().any(|o| matches!(o, Output::FinishFetch { .. } | Output::Post { .. })));
+    m.step_up_done(at(100.0), calls[0], true);
+    let out = drain(&mut m);
+    let resent = out.iter().filter(|o| matches!(o, Output::Send { .. })).count();
+    assert_eq!(resent, 5);
+    // The replay meets the challenge again: returned, no second handler call.
+    m.fetch_answered(at(200.0), reqs[0], 401, false, Some(CHALLENGE));
+    assert_eq!(
+        drain(&mut m).into_iter().filter(|o| !matches!(o, Output::Event(_))).collect::<Vec<_>>(),
+        vec![Output::FinishFetch { req: reqs[0], end: FetchEnd::Response }]
+    );
+}
+
+#[test]
+fn a_rejected_handler_returns_the_challenge() {
+    let mut m = signed_in(Config { step_up: true, ..config() }, 300.0, None);
+    let req = api_request(&mut m, T0);
+    drain(&mut m);
+    m.fetch_answered(T0, req, 403, false, Some(r#"Bearer error="insufficient_scope", scope="admin""#));
+    let id = drain(&mut m).iter().find_map(|o| match o {
+        Output::StepUp { id, challenge } => {
+            assert_eq!(challenge.scope.as_deref(), Some("admin"));
+            Some(*id)
+        }
+        _ => None,
+    });
+    m.step_up_done(T0, id.expect("handler called"), false);
+    assert_eq!(drain(&mut m), vec![Output::FinishFetch { req, end: FetchEnd::Response }]);
+}

@@ -1,0 +1,43 @@
+//! Step-up challenges (`core::challenge`): a wrapped request answered with one is not a
+//! refresh case. The `stepUp` event carries the challenge; with an `onStepUp` handler the
+//! request waits for it (requests that meet the same challenge meanwhile share one call) and
+//! is replayed once after it resolves. Without one, or when it rejects, the answer is the
+//! caller's, as `fetch` gave it.
+
+use super::*;
+use crate::core::challenge::Challenge;
+
+impl Machine {
+    /// Request `req` met `challenge` (`replayable`: it may be sent once more).
+    pub(super) fn step_up(&mut self, req: ReqId, challenge: Challenge, replayable: bool) {
+        if !self.cfg.step_up || !replayable {
+            self.event(Event::StepUp(challenge));
+            return self.finish_fetch(req, FetchEnd::Response);
+        }
+        if let Some(p) = self.requests.get_mut(&req) {
+            p.set_before_step_up();
+        }
+        if let Some((_, _, reqs)) = self.step_ups.iter_mut().find(|(_, c, _)| *c == challenge) {
+            return reqs.push(req);
+        }
+        let id = self.call_id();
+        self.step_ups.push((id, challenge.clone(), vec![req]));
+        self.event(Event::StepUp(challenge.clone()));
+        self.outputs.push(Output::StepUp { id, challenge });
+    }
+
+    /// The `onStepUp` call `id` settled: replay its requests once (`ok`), or give them the
+    /// challenge's answer.
+    pub fn step_up_done(&mut self, now: Instant, id: CallId, ok: bool) {
+        let Some(i) = self.step_ups.iter().position(|(c, _, _)| *c == id) else { return };
+        let (_, _, reqs) = self.step_ups.remove(i);
+        for req in reqs {
+            if ok {
+                self.replay(now, req);
+            } else {
+                self.finish_fetch(req, FetchEnd::Response);
+            }
+        }
+        self.advance(now);
+    }
+}
