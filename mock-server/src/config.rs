@@ -74,8 +74,9 @@ impl Default for Config {
 
 pub const USAGE: &str = "\
 usage: mock-server [--addr 127.0.0.1:8787] [--access-ttl 300] [--refresh-ttl 15552000]
-                   [--refresh-model absolute|sliding] [--reuse-grace 10] [--allow-origin ORIGIN]... [--static DIR] [--pkg DIR]
-                   [--user NAME:PASSWORD]... [--test-controls] [--dpop] [--dpop-nonce SECONDS]
+                   [--refresh-model absolute|sliding] [--reuse-grace 10]
+                   [--allow-origin ORIGIN]... [--static DIR] [--pkg DIR] [--user NAME:PASSWORD]...
+                   [--test-controls] [--dpop] [--dpop-nonce SECONDS]
 
   --addr           address to listen on (port 0 = any free port)
   --access-ttl     access token lifetime in seconds (>= 1)
