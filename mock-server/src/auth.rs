@@ -1,5 +1,6 @@
 //! The auth endpoints: login, refresh (rotating cookie, reuse detection, DPoP binding) and
-//! logout, with their CSRF/Origin check and the token response.
+//! logout (scopes `local`, `others`, `global`), with their CSRF/Origin check and the token
+//! response.
 
 use std::sync::Arc;
 
@@ -12,14 +13,16 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::cookies::{clear_cookie, refresh_cookie, set_cookie};
-use crate::proofs::token_endpoint_proof;
 use crate::errors::error;
-use crate::store::Presented;
-use crate::tokens::Variant;
+use crate::proofs::token_endpoint_proof;
+use crate::store::{Presented, UserSignOut};
+use crate::tokens::{Login, Variant};
 use crate::{AppState, Mutable};
 
 const CSRF_HEADER: &str = "x-requested-with";
 
+/// The token answer. `refresh_expires_in` (Keycloak's name) is what is left of the refresh
+/// family, whole seconds, the same value as the cookie's `Max-Age`.
 fn token_response(
     req_headers: &HeaderMap,
     access_token: String,
@@ -29,7 +32,8 @@ fn token_response(
     dpop_bound: bool,
 ) -> Response {
     let token_type = if dpop_bound { "DPoP" } else { "Bearer" };
-    let mut body = json!({ "access_token": access_token, "token_type": token_type });
+    let max_age_s = max_age_s.max(0);
+    let mut body = json!({ "access_token": access_token, "token_type": token_type, "refresh_expires_in": max_age_s });
     if let Some(e) = expires_in {
         body["expires_in"] = e.into();
     }
@@ -45,6 +49,13 @@ fn token_response(
 struct LoginBody {
     username: String,
     password: String,
+    /// Space-separated authentication levels asked for (RFC 9470 step-up); the first one
+    /// becomes the tokens' `acr` (the mock authenticates every level by the password).
+    #[serde(default)]
+    acr_values: Option<String>,
+    /// Space-separated scopes asked for; all are granted (`admin` opens `/api/admin`).
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 pub(crate) async fn login(
@@ -73,10 +84,12 @@ pub(crate) async fn login(
         return error(StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
     m.counters.logins += 1;
-    let ttl_ms = app.cfg.refresh_ttl as i64 * 1000;
-    let (refresh, _) = m.store.create(&creds.username, now, ttl_ms, jkt.as_deref());
+    let login = Login::new(&creds.username, now, creds.acr_values.as_deref(), creds.scope.as_deref());
+    let ttl_ms = m.refresh_ttl_ms();
+    let (refresh, expires_at_ms) = m.store.create(login.clone(), now, ttl_ms, jkt.as_deref());
     let variant = variant.map_or(Variant::Normal, |Extension(v)| v);
-    issue(&app, &mut m, &headers, &creds.username, variant, &refresh, ttl_ms / 1000, now, jkt.as_deref())
+    let max_age = (expires_at_ms - now) / 1000;
+    issue(&app, &mut m, &headers, &login, variant, &refresh, max_age, now, jkt.as_deref())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -84,14 +97,14 @@ fn issue(
     app: &AppState,
     m: &mut Mutable,
     headers: &HeaderMap,
-    sub: &str,
+    login: &Login,
     variant: Variant,
     refresh: &str,
     max_age_s: i64,
     now: i64,
     jkt: Option<&str>,
 ) -> Response {
-    match app.signer.issue(sub, now, m.access_ttl, variant, jkt) {
+    match app.signer.issue(login, now, m.access_ttl, variant, jkt) {
         Ok(at) => {
             let expires_in = (variant != Variant::NoExp).then_some(m.access_ttl);
             token_response(headers, at, expires_in, refresh, max_age_s, jkt.is_some())
@@ -152,31 +165,116 @@ pub(crate) async fn refresh(
     }
     let grace_ms = m.reuse_grace as i64 * 1000;
     let variant = variant.map_or(Variant::Normal, |Extension(v)| v);
-    let (sub, token, expires_at_ms) = match m.store.present(&cookie, now, grace_ms) {
-        Presented::Rotated { sub, token, expires_at_ms } => (sub, token, expires_at_ms),
-        Presented::GraceReplay { sub, token, expires_at_ms } => {
+    let sliding = m.sliding_ttl_ms();
+    let (login, token, expires_at_ms) = match m.store.present(&cookie, now, grace_ms, sliding) {
+        Presented::Rotated { login, token, expires_at_ms } => (login, token, expires_at_ms),
+        Presented::GraceReplay { login, token, expires_at_ms } => {
             m.counters.grace_replays += 1;
-            (sub, token, expires_at_ms)
+            (login, token, expires_at_ms)
         }
         Presented::ReuseDetected | Presented::Invalid => return rejected(&mut m),
     };
     m.counters.refreshes += 1;
     let max_age = (expires_at_ms - now) / 1000;
-    issue(&app, &mut m, &headers, &sub, variant, &token, max_age, now, jkt.as_deref())
+    issue(&app, &mut m, &headers, &login, variant, &token, max_age, now, jkt.as_deref())
 }
 
-pub(crate) async fn logout(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+/// `POST /auth/logout?scope=…`: which sessions a logout ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogoutScope {
+    /// This cookie's family (the default, also without a scope).
+    Local,
+    /// Every other family of the cookie's user; this one and its cookie stay.
+    Others,
+    /// Every family of the cookie's user.
+    Global,
+}
+
+impl LogoutScope {
+    /// The `scope` query parameter (the first one; absent = `local`); `None` for an unknown
+    /// value.
+    fn from_query(query: Option<&str>) -> Option<Self> {
+        let value = query.unwrap_or("").split('&').find_map(|kv| match kv.split_once('=') {
+            Some(("scope", v)) => Some(v),
+            None if kv == "scope" => Some(""),
+            _ => None,
+        });
+        match value {
+            None | Some("local") => Some(Self::Local),
+            Some("others") => Some(Self::Others),
+            Some("global") => Some(Self::Global),
+            Some(_) => None,
+        }
+    }
+}
+
+/// Logout. After the CSRF check (403) and the scope (400 `invalid_request` when unknown):
+/// `local` revokes this cookie's family and `global` every family of its user, both answer
+/// 204 and clear the cookie whatever the cookie was; `others` revokes every other family of
+/// the user and answers 200 `{"revoked": n}` leaving the cookie alone, or 401
+/// `invalid_grant` (nothing revoked) when the cookie is missing or one a refresh would refuse.
+pub(crate) async fn logout(State(app): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
+    let now = app.now_ms();
     let mut m = app.lock();
+    m.store.expire_grace(now);
     if csrf_check(&app, &headers).is_err() {
         m.counters.csrf_rejected += 1;
         return error(StatusCode::FORBIDDEN, "csrf_check_failed");
     }
+    let Some(scope) = LogoutScope::from_query(uri.query()) else {
+        return error(StatusCode::BAD_REQUEST, "invalid_request");
+    };
     m.counters.logouts += 1;
-    if let Some(cookie) = refresh_cookie(&headers) {
-        m.store.revoke(&cookie);
+    let cookie = refresh_cookie(&headers);
+    match scope {
+        LogoutScope::Local => {
+            m.counters.logouts_local += 1;
+            if let Some(cookie) = &cookie {
+                m.store.revoke(cookie);
+            }
+        }
+        LogoutScope::Global => {
+            m.counters.logouts_global += 1;
+            if let Some(cookie) = &cookie {
+                m.store.sign_out_user(cookie, UserSignOut::Global, now);
+            }
+        }
+        LogoutScope::Others => {
+            m.counters.logouts_others += 1;
+            let revoked = cookie.and_then(|c| m.store.sign_out_user(&c, UserSignOut::Others, now));
+            return match revoked {
+                Some(n) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Json(json!({ "revoked": n })))
+                    .into_response(),
+                None => error(StatusCode::UNAUTHORIZED, "invalid_grant"),
+            };
+        }
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.headers_mut().insert(header::SET_COOKIE, clear_cookie(&headers));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogoutScope::{self, *};
+
+    #[test]
+    fn logout_scope_from_query() {
+        for (query, want) in [
+            (None, Some(Local)),
+            (Some(""), Some(Local)),
+            (Some("scope=local"), Some(Local)),
+            (Some("scope=others"), Some(Others)),
+            (Some("x=1&scope=global"), Some(Global)),
+            (Some("scope=global&scope=others"), Some(Global)),
+            (Some("scope=everything"), None),
+            (Some("scope="), None),
+            (Some("scope"), None),
+            (Some("scope=Global"), None),
+            (Some("scopes=global"), Some(Local)),
+        ] {
+            assert_eq!(LogoutScope::from_query(query), want, "{query:?}");
+        }
+    }
 }

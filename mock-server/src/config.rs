@@ -8,8 +8,10 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Access token lifetime, seconds.
     pub access_ttl: u64,
-    /// Absolute lifetime of a refresh-token family, seconds (never extended by rotation).
+    /// Lifetime of a refresh-token family, seconds: from login (`Absolute`), or from its last
+    /// rotation (`Sliding`).
     pub refresh_ttl: u64,
+    pub refresh_model: RefreshModel,
     /// Seconds during which the immediate predecessor of the current refresh token is still
     /// accepted (and answered with the current one) instead of revoking the family.
     pub reuse_grace: u64,
@@ -24,12 +26,40 @@ pub struct Config {
     pub dpop_nonce: Option<u64>,
 }
 
+/// Whether a rotation moves a refresh family's end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefreshModel {
+    /// The family ends `refresh_ttl` after login; rotation never extends it.
+    #[default]
+    Absolute,
+    /// Each rotation moves the family's end to now + `refresh_ttl`.
+    Sliding,
+}
+
+impl RefreshModel {
+    pub fn parse(v: &str) -> Option<Self> {
+        match v {
+            "absolute" => Some(Self::Absolute),
+            "sliding" => Some(Self::Sliding),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Absolute => "absolute",
+            Self::Sliding => "sliding",
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 8787)),
             access_ttl: 300,
             refresh_ttl: 15_552_000,
+            refresh_model: RefreshModel::Absolute,
             reuse_grace: 10,
             allow_origins: Vec::new(),
             static_dir: None,
@@ -44,12 +74,16 @@ impl Default for Config {
 
 pub const USAGE: &str = "\
 usage: mock-server [--addr 127.0.0.1:8787] [--access-ttl 300] [--refresh-ttl 15552000]
-                   [--reuse-grace 10] [--allow-origin ORIGIN]... [--static DIR] [--pkg DIR]
-                   [--user NAME:PASSWORD]... [--test-controls] [--dpop] [--dpop-nonce SECONDS]
+                   [--refresh-model absolute|sliding] [--reuse-grace 10]
+                   [--allow-origin ORIGIN]... [--static DIR] [--pkg DIR] [--user NAME:PASSWORD]...
+                   [--test-controls] [--dpop] [--dpop-nonce SECONDS]
 
   --addr           address to listen on (port 0 = any free port)
   --access-ttl     access token lifetime in seconds (>= 1)
-  --refresh-ttl    refresh token family absolute lifetime in seconds (>= 1)
+  --refresh-ttl    refresh token family lifetime in seconds (>= 1); token responses carry
+                   what is left of it as refresh_expires_in
+  --refresh-model  absolute (default): a family ends refresh-ttl after login, rotation never
+                   extends it; sliding: each rotation moves its end to now + refresh-ttl
   --reuse-grace    seconds during which the previous refresh token is still accepted
   --allow-origin   an exact origin allowed by CORS and the refresh/logout Origin check
                    (repeatable; e.g. http://127.0.0.1:8000)
@@ -82,6 +116,11 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, Str
             }
             "--access-ttl" => cfg.access_ttl = seconds(&name, &value("seconds")?)?,
             "--refresh-ttl" => cfg.refresh_ttl = seconds(&name, &value("seconds")?)?,
+            "--refresh-model" => {
+                let v = value("absolute|sliding")?;
+                cfg.refresh_model = RefreshModel::parse(&v)
+                    .ok_or_else(|| format!("--refresh-model: {v:?} is not absolute or sliding"))?;
+            }
             "--reuse-grace" => {
                 let v = value("seconds")?;
                 cfg.reuse_grace =
@@ -164,6 +203,9 @@ mod tests {
         let n = parse("--dpop-nonce 30").expect("ok");
         assert_eq!((n.dpop, n.dpop_nonce), (true, Some(30)), "--dpop-nonce implies --dpop");
         assert_eq!(parse("--access-ttl=7").expect("ok").access_ttl, 7);
+        assert_eq!(c.refresh_model, RefreshModel::Absolute, "absolute by default");
+        assert_eq!(parse("--refresh-model sliding").expect("ok").refresh_model, RefreshModel::Sliding);
+        assert_eq!(parse("--refresh-model=absolute").expect("ok").refresh_model, RefreshModel::Absolute);
         assert_eq!(parse("").expect("ok").users, vec![("demo".to_owned(), "demo".to_owned())]);
     }
 
@@ -182,6 +224,8 @@ mod tests {
             ("--bogus", "unknown argument"),
             ("--dpop-nonce 0", "between 1"),
             ("--dpop-nonce", "needs a value"),
+            ("--refresh-model rolling", "absolute or sliding"),
+            ("--refresh-model", "needs a value"),
         ] {
             let err = parse(args).expect_err(args);
             assert!(err.contains(want), "{args}: {err}");

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::faults::Fault;
-use crate::AppState;
+use crate::{AppState, RefreshModel};
 
 pub(crate) async fn add_fault(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     let fault: Fault = match serde_json::from_slice(&body) {
@@ -60,6 +60,10 @@ pub(crate) async fn shift_clock(State(app): State<Arc<AppState>>, body: Bytes) -
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RuntimeConfig {
     access_ttl: Option<u64>,
+    /// Refresh family lifetime, seconds: for families started (or, sliding, rotated) after.
+    refresh_ttl: Option<u64>,
+    /// `"absolute"` or `"sliding"`: read at each rotation.
+    refresh_model: Option<String>,
     reuse_grace: Option<u64>,
     dpop: Option<bool>,
     /// Absent: unchanged; `null`: nonce mode off; a number: nonce mode on (implies `dpop`).
@@ -75,12 +79,20 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>
 pub(crate) async fn set_config(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     match serde_json::from_slice::<RuntimeConfig>(&body) {
         Ok(c) if c.access_ttl != Some(0)
+            && c.refresh_ttl.is_none_or(|t| (1..=10 * 365 * 86_400).contains(&t))
+            && c.refresh_model.as_deref().is_none_or(|m| RefreshModel::parse(m).is_some())
             && c.dpop_nonce_seconds != Some(Some(0))
             && !(c.dpop == Some(false) && matches!(c.dpop_nonce_seconds, Some(Some(_)))) =>
         {
             let mut m = app.lock();
             if let Some(t) = c.access_ttl {
                 m.access_ttl = t;
+            }
+            if let Some(t) = c.refresh_ttl {
+                m.refresh_ttl = t;
+            }
+            if let Some(model) = c.refresh_model.as_deref().and_then(RefreshModel::parse) {
+                m.refresh_model = model;
             }
             if let Some(g) = c.reuse_grace {
                 m.reuse_grace = g;
@@ -103,7 +115,7 @@ pub(crate) async fn set_config(State(app): State<Arc<AppState>>, body: Bytes) ->
         }
         _ => (
             StatusCode::BAD_REQUEST,
-            Json(json!({ "error": "expected {\"accessTtl\"?: integer >= 1, \"reuseGrace\"?: integer, \"dpop\"?: boolean, \"dpopNonceSeconds\"?: integer >= 1 | null (implies dpop: true)}" })),
+            Json(json!({ "error": "expected {\"accessTtl\"?: integer >= 1, \"refreshTtl\"?: integer 1..=315360000, \"refreshModel\"?: \"absolute\" | \"sliding\", \"reuseGrace\"?: integer, \"dpop\"?: boolean, \"dpopNonceSeconds\"?: integer >= 1 | null (implies dpop: true)}" })),
         )
             .into_response(),
     }
@@ -114,5 +126,6 @@ pub(crate) async fn requests(State(app): State<Arc<AppState>>) -> Response {
 }
 
 pub(crate) async fn store_dump(State(app): State<Arc<AppState>>) -> Response {
-    Json(app.lock().store.dump()).into_response()
+    let now = app.now_ms();
+    Json(app.lock().store.dump(now)).into_response()
 }

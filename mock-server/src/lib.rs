@@ -26,7 +26,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-pub use config::Config;
+pub use config::{Config, RefreshModel};
 use faults::Fault;
 use recorder::Recorder;
 use store::Store;
@@ -47,10 +47,21 @@ pub struct Counters {
     pub refresh_rejected: u64,
     /// Refresh/logout requests answered 403 (CSRF header or Origin check failed).
     pub csrf_rejected: u64,
+    /// Families revoked for reuse of an old refresh token (sign-outs are not counted here).
     pub revoked_families: u64,
+    /// Logouts past the CSRF check with a known scope, in total and per scope.
     pub logouts: u64,
+    pub logouts_local: u64,
+    pub logouts_others: u64,
+    pub logouts_global: u64,
+    /// Every request to a protected API route (answered or refused).
     pub api_requests: u64,
+    /// API requests answered 401 (invalid/expired token, DPoP trouble, step-up required).
     pub api_unauthorized: u64,
+    /// Every request to `/api/sensitive` (the step-up route), answered or refused.
+    pub api_sensitive: u64,
+    /// Every request to `/api/admin` (the scope-checked route), answered or refused.
+    pub api_admin: u64,
     /// Requests to /auth/refresh that carried an Authorization header (must stay 0).
     pub refresh_with_authorization: u64,
     /// DPoP proofs accepted (login, refresh, API).
@@ -78,6 +89,9 @@ pub(crate) struct Mutable {
     pub counters: Counters,
     pub faults: Vec<Fault>,
     pub access_ttl: u64,
+    /// Refresh family lifetime (seconds) and model, for families started or rotated from now.
+    pub refresh_ttl: u64,
+    pub refresh_model: RefreshModel,
     pub reuse_grace: u64,
     pub requests: Recorder,
     /// DPoP on (flags, then `POST /__test/config`).
@@ -138,12 +152,24 @@ impl AppState {
 }
 
 impl Mutable {
+    /// The refresh family lifetime in ms.
+    pub fn refresh_ttl_ms(&self) -> i64 {
+        (self.refresh_ttl as i64).saturating_mul(1000)
+    }
+
+    /// In the sliding model, how far a rotation moves the family's end (ms).
+    pub fn sliding_ttl_ms(&self) -> Option<i64> {
+        (self.refresh_model == RefreshModel::Sliding).then(|| self.refresh_ttl_ms())
+    }
+
     fn fresh(cfg: &Config) -> Self {
         Self {
             store: Store::default(),
             counters: Counters::default(),
             faults: Vec::new(),
             access_ttl: cfg.access_ttl,
+            refresh_ttl: cfg.refresh_ttl,
+            refresh_model: cfg.refresh_model,
             reuse_grace: cfg.reuse_grace,
             requests: Recorder::default(),
             dpop: cfg.dpop || cfg.dpop_nonce.is_some(),

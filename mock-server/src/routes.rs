@@ -26,6 +26,8 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/api/me", get(api::api_me))
         .route("/api/ping", get(api::api_ping))
         .route("/api/echo", post(api::api_echo))
+        .route("/api/sensitive", get(api::api_sensitive))
+        .route("/api/admin", get(api::api_admin))
         .route("/.well-known/jwks.json", get(jwks));
     if app.cfg.test_controls {
         r = r

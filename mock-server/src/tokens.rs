@@ -10,6 +10,16 @@ use serde::{Deserialize, Serialize};
 pub struct AccessClaims {
     pub sub: String,
     pub jti: String,
+    /// How the user authenticated at login (RFC 9470): the first `acr_values` asked for at
+    /// login, else [`ACR_PASSWORD`]. Kept by every refresh of the family.
+    #[serde(default)]
+    pub acr: String,
+    /// When the user authenticated (login time, seconds since the epoch, server clock).
+    #[serde(default)]
+    pub auth_time: i64,
+    /// Space-separated scopes granted at login (the login body's `scope`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     /// DPoP binding (RFC 9449 §6.1): present when the token was issued against a proof.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnf: Option<Confirmation>,
@@ -19,6 +29,39 @@ pub struct AccessClaims {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Confirmation {
     pub jkt: String,
+}
+
+/// The `acr` of a plain username/password login.
+pub const ACR_PASSWORD: &str = "pwd";
+
+/// What a login established and every token of its refresh family repeats: who, how, when,
+/// with which scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    pub sub: String,
+    pub acr: String,
+    pub auth_time_s: i64,
+    pub scope: Option<String>,
+}
+
+impl Login {
+    /// A password login of `sub` at `now_ms`: `acr` is the first of the space-separated
+    /// `acr_values` asked for (else [`ACR_PASSWORD`]); `scope` is kept as asked (trimmed).
+    pub fn new(sub: &str, now_ms: i64, acr_values: Option<&str>, scope: Option<&str>) -> Self {
+        let acr = acr_values.and_then(|v| v.split_whitespace().next()).unwrap_or(ACR_PASSWORD);
+        let scope = scope.map(str::trim).filter(|s| !s.is_empty());
+        Self {
+            sub: sub.to_owned(),
+            acr: acr.to_owned(),
+            auth_time_s: now_ms.div_euclid(1000),
+            scope: scope.map(str::to_owned),
+        }
+    }
+
+    /// Whether `scope` is among the granted scopes.
+    pub fn has_scope(scope: Option<&str>, wanted: &str) -> bool {
+        scope.is_some_and(|s| s.split_whitespace().any(|x| x == wanted))
+    }
 }
 
 pub struct Signer {
@@ -50,7 +93,7 @@ impl Signer {
     /// Issue an access token; `jkt` binds it to a DPoP key (`cnf.jkt`).
     pub fn issue(
         &self,
-        sub: &str,
+        login: &Login,
         now_ms: i64,
         ttl_s: u64,
         variant: Variant,
@@ -59,8 +102,11 @@ impl Signer {
         let now =
             DateTime::<Utc>::from_timestamp_millis(now_ms - now_ms.rem_euclid(1000)).ok_or("clock out of range")?;
         let mut claims = Claims::new(AccessClaims {
-            sub: sub.to_owned(),
+            sub: login.sub.clone(),
             jti: crate::store::new_token()[..22].to_owned(),
+            acr: login.acr.clone(),
+            auth_time: login.auth_time_s,
+            scope: login.scope.clone(),
             cnf: jkt.map(|j| Confirmation { jkt: j.to_owned() }),
         });
         claims.issued_at = Some(now);
@@ -117,10 +163,35 @@ impl Signer {
 mod tests {
     use super::*;
 
+    fn demo() -> Login {
+        Login::new("demo", 1_700_000_000_500, None, None)
+    }
+
+    #[test]
+    fn login_acr_auth_time_and_scope() {
+        for (acr_values, scope, want_acr, want_scope) in [
+            (None, None, "pwd", None),
+            (Some("mfa"), Some("admin"), "mfa", Some("admin")),
+            (Some("  mfa hwk "), Some(" read admin "), "mfa", Some("read admin")),
+            (Some(""), Some("  "), "pwd", None),
+        ] {
+            let l = Login::new("demo", 1_700_000_000_999, acr_values, scope);
+            assert_eq!((l.acr.as_str(), l.scope.as_deref(), l.auth_time_s), (want_acr, want_scope, 1_700_000_000));
+        }
+        assert!(Login::has_scope(Some("read admin"), "admin"));
+        assert!(!Login::has_scope(Some("administrator"), "admin"));
+        assert!(!Login::has_scope(None, "admin"));
+        let s = Signer::generate();
+        let login = Login::new("demo", 1_700_000_000_500, Some("mfa"), Some("admin"));
+        let t = s.issue(&login, 1_700_000_100_000, 300, Variant::Normal, None).expect("issue");
+        let c = s.verify(&t, 1_700_000_100_000).expect("valid").custom;
+        assert_eq!((c.acr.as_str(), c.auth_time, c.scope.as_deref()), ("mfa", 1_700_000_000, Some("admin")));
+    }
+
     #[test]
     fn issue_and_verify() {
         let s = Signer::generate();
-        let t = s.issue("demo", 1_700_000_000_500, 300, Variant::Normal, None).expect("issue");
+        let t = s.issue(&demo(), 1_700_000_000_500, 300, Variant::Normal, None).expect("issue");
         let c = s.verify(&t, 1_700_000_100_000).expect("valid");
         assert_eq!(c.custom.sub, "demo");
         assert_eq!(c.expiration.map(|e| e.timestamp()), Some(1_700_000_300));
@@ -131,14 +202,14 @@ mod tests {
         tampered.pop();
         tampered.push(if t.ends_with('A') { 'B' } else { 'A' });
         assert!(s.verify(&tampered, 1_700_000_000_000).is_err());
-        let no_exp = s.issue("demo", 0, 300, Variant::NoExp, None).expect("issue");
+        let no_exp = s.issue(&demo(), 0, 300, Variant::NoExp, None).expect("issue");
         assert!(s.verify(&no_exp, 0).is_err(), "tokens without exp are not accepted by the API");
-        let opaque = s.issue("demo", 1_700_000_000_500, 300, Variant::Opaque, None).expect("issue");
+        let opaque = s.issue(&demo(), 1_700_000_000_500, 300, Variant::Opaque, None).expect("issue");
         assert!(opaque.starts_with("op_") && !opaque.contains('.'), "not a JWS: {opaque}");
         assert_eq!(s.verify(&opaque, 1_700_000_100_000).map(|c| c.custom.sub).ok().as_deref(), Some("demo"));
         assert!(s.verify(&opaque, 1_700_000_300_001).is_err(), "expires like the JWT inside");
         assert!(c.custom.cnf.is_none(), "unbound unless issued against a proof");
-        let bound = s.issue("demo", 1_700_000_000_500, 300, Variant::Normal, Some("jkt-1")).expect("issue");
+        let bound = s.issue(&demo(), 1_700_000_000_500, 300, Variant::Normal, Some("jkt-1")).expect("issue");
         let c = s.verify(&bound, 1_700_000_100_000).expect("valid");
         assert_eq!(c.custom.cnf, Some(Confirmation { jkt: "jkt-1".into() }));
     }

@@ -576,3 +576,341 @@ async fn commit_then_delay_commits_before_the_held_response_is_sent() {
     assert_eq!(logout.await.expect("join"), StatusCode::NO_CONTENT);
     assert!(t1.elapsed().as_millis() >= 800);
 }
+
+// ---- Sessions: sign-out scopes, the session's end, step-up and insufficient scope ----
+
+/// A login with extra body fields: (access token, refresh cookie, the JSON answer).
+async fn login_with(s: &Server, user: &str, pw: &str, extra: Value) -> (String, String, Value) {
+    let mut body = json!({"username": user, "password": pw});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let res = s.http.post(s.url("/auth/login")).json(&body).send().await.expect("login");
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = cookie_of(&res).expect("cookie");
+    let body: Value = res.json().await.expect("json");
+    (body["access_token"].as_str().expect("token").to_owned(), cookie, body)
+}
+
+/// `POST /auth/logout{query}` with the CSRF header and, if given, the cookie.
+async fn logout(s: &Server, query: &str, cookie: Option<&str>) -> Response {
+    let mut req = s.http.post(s.url(&format!("/auth/logout{query}"))).header(CSRF.0, CSRF.1);
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, format!("wtm_refresh={c}"));
+    }
+    req.send().await.expect("logout")
+}
+
+async fn store(s: &Server) -> Value {
+    s.http.get(s.url("/__test/store")).send().await.expect("store").json().await.expect("json")
+}
+
+fn max_age_of(res: &Response) -> i64 {
+    set_cookie_header(res)
+        .split("Max-Age=")
+        .nth(1)
+        .and_then(|v| v.split(';').next())
+        .and_then(|v| v.parse().ok())
+        .expect("max-age")
+}
+
+/// `refresh_expires_in` of a token answer. Whole seconds rounded down: a few ms after the
+/// family started, 100 s of life answer 99.
+async fn refresh_expires_in(res: Response) -> i64 {
+    res.json::<Value>().await.expect("json")["refresh_expires_in"].as_i64().expect("refresh_expires_in")
+}
+
+fn about(got: i64, want: i64) -> bool {
+    got == want || got == want - 1
+}
+
+fn two_users() -> Config {
+    let users = vec![("demo".into(), "demo".into()), ("alice".into(), "a".into())];
+    Config { users, reuse_grace: 0, allow_origins: vec![ORIGIN.into()], test_controls: true, ..Config::default() }
+}
+
+fn www_authenticate(res: &Response) -> &str {
+    res.headers().get(header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+#[tokio::test]
+async fn each_login_is_a_family_and_logout_others_keeps_only_this_one() {
+    let s = start(two_users()).await;
+    let (_, a1) = s.login().await;
+    let (_, a2) = s.login().await;
+    let (_, a3) = s.login().await;
+    let (_, b1, _) = login_with(&s, "alice", "a", json!({})).await;
+    assert_eq!(store(&s).await["families"].as_array().map(Vec::len), Some(4), "one family per login");
+    let res = logout(&s, "?scope=others", Some(&a1)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get(header::SET_COOKIE).is_none(), "this cookie is left alone");
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+    assert_eq!(res.json::<Value>().await.expect("json"), json!({"revoked": 2}));
+    assert_eq!(s.refresh(&a1).await.status(), StatusCode::OK, "this session goes on");
+    for other in [&a2, &a3] {
+        let r = s.refresh(other).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(set_cookie_header(&r).contains("Max-Age=0"));
+        assert_eq!(r.json::<Value>().await.expect("json"), json!({"error": "invalid_grant"}));
+    }
+    assert_eq!(s.refresh(&b1).await.status(), StatusCode::OK, "another user's session is untouched");
+    let families = store(&s).await["families"].clone();
+    let view =
+        |i: usize| (families[i]["sub"].clone(), families[i]["revoked"].clone(), families[i]["revokeReason"].clone());
+    assert_eq!(view(0), (json!("demo"), json!(false), Value::Null));
+    assert_eq!(view(1), (json!("demo"), json!(true), json!("others")));
+    assert_eq!(view(2), (json!("demo"), json!(true), json!("others")));
+    assert_eq!(view(3), (json!("alice"), json!(false), Value::Null));
+    assert!(families[0]["expiresAtMs"].is_i64());
+    let c = s.counters().await;
+    assert_eq!((c["logouts"].as_u64(), c["logoutsOthers"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(c["revokedFamilies"], 0, "revokedFamilies counts reuse only");
+}
+
+#[tokio::test]
+async fn logout_others_without_a_live_cookie_is_401_and_revokes_nothing() {
+    let s = start(two_users()).await;
+    let (_, keep) = s.login().await;
+    let (_, c0) = s.login().await;
+    let c1 = cookie_of(&s.refresh(&c0).await).expect("rotated");
+    let (_, gone) = s.login().await;
+    assert_eq!(logout(&s, "", Some(&gone)).await.status(), StatusCode::NO_CONTENT);
+    for (what, cookie) in [
+        ("no cookie", None),
+        ("unknown", Some("nope")),
+        ("revoked", Some(gone.as_str())),
+        ("rotated away", Some(c0.as_str())),
+    ] {
+        let res = logout(&s, "?scope=others", cookie).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{what}");
+        assert!(res.headers().get(header::SET_COOKIE).is_none(), "{what}: cookie left alone");
+        assert_eq!(res.json::<Value>().await.expect("json"), json!({"error": "invalid_grant"}), "{what}");
+    }
+    assert_eq!(s.refresh(&keep).await.status(), StatusCode::OK, "nothing revoked");
+    assert_eq!(s.refresh(&c1).await.status(), StatusCode::OK, "an old token at logout is not reuse");
+    assert_eq!(s.counters().await["logoutsOthers"], 4);
+}
+
+#[tokio::test]
+async fn logout_global_revokes_every_family_of_the_user_and_clears_the_cookie() {
+    let s = start(two_users()).await;
+    let (_, a1) = s.login().await;
+    let (_, a2) = s.login().await;
+    let (_, b1, _) = login_with(&s, "alice", "a", json!({})).await;
+    let res = logout(&s, "?scope=global", Some(&a2)).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(set_cookie_header(&res).contains("Max-Age=0"));
+    assert_eq!(s.refresh(&a1).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(s.refresh(&a2).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(s.refresh(&b1).await.status(), StatusCode::OK, "another user's session is untouched");
+    let reasons: Vec<Value> =
+        store(&s).await["families"].as_array().expect("list").iter().map(|f| f["revokeReason"].clone()).collect();
+    assert_eq!(reasons, [json!("global"), json!("global"), Value::Null]);
+    // Without a cookie, or with a dead one: still 204 and the cookie is cleared.
+    for cookie in [None, Some("nope"), Some(a1.as_str())] {
+        let res = logout(&s, "?scope=global", cookie).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT, "{cookie:?}");
+        assert!(set_cookie_header(&res).contains("Max-Age=0"), "{cookie:?}");
+    }
+    let c = s.counters().await;
+    assert_eq!((c["logouts"].as_u64(), c["logoutsGlobal"].as_u64()), (Some(4), Some(4)));
+}
+
+#[tokio::test]
+async fn logout_scope_local_is_the_default_and_unknown_scopes_are_400() {
+    let s = start(two_users()).await;
+    let (_, a1) = s.login().await;
+    let (_, a2) = s.login().await;
+    let (_, a3) = s.login().await;
+    let bad = logout(&s, "?scope=everywhere", Some(&a1)).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.headers().get(header::SET_COOKIE).is_none());
+    assert_eq!(bad.json::<Value>().await.expect("json"), json!({"error": "invalid_request"}));
+    assert_eq!(s.refresh(&a1).await.status(), StatusCode::OK, "a bad scope revokes nothing");
+    // The CSRF check comes first.
+    let no_csrf = s.http.post(s.url("/auth/logout?scope=global")).header(header::COOKIE, format!("wtm_refresh={a2}"));
+    assert_eq!(no_csrf.send().await.expect("send").status(), StatusCode::FORBIDDEN);
+    for (query, cookie) in [("", Some(&a2)), ("?scope=local", Some(&a3)), ("?scope=local", None)] {
+        let res = logout(&s, query, cookie.map(String::as_str)).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT, "{query}");
+        assert!(set_cookie_header(&res).contains("Max-Age=0"));
+    }
+    assert_eq!(s.refresh(&a2).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(s.refresh(&a3).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(store(&s).await["families"][1]["revokeReason"], "logout");
+    let c = s.counters().await;
+    let got = ["logouts", "logoutsLocal", "logoutsOthers", "logoutsGlobal"].map(|k| c[k].as_u64().expect(k));
+    assert_eq!(got, [3, 3, 0, 0], "the 400 and the 403 are not logouts");
+}
+
+#[tokio::test]
+async fn refresh_expires_in_absolute_then_sliding_then_the_end() {
+    let s = start(Config { refresh_ttl: 100, reuse_grace: 0, test_controls: true, ..Config::default() }).await;
+    let res = s.http.post(s.url("/auth/login")).json(&json!({"username":"demo","password":"demo"})).send().await;
+    let res = res.expect("login");
+    assert_eq!(max_age_of(&res), 100);
+    let c0 = cookie_of(&res).expect("cookie");
+    assert_eq!(refresh_expires_in(res).await, 100);
+    // Absolute (the default): what is left shrinks; the cookie's Max-Age says the same.
+    s.control("/__test/clock", json!({"shiftSeconds": 30})).await;
+    let r1 = s.refresh(&c0).await;
+    let max_age = max_age_of(&r1);
+    let c1 = cookie_of(&r1).expect("c1");
+    let left = refresh_expires_in(r1).await;
+    assert!(about(left, 70) && left == max_age, "{left} {max_age}");
+    // Sliding from now on: a rotation moves the end to now + refresh_ttl.
+    s.control("/__test/config", json!({"refreshModel": "sliding"})).await;
+    s.control("/__test/clock", json!({"shiftSeconds": 60})).await;
+    let r2 = s.refresh(&c1).await;
+    assert_eq!(max_age_of(&r2), 100);
+    let c2 = cookie_of(&r2).expect("c2");
+    assert_eq!(refresh_expires_in(r2).await, 100);
+    // A new refreshTtl applies to the next rotation (sliding) ...
+    s.control("/__test/config", json!({"refreshTtl": 40})).await;
+    assert_eq!(refresh_expires_in(s.refresh(&c2).await).await, 40);
+    // ... and to the next login.
+    let (_, _, body) = login_with(&s, "demo", "demo", json!({})).await;
+    assert_eq!(body["refresh_expires_in"], 40);
+    // Past the end: 401 invalid_grant, the cookie cleared, the store says expired.
+    let (_, d0, _) = login_with(&s, "demo", "demo", json!({})).await;
+    s.control("/__test/clock", json!({"shiftSeconds": 60 + 40})).await;
+    let late = s.refresh(&d0).await;
+    assert_eq!(late.status(), StatusCode::UNAUTHORIZED);
+    assert!(set_cookie_header(&late).contains("Max-Age=0"));
+    assert_eq!(late.json::<Value>().await.expect("json"), json!({"error": "invalid_grant"}));
+    let last = store(&s).await["families"][2].clone();
+    assert_eq!((last["revoked"].clone(), last["revokeReason"].clone()), (json!(false), json!("expired")));
+}
+
+#[tokio::test]
+async fn refresh_ttl_set_at_run_time_leaves_absolute_families_alone_and_sliding_flag() {
+    let s = start(Config { refresh_ttl: 100, test_controls: true, ..Config::default() }).await;
+    let (_, c0) = s.login().await;
+    s.control("/__test/config", json!({"refreshTtl": 1000})).await;
+    let left = refresh_expires_in(s.refresh(&c0).await).await;
+    assert!(about(left, 100), "absolute: the family's end stays: {left}");
+    let sliding = mock_server::RefreshModel::Sliding;
+    let s = start(Config { refresh_ttl: 100, refresh_model: sliding, test_controls: true, ..Config::default() }).await;
+    let (_, c0) = s.login().await;
+    s.control("/__test/clock", json!({"shiftSeconds": 90})).await;
+    assert_eq!(refresh_expires_in(s.refresh(&c0).await).await, 100, "--refresh-model sliding");
+    // Reset brings back the flags' model and lifetime.
+    s.control("/__test/config", json!({"refreshModel": "absolute", "refreshTtl": 5})).await;
+    s.control("/__test/reset", json!({})).await;
+    let (_, c0) = s.login().await;
+    s.control("/__test/clock", json!({"shiftSeconds": 90})).await;
+    assert_eq!(refresh_expires_in(s.refresh(&c0).await).await, 100, "sliding and 100 s again");
+    for bad in [
+        json!({"refreshTtl": 0}),
+        json!({"refreshModel": "rolling"}),
+        json!({"refreshModel": 1}),
+        json!({"refresh_ttl": 5}),
+    ] {
+        let res = s.http.post(s.url("/__test/config")).json(&bad).send().await.expect("send");
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn acr_auth_time_and_scope_are_in_every_token_of_the_family() {
+    let s = start(Config { test_controls: true, ..Config::default() }).await;
+    let (plain, _, _) = login_with(&s, "demo", "demo", json!({})).await;
+    let claims = view(&plain).1;
+    assert_eq!(claims["acr"], "pwd");
+    assert_eq!(claims["auth_time"], claims["iat"]);
+    assert!(claims.get("scope").is_none());
+    let (mfa, c0, _) = login_with(&s, "demo", "demo", json!({"acr_values": "mfa otp", "scope": "admin"})).await;
+    let first = view(&mfa).1;
+    assert_eq!((first["acr"].clone(), first["scope"].clone()), (json!("mfa"), json!("admin")));
+    s.control("/__test/clock", json!({"shiftSeconds": 20})).await;
+    let refreshed: Value = s.refresh(&c0).await.json().await.expect("json");
+    let later = view(refreshed["access_token"].as_str().expect("token")).1;
+    assert_eq!(later["acr"], "mfa", "the family keeps acr");
+    assert_eq!(later["auth_time"], first["auth_time"], "auth_time is the login's");
+    assert_eq!(later["scope"], "admin");
+    assert!(later["iat"].as_i64() >= first["iat"].as_i64().map(|i| i + 20));
+    let fam = store(&s).await["families"][1].clone();
+    assert_eq!(
+        (fam["acr"].clone(), fam["authTime"].clone(), fam["scope"].clone()),
+        (json!("mfa"), first["auth_time"].clone(), json!("admin"))
+    );
+}
+
+#[tokio::test]
+async fn sensitive_needs_mfa_and_a_recent_enough_login() {
+    let s = start_default().await;
+    let sensitive = |token: Option<&str>, query: &str| {
+        let req = s.http.get(s.url(&format!("/api/sensitive{query}")));
+        let req = match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        async move { req.send().await.expect("sensitive") }
+    };
+    let (pwd, _, _) = login_with(&s, "demo", "demo", json!({})).await;
+    let res = sensitive(Some(&pwd), "").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        www_authenticate(&res),
+        r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="mfa""#
+    );
+    assert_eq!(res.json::<Value>().await.expect("json"), json!({"error": "insufficient_user_authentication"}));
+
+    let (mfa, _, _) = login_with(&s, "demo", "demo", json!({"acr_values": "mfa"})).await;
+    let ok = sensitive(Some(&mfa), "").await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let body: Value = ok.json().await.expect("json");
+    assert_eq!((body["ok"].clone(), body["acr"].clone()), (json!(true), json!("mfa")));
+    assert_eq!(body["auth_time"], view(&mfa).1["auth_time"]);
+
+    s.control("/__test/clock", json!({"shiftSeconds": 20})).await;
+    assert_eq!(sensitive(Some(&mfa), "?max_age=60").await.status(), StatusCode::OK);
+    let stale = sensitive(Some(&mfa), "?max_age=10").await;
+    assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        www_authenticate(&stale),
+        r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="mfa", max_age=10"#
+    );
+    assert_eq!(sensitive(Some(&mfa), "?max_age=ten").await.status(), StatusCode::BAD_REQUEST);
+
+    // No token, a bad one, an expired one: the ordinary 401, never a step-up challenge.
+    s.control("/__test/clock", json!({"shiftSeconds": 301})).await;
+    for token in [None, Some("garbage"), Some(mfa.as_str())] {
+        let res = sensitive(token, "").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{token:?}");
+        assert_eq!(www_authenticate(&res), r#"Bearer error="invalid_token""#, "{token:?}");
+    }
+    let c = s.counters().await;
+    assert_eq!((c["apiSensitive"].as_u64(), c["apiUnauthorized"].as_u64()), (Some(8), Some(5)));
+    let reqs: Value = s.http.get(s.url("/__test/requests")).send().await.expect("send").json().await.expect("json");
+    let statuses: Vec<_> = reqs
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|r| r["path"] == "/api/sensitive")
+        .map(|r| r["status"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(statuses, [401, 200, 200, 401, 400, 401, 401, 401]);
+}
+
+#[tokio::test]
+async fn admin_without_the_scope_is_403_insufficient_scope_readable_cross_origin() {
+    let s = start_default().await;
+    let admin = |token: &str| s.http.get(s.url("/api/admin")).header("Origin", ORIGIN).bearer_auth(token).send();
+    let (plain, _, _) = login_with(&s, "demo", "demo", json!({"scope": "read"})).await;
+    let res = admin(&plain).await.expect("admin");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(www_authenticate(&res), r#"Bearer error="insufficient_scope", scope="admin""#);
+    assert_eq!(res.headers()["access-control-allow-origin"], ORIGIN);
+    let exposed = res.headers()["access-control-expose-headers"].to_str().expect("str").to_ascii_lowercase();
+    assert!(exposed.contains("www-authenticate"), "exposed: {exposed}");
+    assert_eq!(res.json::<Value>().await.expect("json"), json!({"error": "insufficient_scope"}));
+    let (granted, _, _) = login_with(&s, "demo", "demo", json!({"scope": "read admin"})).await;
+    let ok = admin(&granted).await.expect("admin");
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.json::<Value>().await.expect("json"), json!({"ok": true, "scope": "read admin"}));
+    let bad = admin("garbage").await.expect("admin");
+    assert_eq!((bad.status(), www_authenticate(&bad)), (StatusCode::UNAUTHORIZED, r#"Bearer error="invalid_token""#));
+    let c = s.counters().await;
+    assert_eq!((c["apiAdmin"].as_u64(), c["apiUnauthorized"].as_u64()), (Some(3), Some(1)));
+}

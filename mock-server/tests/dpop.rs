@@ -555,3 +555,26 @@ async fn https_behind_a_proxy_and_the_request_record() {
     let reqs = json_of(s.http.get(s.url("/__test/requests")).send().await.expect("requests")).await;
     assert_eq!(reqs[0]["hasDpop"], true);
 }
+
+#[tokio::test]
+async fn step_up_and_scope_challenges_name_the_dpop_scheme_for_bound_tokens() {
+    let s = start_dpop().await;
+    let key = Key::new();
+    let (token, _) = s.login_with(&key, None).await;
+    let get = |path: &'static str| {
+        let proof = s.proof(&key, "GET", path, json!({ "ath": ath(&token) }));
+        s.http.get(s.url(path)).header(header::AUTHORIZATION, format!("DPoP {token}")).header("DPoP", proof).send()
+    };
+    let res = get("/api/sensitive").await.expect("sensitive");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        hdr(&res, "www-authenticate").as_deref(),
+        Some(
+            r#"DPoP error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="mfa""#
+        )
+    );
+    let res = get("/api/admin").await.expect("admin");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(hdr(&res, "www-authenticate").as_deref(), Some(r#"DPoP error="insufficient_scope", scope="admin""#));
+    assert_eq!(s.counters().await["dpopAccepted"], 3, "the login's proof and both API proofs");
+}
