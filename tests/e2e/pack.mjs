@@ -92,7 +92,9 @@ await test("package.json: version from Cargo.toml, MIT OR Apache-2.0 with both t
 });
 
 await test("npm publish --dry-run passes, without warnings", async () => {
-  const r = spawnSync("npm", ["publish", "--dry-run"], { cwd: PKG, encoding: "utf8",
+  // npm publishes a pre-release only under a tag other than latest.
+  const tag = manifest.version.includes("-") ? ["--tag", "next"] : [];
+  const r = spawnSync("npm", ["publish", "--dry-run", ...tag], { cwd: PKG, encoding: "utf8",
     env: { ...process.env, npm_config_dry_run: "true" } });
   assert(r.status === 0, `npm publish --dry-run failed (${r.status}):\n${r.stderr}`);
   assert(`${r.stdout}`.includes(`+ ${manifest.name}@${manifest.version}`), `npm publish --dry-run: ${r.stdout}`);
