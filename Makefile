@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
 DEMO_ADDR ?= 127.0.0.1:8787
 
-.PHONY: setup pkg demo test bench fuzz sim
+.PHONY: setup pkg demo test bench fuzz sim release
 
 ## Install missing tools (wasm target, wasm-pack, wasm-bindgen CLI, Chromium, wasm-opt, playwright-core).
 setup:
@@ -38,3 +38,9 @@ fuzz:
 SECONDS ?= 60
 sim:
 	SIM_SECONDS=$(SECONDS) cargo test --release -p wasm-token-manager --test simulator sim_for_seconds -- --ignored --nocapture
+
+## Prepare release VERSION (x.y.z): version in Cargo.toml/Cargo.lock (and so the package),
+## CHANGELOG.md's Unreleased entries under a dated heading, the package built, its tarball checked
+## (tests/e2e/pack.mjs, npm publish --dry-run); prints the commit/tag/publish commands, runs none.
+release: setup
+	@./scripts/release.sh "$(VERSION)"

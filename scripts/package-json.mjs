@@ -94,13 +94,17 @@ export declare class TokenManagerError extends Error {
 write("index.d.ts", types());
 write("manual.d.ts", types());
 
-const files = readdirSync(dir).filter((f) => /\.(js|wasm|d\.ts)$/.test(f) || f === "README.md" || f === "snippets");
+// npm adds package.json, README and LICENSE-* on its own; listed anyway, so that `files` is the
+// whole list (tests/e2e/pack.mjs checks the tarball against it).
+const docs = ["README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"];
+const files = readdirSync(dir).filter((f) => /\.(js|wasm|d\.ts)$/.test(f) || docs.includes(f) || f === "snippets");
+for (const doc of docs) if (!files.includes(doc)) throw new Error(`${dir}/${doc} is missing (scripts/package.sh copies it)`);
 const out = {
   name: "wasm-token-manager",
   version,
   description: "JWT access-token manager for the browser: token in memory only, silent refresh from an HttpOnly cookie, fetch wrapper with one retry on 401. Rust + WebAssembly.",
   license: "MIT OR Apache-2.0",
-  repository: { type: "git", url: "https://github.com/wasm-token-manager/wasm-token-manager" },
+  // No repository or homepage: there is no public one.
   keywords: ["jwt", "auth", "refresh-token", "fetch", "webassembly", "wasm"],
   type: "module",
   main: "index.js",

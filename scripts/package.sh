@@ -5,7 +5,7 @@
 # subpath).
 # With the nightly toolchain (setup adds rust-src and the wasm target to it) std is rebuilt for
 # size: build-std, immediate-abort panics, no panic location details, no Debug formatting,
-# optimize_for_size, legacy symbol mangling (see ../shared SIZE-NOTES and benches/SIZE.md).
+# optimize_for_size, legacy symbol mangling (see benches/SIZE.md).
 # Without a usable nightly it falls back to the stable build, loudly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,5 +52,8 @@ wasm-opt pkg/wasm_token_manager_bg.wasm -o pkg/wasm_token_manager_bg.wasm --mini
   "${WASM_FEATURES[@]}" > target/minify-names.json
 node scripts/minify-names.mjs pkg/wasm_token_manager.js target/minify-names.json pkg/wasm_token_manager_bg.wasm
 wasm-opt pkg/wasm_token_manager_bg.wasm -o pkg/wasm_token_manager_bg.wasm "${WASM_OPT_FLAGS[@]}"
-cp README.md pkg/
+# The raw module's types name its exports as wasm-bindgen wrote them, before the renaming above,
+# and no entry hands the instance's exports out: nothing to ship.
+rm pkg/wasm_token_manager_bg.wasm.d.ts
+cp README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE pkg/
 node scripts/package-json.mjs pkg "$toolchain"

@@ -171,6 +171,10 @@ echo "== everywhere: example apps (Vite, webpack, Next.js), plain page, Worker, 
 E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
 lap "node ssr"
 node tests/e2e/node-ssr.mjs examples/next-app | tee "$LOGS/node.txt"
+lap "package tarball"
+echo "== the package as users get it: npm pack (exact files, size), npm publish --dry-run, a Vite app installed from the tarball (tests/e2e/pack.mjs)"
+PACK_PORT=${PACK_PORT:-18793} node tests/e2e/pack.mjs | tee "$LOGS/pack.txt"
+pack=$(grep -Eo "pack result: ok\. [0-9]+ passed" "$LOGS/pack.txt" | awk '{print $4}')
 lap "leaks"
 E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/leaks.mjs | tee "$LOGS/leaks.txt"
 lap "demo"
@@ -188,4 +192,4 @@ nodessr=$(grep -Eo "node result: ok\. [0-9]+ passed" "$LOGS/node.txt" | awk '{pr
 echo
 echo "== stage times"
 printf '%s\n' "${LAPS[@]}" | tee "$LOGS/stages.txt"
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; dpop ${dpop:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; node ${nodessr:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; dpop ${dpop:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"

@@ -1,0 +1,161 @@
+// The package as users receive it: `npm pack` of pkg/ into a temp dir, then
+//   - exactly the expected files, each one reachable from an entry of package.json (no dead
+//     snippets, no build leftovers), nothing an entry imports missing;
+//   - the tarball's size within its bound (printed);
+//   - package.json: the version from Cargo.toml, the licence whose texts it ships, no URL of a
+//     repository that does not exist;
+//   - `npm publish --dry-run` in pkg/ passes without warnings (never a real publish);
+//   - a fresh Vite app that installs the tarball itself (`npm install <tgz>`, not a file: link
+//     to pkg/) builds for production, is served by a mock server on its own port (same origin
+//     as its API) and, in Chromium, signs in, calls the API and sees a silent refresh.
+// usage: node tests/e2e/pack.mjs   (from the repository root; make pkg first)
+// PACK_PORT: the app's mock server (default 18793); MOCK_BIN: the mock server binary;
+// PACK_KEEP=1 keeps the temp dir.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, normalize, relative } from "node:path";
+import { launch, test, summary, assert, assertEq, sleep } from "./lib.mjs";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const PKG = join(ROOT, "pkg");
+// The tarball's bound: 93,693 B (0.1.0, 2026-12) + 10 %. Raise it only with a reason (the size
+// of what an app ships has its own budget, benches/size-budget-kb).
+const MAX_TARBALL_BYTES = 103_000;
+// Every file of the package. The snippet directory's hash (wasm-bindgen's) is matched as <hash>.
+const EXPECTED = [
+  "CHANGELOG.md", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json",
+  "index.js", "index.d.ts", "manual.js", "manual.d.ts", "node.js",
+  "wasm_token_manager.js", "wasm_token_manager.d.ts", "wasm_token_manager_bg.wasm",
+  ...["inline0.js", "js/dpop.js", "js/env.js", "js/errors.js", "js/http.js", "js/locks.js", "js/options.js",
+    "js/storage.js", "js/wake.js"].map((f) => `snippets/wasm-token-manager-<hash>/${f}`),
+].sort();
+const DOCS = ["CHANGELOG.md", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json"];
+
+const tmp = mkdtempSync(join(tmpdir(), "wtm-pack-"));
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const [packed] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", tmp], PKG));
+const tgz = join(tmp, packed.filename);
+const files = packed.files.map((f) => f.path).sort();
+console.log(`tarball: ${packed.filename}, ${packed.size} bytes (bound ${MAX_TARBALL_BYTES}), unpacked ${packed.unpackedSize} bytes, ${files.length} files:`);
+for (const f of packed.files) console.log(`  ${String(f.size).padStart(7)}  ${f.path}`);
+const unpacked = join(tmp, "unpacked");
+mkdirSync(unpacked);
+run("tar", ["xzf", tgz, "-C", unpacked]);
+const root = join(unpacked, "package");
+const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+
+await test("npm pack: exactly the package's files, nothing else", async () => {
+  const got = files.map((f) => f.replace(/^snippets\/wasm-token-manager-[0-9a-f]{16}\//, "snippets/wasm-token-manager-<hash>/"));
+  assertEq({ extra: got.filter((f) => !EXPECTED.includes(f)), missing: EXPECTED.filter((f) => !got.includes(f)) },
+    { extra: [], missing: [] }, "tarball files against the expected list");
+});
+
+await test("every file is reachable from package.json's entries, every import is in the package", async () => {
+  const targets = (v) => (typeof v === "string" ? [v] : Object.values(v).flatMap(targets));
+  const queue = [...targets(manifest.exports), manifest.main, manifest.module, manifest.types].map((p) => normalize(p));
+  const seen = new Set();
+  const missing = [];
+  while (queue.length) {
+    const file = queue.shift();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    if (!existsSync(join(root, file))) { missing.push(file); continue; }
+    if (!/\.(m?js|ts)$/.test(file)) continue;
+    const text = readFileSync(join(root, file), "utf8");
+    // Static imports and re-exports, and `new URL("x", import.meta.url)` (the .wasm).
+    const refs = [...text.matchAll(/\b(?:from|import)\s*["'](\.{1,2}\/[^"']+)["']|new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url/g)]
+      .map((m) => m[1] ?? m[2]);
+    for (const ref of refs) {
+      const target = normalize(join(dirname(file), ref));
+      // A .d.ts names the module ("./x.js"); its types are x.d.ts.
+      queue.push(file.endsWith(".d.ts") && target.endsWith(".js") ? target.replace(/\.js$/, ".d.ts") : target);
+    }
+  }
+  assertEq(missing, [], "files an entry imports that the package lacks");
+  const unreached = files.filter((f) => !seen.has(f) && !DOCS.includes(f));
+  assertEq(unreached, [], "files no entry reaches (leftovers)");
+});
+
+await test(`tarball size: ${packed.size} bytes, bound ${MAX_TARBALL_BYTES}`, async () => {
+  assert(packed.size <= MAX_TARBALL_BYTES, `the tarball is ${packed.size} bytes, over the bound of ${MAX_TARBALL_BYTES}`);
+});
+
+await test("package.json: version from Cargo.toml, MIT OR Apache-2.0 with both texts, no repository URL", async () => {
+  const cargo = readFileSync(join(ROOT, "Cargo.toml"), "utf8");
+  const version = /^\[package\][^[]*?^version\s*=\s*"([^"]+)"/ms.exec(cargo)?.[1];
+  assertEq([manifest.name, manifest.version, manifest.license], ["wasm-token-manager", version, "MIT OR Apache-2.0"], "name, version, license");
+  // There is no public repository: no URL may point at one.
+  assertEq(["repository", "homepage", "bugs"].filter((k) => k in manifest), [], "URL fields");
+  assert(readFileSync(join(root, "LICENSE-APACHE"), "utf8").includes("Apache License\n                           Version 2.0, January 2004"), "LICENSE-APACHE is the Apache-2.0 text");
+  assert(readFileSync(join(root, "LICENSE-MIT"), "utf8").includes("Permission is hereby granted, free of charge"), "LICENSE-MIT is the MIT text");
+});
+
+await test("npm publish --dry-run passes, without warnings", async () => {
+  // npm publishes a pre-release only under a tag other than latest.
+  const tag = manifest.version.includes("-") ? ["--tag", "next"] : [];
+  const r = spawnSync("npm", ["publish", "--dry-run", ...tag], { cwd: PKG, encoding: "utf8",
+    env: { ...process.env, npm_config_dry_run: "true" } });
+  assert(r.status === 0, `npm publish --dry-run failed (${r.status}):\n${r.stderr}`);
+  assert(`${r.stdout}`.includes(`+ ${manifest.name}@${manifest.version}`), `npm publish --dry-run: ${r.stdout}`);
+  // Logged out, npm says that a real publish would need a login: that warning is expected.
+  const warnings = r.stderr.split("\n").filter((l) => /^npm (warn|ERR)/i.test(l) && !/requires you to be logged in/.test(l));
+  assertEq(warnings, [], "npm publish --dry-run warnings");
+});
+
+await test("a Vite app installed from the tarball: production build, sign in, auth.fetch, silent refresh", async () => {
+  const app = join(tmp, "app");
+  const example = join(ROOT, "examples/vite-app");
+  // The Vite example's page and code, with its own package.json: the package comes from the
+  // tarball, as a user installs a downloaded one.
+  mkdirSync(app);
+  for (const f of ["index.html", "vite.config.js", "src"]) cpSync(join(example, f), join(app, f), { recursive: true });
+  const vite = JSON.parse(readFileSync(join(example, "package.json"), "utf8")).devDependencies.vite;
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "tarball-app", private: true, type: "module", devDependencies: { vite } }, null, 2));
+  let t0 = Date.now();
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", tgz], app);
+  const installed = join(app, "node_modules/wasm-token-manager");
+  assert(!lstatSync(installed).isSymbolicLink(), "node_modules/wasm-token-manager is a copy, not a link");
+  assertEq(JSON.parse(readFileSync(join(installed, "package.json"), "utf8")).version, manifest.version, "installed version");
+  assert(JSON.parse(readFileSync(join(app, "package.json"), "utf8")).dependencies["wasm-token-manager"].endsWith(".tgz"), "the app depends on the tarball");
+  console.log(`    npm install of the tarball and vite: ${Date.now() - t0} ms`);
+  t0 = Date.now();
+  run(join(app, "node_modules/.bin/vite"), ["build", "--logLevel", "warn"], app);
+  console.log(`    vite build: ${Date.now() - t0} ms (${readdirSync(join(app, "dist/assets")).join(", ")})`);
+
+  const port = process.env.PACK_PORT ?? "18793";
+  const base = `http://127.0.0.1:${port}`;
+  const up = () => fetch(`${base}/.well-known/jwks.json`).then((r) => r.ok, () => false);
+  assert(!(await up()), `${base} is already in use by another server: stop it or set PACK_PORT`);
+  const server = spawn(process.env.MOCK_BIN ?? join(ROOT, "target/debug/mock-server"),
+    ["--addr", `127.0.0.1:${port}`, "--test-controls", "--static", join(app, "dist")], { stdio: ["ignore", "ignore", "inherit"] });
+  const stop = () => server.kill();
+  process.on("exit", stop);
+  try {
+    for (let i = 0; i < 100 && !(await up()); i++) await sleep(100);
+    assert(await up(), `the mock server at ${base} did not start`);
+    const post = (path, body) => fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    await post("/__test/config", { accessTtl: 2 });
+    const ctx = await launch();
+    const page = await ctx.newPage();
+    const errors = [];
+    const wasm = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("request", (r) => { if (r.url().endsWith(".wasm")) wasm.push(r.url()); });
+    await page.goto(`${base}/`);
+    const handle = await page.waitForFunction(() => document.body.dataset.result, null, { timeout: 20_000 });
+    assertEq(JSON.parse(await handle.jsonValue()), { sub: "demo", again: 200, renewed: true, state: "authenticated" }, "signed in, API, silent refresh");
+    assertEq(errors, [], "page errors");
+    assertEq(wasm.length, 1, `the .wasm fetched once (${wasm.join(", ")})`);
+    const api = (await fetch(`${base}/__test/requests`).then((r) => r.json())).filter((r) => r.path.startsWith("/api/"));
+    assert(api.length === 2 && api.every((r) => r.hasAuthorization), `Bearer on both API calls: ${JSON.stringify(api)}`);
+    await ctx.close();
+  } finally {
+    stop();
+    process.off("exit", stop);
+  }
+});
+
+if (process.env.PACK_KEEP === "1") console.log(`kept ${relative(process.cwd(), tmp) || tmp}`);
+else rmSync(tmp, { recursive: true, force: true });
+summary("pack");
