@@ -27,14 +27,27 @@ export function resolveUrl(url, relative) {
 /// The global fetch as it is now (captured once by the manager), if any.
 export const globalFetch = () => (typeof g.fetch === "function" ? g.fetch : undefined);
 
-/// setTimeout(f, ms) on the global scope; its handle, or undefined where there is none.
+// zone.js (Angular's change detection) patches setTimeout: a timer becomes a macrotask of the
+// zone it was set in, and an app's zone is not stable (ApplicationRef.isStable, whenStable,
+// hydration, service worker registration) while it has one pending. The manager's timers run
+// minutes ahead, so they are set in the root zone, as NgZone.runOutsideAngular does; what they
+// lead to reaches the app through its promises and its listeners, which run in their own zone
+// (`inCallerZone`).
+const outsideZones = (f) => (g.Zone && g.Zone.root ? g.Zone.root.run(f) : f());
+
+/// setTimeout(f, ms) on the global scope, outside any zone.js zone; its handle, or undefined
+/// where there is none.
 export function setTimer(f, ms) {
   try {
-    return g.setTimeout(f, ms);
+    return outsideZones(() => g.setTimeout(f, ms));
   } catch {
     return undefined;
   }
 }
+
+/// A listener bound to the zone.js zone it was given in (Angular runs change detection after
+/// it), or itself without zone.js.
+export const inCallerZone = (f) => (g.Zone && g.Zone.current ? g.Zone.current.wrap(f, "wasm-token-manager") : f);
 
 export function clearTimer(handle) {
   try {

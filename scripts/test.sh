@@ -64,6 +64,7 @@ lap "example apps"
 build_example vite-app npx vite build --logLevel warn
 build_example webpack-app npm run build
 build_example next-app npm run build
+build_example angular-app npm run build  # its devDependency "node" runs the CLI on the Node 22 it needs
 lap "mock server build, types, size"
 cargo build -p mock-server 2>&1 | tail -n 1
 echo "== TypeScript check of the generated .d.ts (tests/e2e/types/check.ts)"
@@ -93,6 +94,7 @@ VITE_APP="http://127.0.0.1:$VITE_PORT" WEBPACK_APP="http://127.0.0.1:$WEBPACK_PO
 start_mock "$LOGS/vite-app-server.log" "127.0.0.1:$VITE_PORT" --static examples/vite-app/dist
 start_mock "$LOGS/webpack-app-server.log" "127.0.0.1:$WEBPACK_PORT" --static examples/webpack-app/dist
 start_mock "$LOGS/next-app-server.log" "127.0.0.1:$NEXT_PORT" --static examples/next-app/out
+ANGULAR_APP="http://127.0.0.1:${ANGULAR_PORT:=18793}"; start_mock "$LOGS/angular-app-server.log" "127.0.0.1:$ANGULAR_PORT" --static examples/angular-app/dist
 
 # The wasm-bindgen browser suite on each engine: Chromium (chromedriver), Firefox ESR
 # (geckodriver), WebKitGTK (WebKitWebDriver, which wasm-bindgen's runner drives through its
@@ -169,6 +171,9 @@ compat=$(grep -Eo "compat result: ok\. [0-9]+ passed" "$LOGS/compat.txt" | awk '
 lap "everywhere"
 echo "== everywhere: example apps (Vite, webpack, Next.js), plain page, Worker, store contract; Node import"
 E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
+lap "angular"
+echo "== angular: zone.js under the package (a plain page) and examples/angular-app (isStable, refreshes, two tabs)"
+E2E_BASE="$BASE" E2E_ANGULAR="$ANGULAR_APP" node tests/e2e/angular.mjs | tee "$LOGS/angular.txt"
 lap "node ssr"
 node tests/e2e/node-ssr.mjs examples/next-app | tee "$LOGS/node.txt"
 lap "package tarball"
@@ -187,9 +192,10 @@ ordering=$(grep -Eo "ordering result: ok\. [0-9]+ passed" "$LOGS/ordering.txt" |
 dropin=$(grep -Eo "dropin result: ok\. [0-9]+ passed" "$LOGS/dropin.txt" | awk '{print $4}')
 dpop=$(grep -Eo "dpop result: ok\. [0-9]+ passed" "$LOGS/dpop.txt" | awk '{print $4}')
 everywhere=$(grep -Eo "everywhere result: ok\. [0-9]+ passed" "$LOGS/everywhere.txt" | awk '{print $4}')
+angular=$(grep -Eo "angular result: ok\. [0-9]+ passed" "$LOGS/angular.txt" | awk '{print $4}')
 nodessr=$(grep -Eo "node result: ok\. [0-9]+ passed" "$LOGS/node.txt" | awk '{print $4}')
 
 echo
 echo "== stage times"
 printf '%s\n' "${LAPS[@]}" | tee "$LOGS/stages.txt"
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; dpop ${dpop:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; dpop ${dpop:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"

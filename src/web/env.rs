@@ -23,6 +23,9 @@ extern "C" {
     /// `setTimeout(f, ms)` on the global scope; its handle (undefined where there is none).
     #[wasm_bindgen(js_name = setTimer)]
     fn set_timer(f: &Function, ms: u32) -> JsValue;
+    /// `f` bound to the zone.js zone it was given in (itself without zone.js).
+    #[wasm_bindgen(js_name = inCallerZone)]
+    pub fn in_caller_zone(f: &Function) -> Function;
     /// `clearTimeout(handle)`.
     #[wasm_bindgen(js_name = clearTimer)]
     pub fn clear_timeout(handle: &JsValue);

@@ -137,10 +137,12 @@ pub struct Events {
 }
 
 impl Events {
+    /// Listeners run in the zone.js zone they subscribed in (events may come from the root
+    /// zone, where the manager's timers run: `js/env.js`).
     pub fn subscribe(&self, kind: EventKind, f: Function) -> u32 {
         let id = self.next_id.get().wrapping_add(1);
         self.next_id.set(id);
-        self.handlers.borrow_mut().push((id, kind, f));
+        self.handlers.borrow_mut().push((id, kind, crate::web::env::in_caller_zone(&f)));
         id
     }
 
