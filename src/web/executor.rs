@@ -46,6 +46,7 @@ impl Inner {
             Output::Send { req, authorize } => self.send(req, authorize),
             Output::FinishFetch { req, end } => self.finish_fetch(req, end),
             Output::RequestLock(id) => self.request_lock(id),
+            Output::LockStuck(id) => self.lock_stuck(id),
             Output::ReleaseLock(id) => {
                 if let Some(release) = self.locks.borrow_mut().remove(&id) {
                     let _ = release.call0(&JsValue::UNDEFINED);
