@@ -50,6 +50,9 @@ impl Inner {
             Output::ReleaseLock(id) => {
                 if let Some(release) = self.locks.borrow_mut().remove(&id) {
                     let _ = release.call0(&JsValue::UNDEFINED);
+                    // The Web Lock is let go when the promise its callback returned settles,
+                    // a microtask later: events wait for it (no listener runs under the lock).
+                    self.later_events.borrow_mut().get_or_insert_with(Vec::new);
                 }
             }
             Output::Broadcast(message) => {
@@ -59,7 +62,7 @@ impl Inner {
             }
             Output::StoreShared(record) => storage::store(&self.cfg.refresh_url, record),
             Output::Settle { call, result } => self.settle(call, result),
-            Output::Event(event) => self.dispatch(event),
+            Output::Event(event) => self.event_after_release(event),
             Output::Key(KeyChange::Delete) => crate::web::dpop::delete_key(),
             Output::Key(KeyChange::Forget) => crate::web::dpop::forget_cached(),
             Output::StepUp { id, challenge } => self.step_up(id, &challenge),
@@ -130,6 +133,31 @@ impl Inner {
                 pending.reject.call1(&JsValue::UNDEFINED, &error::js(ErrorCode::Aborted, "the manager was disposed"))
             }
         };
+    }
+
+    /// Fire an event now, or after the lock released in this turn is let go (and after the
+    /// events already waiting for it, so that they keep their order).
+    fn event_after_release(self: &Rc<Self>, event: Event) {
+        let first = {
+            let mut later = self.later_events.borrow_mut();
+            let Some(list) = later.as_mut() else {
+                drop(later);
+                return self.dispatch(event);
+            };
+            list.push(event);
+            list.len() == 1
+        };
+        if first {
+            let inner = Rc::clone(self);
+            crate::web::spawn(async move {
+                let events = inner.later_events.borrow_mut().take().unwrap_or_default();
+                for event in events {
+                    if !inner.disposed.get() {
+                        inner.dispatch(event);
+                    }
+                }
+            });
+        }
     }
 
     /// Fire an event for the page's listeners.

@@ -91,6 +91,9 @@ pub struct Inner {
     pub(crate) unlisten: RefCell<Option<Function>>,
     pub(crate) crosstab: RefCell<Option<CrossTab>>,
     pub events: Events,
+    /// Events waiting for a released Web Lock to be let go (`Some` from the release until they
+    /// are dispatched, a microtask later).
+    pub(crate) later_events: RefCell<Option<Vec<crate::core::machine::Event>>>,
     pub(crate) disposed: Cell<bool>,
     pub(crate) dpop: bool,
     /// `auth.fetch` as a function bound to this manager (made once, so its identity is stable).
@@ -138,6 +141,7 @@ impl Inner {
             unlisten: RefCell::new(None),
             crosstab: RefCell::new(None),
             events: Events::default(),
+            later_events: RefCell::new(None),
             disposed: Cell::new(false),
             dpop,
             bound_fetch: RefCell::new(None),
