@@ -28,7 +28,7 @@ const EXPECTED = [
   "index.js", "index.d.ts", "manual.js", "manual.d.ts", "node.js",
   "wasm_token_manager.js", "wasm_token_manager.d.ts", "wasm_token_manager_bg.wasm",
   ...["inline0.js", "js/dpop.js", "js/env.js", "js/errors.js", "js/http.js", "js/locks.js", "js/options.js",
-    "js/storage.js", "js/wake.js"].map((f) => `snippets/wasm-token-manager-<hash>/${f}`),
+    "js/storage.js", "js/wake.js", "js/details.js"].map((f) => `snippets/wasm-token-manager-<hash>/${f}`),
 ].sort();
 const DOCS = ["CHANGELOG.md", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json"];
 
