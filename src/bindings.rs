@@ -290,17 +290,11 @@ impl TokenManager {
     /// "others": the server ends the user's other sessions, this one goes on; rejects with
     /// `logout_failed` unless the server confirmed.
     pub fn logout(&self, options: Option<LogoutOptions>) -> PromiseBool {
-        let scope = options.map(|o| js_sys::Reflect::get(&o, &"scope".into()).unwrap_or(JsValue::UNDEFINED));
-        let scope = match scope.as_ref().map(|s| (s.is_undefined(), s.as_string())) {
-            None | Some((true, _)) => Scope::Local,
-            Some((_, Some(s))) if s == "local" => Scope::Local,
-            Some((_, Some(s))) if s == "others" => Scope::Others,
-            Some((_, Some(s))) if s == "global" => Scope::Global,
-            _ => {
-                let e =
-                    error::js(ErrorCode::InvalidOptions, "logout: scope must be \"local\", \"others\" or \"global\"");
-                return js_sys::Promise::reject(&e).unchecked_into();
-            }
+        let scope = match web_options::logout_scope(&options.map_or(JsValue::UNDEFINED, Into::into)) {
+            Ok(1) => Scope::Others,
+            Ok(2) => Scope::Global,
+            Ok(_) => Scope::Local,
+            Err(e) => return js_sys::Promise::reject(&e).unchecked_into(),
         };
         self.inner.call(CallKind::Logout, |m, now| m.logout(now, scope)).0.unchecked_into()
     }
