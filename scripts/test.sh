@@ -63,7 +63,8 @@ build_example() {
 lap "example apps"
 build_example vite-app npx vite build --logLevel warn
 build_example webpack-app npm run build
-build_example next-app npm run build
+build_example next-app npm run build            # Turbopack, into out/
+build_example next-app npm run build:webpack    # webpack, into out-webpack/
 lap "mock server build, types, size"
 cargo build -p mock-server 2>&1 | tail -n 1
 echo "== TypeScript check of the generated .d.ts (tests/e2e/types/check.ts)"
@@ -93,6 +94,8 @@ VITE_APP="http://127.0.0.1:$VITE_PORT" WEBPACK_APP="http://127.0.0.1:$WEBPACK_PO
 start_mock "$LOGS/vite-app-server.log" "127.0.0.1:$VITE_PORT" --static examples/vite-app/dist
 start_mock "$LOGS/webpack-app-server.log" "127.0.0.1:$WEBPACK_PORT" --static examples/webpack-app/dist
 start_mock "$LOGS/next-app-server.log" "127.0.0.1:$NEXT_PORT" --static examples/next-app/out
+NEXT_WEBPACK_PORT=${NEXT_WEBPACK_PORT:-18793}; NEXT_WEBPACK_APP="http://127.0.0.1:$NEXT_WEBPACK_PORT"
+start_mock "$LOGS/next-webpack-app-server.log" "127.0.0.1:$NEXT_WEBPACK_PORT" --static examples/next-app/out-webpack
 
 # The wasm-bindgen browser suite on each engine: Chromium (chromedriver), Firefox ESR
 # (geckodriver), WebKitGTK (WebKitWebDriver, which wasm-bindgen's runner drives through its
@@ -168,7 +171,7 @@ compat=$(grep -Eo "compat result: ok\. [0-9]+ passed" "$LOGS/compat.txt" | awk '
 
 lap "everywhere"
 echo "== everywhere: example apps (Vite, webpack, Next.js), plain page, Worker, store contract; Node import"
-E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
+E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" E2E_NEXT_WEBPACK="$NEXT_WEBPACK_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
 lap "node ssr"
 node tests/e2e/node-ssr.mjs examples/next-app | tee "$LOGS/node.txt"
 lap "leaks"
