@@ -65,6 +65,7 @@ build_example vite-app npx vite build --logLevel warn
 build_example webpack-app npm run build
 build_example next-app npm run build            # Turbopack, into out/
 build_example next-app npm run build:webpack    # webpack, into out-webpack/
+build_example react-app npm run build           # React's development build (StrictMode's double mount)
 lap "mock server build, types, size"
 cargo build -p mock-server 2>&1 | tail -n 1
 echo "== TypeScript check of the generated .d.ts (tests/e2e/types/check.ts)"
@@ -96,6 +97,8 @@ start_mock "$LOGS/webpack-app-server.log" "127.0.0.1:$WEBPACK_PORT" --static exa
 start_mock "$LOGS/next-app-server.log" "127.0.0.1:$NEXT_PORT" --static examples/next-app/out
 NEXT_WEBPACK_PORT=${NEXT_WEBPACK_PORT:-18793}; NEXT_WEBPACK_APP="http://127.0.0.1:$NEXT_WEBPACK_PORT"
 start_mock "$LOGS/next-webpack-app-server.log" "127.0.0.1:$NEXT_WEBPACK_PORT" --static examples/next-app/out-webpack
+REACT_PORT=${REACT_PORT:-18794}; REACT_APP="http://127.0.0.1:$REACT_PORT"
+start_mock "$LOGS/react-app-server.log" "127.0.0.1:$REACT_PORT" --static examples/react-app/dist
 
 # The wasm-bindgen browser suite on each engine: Chromium (chromedriver), Firefox ESR
 # (geckodriver), WebKitGTK (WebKitWebDriver, which wasm-bindgen's runner drives through its
@@ -172,6 +175,9 @@ compat=$(grep -Eo "compat result: ok\. [0-9]+ passed" "$LOGS/compat.txt" | awk '
 lap "everywhere"
 echo "== everywhere: example apps (Vite, webpack, Next.js), plain page, Worker, store contract; Node import"
 E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" E2E_NEXT_WEBPACK="$NEXT_WEBPACK_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
+lap "react"
+echo "== react: React 19 in StrictMode, a module-level manager and one made in useEffect (examples/react-app)"
+E2E_REACT="$REACT_APP" node tests/e2e/react.mjs | tee "$LOGS/react.txt"
 lap "node ssr"
 node tests/e2e/node-ssr.mjs examples/next-app | tee "$LOGS/node.txt"
 lap "leaks"
@@ -187,8 +193,9 @@ dropin=$(grep -Eo "dropin result: ok\. [0-9]+ passed" "$LOGS/dropin.txt" | awk '
 dpop=$(grep -Eo "dpop result: ok\. [0-9]+ passed" "$LOGS/dpop.txt" | awk '{print $4}')
 everywhere=$(grep -Eo "everywhere result: ok\. [0-9]+ passed" "$LOGS/everywhere.txt" | awk '{print $4}')
 nodessr=$(grep -Eo "node result: ok\. [0-9]+ passed" "$LOGS/node.txt" | awk '{print $4}')
+react=$(grep -Eo "react result: ok\. [0-9]+ passed" "$LOGS/react.txt" | awk '{print $4}')
 
 echo
 echo "== stage times"
 printf '%s\n' "${LAPS[@]}" | tee "$LOGS/stages.txt"
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; dpop ${dpop:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; node ${nodessr:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; dpop ${dpop:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; react ${react:-0} passed; node ${nodessr:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
