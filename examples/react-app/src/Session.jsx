@@ -21,10 +21,13 @@ export default function Session({ auth, restored }) {
     return () => { live = false; };
   }, [auth, session.isAuthenticated]);
 
+  // The last /api/me answer, shown only while signed in (the effect below clears it one render
+  // after a sign-out).
+  const shownMe = session.isAuthenticated ? me : null;
   const act = (fn) => () => fn().catch((e) => setError(e.code ?? String(e)));
   return (
     <main id="app" data-state={session.state} data-sub={session.claims?.sub ?? ""} data-jti={session.claims?.jti ?? ""}
-      data-expires-at={session.expiresAt ?? ""} data-me={me ?? ""} data-renewals={renewals.count}
+      data-expires-at={session.expiresAt ?? ""} data-me={shownMe ?? ""} data-renewals={renewals.count}
       data-renewed-at={renewals.at ?? ""} data-restored={String(restored)} data-restored-at={restoredAt ?? ""}
       data-error={error ?? ""}>
       <p id="state">
@@ -32,7 +35,7 @@ export default function Session({ auth, restored }) {
         {session.expiresAt && `, token valid until ${new Date(session.expiresAt).toLocaleTimeString()}`}
       </p>
       <p id="renewals">silent refreshes: {renewals.count}</p>
-      {me && <p id="me">/api/me says: {me}</p>}
+      {shownMe && <p id="me">/api/me says: {shownMe}</p>}
       {error && <p id="error">error: {error}</p>}
       <button id="login" disabled={session.isAuthenticated} onClick={act(() => auth.login({ username: "demo", password: "demo" }))}>Sign in</button>
       <button id="refresh" disabled={!session.isAuthenticated} onClick={act(() => auth.refresh())}>Refresh now</button>
