@@ -19,9 +19,10 @@ import { launch, test, summary, assert, assertEq, sleep } from "./lib.mjs";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PKG = join(ROOT, "pkg");
-// The tarball's bound: 93,693 B (0.1.0, 2026-12) + 10 %. Raise it only with a reason (the size
-// of what an app ships has its own budget, benches/size-budget-kb).
-const MAX_TARBALL_BYTES = 103_000;
+// The tarball's bound: 113,232 B (0.1.0 with the session features: sign-out scopes, session
+// end, idle, offline, step-up, lock steal) + 10 %. Raise it only with a reason (the size of
+// what an app ships has its own budget, benches/size-budget-kb).
+const MAX_TARBALL_BYTES = 125_000;
 // Every file of the package. The snippet directory's hash (wasm-bindgen's) is matched as <hash>.
 const EXPECTED = [
   "CHANGELOG.md", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json",
