@@ -152,13 +152,15 @@ E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=${WEBKIT_DRIVER_PORT:-18801} xvf
 engines_ff=$(grep -Eo "engines result: ok\. [0-9]+ passed" "$LOGS/engines-firefox.txt" | awk '{print $4}')
 engines_wk=$(grep -Eo "engines result: ok\. [0-9]+ passed" "$LOGS/engines-webkit.txt" | awk '{print $4}')
 
-echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clocks, sleep, soak; ordering; drop-in fetch; leaks)"
+echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clocks, sleep, soak; ordering; drop-in fetch; locks; leaks)"
 lap "e2e resilience (soak ${SOAK_SECONDS:-60} s)"
 SOAK_SECONDS=${SOAK_SECONDS:-60} E2E_BASE="$BASE" node tests/e2e/resilience.mjs | tee "$LOGS/e2e.txt"
 lap "e2e ordering"
 E2E_BASE="$BASE" node tests/e2e/ordering.mjs | tee "$LOGS/ordering.txt"
 lap "e2e dropin"
 E2E_BASE="$BASE" node tests/e2e/dropin.mjs | tee "$LOGS/dropin.txt"
+lap "e2e locks"
+E2E_BASE="$BASE" node tests/e2e/locks.mjs | tee "$LOGS/locks.txt"
 lap "e2e dpop"
 E2E_BASE="$BASE" node tests/e2e/dpop.mjs | tee "$LOGS/dpop.txt"
 lap "compat (flask, django)"
@@ -199,6 +201,7 @@ e2e=$(grep -Eo "e2e result: ok\. [0-9]+ passed" "$LOGS/e2e.txt" | awk '{print $4
 leaks=$(grep -Eo "leaks result: ok\. [0-9]+ passed" "$LOGS/leaks.txt" | awk '{print $4}')
 ordering=$(grep -Eo "ordering result: ok\. [0-9]+ passed" "$LOGS/ordering.txt" | awk '{print $4}')
 dropin=$(grep -Eo "dropin result: ok\. [0-9]+ passed" "$LOGS/dropin.txt" | awk '{print $4}')
+locks=$(grep -Eo "locks result: ok\. [0-9]+ passed" "$LOGS/locks.txt" | awk '{print $4}')
 dpop=$(grep -Eo "dpop result: ok\. [0-9]+ passed" "$LOGS/dpop.txt" | awk '{print $4}')
 everywhere=$(grep -Eo "everywhere result: ok\. [0-9]+ passed" "$LOGS/everywhere.txt" | awk '{print $4}')
 angular=$(grep -Eo "angular result: ok\. [0-9]+ passed" "$LOGS/angular.txt" | awk '{print $4}')
@@ -208,4 +211,4 @@ react=$(grep -Eo "react result: ok\. [0-9]+ passed" "$LOGS/react.txt" | awk '{pr
 echo
 echo "== stage times"
 printf '%s\n' "${LAPS[@]}" | tee "$LOGS/stages.txt"
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; dpop ${dpop:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; locks ${locks:-0} passed; dpop ${dpop:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
