@@ -167,28 +167,31 @@ await scenario("2a", "absolute lifetime: sessionExpiresAt fixed across refreshes
     assert(s.expired[0].at >= end - 1200 && s.expired[0].at <= end + 500, `tab ${i}: ended at the end: ${s.expired[0].at - end} ms`);
     assertEq([s.state, s.sessionExpiresAt], ["sessionExpired", undefined], `tab ${i}: state after`);
   }
+  // A refresh shortly before the end may be answered "0 s left" and end the session at once;
+  // none may go out once a tab has ended it.
   const firstEnd = Math.min(...seen.map((s) => s.expired[0].at));
-  const late = posts.filter((r) => r.atMs >= firstEnd - 20);
-  console.log(`    refresh POSTs at ${JSON.stringify(posts.map((r) => r.atMs - end))} ms from the end`);
+  const late = posts.filter((r) => r.atMs >= firstEnd || r.atMs >= end);
+  console.log(`    refresh POSTs at ${JSON.stringify(posts.map((r) => r.atMs - end))} ms from the server's end; first tab ended at ${firstEnd - end} ms`);
   assertEq(late.length, 0, "no refresh POST at or after the end");
   assertEq(c.refreshRejected, 0, "no refresh rejected (none tried past the end)");
 });
 
 await scenario("2b", "sliding lifetime: every refresh moves sessionExpiresAt, the session outlives its first end", async () => {
-  const LIFE = 4;
+  const LIFE = 3;
   await fresh({ accessTtl: 2, refreshTtl: LIFE, refreshModel: "sliding" });
   const ctx = await launch();
   const page = await tab(ctx, { sessionWarningSeconds: 0 });
   await page.evaluate(() => h.login());
   const first = await page.evaluate(() => h.auth.sessionExpiresAt);
-  await fired(page, "refreshed", 8000, 4);
+  // Three refreshes at least, and past the login's end by a second.
+  await page.waitForFunction((f) => h.count("refreshed") >= 3 && Date.now() > f + 1000, first, { timeout: 8000 });
   const s = await page.evaluate(() => ({
     // The snapshot each refreshed event left behind.
     rows: h.of("refreshed").map((e) => ({ at: e.at, end: h.snaps.filter((x) => x.at <= e.at + 5).at(-1)?.sessionExpiresAt })),
     now: Date.now(), state: h.auth.getSnapshot().state, expired: h.count("sessionExpired"), warned: h.count("sessionExpiring"),
   }));
   const [fam] = await families();
-  console.log(`    first end +${first - s.rows[0].at + (s.rows[0].at - first)} ; ends after each refresh, minus its time: ${JSON.stringify(s.rows.map((r) => r.end - r.at))} ms`);
+  console.log(`    ${s.rows.length} refreshes; the end after each, minus its time: ${JSON.stringify(s.rows.map((r) => r.end - r.at))} ms; now ${s.now - first} ms past the login's end`);
   const ends = [first, ...s.rows.map((r) => r.end)];
   for (let i = 1; i < ends.length; i++) assert(ends[i] > ends[i - 1], `refresh ${i} moved the end later: ${JSON.stringify(ends)}`);
   for (const r of s.rows) assert(r.end - r.at >= LIFE * 1000 - 1100 && r.end - r.at <= LIFE * 1000 + 150, `end ≈ refresh + ${LIFE} s: ${r.end - r.at}`);
