@@ -64,14 +64,14 @@ async function twoDevices(ttl) {
 const reasons = async () => Object.fromEntries((await families()).map((f) => [f.id, f.revokeReason]));
 
 await scenario("1a", "logout others: A keeps working, B's next refresh ends its session (sessionExpired); a failed call ends nothing", async () => {
-  const { A, B, famA, famB } = await twoDevices(3);
+  const { A, B, famA, famB } = await twoDevices(2);
   // The server fails once: others rejects with logout_failed and the status, nothing ends.
   await control("/__test/fault", { path: "/auth/logout", action: "status", status: 503, times: 1 });
   assertEq(await outcome(A[0], `h.auth.logout({ scope: "others" })`), "error:logout_failed:503", "others, server 503");
   assertEq([await snapshot(A[0]).then((s) => s.state), await snapshot(B).then((s) => s.state)], ["authenticated", "authenticated"], "nothing ended by a failed others");
   const t0 = Date.now();
   assertEq(await outcome(A[0], `h.auth.logout({ scope: "others" })`), true, "others confirmed");
-  // B hears of it at its next refresh (its timer, within the 3 s token's life).
+  // B hears of it at its next refresh (its timer, within the 2 s token's life).
   await fired(B, "sessionExpired", 5000);
   const bEnd = (await events(B, "sessionExpired"))[0];
   console.log(`    B's session ended ${bEnd.at - t0} ms after A's others (its next refresh), detail ${JSON.stringify(bEnd.detail)}`);
@@ -89,7 +89,7 @@ await scenario("1a", "logout others: A keeps working, B's next refresh ends its 
 });
 
 await scenario("1b", "logout global: every tab of A ends at once, B learns at its next refresh", async () => {
-  const { A, B, famA, famB } = await twoDevices(3);
+  const { A, B, famA, famB } = await twoDevices(2);
   const t0 = Date.now();
   assertEq(await outcome(A[0], `h.auth.logout({ scope: "global" })`), true, "global confirmed");
   await Promise.all(A.map((p) => fired(p, "loggedOut", 1000)));
@@ -107,7 +107,7 @@ await scenario("1b", "logout global: every tab of A ends at once, B learns at it
     { state: "loggedOut", detail: { serverConfirmed: null, reason: "logout", fromOtherTab: true } },
   ], "A's tabs");
   assertEq(bEnd.detail.reason, "refresh_rejected", "B: the refresh was rejected");
-  assert(bEnd.at - t0 <= 3500, `B learned at its next refresh (within the 3 s token): ${bEnd.at - t0} ms`);
+  assert(bEnd.at - t0 <= 2500, `B learned at its next refresh (within the 2 s token): ${bEnd.at - t0} ms`);
   // Signed out, a wrapped request goes without a token (README: auth.fetch): the API's 401.
   assertEq(bNow, { me: 401, state: "sessionExpired" }, "B after its end");
   assertEq(await reasons(), { [famA]: "global", [famB]: "global" }, "store: both families revoked (global)");
@@ -115,7 +115,7 @@ await scenario("1b", "logout global: every tab of A ends at once, B learns at it
 });
 
 await scenario("1c", "logout local: A's tabs end, B keeps working", async () => {
-  const { A, B, famA, famB } = await twoDevices(3);
+  const { A, B, famA, famB } = await twoDevices(2);
   assertEq(await outcome(A[0], `h.auth.logout()`), true, "local (the default) confirmed");
   await Promise.all(A.map((p) => fired(p, "loggedOut", 1000)));
   const n = await B.evaluate(() => h.count("refreshed"));
@@ -134,7 +134,7 @@ await scenario("1c", "logout local: A's tabs end, B keeps working", async () => 
 // ---- 2. the session's end ---------------------------------------------------------------------
 
 await scenario("2a", "absolute lifetime: sessionExpiresAt fixed across refreshes, one warning per tab, sessionExpired at the end, no refresh after", async () => {
-  const LIFE = 7, WARN = 3;
+  const LIFE = 5, WARN = 2;
   await fresh({ accessTtl: 2, refreshTtl: LIFE, refreshModel: "absolute" });
   const ctx = await launch();
   const tabs = [await tab(ctx, { sessionWarningSeconds: WARN }), await tab(ctx, { sessionWarningSeconds: WARN })];
@@ -142,7 +142,7 @@ await scenario("2a", "absolute lifetime: sessionExpiresAt fixed across refreshes
   const [fam] = await families();
   const end = fam.expiresAtMs;
   await Promise.all(tabs.map((p) => fired(p, "sessionExpired", (LIFE + 3) * 1000)));
-  await sleep(1000); // anything late would show in the request log
+  await sleep(500); // anything late would show in the request log
   const c = await quiesce();
   report("absolute", c);
   const seen = await Promise.all(tabs.map((p) => p.evaluate(() => ({
@@ -157,7 +157,7 @@ await scenario("2a", "absolute lifetime: sessionExpiresAt fixed across refreshes
     console.log(`    tab ${i}: sessionExpiresAt values (ms from the server's end) ${JSON.stringify(s.ends.map((e) => e - end))} over ${s.refreshed.length} refreshes; ` +
       `warning at ${w ? w.at - w.detail.expiresAt : "-"} ms from its expiresAt (secondsLeft ${w?.detail.secondsLeft}); ` +
       `sessionExpired ${JSON.stringify(s.expired.map((e) => ({ ms: e.at - end, ...e.detail })))}`);
-    assert(s.refreshed.length >= 2, `tab ${i}: refreshes during the session: ${s.refreshed.length}`);
+    assert(s.refreshed.length >= 3, `tab ${i}: refreshes during the session: ${s.refreshed.length}`);
     // The server sends whole seconds left (rounded down), so the end known may be up to 1 s early.
     assert(s.ends.every((e) => e >= end - 1100 && e <= end + 150), `tab ${i}: sessionExpiresAt stays at the family's end: ${JSON.stringify(s.ends.map((e) => e - end))}`);
     assertEq(s.warnings.length, 1, `tab ${i}: sessionExpiring once`);
@@ -171,20 +171,24 @@ await scenario("2a", "absolute lifetime: sessionExpiresAt fixed across refreshes
   // none may go out once a tab has ended it.
   const firstEnd = Math.min(...seen.map((s) => s.expired[0].at));
   const late = posts.filter((r) => r.atMs >= firstEnd || r.atMs >= end);
-  console.log(`    refresh POSTs at ${JSON.stringify(posts.map((r) => r.atMs - end))} ms from the server's end; first tab ended at ${firstEnd - end} ms`);
+  // The cookie's Max-Age is the same whole seconds, counted from the browser's receipt of the
+  // answer, a little before the manager's: a refresh due in the last few ms before the end the
+  // manager knows may find the cookie gone (401, no cookie). Seen once in about six runs.
+  const rejected = posts.filter((r) => r.status !== 200);
+  assert(rejected.every((r) => !r.hasRefreshCookie && firstEnd - r.atMs <= 100), `only a refresh just before the end finds no cookie: ${JSON.stringify(rejected)}`);
+  console.log(`    refresh POSTs [ms from the server's end, status, cookie]: ${JSON.stringify(posts.map((r) => [r.atMs - end, r.status, r.hasRefreshCookie]))}; first tab ended at ${firstEnd - end} ms`);
   assertEq(late.length, 0, "no refresh POST at or after the end");
-  assertEq(c.refreshRejected, 0, "no refresh rejected (none tried past the end)");
 });
 
 await scenario("2b", "sliding lifetime: every refresh moves sessionExpiresAt, the session outlives its first end", async () => {
-  const LIFE = 3;
+  const LIFE = 2;
   await fresh({ accessTtl: 2, refreshTtl: LIFE, refreshModel: "sliding" });
   const ctx = await launch();
   const page = await tab(ctx, { sessionWarningSeconds: 0 });
   await page.evaluate(() => h.login());
   const first = await page.evaluate(() => h.auth.sessionExpiresAt);
   // Three refreshes at least, and past the login's end by a second.
-  await page.waitForFunction((f) => h.count("refreshed") >= 3 && Date.now() > f + 1000, first, { timeout: 8000 });
+  await page.waitForFunction((f) => h.count("refreshed") >= 3 && Date.now() > f + 500, first, { timeout: 8000 });
   const s = await page.evaluate(() => ({
     // The snapshot each refreshed event left behind.
     rows: h.of("refreshed").map((e) => ({ at: e.at, end: h.snaps.filter((x) => x.at <= e.at + 5).at(-1)?.sessionExpiresAt })),
@@ -208,21 +212,21 @@ const idleSeen = (page) => page.evaluate(() => ({
 }));
 
 await scenario("3a", "idle: activity in one tab keeps three alive past the timeout; without it, idleWarning then sign-out everywhere at the deadline", async () => {
-  const IDLE = { timeoutSeconds: 3, warningSeconds: 1.5 };
+  const IDLE = { timeoutSeconds: 2, warningSeconds: 1 };
   await fresh({ accessTtl: 2 });
   const ctx = await launch();
   const tabs = [];
   for (let i = 0; i < 3; i++) tabs.push(await tab(ctx, { idle: IDLE }));
   await tabs[0].evaluate(() => h.login());
   await Promise.all(tabs.map((p) => p.waitForFunction(() => h.auth.isAuthenticated, null, { timeout: 2000 })));
-  // 4.5 s of clicks and keys in tab 1 only.
+  // 3 s of clicks and keys in tab 1 only.
   const t0 = Date.now();
   let inputs = 0;
-  while (Date.now() - t0 < 4500) {
+  while (Date.now() - t0 < 3000) {
     if (inputs % 2) await tabs[1].keyboard.press("a");
     else await tabs[1].mouse.click(20, 20);
     inputs++;
-    await sleep(500);
+    await sleep(350);
   }
   const lastInput = Date.now();
   const alive = await Promise.all(tabs.map(async (p) => ({ ...(await snapshot(p)), warned: await p.evaluate(() => h.count("idleWarning")) })));
@@ -230,8 +234,8 @@ await scenario("3a", "idle: activity in one tab keeps three alive past the timeo
   console.log(`    after ${inputs} inputs over ${lastInput - t0} ms: states ${alive.map((s) => s.state)}; deadlines ${deadlines.map((d) => d - lastInput)} ms from the last input`);
   assertEq(alive.map((s) => [s.state, s.warned]), [["authenticated", 0], ["authenticated", 0], ["authenticated", 0]], "alive past the timeout, never warned");
   assert(Math.max(...deadlines) - Math.min(...deadlines) <= 100, `one deadline for all tabs: ${deadlines}`);
-  assert(deadlines.every((d) => d - lastInput >= 2000), `deadline ahead: ${deadlines.map((d) => d - lastInput)}`);
-  // No activity now: warned 1.5 s before, signed out at the deadline.
+  assert(deadlines.every((d) => d - lastInput >= 1500), `deadline ahead: ${deadlines.map((d) => d - lastInput)}`);
+  // No activity now: warned 1 s before, signed out at the deadline.
   await Promise.all(tabs.map((p) => fired(p, "loggedOut", 6000)));
   const c = await quiesce();
   report("idle", c);
@@ -241,10 +245,10 @@ await scenario("3a", "idle: activity in one tab keeps three alive past the timeo
     console.log(`    tab ${i}: idleWarning ${JSON.stringify(s.warnings.map((w) => ({ ms: w.at - deadline, ...w.detail, deadline: w.detail.deadline - deadline })))}, ` +
       `loggedOut ${JSON.stringify(s.out.map((o) => ({ ms: o.at - deadline, ...o.detail })))} (ms from the deadline)`);
     assertEq(s.warnings.length, 1, `tab ${i}: idleWarning once`);
-    assert(Math.abs(s.warnings[0].at - (deadline - 1500)) <= 400, `tab ${i}: warned 1.5 s before: ${s.warnings[0].at - deadline}`);
-    assert(s.warnings[0].detail.secondsLeft >= 1 && s.warnings[0].detail.secondsLeft <= 2, `tab ${i}: secondsLeft ${s.warnings[0].detail.secondsLeft}`);
+    assert(Math.abs(s.warnings[0].at - (deadline - 1000)) <= 300, `tab ${i}: warned 1 s before: ${s.warnings[0].at - deadline}`);
+    assertEq(s.warnings[0].detail.secondsLeft, 1, `tab ${i}: secondsLeft`);
     assertEq([s.out.length, s.out[0].detail.reason, s.state], [1, "idle", "loggedOut"], `tab ${i}: signed out for idleness`);
-    assert(Math.abs(s.out[0].at - deadline) <= 400, `tab ${i}: at the deadline: ${s.out[0].at - deadline}`);
+    assert(Math.abs(s.out[0].at - deadline) <= 300, `tab ${i}: at the deadline: ${s.out[0].at - deadline}`);
   }
   // While warned, no proactive refresh (the 2 s token is refreshed every ~1 s otherwise).
   const warnedAt = Math.min(...seen.map((s) => s.warnings[0].at));
@@ -254,7 +258,7 @@ await scenario("3a", "idle: activity in one tab keeps three alive past the timeo
 });
 
 await scenario("3b", "idle: touch() from a Worker-hosted manager keeps the page tabs alive", async () => {
-  const IDLE = { timeoutSeconds: 3, warningSeconds: 1 };
+  const IDLE = { timeoutSeconds: 2, warningSeconds: 1 };
   await fresh({});
   const ctx = await launch();
   const tabs = [await tab(ctx, { idle: IDLE }), await tab(ctx, { idle: IDLE })];
@@ -276,13 +280,13 @@ await scenario("3b", "idle: touch() from a Worker-hosted manager keeps the page 
   await host.evaluate(() => inWorker("login"));
   await Promise.all(tabs.map((p) => p.waitForFunction(() => h.auth.isAuthenticated, null, { timeout: 2000 })));
   const t0 = Date.now();
-  while (Date.now() - t0 < 4000) {
+  while (Date.now() - t0 < 3000) {
     await host.evaluate(() => inWorker("touch"));
-    await sleep(500);
+    await sleep(350);
   }
   const alive = await Promise.all(tabs.map((p) => snapshot(p)));
   const worker = await host.evaluate(() => inWorker("seen"));
-  assertEq([...alive.map((s) => s.state), worker.authenticated], ["authenticated", "authenticated", true], "alive past the 3 s timeout on the worker's touch()");
+  assertEq([...alive.map((s) => s.state), worker.authenticated], ["authenticated", "authenticated", true], "alive past the 2 s timeout on the worker's touch()");
   const lastTouch = Date.now();
   await Promise.all(tabs.map((p) => fired(p, "loggedOut", 5000)));
   await host.waitForFunction(async () => (await inWorker("seen")).loggedOut, null, { timeout: 3000, polling: 100 });
@@ -291,7 +295,7 @@ await scenario("3b", "idle: touch() from a Worker-hosted manager keeps the page 
   console.log(`    tabs signed out ${seen.map((s) => s.out[0].at - lastTouch)} ms after the last touch (${JSON.stringify(seen.map((s) => s.out[0].detail))}); worker ${JSON.stringify(w.loggedOut)}`);
   for (const s of seen) assertEq(s.out[0].detail.reason, "idle", "signed out for idleness");
   assertEq([w.authenticated, w.loggedOut.reason], [false, "idle"], "the worker's manager too");
-  assert(seen.every((s) => s.out[0].at - lastTouch <= 3500), "within the timeout of the last touch");
+  assert(seen.every((s) => s.out[0].at - lastTouch <= 2400), "within the timeout of the last touch");
 });
 
 // Headless Chromium keeps every page visible, and Page.setWebLifecycleState "frozen" is a no-op
@@ -307,7 +311,7 @@ const setVisibility = (page, state) => page.evaluate((v) => {
 }, state);
 
 await scenario("3c", "idle: hidden tabs whose JavaScript sleeps through the deadline are signed out on wake, not revived by becoming visible", async () => {
-  const IDLE = { timeoutSeconds: 3, warningSeconds: 1 };
+  const IDLE = { timeoutSeconds: 2, warningSeconds: 1 };
   await fresh({ accessTtl: 2 });
   const ctx = await launch();
   const tabs = [];
@@ -322,7 +326,7 @@ await scenario("3c", "idle: hidden tabs whose JavaScript sleeps through the dead
   const deadline = Math.max(...(await Promise.all(tabs.map((p) => snapshot(p)))).map((s) => s.idleDeadline));
   for (const s of cdp) await s.send("Debugger.pause");
   const pausedAt = Date.now();
-  await sleep(Math.max(0, deadline - Date.now()) + 1000);
+  await sleep(Math.max(0, deadline - Date.now()) + 700);
   const postsBefore = await refreshPosts();
   const woke = [];
   for (const [i, s] of cdp.entries()) {
@@ -361,19 +365,28 @@ await scenario("4", "offline across two token lifetimes: the session stays, wrap
   const tOff = Date.now();
   await page.waitForFunction(() => h.auth.getSnapshot().offline, null, { timeout: 3000 });
   const offAfter = Date.now() - tOff;
-  await sleep(4500 - offAfter);
-  const during = await page.evaluate(async () => {
-    const what = (p) => p.then((r) => ({ status: r.status }), (e) => ({ name: e?.constructor?.name, isTypeError: e instanceof TypeError, message: e?.message, code: e?.code ?? null }));
-    return {
-      snap: h.auth.getSnapshot(), offline: h.auth.offline,
-      wrapped: await what(h.auth.fetch("/api/me")), plain: await what(fetch("/api/me")),
-      expired: h.count("sessionExpired"), loggedOut: h.count("loggedOut"),
-    };
-  });
+  // A wrapped request and a plain fetch at once (the token still usable), and again once the
+  // token has expired (kept in h.late, not awaited: it waits for a refresh run).
+  const what = `async (p) => {
+    const t = Date.now();
+    const r = await p.then((r) => ({ status: r.status }), (e) => ({ name: e?.constructor?.name, isTypeError: e instanceof TypeError, message: e?.message, code: e?.code ?? null }));
+    return { ...r, ms: Date.now() - t };
+  }`;
+  const early = await page.evaluate(`(async () => { const what = ${what}; return { usable: h.auth.isAuthenticated && h.auth.expiresAt > Date.now() + 1000, wrapped: await what(h.auth.fetch("/api/me")), plain: await what(fetch("/api/me")) }; })()`);
+  await page.waitForFunction(() => h.auth.expiresAt === undefined || h.auth.expiresAt <= Date.now(), null, { timeout: 3000 });
+  await page.evaluate(`void (${what})(h.auth.fetch("/api/me")).then((r) => { h.late = r; })`);
+  await sleep(4000 - (Date.now() - tOff)); // two token lifetimes offline
+  await page.waitForFunction(() => h.late, null, { timeout: 5000 });
+  const during = await page.evaluate(() => ({
+    snap: h.auth.getSnapshot(), offline: h.auth.offline, late: h.late,
+    expired: h.count("sessionExpired"), loggedOut: h.count("loggedOut"),
+  }));
+  during.wrapped = early.wrapped;
+  during.plain = early.plain;
   const mid = await counters();
   await ctx.setOffline(false);
   const tOn = Date.now();
-  await page.waitForFunction((n) => h.events.slice(n).some((e) => e.ev === "refreshed" && e.at >= Date.now() - 5000 && !h.auth.getSnapshot().offline), mark, { timeout: 3000 });
+  await page.waitForFunction((t) => h.events.some((e) => e.ev === "refreshed" && e.at >= t) && !h.auth.getSnapshot().offline, tOn, { timeout: 3000 });
   const after = await page.evaluate(async (n) => {
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push(await h.call());
@@ -383,13 +396,20 @@ await scenario("4", "offline across two token lifetimes: the session stays, wrap
   report("offline", c);
   const onRefresh = after.events.find((e) => e.ev === "refreshed" && e.at >= tOn);
   const order = after.events.map((e) => `${e.ev}${e.ev === "stateChanged" ? `(${e.d.state}${e.d.offline ? ",offline" : ""})` : e.ev === "refreshFailed" ? `(${e.d.status})` : ""}@${e.at - tOff}`);
-  console.log(`    offline seen ${offAfter} ms after setOffline(true); wrapped ${JSON.stringify(during.wrapped)} vs fetch ${JSON.stringify(during.plain)}`);
+  console.log(`    offline seen ${offAfter} ms after setOffline(true); token usable: wrapped ${JSON.stringify(during.wrapped)} vs fetch ${JSON.stringify(during.plain)}; token expired: wrapped ${JSON.stringify(during.late)}; offline for ${tOn - tOff} ms`);
   console.log(`    refreshed ${onRefresh ? onRefresh.at - tOn : "-"} ms after setOffline(false); events (ms from offline): ${order.join(" ")}`);
   assertEq([during.snap.state, during.snap.offline, during.offline, during.expired, during.loggedOut], ["authenticated", true, true, 0, 0], "offline: still signed in, offline in the snapshot");
   assertEq(mid.refreshRequests, before.refreshRequests, "nothing reached the server while offline");
-  assertEq([during.wrapped.isTypeError, during.wrapped.name, during.wrapped.message], [true, "TypeError", during.plain.message], "the wrapped request rejects like fetch");
+  assertEq(early.usable, true, "the first offline request had a usable token");
+  for (const w of [during.wrapped, during.late]) {
+    assertEq([w.isTypeError, w.name, w.message, w.code], [true, "TypeError", during.plain.message, null], "a wrapped request rejects like fetch");
+  }
+  assert(during.wrapped.ms <= 1000, `with a usable token as soon as fetch: ${during.wrapped.ms} ms (fetch: ${during.plain.ms} ms)`);
+  // Not as soon as fetch: with its token expired, the request first waits for a refresh run,
+  // whose attempts fail with backoff (~3 s), then goes out bare and fails (reported).
+  assert(during.late.ms <= 4000, `with the token expired, within one refresh run's backoff: ${during.late.ms} ms`);
   assert(onRefresh && onRefresh.at - tOn <= 1000, "a refresh at once on coming back online");
-  assertEq([after.snap.state, after.snap.offline, after.statuses, after.errors.length], ["authenticated", false, [200, 200, 200], 1], "restored (the one error is the offline request)");
+  assertEq([after.snap.state, after.snap.offline, after.statuses, after.errors.length], ["authenticated", false, [200, 200, 200], 0], "restored");
   assertEq([c.apiUnauthorized, c.refreshRejected], [0, 0], "no 401 anywhere");
   assert(after.events.some((e) => e.ev === "stateChanged" && e.d.offline) && after.events.some((e) => e.ev === "stateChanged" && !e.d.offline && e.at >= tOn), "stateChanged carried offline true, then false");
 });
