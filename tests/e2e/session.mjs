@@ -5,7 +5,8 @@
 // against the mock server with --test-controls; lifetimes of a few seconds. Every scenario
 // checks what the pages saw against the server's counters, store and request log.
 // SESSION_ONLY=1,3a runs only those scenarios (while working on one).
-import { BASE, launch, control, test, summary, assert, assertEq, sleep, openHarness, waitFor, quiesce } from "./lib.mjs";
+import { chromium } from "playwright-core";
+import { BASE, control, test, summary, assert, assertEq, sleep, openHarness, quiesce } from "./lib.mjs";
 
 async function fresh(config = {}) {
   await control("/__test/reset", {});
@@ -20,8 +21,31 @@ const report = (name, c) =>
     `refreshRejected=${c.refreshRejected} logouts=${c.logouts} (local ${c.logoutsLocal}, others ${c.logoutsOthers}, ` +
     `global ${c.logoutsGlobal}) apiRequests=${c.apiRequests} apiUnauthorized=${c.apiUnauthorized} ` +
     `apiSensitive=${c.apiSensitive} apiAdmin=${c.apiAdmin}`);
+// One browser for the suite, a context per device (its own cookie jar, storage, channel and
+// locks): a context starts in a few ms where a browser takes about a second. Each scenario's
+// contexts are closed when it ends, passed or failed.
+let browser;
+const contexts = new Set();
+async function launch() {
+  browser ??= await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const ctx = await browser.newContext();
+  contexts.add(ctx);
+  return ctx;
+}
 const only = process.env.SESSION_ONLY?.split(",");
-const scenario = (id, name, fn) => (only && !only.includes(id) ? undefined : test(`${id}. ${name}`, fn));
+const scenario = (id, name, fn) => (only && !only.includes(id) ? undefined : test(`${id}. ${name}`, async () => {
+  try {
+    await fn();
+  } finally {
+    for (const ctx of contexts) await ctx.close().catch(() => {});
+    contexts.clear();
+  }
+}));
 
 // The harness records refreshed, sessionExpired, loggedOut, refreshFailed and stateChanged in
 // h.events; a session tab adds the new events and every snapshot (h.snaps).
@@ -477,4 +501,5 @@ await scenario("5b", "step-up with onStepUp: one handler call for five concurren
   assertEq([c2.refreshRequests, c2.refreshes, c2.logins, c2.apiUnauthorized - c1.apiUnauthorized], [1, 1, 2, 1], "one 401, one refresh, no step-up login");
 });
 
+await browser?.close();
 summary("session");
