@@ -502,4 +502,5 @@ await scenario("5b", "step-up with onStepUp: one handler call for five concurren
 });
 
 await browser?.close();
+await control("/__test/reset", {}); // the suites after this one expect the server's defaults
 summary("session");
