@@ -19,7 +19,7 @@ demo: pkg
 	@echo
 	@echo "  demo: http://$(DEMO_ADDR)/   (sign in as demo / demo; Ctrl-C to stop)"
 	@echo
-	./target/debug/mock-server --addr $(DEMO_ADDR) --static www --pkg pkg --test-controls --access-ttl 30
+	./target/debug/mock-server --addr $(DEMO_ADDR) --static www --pkg pkg --test-controls --access-ttl 30 --refresh-ttl 900
 
 ## Every test: native, browser (wasm-pack test), release smoke test.
 test: setup

@@ -47,6 +47,8 @@ export function setTimer(f, ms) {
 
 /// A listener bound to the zone.js zone it was given in (Angular runs change detection after
 /// it), or itself without zone.js.
+/// Run `f` in a microtask (after the ones already queued).
+export const soon = (f) => queueMicrotask(f);
 export const inCallerZone = (f) => (g.Zone && g.Zone.current ? g.Zone.current.wrap(f, "wasm-token-manager") : f);
 
 export function clearTimer(handle) {

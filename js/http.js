@@ -84,6 +84,11 @@ export function sendWrapped(fetchFn, s, scheme, token, dpop, id, done) {
     (e) => done(id, e, 0, null));
 }
 
+/// Call the app's `onStepUp(challenge)` a microtask later; then `done(id, null, 3)` when its
+/// promise resolves, `done(id, null, 4)` when it rejects or the handler throws.
+export const stepUp = (f, challenge, id, done) =>
+  Promise.resolve(challenge).then(f).then(() => done(id, null, 3, null), () => done(id, null, 4, null));
+
 const withHeaders = (init, headers) => (init == null ? { headers } : Object.assign(Object.create(init), { headers }));
 const reason = (s) => s.reason ?? new DOMException("signal is aborted without reason", "AbortError");
 

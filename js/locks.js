@@ -1,14 +1,29 @@
 // Web Locks for wasm-token-manager: ask for the origin's lock `name`; `answer(id, true)` runs
 // once it is held, `answer(id, false)` if Web Locks are unusable here. Returns a function that
-// releases the lock, or abandons the request if it was not granted yet; null where there are
-// no Web Locks.
+// releases the lock, or abandons the request if it was not granted yet (null where there are no
+// Web Locks); its `stuck()` is called each time the wait passes its bound: a context that has
+// held the lock since the last look is frozen or hung, and the lock is taken from it (`steal`);
+// a holder that changed is a queue moving on. A lock stolen from this tab is not "unusable":
+// its operation goes on, and the server's rotation rules arbitrate.
 export function lockRequest(name, id, answer) {
   const locks = globalThis.navigator && globalThis.navigator.locks;
   if (!locks) return null;
-  const abandon = new AbortController();
-  let release;
+  let c = new AbortController(), release, granted, gone, seen;
   const held = new Promise((resolve) => { release = resolve; });
-  locks.request(name, { signal: abandon.signal }, () => { answer(id, true); return held; })
-    .catch(() => { if (!abandon.signal.aborted) answer(id, false); });
-  return () => { release(); abandon.abort(); };
+  const got = () => { if (gone) return; granted = 1; answer(id, true); return held; };
+  const ask = (o, ctl) => locks.request(name, o, got).catch(() => { if (!ctl.signal.aborted && !granted && !gone) answer(id, false); });
+  const holder = () => locks.query().then((s) => { const h = s.held.find((l) => l.name === name); return h && h.clientId; }, () => null);
+  holder().then((h) => { seen = h; });
+  ask({ signal: c.signal }, c);
+  const done = () => { gone = 1; release(); c.abort(); };
+  done.stuck = () => holder().then((h) => {
+    if (granted || gone) return;
+    if (h !== seen) { seen = h; return; }
+    c.abort();
+    // No holder at two looks, and still not granted: Web Locks do not work here.
+    if (!h) { gone = 1; return answer(id, false); }
+    c = new AbortController();
+    ask({ steal: true }, c);
+  });
+  return done;
 }

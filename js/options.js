@@ -60,3 +60,11 @@ export function readOptions(o) {
     str("refreshExpiresInField"), str("logoutScopeParam"), num("sessionWarningSeconds"), idle?.timeoutSeconds,
     idle?.warningSeconds, typed("onStepUp", "function", "a function")];
 }
+
+/// `logout(options)`'s scope: 0 local (the default), 1 others, 2 global; throws
+/// `invalid_options` for anything else.
+export function logoutScope(o) {
+  const i = ["local", "others", "global"].indexOf(o == null || o.scope === undefined ? "local" : o.scope);
+  if (i < 0) throw invalid('logout: scope must be "local", "others" or "global"');
+  return i;
+}

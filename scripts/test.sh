@@ -63,7 +63,9 @@ build_example() {
 lap "example apps"
 build_example vite-app npx vite build --logLevel warn
 build_example webpack-app npm run build
-build_example next-app npm run build
+build_example next-app npm run build            # Turbopack, into out/
+build_example next-app npm run build:webpack    # webpack, into out-webpack/
+build_example react-app npm run build           # React's development build (StrictMode's double mount)
 build_example angular-app npm run build  # its devDependency "node" runs the CLI on the Node 22 it needs
 lap "mock server build, types, size"
 cargo build -p mock-server 2>&1 | tail -n 1
@@ -94,7 +96,11 @@ VITE_APP="http://127.0.0.1:$VITE_PORT" WEBPACK_APP="http://127.0.0.1:$WEBPACK_PO
 start_mock "$LOGS/vite-app-server.log" "127.0.0.1:$VITE_PORT" --static examples/vite-app/dist
 start_mock "$LOGS/webpack-app-server.log" "127.0.0.1:$WEBPACK_PORT" --static examples/webpack-app/dist
 start_mock "$LOGS/next-app-server.log" "127.0.0.1:$NEXT_PORT" --static examples/next-app/out
-ANGULAR_APP="http://127.0.0.1:${ANGULAR_PORT:=18793}"; start_mock "$LOGS/angular-app-server.log" "127.0.0.1:$ANGULAR_PORT" --static examples/angular-app/dist
+NEXT_WEBPACK_PORT=${NEXT_WEBPACK_PORT:-18793}; NEXT_WEBPACK_APP="http://127.0.0.1:$NEXT_WEBPACK_PORT"
+start_mock "$LOGS/next-webpack-app-server.log" "127.0.0.1:$NEXT_WEBPACK_PORT" --static examples/next-app/out-webpack
+REACT_PORT=${REACT_PORT:-18794}; REACT_APP="http://127.0.0.1:$REACT_PORT"
+start_mock "$LOGS/react-app-server.log" "127.0.0.1:$REACT_PORT" --static examples/react-app/dist
+ANGULAR_APP="http://127.0.0.1:${ANGULAR_PORT:=18795}"; start_mock "$LOGS/angular-app-server.log" "127.0.0.1:$ANGULAR_PORT" --static examples/angular-app/dist
 
 # The wasm-bindgen browser suite on each engine: Chromium (chromedriver), Firefox ESR
 # (geckodriver), WebKitGTK (WebKitWebDriver, which wasm-bindgen's runner drives through its
@@ -172,7 +178,10 @@ compat=$(grep -Eo "compat result: ok\. [0-9]+ passed" "$LOGS/compat.txt" | awk '
 
 lap "everywhere"
 echo "== everywhere: example apps (Vite, webpack, Next.js), plain page, Worker, store contract; Node import"
-E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
+E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" E2E_NEXT_WEBPACK="$NEXT_WEBPACK_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
+lap "react"
+echo "== react: React 19 in StrictMode, a module-level manager and one made in useEffect (examples/react-app)"
+E2E_REACT="$REACT_APP" node tests/e2e/react.mjs | tee "$LOGS/react.txt"
 lap "angular"
 echo "== angular: zone.js under the package (a plain page) and examples/angular-app (isStable, refreshes, two tabs)"
 E2E_BASE="$BASE" E2E_ANGULAR="$ANGULAR_APP" node tests/e2e/angular.mjs | tee "$LOGS/angular.txt"
@@ -180,7 +189,7 @@ lap "node ssr"
 node tests/e2e/node-ssr.mjs examples/next-app | tee "$LOGS/node.txt"
 lap "package tarball"
 echo "== the package as users get it: npm pack (exact files, size), npm publish --dry-run, a Vite app installed from the tarball (tests/e2e/pack.mjs)"
-PACK_PORT=${PACK_PORT:-18793} node tests/e2e/pack.mjs | tee "$LOGS/pack.txt"
+PACK_PORT=${PACK_PORT:-18796} node tests/e2e/pack.mjs | tee "$LOGS/pack.txt"
 pack=$(grep -Eo "pack result: ok\. [0-9]+ passed" "$LOGS/pack.txt" | awk '{print $4}')
 lap "leaks"
 E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/leaks.mjs | tee "$LOGS/leaks.txt"
@@ -197,8 +206,9 @@ session=$(grep -Eo "session result: ok\. [0-9]+ passed" "$LOGS/session.txt" | aw
 everywhere=$(grep -Eo "everywhere result: ok\. [0-9]+ passed" "$LOGS/everywhere.txt" | awk '{print $4}')
 angular=$(grep -Eo "angular result: ok\. [0-9]+ passed" "$LOGS/angular.txt" | awk '{print $4}')
 nodessr=$(grep -Eo "node result: ok\. [0-9]+ passed" "$LOGS/node.txt" | awk '{print $4}')
+react=$(grep -Eo "react result: ok\. [0-9]+ passed" "$LOGS/react.txt" | awk '{print $4}')
 
 echo
 echo "== stage times"
 printf '%s\n' "${LAPS[@]}" | tee "$LOGS/stages.txt"
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; dpop ${dpop:-0} passed; session ${session:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; dpop ${dpop:-0} passed; session ${session:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"

@@ -39,7 +39,7 @@ export interface TokenManagerOptions {
    *  no lifetime; converted with the response's `Date` header when readable. */
   expiresAtField?: string;
   /** For any other response shape: return the token and, if known, its lifetime in seconds. */
-  parseTokenResponse?: (json: any) => { accessToken: string; expiresIn?: number };
+  parseTokenResponse?: (json: any) => { accessToken: string; expiresIn?: number; refreshExpiresIn?: number };
   /** CSRF header(s) sent on refresh, login and logout: an object, or a function called for every
    *  such request (double-submit CSRF: copy a cookie's current value into a header). Default
    *  `{"X-Requested-With": "XMLHttpRequest"}`. Never `Authorization` or `Cookie`; no empty values. */
@@ -128,7 +128,8 @@ export interface AuthSnapshot {
   readonly sessionExpiresAt: number | null;
   /** With the `idle` option: when the session is signed out for inactivity, ms since the epoch, or null. */
   readonly idleDeadline: number | null;
-  /** The network did not answer the last token request (and nothing answered since). */
+  /** The network failed (a token request got no answer, or the browser went offline) and nothing
+   *  has answered since: set until a token request or a wrapped request gets an answer. */
   readonly offline: boolean;
 }
 
@@ -289,17 +290,11 @@ impl TokenManager {
     /// "others": the server ends the user's other sessions, this one goes on; rejects with
     /// `logout_failed` unless the server confirmed.
     pub fn logout(&self, options: Option<LogoutOptions>) -> PromiseBool {
-        let scope = options.map(|o| js_sys::Reflect::get(&o, &"scope".into()).unwrap_or(JsValue::UNDEFINED));
-        let scope = match scope.as_ref().map(|s| (s.is_undefined(), s.as_string())) {
-            None | Some((true, _)) => Scope::Local,
-            Some((_, Some(s))) if s == "local" => Scope::Local,
-            Some((_, Some(s))) if s == "others" => Scope::Others,
-            Some((_, Some(s))) if s == "global" => Scope::Global,
-            _ => {
-                let e =
-                    error::js(ErrorCode::InvalidOptions, "logout: scope must be \"local\", \"others\" or \"global\"");
-                return js_sys::Promise::reject(&e).unchecked_into();
-            }
+        let scope = match web_options::logout_scope(&options.map_or(JsValue::UNDEFINED, Into::into)) {
+            Ok(1) => Scope::Others,
+            Ok(2) => Scope::Global,
+            Ok(_) => Scope::Local,
+            Err(e) => return js_sys::Promise::reject(&e).unchecked_into(),
         };
         self.inner.call(CallKind::Logout, |m, now| m.logout(now, scope)).0.unchecked_into()
     }
@@ -324,7 +319,8 @@ impl TokenManager {
         self.inner.machine.borrow().idle_deadline()
     }
 
-    /// The network did not answer the last token request (and nothing answered since).
+    /// The network failed (a token request got no answer, or the browser went offline) and
+    /// nothing has answered since.
     #[wasm_bindgen(getter)]
     pub fn offline(&self) -> bool {
         self.inner.machine.borrow().offline()
@@ -371,7 +367,7 @@ impl TokenManager {
                 [
                     "unknown event \"",
                     &name,
-                    "\": expected refreshed, sessionExpired, loggedOut, refreshFailed or stateChanged",
+                    "\": expected refreshed, sessionExpired, loggedOut, refreshFailed, stateChanged, sessionExpiring, idleWarning or stepUp",
                 ]
                 .concat(),
             ))
@@ -397,8 +393,9 @@ impl TokenManager {
         self.inner.bound_store().0.unchecked_into()
     }
 
-    /// The current snapshot `{ state, isAuthenticated, expiresAt, claims }`: frozen, and the
-    /// same object until the session changes. Bound: works detached.
+    /// The current snapshot `{ state, isAuthenticated, expiresAt, claims, sessionExpiresAt,
+    /// idleDeadline, offline }`: frozen, and the same object until it changes. Bound: works
+    /// detached.
     #[wasm_bindgen(getter, js_name = getSnapshot)]
     pub fn get_snapshot(&self) -> GetSnapshotFn {
         self.inner.bound_store().1.unchecked_into()

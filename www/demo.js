@@ -31,6 +31,16 @@ const auth = new TokenManager({
   refreshMarginSeconds: 10,
   dpop,
   fetch: shown,
+  // Sign out after 2 minutes without a click, key or scroll in any tab of the demo.
+  idle: { timeoutSeconds: 120, warningSeconds: 30 },
+  // /api/sensitive wants a stronger sign-in (RFC 9470): sign in again with the acr it asks
+  // for (the demo reuses the form's user and password instead of prompting; a real app would
+  // ask for a second factor here). The manager then replays the call once.
+  onStepUp: async (challenge) => {
+    const form = new FormData($("login-form"));
+    await auth.login({ username: form.get("username"), password: form.get("password"), acr_values: challenge.acrValues ?? "mfa" });
+    log("session", `Signed in again with acr ${auth.claims?.acr}`, "step-up", "ok");
+  },
 });
 window.demo = { auth }; // for the screenshot test and the curious
 
@@ -63,8 +73,19 @@ auth.on("refreshed", (d) => {
   render();
 });
 auth.on("refreshFailed", (d) => log("refresh", `Refresh failed: ${d.message}`, d.status ?? "network", "warn"));
-auth.on("sessionExpired", () => { log("session", "Session expired: the refresh cookie was rejected", "ended", "bad"); show(false); });
-auth.on("loggedOut", (d) => { log("session", d.fromOtherTab ? "Logged out in another tab" : "Logged out", "ended", "bad"); show(false); });
+auth.on("sessionExpired", (d) => {
+  const why = d.reason === "lifetime" ? "the session reached its end (refresh_expires_in)" : "the refresh cookie was rejected";
+  log("session", `Session expired: ${why}`, "ended", "bad");
+  show(false);
+});
+auth.on("loggedOut", (d) => {
+  const text = d.reason === "idle" ? "Signed out after 2 minutes without activity" : d.fromOtherTab ? "Logged out in another tab" : "Logged out";
+  log("session", text, "ended", "bad");
+  show(false);
+});
+auth.on("sessionExpiring", (d) => log("session", `The session ends in ${d.secondsLeft} s: sign in again to go on`, "ending", "warn"));
+auth.on("idleWarning", (d) => log("session", `No activity: signing out in ${d.secondsLeft} s (click anywhere to stay)`, "idle", "warn"));
+auth.on("stepUp", (d) => log("request", `Step-up asked for: ${d.error}${d.acrValues ? `, acr_values ${d.acrValues}` : ""}${d.scope ? `, scope ${d.scope}` : ""}`, d.acrValues ?? d.scope ?? "step-up", "warn"));
 auth.on("stateChanged", () => render());
 
 // ---- rendering -------------------------------------------------------------------------------
@@ -78,6 +99,22 @@ function fmt(ms) {
   if (ms === undefined || ms === null || Number.isNaN(ms)) return "—";
   const s = Math.max(0, ms) / 1000;
   return s >= 10 ? `${Math.round(s)} s` : `${s.toFixed(1)} s`;
+}
+// Longer spans (the session's end may be months away): "2 d 4 h", "14 min 5 s".
+function fmtLong(ms) {
+  if (ms === undefined || ms === null || Number.isNaN(ms)) return "—";
+  const s = Math.floor(Math.max(0, ms) / 1000);
+  if (s >= 86400) return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+  if (s >= 3600) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  if (s >= 60) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${s} s`;
+}
+// A countdown: the text, and the whole seconds left in data-seconds (for the e2e test).
+function countdown(el, at, now, warnBelowMs) {
+  const left = at === undefined ? undefined : at - now;
+  el.textContent = fmtLong(left);
+  el.dataset.seconds = left === undefined ? "" : String(Math.floor(Math.max(0, left) / 1000));
+  el.className = left !== undefined && left < warnBelowMs ? "warn" : "";
 }
 
 function render() {
@@ -96,6 +133,11 @@ function render() {
   const token = auth.accessToken;
   $("token-short").textContent = token ? `${token.slice(0, 10)}…${token.slice(-6)}` : "—";
   $("refresh-count").textContent = String(state.refreshes);
+  countdown($("session-in"), auth.sessionExpiresAt, now, 300_000);
+  countdown($("idle-in"), auth.idleDeadline, now, 30_000);
+  const offline = auth.getSnapshot().offline;
+  $("offline").textContent = offline ? "Offline" : "Online";
+  $("offline").className = offline ? "bad" : "";
   $("claims").textContent = claims ? JSON.stringify(claims, null, 2) : "—";
   if (claims?.exp && claims?.iat) state.ttl = (claims.exp - claims.iat) * 1000;
   const expiresIn = auth.expiresAt === undefined ? undefined : auth.expiresAt - now;
@@ -163,7 +205,22 @@ $("fault").onclick = async () => {
   }
 };
 $("tab").onclick = () => { window.open(location.href, "_blank"); log("tab", "Opened a second tab: it restores the session and shares refreshes with this one"); };
-$("logout").onclick = async () => { await auth.logout(); };
+$("stepup").onclick = async () => {
+  const t0 = performance.now();
+  const status = await auth.fetch("/api/sensitive").then((r) => r.status, (e) => e.code ?? "error");
+  log("request", `GET /api/sensitive — ${Math.round(performance.now() - t0)} ms`, String(status), status === 200 ? "ok" : "bad");
+};
+$("logout").onclick = async () => {
+  const scope = $("logout-scope").value;
+  if (scope !== "others") return void (await auth.logout({ scope }));
+  // "others": this session goes on; it rejects (logout_failed) unless the server confirmed.
+  try {
+    await auth.logout({ scope });
+    log("session", "Signed out every other session of this user", "others", "ok");
+  } catch (err) {
+    log("session", `Signing out the other sessions failed: ${err.code}`, err.status ?? err.code, "bad");
+  }
+};
 
 // ---- start: restore the session from the HttpOnly cookie, if any --------------------------------
 const restored = await auth.restore().catch(() => false);

@@ -21,77 +21,98 @@ const ERRORS: [&str; 2] = ["insufficient_user_authentication", "insufficient_sco
 const MAX_HEADER: usize = 4096;
 
 /// The step-up challenge in a `WWW-Authenticate` value, if one of its `Bearer` or `DPoP`
-/// challenges carries one of the two errors. Anything malformed is no challenge.
+/// challenges carries one of the two errors. Anything malformed is no challenge. (Bytes, not
+/// chars: every delimiter is ASCII, and no allocation is made for what is skipped.)
 pub fn parse(header: &str) -> Option<Challenge> {
-    if header.len() > MAX_HEADER {
+    let b = header.as_bytes();
+    if b.len() > MAX_HEADER {
         return None;
     }
-    let mut rest = header;
-    let mut in_bearer = false;
-    let mut found: Option<Challenge> = None;
-    loop {
-        rest = rest.trim_start_matches([' ', '\t', ',']);
-        if rest.is_empty() {
-            break;
+    let skip = |mut i: usize, also_comma: bool| {
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\t' || (also_comma && b[i] == b',')) {
+            i += 1;
         }
-        // A token: a scheme name, or a parameter name followed by `=`.
-        let end = rest.find(['=', ',', ' ', '\t']).unwrap_or(rest.len());
-        let (name, after) = rest.split_at(end);
-        if name.is_empty() {
-            return found.filter(|c| !c.error.is_empty());
+        i
+    };
+    let mut c = Challenge { error: "", acr_values: None, max_age: None, scope: None };
+    let mut bearer = false;
+    let mut i = skip(0, true);
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && !matches!(b[i], b' ' | b'\t' | b',' | b'=') {
+            i += 1;
         }
-        let after_ws = after.trim_start_matches([' ', '\t']);
-        if let Some(value_part) = after_ws.strip_prefix('=') {
-            // `token68=` padding or a parameter.
-            let value_part = value_part.trim_start_matches([' ', '\t']);
-            let (value, tail) = read_value(value_part)?;
-            rest = tail;
-            if !in_bearer {
-                continue;
+        let name = &header[start..i];
+        let j = skip(i, false);
+        if j < b.len() && b[j] == b'=' {
+            // A parameter (or a token68's padding: no name).
+            if name.is_empty() {
+                return None;
             }
-            let c = found.get_or_insert(Challenge { error: "", acr_values: None, max_age: None, scope: None });
-            match name.to_ascii_lowercase().as_str() {
-                "error" => {
-                    if let Some(e) = ERRORS.iter().find(|e| **e == value) {
-                        c.error = e;
-                    }
-                }
-                "acr_values" => c.acr_values = Some(value),
-                "max_age" => c.max_age = value.parse().ok(),
-                "scope" => c.scope = Some(value),
-                _ => {}
+            let (value, next) = read_value(header, skip(j + 1, false))?;
+            i = next;
+            if !bearer {
+            } else if name.eq_ignore_ascii_case("error") {
+                c.error = ERRORS.into_iter().find(|e| *e == value).unwrap_or("");
+            } else if name.eq_ignore_ascii_case("acr_values") {
+                c.acr_values = Some(value);
+            } else if name.eq_ignore_ascii_case("max_age") {
+                c.max_age = whole_number(&value);
+            } else if name.eq_ignore_ascii_case("scope") {
+                c.scope = Some(value);
             }
         } else {
             // A new challenge: its scheme.
-            if found.as_ref().is_some_and(|c| !c.error.is_empty()) {
+            if !c.error.is_empty() {
                 break;
             }
-            found = None;
-            in_bearer = name.eq_ignore_ascii_case("bearer") || name.eq_ignore_ascii_case("dpop");
-            rest = after;
+            c = Challenge { error: "", acr_values: None, max_age: None, scope: None };
+            bearer = name.eq_ignore_ascii_case("bearer") || name.eq_ignore_ascii_case("dpop");
+            i = j;
         }
+        i = skip(i, true);
     }
-    found.filter(|c| !c.error.is_empty())
+    (!c.error.is_empty()).then_some(c)
 }
 
-/// A parameter value (token or quoted string) and what follows it.
-fn read_value(s: &str) -> Option<(String, &str)> {
-    if let Some(q) = s.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = q.char_indices();
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '"' => return Some((out, &q[i + 1..])),
-                '\\' => out.push(chars.next()?.1),
-                c if c.is_control() => return None,
-                c => out.push(c),
-            }
+/// A parameter value at `i` (a token, or a quoted string unescaped) and where it ends.
+fn read_value(h: &str, i: usize) -> Option<(String, usize)> {
+    let b = h.as_bytes();
+    if b.get(i) != Some(&b'"') {
+        let mut end = i;
+        while end < b.len() && !matches!(b[end], b' ' | b'\t' | b',') {
+            end += 1;
         }
-        None // unterminated
-    } else {
-        let end = s.find([',', ' ', '\t']).unwrap_or(s.len());
-        Some((s[..end].to_owned(), &s[end..]))
+        return Some((h[i..end].to_owned(), end));
     }
+    let mut out = String::new();
+    let mut k = i + 1;
+    let mut from = k;
+    loop {
+        match *b.get(k)? {
+            b'"' => {
+                out.push_str(&h[from..k]);
+                return Some((out, k + 1));
+            }
+            b'\\' => {
+                out.push_str(&h[from..k]);
+                let escaped = h.get(k + 1..)?.chars().next()?;
+                out.push(escaped);
+                k += 1 + escaped.len_utf8();
+                from = k;
+            }
+            x if x < 0x20 || x == 0x7f => return None,
+            _ => k += 1,
+        }
+    }
+}
+
+/// `max_age`: decimal digits only, at most 10 of them.
+fn whole_number(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 10 || !s.bytes().all(|d| d.is_ascii_digit()) {
+        return None;
+    }
+    Some(s.bytes().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
 #[cfg(test)]
@@ -146,6 +167,9 @@ mod tests {
             (r#"Bearer error="insufficient_user_authentication"#, None),
             ("Bearer error=\"insufficient_user_authentication\", acr_values=\"a\u{7}b\"", None),
             (",,,,, = ,,=,", None),
+            ("Bearer error=\"insufficient_scope\", scope=\"é\\ü z\"", c("insufficient_scope", None, None, Some("éü z"))),
+            ("Bearer é=ü, error=insufficient_scope, \u{1F600}", c("insufficient_scope", None, None, None)),
+            ("Bearer error=\"insufficient_scope\", scope=\"abc\\", None),
             ("=====", None),
             (r#"Bearer error="insufficient_user_authentication", max_age="-1""#, c(ua, None, None, None)),
             (

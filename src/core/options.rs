@@ -173,23 +173,21 @@ impl RawOptions {
             Some(p) if is_header_name(&p) && p.len() <= 64 => p,
             Some(_) => return Err(Error::options("logoutScopeParam must be a query parameter name")),
         };
-        let session_warning_ms = seconds("sessionWarningSeconds", self.session_warning_seconds.unwrap_or(300.0))?;
-        let idle = match self.idle {
-            None => None,
-            Some(IdleOptions { timeout_seconds: None, .. }) => {
-                return Err(Error::options("idle.timeoutSeconds is required"))
-            }
-            Some(IdleOptions { timeout_seconds: Some(t), warning_seconds }) => {
-                let timeout = seconds("idle.timeoutSeconds", t)?;
-                let warning = seconds("idle.warningSeconds", warning_seconds.unwrap_or((t / 2.0).min(60.0)))?;
-                if timeout < 1000.0 || warning >= timeout {
-                    return Err(Error::options(
-                        "idle.timeoutSeconds must be at least 1 and more than idle.warningSeconds",
-                    ));
-                }
-                Some((timeout, warning))
-            }
-        };
+        // Seconds, at most 30 days; the idle warning below the timeout (default: half of it,
+        // at most 60 s). NaN fails every range.
+        const MAX_S: f64 = 2_592_000.0;
+        let warn = self.session_warning_seconds.unwrap_or(300.0);
+        let idle = self.idle.map(|i| {
+            let t = i.timeout_seconds.unwrap_or(f64::NAN);
+            (t, i.warning_seconds.unwrap_or((t / 2.0).min(60.0)))
+        });
+        if !(0.0..=MAX_S).contains(&warn) || idle.is_some_and(|(t, w)| !(1.0..=MAX_S).contains(&t) || !(0.0..t).contains(&w)) {
+            return Err(Error::options(
+                "sessionWarningSeconds and idle.timeoutSeconds (at least 1, above idle.warningSeconds) must be seconds, at most 2592000",
+            ));
+        }
+        let session_warning_ms = warn * 1000.0;
+        let idle = idle.map(|(t, w)| (t * 1000.0, w * 1000.0));
         let refresh_headers = match self.refresh_headers {
             // A function given instead (the web layer keeps it): its result is checked per call.
             None if self.headers_from_function => Vec::new(),
@@ -217,15 +215,6 @@ impl RawOptions {
             session_warning_ms,
             idle,
         })
-    }
-}
-
-/// A number of seconds between 0 and 30 days, as ms.
-fn seconds(what: &str, s: f64) -> Result<f64, Error> {
-    if s.is_finite() && (0.0..=2_592_000.0).contains(&s) {
-        Ok(s * 1000.0)
-    } else {
-        Err(Error::options([what, " must be a number of seconds between 0 and 2592000"].concat()))
     }
 }
 
@@ -346,6 +335,29 @@ mod tests {
         assert!(check_names(["refreshUrl", "crossTab"]).is_ok());
         let err = check_names(["refreshUrl", "refreshURL"]).expect_err("typo");
         assert!(err.message.contains("refreshURL"));
+    }
+
+    #[test]
+    fn session_options() {
+        let o = parse(r#"{"refreshUrl":"/r"}"#).expect("defaults");
+        assert_eq!((o.session_warning_ms, o.idle, o.logout_scope_param.as_str()), (300_000.0, None, "scope"));
+        assert_eq!(o.refresh_expires_in_field, "refresh_expires_in");
+        let o = parse(r#"{"refreshUrl":"/r","idle":{"timeoutSeconds":900},"sessionWarningSeconds":0}"#).expect("valid");
+        assert_eq!((o.idle, o.session_warning_ms), (Some((900_000.0, 60_000.0)), 0.0));
+        let o = parse(r#"{"refreshUrl":"/r","idle":{"timeoutSeconds":6}}"#).expect("valid");
+        assert_eq!(o.idle, Some((6_000.0, 3_000.0)));
+        for bad in [
+            r#"{"refreshUrl":"/r","idle":{}}"#,
+            r#"{"refreshUrl":"/r","idle":{"timeoutSeconds":0.5}}"#,
+            r#"{"refreshUrl":"/r","idle":{"timeoutSeconds":10,"warningSeconds":10}}"#,
+            r#"{"refreshUrl":"/r","idle":{"timeoutSeconds":10,"warningSeconds":-1}}"#,
+            r#"{"refreshUrl":"/r","sessionWarningSeconds":-1}"#,
+            r#"{"refreshUrl":"/r","sessionWarningSeconds":2592001}"#,
+            r#"{"refreshUrl":"/r","logoutScopeParam":"a b"}"#,
+            r#"{"refreshUrl":"/r","refreshExpiresInField":""}"#,
+        ] {
+            assert_eq!(parse(bad).map_err(|e| e.code), Err(crate::core::ErrorCode::InvalidOptions), "{bad}");
+        }
     }
 
     #[test]

@@ -26,6 +26,8 @@ extern "C" {
     /// `f` bound to the zone.js zone it was given in (itself without zone.js).
     #[wasm_bindgen(js_name = inCallerZone)]
     pub fn in_caller_zone(f: &Function) -> Function;
+    /// Run `f` in a microtask.
+    pub fn soon(f: &JsValue);
     /// `clearTimeout(handle)`.
     #[wasm_bindgen(js_name = clearTimer)]
     pub fn clear_timeout(handle: &JsValue);

@@ -1,105 +1,35 @@
 //! Event subscriptions and what each event carries. Handlers are copied out before they run,
 //! so no borrow is held while user code executes (it may subscribe, unsubscribe, or call back
-//! into the manager). Details are Rust structs turned into plain JS objects by
-//! serde-wasm-bindgen (`None` → `null`, as the `.d.ts` says).
+//! into the manager). Details are plain JS objects made by `js/details.js` from the values
+//! the executor passes (`None` → `null`, as the `.d.ts` says).
 
 use std::cell::{Cell, RefCell};
 
 use js_sys::Function;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 use crate::web::js;
 
-/// `stateChanged`.
-/// What an event carries, as a plain JS object (`None` → `null`; `fromOtherTab` only when
-/// true, as the `.d.ts` says).
-pub enum Detail<'a> {
-    Refreshed {
-        expires_at: Option<f64>,
-        from_other_tab: bool,
-    },
-    RefreshFailed {
-        code: &'static str,
-        message: &'a str,
-        status: Option<u16>,
-    },
-    SessionExpired {
-        reason: &'static str,
-        from_other_tab: bool,
-    },
-    LoggedOut {
-        server_confirmed: Option<bool>,
-        from_other_tab: bool,
-        idle: bool,
-    },
-    State {
-        state: &'static str,
-        is_authenticated: bool,
-        expires_at: Option<f64>,
-        offline: bool,
-    },
-    /// `sessionExpiring` (`expiresAt`) and `idleWarning` (`deadline`): when, and seconds left.
-    Countdown {
-        name: &'static str,
-        at: f64,
-        now: f64,
-    },
-    StepUp(JsValue),
+#[wasm_bindgen(module = "/js/details.js")]
+extern "C" {
+    /// The detail object of event `kind` (`js/details.js` names the fields).
+    #[wasm_bindgen(js_name = detail)]
+    fn detail_js(kind: u8, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> JsValue;
+}
+
+/// The detail of `kind` from up to four values (their meaning per kind: `js/details.js`).
+pub fn detail(kind: EventKind, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> JsValue {
+    detail_js(kind as u8, a, b, c, d)
 }
 
 /// A step-up challenge as the `stepUp` event and `onStepUp` get it.
 pub fn challenge_js(c: &crate::core::challenge::Challenge) -> JsValue {
     let opt = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from);
-    js::object(&[
-        ("error", c.error.into()),
-        ("acrValues", opt(&c.acr_values)),
-        ("maxAge", js::number_or_null(c.max_age.map(|a| a as f64))),
-        ("scope", opt(&c.scope)),
-    ])
+    let max_age = js::number_or_null(c.max_age.map(|a| a as f64));
+    detail(EventKind::StepUp, c.error.into(), opt(&c.acr_values), max_age, opt(&c.scope))
 }
 
-impl Detail<'_> {
-    pub fn to_js(&self) -> JsValue {
-        let other = |from_other_tab: bool| if from_other_tab { Some(("fromOtherTab", JsValue::TRUE)) } else { None };
-        let (mut pairs, extra) = match *self {
-            Self::Refreshed { expires_at, from_other_tab } => {
-                (vec![("expiresAt", js::number_or_null(expires_at))], other(from_other_tab))
-            }
-            Self::RefreshFailed { code, message, status } => (
-                vec![
-                    ("code", code.into()),
-                    ("message", message.into()),
-                    ("status", js::number_or_null(status.map(f64::from))),
-                ],
-                None,
-            ),
-            Self::SessionExpired { reason, from_other_tab } => (vec![("reason", reason.into())], other(from_other_tab)),
-            Self::LoggedOut { server_confirmed, from_other_tab, idle } => (
-                vec![
-                    ("serverConfirmed", server_confirmed.map_or(JsValue::NULL, JsValue::from)),
-                    ("reason", if idle { "idle" } else { "logout" }.into()),
-                ],
-                other(from_other_tab),
-            ),
-            Self::State { state, is_authenticated, expires_at, offline } => (
-                vec![
-                    ("state", state.into()),
-                    ("isAuthenticated", is_authenticated.into()),
-                    ("expiresAt", js::number_or_null(expires_at)),
-                    ("offline", offline.into()),
-                ],
-                None,
-            ),
-            Self::Countdown { name, at, now } => {
-                (vec![(name, at.into()), ("secondsLeft", ((at - now) / 1000.0).max(0.0).round().into())], None)
-            }
-            Self::StepUp(ref challenge) => return challenge.clone(),
-        };
-        pairs.extend(extra);
-        js::object(&pairs)
-    }
-}
-
+/// The events; the order is the `kind` index `js/details.js` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     Refreshed,

@@ -14,7 +14,8 @@ use crate::web::crosstab::channel::CrossTab;
 use crate::web::crosstab::protocol;
 use crate::web::env::{self, now};
 use crate::web::error;
-use crate::web::events::{challenge_js, Detail, EventKind};
+use crate::web::events::{challenge_js, detail, EventKind};
+use crate::web::js;
 use crate::web::lifecycle::wake_listeners;
 use crate::web::manager::{CallKind, Inner};
 use crate::web::storage;
@@ -46,9 +47,13 @@ impl Inner {
             Output::Send { req, authorize } => self.send(req, authorize),
             Output::FinishFetch { req, end } => self.finish_fetch(req, end),
             Output::RequestLock(id) => self.request_lock(id),
+            Output::LockStuck(id) => self.lock_stuck(id),
             Output::ReleaseLock(id) => {
                 if let Some(release) = self.locks.borrow_mut().remove(&id) {
                     let _ = release.call0(&JsValue::UNDEFINED);
+                    // The Web Lock is let go when the promise its callback returned settles,
+                    // a microtask later: events wait for it (no listener runs under the lock).
+                    self.later_events.borrow_mut().get_or_insert_with(Vec::new);
                 }
             }
             Output::Broadcast(message) => {
@@ -58,7 +63,7 @@ impl Inner {
             }
             Output::StoreShared(record) => storage::store(&self.cfg.refresh_url, record),
             Output::Settle { call, result } => self.settle(call, result),
-            Output::Event(event) => self.dispatch(event),
+            Output::Event(event) => self.event_after_release(event),
             Output::Key(KeyChange::Delete) => crate::web::dpop::delete_key(),
             Output::Key(KeyChange::Forget) => crate::web::dpop::forget_cached(),
             Output::StepUp { id, challenge } => self.step_up(id, &challenge),
@@ -131,62 +136,92 @@ impl Inner {
         };
     }
 
+    /// Fire an event now, or after the lock released in this turn is let go (and after the
+    /// events already waiting for it, so that they keep their order).
+    fn event_after_release(self: &Rc<Self>, event: Event) {
+        let mut later = self.later_events.borrow_mut();
+        let Some(list) = later.as_mut() else {
+            drop(later);
+            return self.fire(vec![event]);
+        };
+        list.push(event);
+        if list.len() == 1 {
+            drop(later);
+            let make = || {
+                let weak = Rc::downgrade(self);
+                Closure::<dyn Fn()>::new(move || {
+                    if let Some(inner) = weak.upgrade() {
+                        let events = inner.later_events.borrow_mut().take().unwrap_or_default();
+                        inner.fire(events);
+                    }
+                })
+                .into_js_value()
+            };
+            env::soon(self.later_callback.borrow_mut().get_or_insert_with(make));
+        }
+    }
+
+    #[inline(never)]
+    fn fire(self: &Rc<Self>, events: Vec<Event>) {
+        for event in events {
+            if !self.disposed.get() {
+                self.dispatch(event);
+            }
+        }
+    }
+
     /// Fire an event for the page's listeners.
     fn dispatch(self: &Rc<Self>, event: Event) {
+        let null = || JsValue::NULL;
+        let other = |b: bool| JsValue::from_bool(b);
         let (kind, detail) = match &event {
-            Event::Refreshed { from_other_tab } => (
-                EventKind::Refreshed,
-                Detail::Refreshed { expires_at: self.expires_at(), from_other_tab: *from_other_tab },
-            ),
-            Event::RefreshFailed { error, status } => (
-                EventKind::RefreshFailed,
-                Detail::RefreshFailed { code: error.code.as_str(), message: &error.message, status: *status },
-            ),
+            Event::Refreshed { from_other_tab } => {
+                let k = EventKind::Refreshed;
+                (k, detail(k, js::number_or_null(self.expires_at()), other(*from_other_tab), null(), null()))
+            }
+            Event::RefreshFailed { error, status } => {
+                let k = EventKind::RefreshFailed;
+                let status = js::number_or_null(status.map(f64::from));
+                (k, detail(k, error.code.as_str().into(), null(), error.message.as_ref().into(), status))
+            }
             Event::SessionExpired { reason, from_other_tab } => {
-                (EventKind::SessionExpired, Detail::SessionExpired { reason, from_other_tab: *from_other_tab })
+                let k = EventKind::SessionExpired;
+                (k, detail(k, (*reason).into(), other(*from_other_tab), null(), null()))
             }
-            Event::LoggedOut { server_confirmed, from_other_tab, idle } => (
-                EventKind::LoggedOut,
-                Detail::LoggedOut { server_confirmed: *server_confirmed, from_other_tab: *from_other_tab, idle: *idle },
-            ),
-            Event::SessionExpiring { expires_at } => (
-                EventKind::SessionExpiring,
-                Detail::Countdown { name: "expiresAt", at: *expires_at, now: env::wall_now() },
-            ),
+            Event::LoggedOut { server_confirmed, from_other_tab, idle } => {
+                let k = EventKind::LoggedOut;
+                let confirmed = server_confirmed.map_or(JsValue::NULL, JsValue::from);
+                let reason = if *idle { "idle" } else { "logout" };
+                (k, detail(k, confirmed, other(*from_other_tab), reason.into(), null()))
+            }
+            Event::SessionExpiring { expires_at } => {
+                let k = EventKind::SessionExpiring;
+                (k, detail(k, (*expires_at).into(), null(), null(), null()))
+            }
             Event::IdleWarning { deadline } => {
-                (EventKind::IdleWarning, Detail::Countdown { name: "deadline", at: *deadline, now: env::wall_now() })
+                let k = EventKind::IdleWarning;
+                (k, detail(k, (*deadline).into(), null(), null(), null()))
             }
-            Event::StepUp(challenge) => (EventKind::StepUp, Detail::StepUp(challenge_js(challenge))),
+            Event::StepUp(challenge) => (EventKind::StepUp, challenge_js(challenge)),
             Event::StateChanged => {
-                let state = self.state();
-                let detail = Detail::State {
-                    state: state.as_str(),
-                    is_authenticated: state == crate::core::session::SessionState::Authenticated,
-                    expires_at: self.expires_at(),
-                    offline: self.machine.borrow().offline(),
-                };
-                (EventKind::StateChanged, detail)
+                let k = EventKind::StateChanged;
+                let offline = self.machine.borrow().offline();
+                let state = self.state().as_str().into();
+                (k, detail(k, state, null(), js::number_or_null(self.expires_at()), offline.into()))
             }
         };
-        self.events.emit(kind, &detail.to_js());
+        self.events.emit(kind, &detail);
         if matches!(event, Event::StateChanged) {
             self.notify_store();
         }
     }
 
-    /// Call `onStepUp(challenge)`; when its promise settles, the machine replays (or returns)
-    /// the requests that wait for it.
+    /// Call `onStepUp(challenge)` (a microtask later, from `js/http.js`); when its promise
+    /// settles, the machine replays (or returns) the requests that wait for it.
     fn step_up(self: &Rc<Self>, id: crate::core::machine::CallId, challenge: &crate::core::challenge::Challenge) {
-        let Some(handler) = self.cfg.on_step_up.clone() else { return };
-        let returned = handler.call1(&JsValue::UNDEFINED, &challenge_js(challenge));
-        let inner = Rc::clone(self);
-        crate::web::spawn(async move {
-            let ok = match returned {
-                Ok(v) => wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&v)).await.is_ok(),
-                Err(_) => false,
-            };
-            inner.input(|m, now| m.step_up_done(now, id, ok));
-        });
+        if let Some(handler) = &self.cfg.on_step_up {
+            crate::web::fetch::step_up(handler, &challenge_js(challenge), id.0, &self.answer_callback());
+        }
     }
 
     /// The browser's callbacks that become inputs: wake-ups and the cross-tab channel.

@@ -66,7 +66,7 @@ impl Inner {
         mark(4);
         self.pump();
         if let Err(e) = freeze(&request) {
-            self.answered(req.0, e, 0, None);
+            self.answered(req.0, e, 0, JsValue::NULL);
         }
         promise
     }
@@ -87,10 +87,11 @@ impl Inner {
         mark(6);
     }
 
-    fn answer_callback(self: &Rc<Self>) -> JsValue {
+    /// The one callback for the transport's answers, and for the ends of `onStepUp` calls.
+    pub(crate) fn answer_callback(self: &Rc<Self>) -> JsValue {
         let make = || {
             let weak = Rc::downgrade(self);
-            Closure::<dyn Fn(u32, JsValue, u8, Option<String>)>::new(move |req, value, n, challenge| {
+            Closure::<dyn Fn(u32, JsValue, u8, JsValue)>::new(move |req, value, n, challenge| {
                 if let Some(inner) = weak.upgrade() {
                     inner.answered(req, value, n, challenge);
                 }
@@ -101,9 +102,14 @@ impl Inner {
     }
 
     /// The transport answered (`n` 1, 2 with a DPoP nonce challenge; `challenge`: the
-    /// `WWW-Authenticate` of a 401 or 403) or failed, or the caller aborted (`n` 0).
-    fn answered(self: &Rc<Self>, req: u32, value: JsValue, n: u8, challenge: Option<String>) {
+    /// `WWW-Authenticate` of a 401 or 403) or failed, or the caller aborted (`n` 0); or the
+    /// `onStepUp` call `req` resolved (`n` 3) or failed (4).
+    fn answered(self: &Rc<Self>, req: u32, value: JsValue, n: u8, challenge: JsValue) {
         mark(7);
+        if n > 2 {
+            return self.input(|m, now| m.step_up_done(now, crate::core::machine::CallId(req), n == 3));
+        }
+        let challenge = challenge.as_string();
         let req = ReqId(req);
         if n == 0 {
             // A network error, an abort or a bad request: rejected exactly as `fetch` did; the
@@ -129,6 +135,8 @@ extern "C" {
     fn on_abort(signal: &JsValue, req: u32, done: &JsValue);
     #[wasm_bindgen(catch)]
     fn freeze(prepared: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = stepUp)]
+    pub fn step_up(handler: &js_sys::Function, challenge: &JsValue, id: u32, done: &JsValue);
     #[wasm_bindgen(js_name = sendWrapped)]
     fn send_wrapped(
         fetch: &js_sys::Function,

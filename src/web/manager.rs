@@ -91,6 +91,11 @@ pub struct Inner {
     pub(crate) unlisten: RefCell<Option<Function>>,
     pub(crate) crosstab: RefCell<Option<CrossTab>>,
     pub events: Events,
+    /// Events waiting for a released Web Lock to be let go (`Some` from the release until they
+    /// are dispatched, a microtask later).
+    pub(crate) later_events: RefCell<Option<Vec<crate::core::machine::Event>>>,
+    /// The one callback that fires them (`executor`).
+    pub(crate) later_callback: RefCell<Option<JsValue>>,
     pub(crate) disposed: Cell<bool>,
     pub(crate) dpop: bool,
     /// `auth.fetch` as a function bound to this manager (made once, so its identity is stable).
@@ -138,6 +143,8 @@ impl Inner {
             unlisten: RefCell::new(None),
             crosstab: RefCell::new(None),
             events: Events::default(),
+            later_events: RefCell::new(None),
+            later_callback: RefCell::new(None),
             disposed: Cell::new(false),
             dpop,
             bound_fetch: RefCell::new(None),

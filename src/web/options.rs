@@ -14,6 +14,9 @@ use crate::web::manager::Resolved;
 extern "C" {
     #[wasm_bindgen(js_name = readOptions, catch)]
     fn read_options(options: &JsValue) -> Result<Array, JsValue>;
+    /// `logout(options)`'s scope: 0 local, 1 others, 2 global (or `invalid_options`).
+    #[wasm_bindgen(js_name = logoutScope, catch)]
+    pub fn logout_scope(options: &JsValue) -> Result<u8, JsValue>;
     #[wasm_bindgen(js_name = headerPairs)]
     fn header_pairs_js(value: &JsValue, from_function: bool) -> JsValue;
 }

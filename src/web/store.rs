@@ -7,16 +7,29 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, Object};
+use js_sys::Function;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::session::SessionState;
 use crate::core::ErrorCode;
 use crate::web::error;
 use crate::web::events::EventKind;
 use crate::web::js;
 use crate::web::manager::Inner;
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/js/details.js")]
+extern "C" {
+    /// The frozen snapshot object (`js/details.js` names the fields).
+    #[wasm_bindgen(js_name = snapshot)]
+    fn snapshot_js(
+        state: &str,
+        expires_at: JsValue,
+        claims: JsValue,
+        session_expires_at: JsValue,
+        idle_deadline: JsValue,
+        offline: bool,
+    ) -> JsValue;
+}
 
 impl Inner {
     /// The current snapshot: the cached object while the session is unchanged.
@@ -29,16 +42,14 @@ impl Inner {
         }
         let state = key.0;
         let claims = self.claims_json().and_then(|j| js_sys::JSON::parse(&j).ok()).unwrap_or(JsValue::NULL);
-        let value = js::object(&[
-            ("state", state.as_str().into()),
-            ("isAuthenticated", (state == SessionState::Authenticated).into()),
-            ("expiresAt", js::number_or_null(self.expires_at())),
-            ("claims", claims),
-            ("sessionExpiresAt", js::number_or_null(key.2)),
-            ("idleDeadline", js::number_or_null(key.3)),
-            ("offline", key.4.into()),
-        ]);
-        let value: JsValue = Object::freeze(value.unchecked_ref::<Object>()).into();
+        let value = snapshot_js(
+            state.as_str(),
+            js::number_or_null(self.expires_at()),
+            claims,
+            js::number_or_null(key.2),
+            js::number_or_null(key.3),
+            key.4,
+        );
         *self.snapshot.borrow_mut() = Some((key, value.clone()));
         value
     }

@@ -1,13 +1,15 @@
 // Everywhere front-end code runs: the example apps built from the local package (Vite, webpack
-// 5, Next.js static export), a plain <script type="module"> page, a dedicated Worker, and the
-// store contract. Each app is served by its own mock server (same origin as its API) with
-// 2 s tokens, and driven in Chromium: sign in, auth.fetch, a silent refresh by the timer.
+// 5, Next.js static export built with Turbopack and with webpack), a plain <script
+// type="module"> page, a dedicated Worker, and the store contract. Each app is served by its
+// own mock server (same origin as its API) with 2 s tokens, and driven in Chromium: sign in,
+// auth.fetch, a silent refresh by the timer.
 import { BASE, launch, control, test, summary, assert, assertEq } from "./lib.mjs";
 
 const APPS = {
   vite: process.env.E2E_VITE,
   webpack: process.env.E2E_WEBPACK,
-  next: process.env.E2E_NEXT,
+  next: process.env.E2E_NEXT, // Turbopack (Next 16's default bundler)
+  "next-webpack": process.env.E2E_NEXT_WEBPACK, // next build --webpack
 };
 
 async function reset(base, ttl = 2) {

@@ -9,7 +9,7 @@
 //     to pkg/) builds for production, is served by a mock server on its own port (same origin
 //     as its API) and, in Chromium, signs in, calls the API and sees a silent refresh.
 // usage: node tests/e2e/pack.mjs   (from the repository root; make pkg first)
-// PACK_PORT: the app's mock server (default 18793); MOCK_BIN: the mock server binary;
+// PACK_PORT: the app's mock server (default 18796); MOCK_BIN: the mock server binary;
 // PACK_KEEP=1 keeps the temp dir.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync } from "node:fs";
@@ -28,7 +28,7 @@ const EXPECTED = [
   "index.js", "index.d.ts", "manual.js", "manual.d.ts", "node.js",
   "wasm_token_manager.js", "wasm_token_manager.d.ts", "wasm_token_manager_bg.wasm",
   ...["inline0.js", "js/dpop.js", "js/env.js", "js/errors.js", "js/http.js", "js/locks.js", "js/options.js",
-    "js/storage.js", "js/wake.js"].map((f) => `snippets/wasm-token-manager-<hash>/${f}`),
+    "js/storage.js", "js/wake.js", "js/details.js"].map((f) => `snippets/wasm-token-manager-<hash>/${f}`),
 ].sort();
 const DOCS = ["CHANGELOG.md", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json"];
 
@@ -123,7 +123,7 @@ await test("a Vite app installed from the tarball: production build, sign in, au
   run(join(app, "node_modules/.bin/vite"), ["build", "--logLevel", "warn"], app);
   console.log(`    vite build: ${Date.now() - t0} ms (${readdirSync(join(app, "dist/assets")).join(", ")})`);
 
-  const port = process.env.PACK_PORT ?? "18793";
+  const port = process.env.PACK_PORT ?? "18796";
   const base = `http://127.0.0.1:${port}`;
   const up = () => fetch(`${base}/.well-known/jwks.json`).then((r) => r.ok, () => false);
   assert(!(await up()), `${base} is already in use by another server: stop it or set PACK_PORT`);

@@ -979,3 +979,29 @@ fn logout_in_a_new_tab_while_a_refresh_and_a_login_are_in_flight() {
         ],
     );
 }
+
+/// Found when the lock became stealable (issue 21), with a steal after 20 s of waiting: six
+/// tabs restore at start with the network stalled, so each holder keeps the lock for its whole
+/// 15 s POST timeout; the last tabs in line waited past 20 s, stole the lock from a live
+/// holder and refreshed alongside it (a reuse). Now the wait looks at the holder each 20 s
+/// and steals only from one that held the lock since the last look.
+#[test]
+fn no_steal_from_a_queue_that_moves_on() {
+    use Step::*;
+    replay(
+        6,
+        &[
+            Network(0),
+            Network(0),
+            Advance(200),
+            Sleep { ms: 60_000, mono_stops: false },
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Advance(31_000),
+            Network(10),
+            Network(6),
+            Network(13),
+            Network(2),
+        ],
+    );
+}

@@ -159,6 +159,8 @@ pub struct World {
     /// The shared record (`localStorage`): newest session epoch and whether it ended.
     shared: Option<SharedEpoch>,
     lock_queue: VecDeque<(u64, LockId)>,
+    /// The holder each waiting request saw at its last look (`Output::LockStuck`).
+    lock_seen: BTreeMap<(u64, LockId), Option<(u64, LockId)>>,
     /// Per (sender, receiver): the messages on their way, each with when it was posted (real ms).
     channel: BTreeMap<(u64, u64), VecDeque<(f64, Message)>>,
     /// `Some((network_ms, channel_ms))`: every leg and message is delivered at the latest this
@@ -240,6 +242,7 @@ impl World {
             lock_holder: None,
             shared: None,
             lock_queue: VecDeque::new(),
+            lock_seen: BTreeMap::new(),
             channel: BTreeMap::new(),
             latency_bound: None,
             mono: 1_000.0,
@@ -521,6 +524,22 @@ impl World {
                         self.violation(format!("tab {uid}: asks for the lock while it holds it"));
                     }
                     self.lock_queue.push_back((uid, id));
+                    self.lock_seen.insert((uid, id), self.lock_holder);
+                }
+                Output::LockStuck(id) => {
+                    // The executor looks at the holder: the same one as at the last look is
+                    // stuck, and the lock is stolen from it (Web Locks `steal`: its later
+                    // release is a no-op; the stealer is next). A degraded mode: a fault.
+                    let holder = self.lock_holder;
+                    match self.lock_seen.insert((uid, id), holder) {
+                        Some(seen) if seen == holder && holder.is_some() && self.lock_queue.contains(&(uid, id)) => {
+                            self.lock_queue.retain(|e| *e != (uid, id));
+                            self.lock_holder = None;
+                            self.lock_queue.push_front((uid, id));
+                            self.faults += 1;
+                        }
+                        _ => {}
+                    }
                 }
                 Output::ReleaseLock(id) => {
                     if self.lock_holder == Some((uid, id)) {

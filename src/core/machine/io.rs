@@ -224,6 +224,11 @@ pub enum Output {
     },
     /// Ask for the origin-wide lock.
     RequestLock(LockId),
+    /// The request `LockId` has waited [`super::LOCK_WAIT_MS`] more: if the same context has
+    /// held the lock all that time (longer than any live operation holds it: a frozen or hung
+    /// tab, a page that took the lock itself), take it from that holder (Web Locks `steal`);
+    /// a holder that changed is a queue moving on, waited for.
+    LockStuck(LockId),
     /// Release a held lock, or abandon a request for it.
     ReleaseLock(LockId),
     Broadcast(Message),

@@ -34,7 +34,9 @@ use super::token::held_shape;
 use ops::{Op, Phase, Run};
 use requests::PendingRequest;
 
-/// Longest wait for the cross-tab lock (another tab's refresh, login or logout).
+/// How long a wait for the cross-tab lock goes before the executor looks at its holder. A live
+/// holder keeps it at most one POST long ([`REQUEST_TIMEOUT_MS`]); one that held it this long
+/// is frozen or hung, and the lock is taken from it ([`Output::LockStuck`]).
 pub const LOCK_WAIT_MS: f64 = 20_000.0;
 /// A refresh (or login, logout) POST that takes longer is given up (a network error).
 pub const REQUEST_TIMEOUT_MS: f64 = 15_000.0;
@@ -73,6 +75,8 @@ pub struct Machine {
     run: Option<Run>,
     /// The lock the head operation holds.
     lock_held: Option<LockId>,
+    /// Events held back while the lock is held (no user callback runs under it).
+    held_events: Vec<Event>,
     requests: IdMap<ReqId, PendingRequest>,
     outputs: Fifo<Output>,
     /// Web Locks are missing or unusable here: operations run without.
@@ -103,6 +107,7 @@ impl Machine {
             queue: Vec::new(),
             run: None,
             lock_held: None,
+            held_events: Vec::new(),
             requests: IdMap::new(),
             outputs: Fifo::default(),
             no_locks: false,
@@ -399,8 +404,13 @@ impl Machine {
         self.outputs.push(Output::Settle { call, result });
     }
 
+    /// Fire an event: at once, or when the lock this tab holds is released (listeners may
+    /// call back into the manager or take their time; neither happens under the lock).
     fn event(&mut self, event: Event) {
-        if !self.disposed {
+        if self.disposed {
+        } else if self.lock_held.is_some() {
+            self.held_events.push(event);
+        } else {
             self.outputs.push(Output::Event(event));
         }
     }

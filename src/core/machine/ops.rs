@@ -162,6 +162,9 @@ impl Machine {
         if let Some(id) = self.lock_held.take() {
             self.outputs.push(Output::ReleaseLock(id));
         }
+        for event in std::mem::take(&mut self.held_events) {
+            self.event(event);
+        }
     }
 
     /// The head holds the lock (or runs without it): decide, then POST.
@@ -253,26 +256,14 @@ impl Machine {
         }
         match phase {
             Phase::Queued => {}
-            Phase::Locking { id, asked, deadline } if now.mono_ms - deadline > LATE_TIMER_MS => {
+            Phase::Locking { id, asked, deadline } => {
                 // The timer fired long after its time: the page was asleep or frozen, and so
-                // probably was the holder. Give it a fresh wait rather than run unlocked.
-                let _ = asked;
-                self.set_phase(Phase::Locking { id, asked, deadline: now.mono_ms + LOCK_WAIT_MS });
-            }
-            Phase::Locking { id, .. } => {
-                // Another holder kept the lock too long: abandon the request.
-                self.outputs.push(Output::ReleaseLock(id));
-                if op == Op::Refresh {
-                    if let Some(outcome) = self.overtaken() {
-                        return self.finish_run(now, outcome);
-                    }
-                    self.session.run_failed(now, None);
-                    let e = Error::new(ErrorCode::RefreshFailed, "timed out waiting for another tab's refresh");
-                    self.finish_run(now, RunOutcome::failed(e, None));
-                } else {
-                    // A login or logout goes ahead without the lock.
-                    self.locked(now, op, false);
+                // probably was the holder. Give it a fresh wait. Otherwise the holder is looked
+                // at: taken from if it held the lock all along, waited for if it changed.
+                if now.mono_ms - deadline <= LATE_TIMER_MS {
+                    self.outputs.push(Output::LockStuck(id));
                 }
+                self.set_phase(Phase::Locking { id, asked, deadline: now.mono_ms + LOCK_WAIT_MS });
             }
             Phase::Settling { .. } => self.locked(now, op, true),
             Phase::Posting { id, .. } => {

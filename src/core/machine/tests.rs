@@ -148,18 +148,43 @@ fn logout_ends_at_once_then_posts_under_the_lock() {
 }
 
 #[test]
-fn lock_wait_is_bounded() {
+fn a_long_wait_for_the_lock_looks_at_its_holder_every_bound() {
     let mut m = Machine::new(config(), 1);
     let call = m.refresh(T0, RefreshKind::Restore);
     let lock = lock_asked(&drain(&mut m)).expect("lock");
     assert_eq!(m.poll_timeout(T0), Some(LOCK_WAIT_MS));
+    // Past the bound: the executor looks at the holder (and steals from a stuck one); the
+    // request stays, and the next look is one bound later.
     m.handle_timeout(at(LOCK_WAIT_MS));
+    assert_eq!(drain(&mut m), vec![Output::LockStuck(lock)]);
+    assert_eq!(m.poll_timeout(at(LOCK_WAIT_MS)), Some(2.0 * LOCK_WAIT_MS));
+    // A timer that fires long after its time (the page slept): a fresh wait, no look.
+    m.handle_timeout(at(5.0 * LOCK_WAIT_MS));
+    assert_eq!(drain(&mut m), vec![]);
+    // The (stolen) lock is granted: the restore goes on.
+    m.lock_granted(at(5.0 * LOCK_WAIT_MS + 1.0), lock, None);
+    let mut out = drain(&mut m);
+    if let Some(t) = m.poll_timeout(at(5.0 * LOCK_WAIT_MS + 1.0)).filter(|_| posted(&out).is_none()) {
+        m.handle_timeout(at(t)); // settling: the previous holder's token message may be on its way
+        out = drain(&mut m);
+    }
+    let (http, _) = posted(&out).expect("posts under the lock");
+    m.post_done(at(5.0 * LOCK_WAIT_MS + 50.0), http, token_answer("opaque-a", 300.0));
+    assert!(drain(&mut m).contains(&Output::Settle { call, result: Ok(CallValue::Done) }));
+}
+
+#[test]
+fn no_event_fires_while_the_lock_is_held() {
+    let mut m = Machine::new(config(), 7);
+    m.login(T0);
+    let lock = lock_asked(&drain(&mut m)).expect("lock");
+    m.lock_granted(T0, lock, None);
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    m.post_done(at(10.0), http, token_answer("opaque-a", 300.0));
     let out = drain(&mut m);
-    assert!(out.contains(&Output::ReleaseLock(lock)));
-    assert!(out.iter().any(|o| matches!(o, Output::Settle { call: c, result: Err(_) } if *c == call)));
-    // A late grant of the abandoned request is released at once.
-    m.lock_granted(at(LOCK_WAIT_MS + 1.0), lock, None);
-    assert_eq!(drain(&mut m), vec![Output::ReleaseLock(lock)]);
+    let release = out.iter().position(|o| *o == Output::ReleaseLock(lock)).expect("released");
+    let first_event = out.iter().position(|o| matches!(o, Output::Event(_))).expect("stateChanged");
+    assert!(release < first_event, "{out:?}");
 }
 
 #[test]

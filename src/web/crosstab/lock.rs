@@ -1,5 +1,6 @@
 //! The origin-wide Web Lock (`js/locks.js`): one refresh, login or logout at a time for all
-//! tabs of an origin. The machine bounds the wait and gives up a request by releasing it.
+//! tabs of an origin. The machine gives up a request by releasing it, and has the holder looked
+//! at each time the wait passes its bound (`js/locks.js` steals from a stuck one).
 //! One callback, made once, answers every request by id.
 
 use std::rc::Rc;
@@ -29,6 +30,17 @@ impl Inner {
                 self.locks.borrow_mut().insert(id, release);
             }
             Err(_) => self.lock_answer(id, false),
+        }
+    }
+
+    /// The wait for `id` passed its bound: steal the lock if its holder is stuck.
+    pub(crate) fn lock_stuck(&self, id: LockId) {
+        if let Some(release) = self.locks.borrow().get(&id) {
+            if let Ok(stuck) = js_sys::Reflect::get(release, &"stuck".into())
+                .and_then(|f| f.dyn_into::<Function>().map_err(Into::into))
+            {
+                let _ = stuck.call0(&JsValue::UNDEFINED);
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 // Compile-only check of the package's .d.ts (the entry apps import): the options, events and
 // their details are typed, and misuse is a type error (`@ts-expect-error` fails the check if the
 // error disappears).
-import init, { initSync, TokenManager, TokenManagerError, decodeJwt, type TokenManagerOptions, type TokenManagerErrorCode, type AuthSnapshot, type SessionStateName } from "../../../pkg/index.js";
+import init, { initSync, TokenManager, TokenManagerError, decodeJwt, type TokenManagerOptions, type TokenManagerErrorCode, type AuthSnapshot, type SessionStateName, type StepUpChallenge, type LogoutOptions } from "../../../pkg/index.js";
 
 await init();
 // init() and initSync() give nothing back (no instance exports, no memory).
@@ -89,6 +89,120 @@ snap.isAuthenticated = true;
 subscribe((s: string) => s);
 unsubscribe(); void exp;
 const unsupported: TokenManagerErrorCode = "unsupported_environment";
+const logoutFailed: TokenManagerErrorCode = "logout_failed";
+void logoutFailed;
 void unsupported;
 off();
 void res; void ok; void expiresAt; void header;
+
+// ---- The session: sign-out scopes, the session's end, idle, offline, step-up ----------------
+const session: TokenManagerOptions = {
+  refreshUrl: "/r", logoutUrl: "/auth/logout",
+  refreshExpiresInField: "session.refresh_expires_in", logoutScopeParam: "scope", sessionWarningSeconds: 0,
+  idle: { timeoutSeconds: 900, warningSeconds: 60 },
+  onStepUp: async (challenge) => {
+    const acr: string | null = challenge.acrValues;
+    const maxAge: number | null = challenge.maxAge;
+    const scope: string | null = challenge.scope;
+    await auth.login({ username: "u", password: "p", acr_values: acr ?? "mfa", ...(scope ? { scope } : {}) });
+    void maxAge;
+  },
+};
+const idleNoWarning: TokenManagerOptions = { refreshUrl: "/r", idle: { timeoutSeconds: 120 } };
+const syncStepUp: TokenManagerOptions = { refreshUrl: "/r", onStepUp: () => {} };
+// @ts-expect-error idle.timeoutSeconds is required
+const badIdle: TokenManagerOptions = { refreshUrl: "/r", idle: { warningSeconds: 30 } };
+// @ts-expect-error idle is an object, not a number of seconds
+const badIdle2: TokenManagerOptions = { refreshUrl: "/r", idle: 900 };
+// @ts-expect-error idle.warningSeconds is a number
+const badIdle3: TokenManagerOptions = { refreshUrl: "/r", idle: { timeoutSeconds: 900, warningSeconds: "60" } };
+// @ts-expect-error sessionWarningSeconds is a number
+const badWarning: TokenManagerOptions = { refreshUrl: "/r", sessionWarningSeconds: "300" };
+// @ts-expect-error refreshExpiresInField is a string
+const badField: TokenManagerOptions = { refreshUrl: "/r", refreshExpiresInField: 5 };
+// @ts-expect-error logoutScopeParam is a string
+const badParam: TokenManagerOptions = { refreshUrl: "/r", logoutScopeParam: true };
+// @ts-expect-error onStepUp is a function
+const badStepUp: TokenManagerOptions = { refreshUrl: "/r", onStepUp: "login" };
+// @ts-expect-error onStepUp gets a challenge object, not a string
+const badStepUp2: TokenManagerOptions = { refreshUrl: "/r", onStepUp: (c: string) => void c };
+void session; void idleNoWarning; void syncStepUp; void badIdle; void badIdle2; void badIdle3;
+void badWarning; void badField; void badParam; void badStepUp; void badStepUp2;
+
+// logout({ scope }): resolves to whether the server confirmed.
+const confirmed: boolean = await auth.logout();
+await auth.logout({});
+await auth.logout({ scope: "local" });
+await auth.logout({ scope: "others" });
+await auth.logout({ scope: "global" });
+const scopeOption: LogoutOptions = { scope: "global" };
+await auth.logout(scopeOption);
+// @ts-expect-error scope is local, others or global
+void auth.logout({ scope: "all" });
+// @ts-expect-error scope is a string, not a boolean
+void auth.logout({ scope: true });
+// @ts-expect-error the option is `scope`
+void auth.logout({ everywhere: true });
+// @ts-expect-error logout takes an options object, not a bare scope
+void auth.logout("global");
+void confirmed;
+
+// Getters and touch().
+const sessionEnd: number | undefined = auth.sessionExpiresAt;
+const idleAt: number | undefined = auth.idleDeadline;
+const isOffline: boolean = auth.offline;
+const touched: void = auth.touch();
+// @ts-expect-error the getters are read-only
+auth.offline = true;
+// @ts-expect-error sessionExpiresAt may be undefined
+const sessionEndNumber: number = auth.sessionExpiresAt;
+// @ts-expect-error touch takes no arguments
+auth.touch(Date.now());
+void sessionEnd; void idleAt; void isOffline; void touched; void sessionEndNumber;
+
+// Snapshot fields.
+const s2: AuthSnapshot = auth.getSnapshot();
+const snapEnd: number | null = s2.sessionExpiresAt;
+const snapIdle: number | null = s2.idleDeadline;
+const snapOffline: boolean = s2.offline;
+// @ts-expect-error snapshot fields are read-only
+s2.offline = false;
+// @ts-expect-error idleDeadline may be null
+const snapIdleNumber: number = s2.idleDeadline;
+void snapEnd; void snapIdle; void snapOffline; void snapIdleNumber;
+
+// Events.
+auth.on("sessionExpiring", (d) => { const at: number = d.expiresAt; const left: number = d.secondsLeft; void at; void left; });
+auth.on("idleWarning", (d) => { const at: number = d.deadline; const left: number = d.secondsLeft; void at; void left; });
+auth.on("stepUp", (d) => {
+  const c: StepUpChallenge = d;
+  const error: "insufficient_user_authentication" | "insufficient_scope" = d.error;
+  const acr: string | null = d.acrValues;
+  const maxAge: number | null = d.maxAge;
+  const scope: string | null = d.scope;
+  void c; void error; void acr; void maxAge; void scope;
+});
+auth.on("sessionExpired", (d) => {
+  const reason: "refresh_rejected" | "other_tab" | "lifetime" = d.reason;
+  void reason;
+});
+auth.on("loggedOut", (d) => {
+  const reason: "logout" | "idle" = d.reason;
+  const server: boolean | null = d.serverConfirmed;
+  void reason; void server;
+});
+auth.on("stateChanged", (d) => { const o: boolean = d.offline; void o; });
+// @ts-expect-error sessionExpired has no reason "idle" (that is loggedOut's)
+auth.on("sessionExpired", (d) => { const r: "idle" = d.reason; void r; });
+// @ts-expect-error loggedOut's reason is logout or idle, not lifetime
+auth.on("loggedOut", (d) => { const r: "lifetime" = d.reason; void r; });
+// @ts-expect-error idleWarning carries `deadline`, not `expiresAt`
+auth.on("idleWarning", (d) => d.expiresAt);
+// @ts-expect-error sessionExpiring carries `expiresAt`, not `deadline`
+auth.on("sessionExpiring", (d) => d.deadline);
+// @ts-expect-error stepUp's error is one of the two step-up errors
+auth.on("stepUp", (d) => { const e: "invalid_token" = d.error; void e; });
+// @ts-expect-error maxAge may be null
+auth.on("stepUp", (d) => { const n: number = d.maxAge; void n; });
+// @ts-expect-error unknown event name
+auth.on("sessionExpiringSoon", () => {});
