@@ -163,6 +163,8 @@ lap "e2e locks"
 E2E_BASE="$BASE" node tests/e2e/locks.mjs | tee "$LOGS/locks.txt"
 lap "e2e dpop"
 E2E_BASE="$BASE" node tests/e2e/dpop.mjs | tee "$LOGS/dpop.txt"
+lap "e2e session"
+E2E_BASE="$BASE" node tests/e2e/session.mjs | tee "$LOGS/session.txt"
 lap "compat (flask, django)"
 echo "== compatibility with real server frameworks (compat/: Flask + flask-jwt-extended, Django + dj-rest-auth + simplejwt)"
 COMPAT_PIDS=()
@@ -203,6 +205,7 @@ ordering=$(grep -Eo "ordering result: ok\. [0-9]+ passed" "$LOGS/ordering.txt" |
 dropin=$(grep -Eo "dropin result: ok\. [0-9]+ passed" "$LOGS/dropin.txt" | awk '{print $4}')
 locks=$(grep -Eo "locks result: ok\. [0-9]+ passed" "$LOGS/locks.txt" | awk '{print $4}')
 dpop=$(grep -Eo "dpop result: ok\. [0-9]+ passed" "$LOGS/dpop.txt" | awk '{print $4}')
+session=$(grep -Eo "session result: ok\. [0-9]+ passed" "$LOGS/session.txt" | awk '{print $4}')
 everywhere=$(grep -Eo "everywhere result: ok\. [0-9]+ passed" "$LOGS/everywhere.txt" | awk '{print $4}')
 angular=$(grep -Eo "angular result: ok\. [0-9]+ passed" "$LOGS/angular.txt" | awk '{print $4}')
 nodessr=$(grep -Eo "node result: ok\. [0-9]+ passed" "$LOGS/node.txt" | awk '{print $4}')
@@ -211,4 +214,4 @@ react=$(grep -Eo "react result: ok\. [0-9]+ passed" "$LOGS/react.txt" | awk '{pr
 echo
 echo "== stage times"
 printf '%s\n' "${LAPS[@]}" | tee "$LOGS/stages.txt"
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; locks ${locks:-0} passed; dpop ${dpop:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; locks ${locks:-0} passed; dpop ${dpop:-0} passed; session ${session:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"

@@ -2,10 +2,13 @@
 // commands, the worker answers with what it saw. Driven by tests/e2e/everywhere.mjs.
 import { TokenManager } from "/pkg/index.js";
 
-const auth = new TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", logoutUrl: "/auth/logout" });
+// `/auth-worker.js?options=JSON`: more options (session.mjs: idle).
+const extra = JSON.parse(new URLSearchParams(self.location.search).get("options") ?? "{}");
+const auth = new TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", logoutUrl: "/auth/logout", ...extra });
 const seen = { refreshed: 0, fromOtherTab: 0, states: [] };
 auth.on("refreshed", (d) => { seen.refreshed++; if (d.fromOtherTab) seen.fromOtherTab++; });
 auth.subscribe((s) => seen.states.push(s.state));
+auth.on("loggedOut", (d) => { seen.loggedOut = d; });
 
 const commands = {
   login: () => auth.login({ username: "demo", password: "demo" }),
@@ -13,6 +16,7 @@ const commands = {
   ping: async () => (await auth.fetch("/api/ping")).status,
   seen: () => ({ ...seen, authenticated: auth.isAuthenticated, jti: auth.getSnapshot().claims?.jti ?? null }),
   logout: () => auth.logout(),
+  touch: () => auth.touch(),
 };
 self.onmessage = async ({ data: { id, command } }) => {
   try {

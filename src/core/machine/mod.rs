@@ -91,6 +91,9 @@ pub struct Machine {
     offline: bool,
     /// Step-up handler calls in flight: the challenge and the requests waiting for it.
     step_ups: Vec<(CallId, crate::core::challenge::Challenge, Vec<ReqId>)>,
+    /// The last handler call that settled well: its challenge and the token generation held
+    /// then. A request sent with an older token that meets the same challenge is replayed.
+    stepped_up: Option<(crate::core::challenge::Challenge, TokenGeneration)>,
 }
 
 impl Machine {
@@ -115,6 +118,7 @@ impl Machine {
             limits: limits::Limits::default(),
             offline: false,
             step_ups: Vec::new(),
+            stepped_up: None,
         }
     }
 

@@ -26,6 +26,11 @@ impl PendingRequest {
     pub(super) fn set_before_step_up(&mut self) {
         self.stage = Stage::BeforeStepUp;
     }
+
+    /// It was sent with a token older than generation `g`.
+    pub(super) fn sent_before(&self, g: TokenGeneration) -> bool {
+        self.sent.is_some_and(|s| s < g)
+    }
 }
 
 #[derive(Debug)]
@@ -107,7 +112,7 @@ impl Machine {
             // Not an expired token: a refresh would get the same answer.
             let replayable = p.replayable && matches!(p.stage, Stage::Sent | Stage::Replayed) && !p.stepped_up;
             p.stepped_up = true;
-            return self.step_up(req, challenge, replayable);
+            return self.step_up(now, req, challenge, replayable);
         }
         if p.stage != Stage::Sent || status != 401 || !p.replayable {
             return self.finish_fetch(req, FetchEnd::Response);

@@ -310,6 +310,42 @@ fn concurrent_requests_share_one_handler_call_and_are_replayed_once() {
 }
 
 #[test]
+fn challenges_arriving_after_the_handler_settled_replay_without_another_call() {
+    // Five requests sent with the first token; the first challenge comes back, the handler
+    // signs in again (a new token) and settles; only then do the other four challenges arrive
+    // (a fast server, tests/e2e/session.mjs 5b). They were answered by that call: replayed
+    // with the new token, no second handler call.
+    let mut m = signed_in(Config { step_up: true, ..config() }, 300.0, None);
+    let reqs: Vec<ReqId> = (0..5).map(|_| api_request(&mut m, T0)).collect();
+    drain(&mut m);
+    m.fetch_answered(T0, reqs[0], 401, false, Some(CHALLENGE));
+    let out = drain(&mut m);
+    let handler_calls = |out: &[Output]| out.iter().filter(|o| matches!(o, Output::StepUp { .. })).count();
+    let id = out.iter().find_map(|o| match o {
+        Output::StepUp { id, .. } => Some(*id),
+        _ => None,
+    });
+    m.login(at(10.0));
+    let (http, _) = posted(&drain(&mut m)).expect("the handler's login posts");
+    m.post_done(at(20.0), http, answer("opaque-mfa", 300.0, None));
+    drain(&mut m);
+    m.step_up_done(at(30.0), id.expect("handler called"), true);
+    let out = drain(&mut m);
+    assert_eq!(out.iter().filter(|o| matches!(o, Output::Send { .. })).count(), 1, "the first replayed");
+    for r in &reqs[1..] {
+        m.fetch_answered(at(40.0), *r, 401, false, Some(CHALLENGE));
+    }
+    let out = drain(&mut m);
+    assert_eq!(handler_calls(&out), 0, "no second handler call: {out:?}");
+    assert_eq!(out.iter().filter(|o| matches!(o, Output::Send { .. })).count(), 4, "the four replayed: {out:?}");
+    // A request sent with the new token that meets the challenge is a new step-up.
+    let late = api_request(&mut m, at(50.0));
+    drain(&mut m);
+    m.fetch_answered(at(60.0), late, 401, false, Some(CHALLENGE));
+    assert_eq!(handler_calls(&drain(&mut m)), 1, "a challenge to the new token calls the handler");
+}
+
+#[test]
 fn a_rejected_handler_returns_the_challenge() {
     let mut m = signed_in(Config { step_up: true, ..config() }, 300.0, None);
     let req = api_request(&mut m, T0);

@@ -1,22 +1,26 @@
 //! Step-up challenges (`core::challenge`): a wrapped request answered with one is not a
 //! refresh case. The `stepUp` event carries the challenge; with an `onStepUp` handler the
 //! request waits for it (requests that meet the same challenge meanwhile share one call) and
-//! is replayed once after it resolves. Without one, or when it rejects, the answer is the
-//! caller's, as `fetch` gave it.
+//! is replayed once after it resolves; one sent before a call for the same challenge settled
+//! (with an older token) is replayed without another call. Without a handler, or when it
+//! rejects, the answer is the caller's, as `fetch` gave it.
 
 use super::*;
 use crate::core::challenge::Challenge;
 
 impl Machine {
     /// Request `req` met `challenge` (`replayable`: it may be sent once more).
-    pub(super) fn step_up(&mut self, req: ReqId, challenge: Challenge, replayable: bool) {
+    pub(super) fn step_up(&mut self, now: Instant, req: ReqId, challenge: Challenge, replayable: bool) {
         if !self.cfg.step_up || !replayable {
             self.event(Event::StepUp(challenge));
             return self.finish_fetch(req, FetchEnd::Response);
         }
-        if let Some(p) = self.requests.get_mut(&req) {
-            p.set_before_step_up();
+        let Some(p) = self.requests.get_mut(&req) else { return };
+        // Answered already: a call for this challenge settled after it was sent.
+        if self.stepped_up.as_ref().is_some_and(|(c, g)| *c == challenge && p.sent_before(*g)) {
+            return self.replay(now, req);
         }
+        p.set_before_step_up();
         if let Some((_, _, reqs)) = self.step_ups.iter_mut().find(|(_, c, _)| *c == challenge) {
             return reqs.push(req);
         }
@@ -30,7 +34,10 @@ impl Machine {
     /// challenge's answer.
     pub fn step_up_done(&mut self, now: Instant, id: CallId, ok: bool) {
         let Some(i) = self.step_ups.iter().position(|(c, _, _)| *c == id) else { return };
-        let (_, _, reqs) = self.step_ups.remove(i);
+        let (_, challenge, reqs) = self.step_ups.remove(i);
+        if ok {
+            self.stepped_up = Some((challenge, self.session.generation()));
+        }
         for req in reqs {
             if ok {
                 self.replay(now, req);
