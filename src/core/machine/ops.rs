@@ -168,6 +168,12 @@ impl Machine {
     fn locked(&mut self, now: Instant, op: Op, _granted: bool) {
         match op {
             Op::Refresh => {
+                // The session's end may have passed while the run waited (set by a login's
+                // answer read after a sleep, or the wall clock moved): no refresh past it.
+                // (Only the end: its check ends the session and changes nothing else here.)
+                if self.limits.end.is_some_and(|end| now.wall_ms >= end) {
+                    self.check_limits(now);
+                }
                 if self.run_moot(now) {
                     return;
                 }
