@@ -1019,3 +1019,37 @@ fn a_refresh_queued_behind_a_login_read_after_the_sessions_end() {
         ],
     );
 }
+
+/// Found by the simulator with a 60 s lifetime: tab 1 logs in, the machine sleeps past the
+/// session's end, tab 1 ends it (`lifetime`); tab 2 reads tab 1's token message only then (80 s
+/// late, the end still queued behind it) and adopted the token: authenticated 20 s past the
+/// session's end, until its next timer ended the session once more, at a newer epoch (which
+/// could end a newer login elsewhere). Fixed in `peers.rs`: a token message whose session's
+/// end has passed is ignored.
+#[test]
+fn a_token_message_read_after_the_sessions_end() {
+    use Step::*;
+    replay_with(
+        2,
+        lifetime(60.0, false),
+        &[
+            Advance(20_000),
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Network(1),
+            Network(1),
+            Network(0),
+            Network(0),
+            Advance(200),
+            Network(0),
+            Network(0),
+            Network(0),
+            Network(0),
+            Network(0),
+            Sleep { ms: 60_000, mono_stops: false },
+            Advance(20_000),
+            Act { tab: 0, action: Action::Fetch },
+            Channel(0),
+        ],
+    );
+}
