@@ -326,6 +326,11 @@ impl Machine {
                 self.settle(call, Ok(CallValue::Confirmed(confirmed)));
             }
         }
+        // A login answer read after its session's end (a sleep): it ends now, as its timer
+        // would (only the end is checked: nothing else is under way here).
+        if self.limits.end.is_some_and(|end| now.wall_ms >= end) {
+            self.check_limits(now);
+        }
         self.advance(now);
     }
 
@@ -391,6 +396,14 @@ impl Machine {
                         // slept, maybe with the answer in the buffer. The cookie it set is the
                         // current one, so asking again at once is no reuse, and no failed
                         // attempt (the server answered).
+                        // Read after the session's end (a sleep): it ends now, as its timer
+                        // would, rather than asking again past it.
+                        Ok(_) if self.limits.end.is_some_and(|end| now.wall_ms >= end) => {
+                            self.release_lock(); // no user callback while the lock is held
+                            self.check_limits(now);
+                            let outcome = self.overtaken().unwrap_or(RunOutcome::Refreshed);
+                            return self.finish_run(now, outcome);
+                        }
                         Ok(_) if answer_slept(sent, now) && self.session.usable_token(now).is_none() => {
                             return self.ask_again(now);
                         }
