@@ -1135,3 +1135,53 @@ fn a_login_answer_read_after_the_sessions_end() {
         ],
     );
 }
+
+/// Found by the simulator with a 20 s idle timeout: as
+/// [`a_login_answer_read_after_the_sessions_end`], but the idle deadline (counted from the
+/// login answer's send) had passed: a `refresh()` queued behind the login POSTed past it.
+/// Fixed with it: an answer read after the idle deadline signs out at once.
+#[test]
+fn a_refresh_queued_behind_a_login_read_after_the_idle_deadline() {
+    use Step::*;
+    let profile = Profile { idle: Some((20_000.0, 5_000.0)), ..Profile::default() };
+    replay_with(
+        1,
+        profile,
+        &[
+            Network(1),
+            Network(1),
+            Act { tab: 5, action: Action::Login(0) },
+            Act { tab: 1, action: Action::Refresh },
+            Sleep { ms: 60_000, mono_stops: true },
+            Network(0),
+        ],
+    );
+}
+
+/// Found by the new end-cause invariant in the classic world: tab 2's `login()` gives up
+/// waiting for the lock (20 s behind two refreshes that time out) and goes ahead unlocked,
+/// while tab 1's refresh (sent with no cookie) is on the wire. The 401 reaches tab 1 after the
+/// login's answer: tab 1 stamps the end with the wall clock, newer than the login's call, and
+/// its `Ended` ends tab 2's fresh session though the server holds it. Degraded mode (no lock)
+/// is outside the guarantees: the invariant excuses ends within a run's span of a lock wait
+/// given up. (An open issue: a rejection could carry the epoch its run started in.)
+#[test]
+fn an_unlocked_login_ended_by_a_stale_rejection() {
+    use Step::*;
+    replay(
+        2,
+        &[
+            Network(0),
+            OpenTab,
+            Network(0),
+            Act { tab: 2, action: Action::Refresh },
+            Advance(20_000),
+            Advance(31_000),
+            Act { tab: 1, action: Action::Login(0) },
+            Advance(20_000),
+            Advance(31_000),
+            Act { tab: 3, action: Action::Refresh },
+            Advance(31_000),
+        ],
+    );
+}

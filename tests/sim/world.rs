@@ -207,6 +207,9 @@ pub struct World {
     logout_calls: [u32; 2],
     /// Uids of the remote device's tabs.
     pub remote_uids: BTreeSet<u64>,
+    /// When a tab last gave up waiting for the lock (real ms): a login or logout then goes
+    /// ahead unlocked, and may race a refresh whose stale answer ends the newer session.
+    lock_given_up: f64,
     legs: Vec<Leg>,
     lock_holder: Option<(u64, LockId)>,
     /// The shared record (`localStorage`): newest session epoch and whether it ended.
@@ -303,6 +306,7 @@ impl World {
             activity: [f64::NEG_INFINITY; 2],
             logout_calls: [0; 2],
             remote_uids: BTreeSet::new(),
+            lock_given_up: f64::NEG_INFINITY,
             legs: Vec::new(),
             lock_holder: None,
             shared: None,
@@ -648,6 +652,7 @@ impl World {
                         // A wait given up (past LOCK_WAIT_MS): degraded mode, counted as a fault.
                         self.lock_queue.retain(|e| *e != (uid, id));
                         self.faults += 1;
+                        self.lock_given_up = self.real;
                     }
                 }
                 Output::Broadcast(message) => {
@@ -720,7 +725,8 @@ impl World {
     /// `lifetime` end needs family lifetimes. Any other end (the refresh rejected, here or in
     /// another tab) must not end a family the server still holds for the device: its cookie
     /// still continues the family the tab held (so a network error, an offline spell, a 503
-    /// never end a session).
+    /// never end a session), unless a tab gave up waiting for the lock within a run's span
+    /// (see `regressions::an_unlocked_login_ended_by_a_stale_rejection`).
     fn end_has_a_cause(&mut self, i: usize, expired: Option<&'static str>) {
         let (uid, device) = (self.tabs[i].uid, self.tabs[i].device);
         let cause = match expired {
@@ -728,7 +734,9 @@ impl World {
             Some("lifetime") => self.profile.lifetime.is_some(),
             Some(_) => {
                 let held = self.tabs[i].family;
-                held.is_none() || self.server.live_family(self.jars[device].as_deref(), self.real) != held
+                held.is_none()
+                    || self.server.live_family(self.jars[device].as_deref(), self.real) != held
+                    || self.real - self.lock_given_up < RUN_SPAN_MS
             }
         };
         if !cause {
