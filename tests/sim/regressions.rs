@@ -1185,3 +1185,39 @@ fn an_unlocked_login_ended_by_a_stale_rejection() {
         ],
     );
 }
+
+/// Found by the simulator with a 20 s idle timeout: a tab's timer fires for its refresh run's
+/// lock wait and its idle deadline at once. The run ended first (another tab had refreshed)
+/// and woke a waiting request with `Send` of the held token; then the idle deadline signed the
+/// tab out: the executor was told to send a token no longer held. Fixed in `mod.rs`
+/// (`handle_timeout`): the limits are checked before the operation's deadline.
+#[test]
+fn a_timer_for_a_lock_wait_and_the_idle_deadline_at_once() {
+    use Step::*;
+    let profile = Profile { idle: Some((20_000.0, 5_000.0)), ..Profile::default() };
+    replay_with(
+        2,
+        profile,
+        &[
+            Act { tab: 2, action: Action::Login(0) },
+            Network(0),
+            Network(0),
+            Act { tab: 2, action: Action::Fetch },
+            Network(0),
+            Sleep { ms: 60_000, mono_stops: false },
+            Network(6),
+            Act { tab: 0, action: Action::Refresh },
+            Network(0),
+            Act { tab: 5, action: Action::Fetch },
+            Act { tab: 5, action: Action::Login(0) },
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Network(0),
+            OpenTab,
+            Network(0),
+            Advance(20_000),
+        ],
+    );
+}
