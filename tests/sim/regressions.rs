@@ -2,7 +2,7 @@
 
 use super::invariants;
 use super::server::Lifetime;
-use super::world::{Action, Profile, Step, World};
+use super::world::{self, Action, Profile, Step, World};
 use wasm_token_manager::core::machine::Scope;
 
 /// Replay a schedule step by step, checking the invariants as the simulator does.
@@ -1218,6 +1218,54 @@ fn a_timer_for_a_lock_wait_and_the_idle_deadline_at_once() {
             OpenTab,
             Network(0),
             Advance(20_000),
+        ],
+    );
+}
+
+/// Found by the end-cause invariant in the classic world: as
+/// [`an_unlocked_login_ended_by_a_stale_rejection`], with the stale 401 read after an hour's
+/// sleep (the monotonic clock stopped): the excuse's window is on the monotonic clock, which
+/// times the runs.
+#[test]
+fn a_stale_rejection_read_after_a_sleep_ends_an_unlocked_login() {
+    use Step::*;
+    replay(
+        6,
+        &[
+            Act { tab: 2, action: Action::Login(0) },
+            Advance(31_000),
+            Act { tab: 3, action: Action::Login(0) },
+            Network(3),
+            Network(6),
+            Advance(20_000),
+            Act { tab: 2, action: Action::Fetch },
+            Network(8),
+            Network(5),
+            Network(0),
+            Network(2),
+            Act { tab: 2, action: Action::Fetch },
+            Act { tab: 0, action: Action::KeepaliveFetch },
+            Network(13),
+            Network(12),
+            Act { tab: 4, action: Action::Login(0) },
+            Act { tab: 2, action: Action::Fetch },
+            Advance(5_000),
+            Act { tab: 2, action: Action::Refresh },
+            Network(2),
+            Fault(world::Fault::CommitThenDrop),
+            Channel(6),
+            Network(5),
+            Act { tab: 3, action: Action::Fetch },
+            Act { tab: 1, action: Action::Login(0) },
+            Network(5),
+            Advance(31_000),
+            Network(0),
+            Act { tab: 0, action: Action::Refresh },
+            Network(2),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Sleep { ms: 3_600_000, mono_stops: true },
         ],
     );
 }

@@ -207,7 +207,8 @@ pub struct World {
     logout_calls: [u32; 2],
     /// Uids of the remote device's tabs.
     pub remote_uids: BTreeSet<u64>,
-    /// When a tab last gave up waiting for the lock (real ms): a login or logout then goes
+    /// When a tab last gave up waiting for the lock (monotonic ms, the clock runs are timed by,
+    /// as `last_fault_mono`): a login or logout then goes
     /// ahead unlocked, and may race a refresh whose stale answer ends the newer session.
     lock_given_up: f64,
     legs: Vec<Leg>,
@@ -652,7 +653,7 @@ impl World {
                         // A wait given up (past LOCK_WAIT_MS): degraded mode, counted as a fault.
                         self.lock_queue.retain(|e| *e != (uid, id));
                         self.faults += 1;
-                        self.lock_given_up = self.real;
+                        self.lock_given_up = self.mono;
                     }
                 }
                 Output::Broadcast(message) => {
@@ -736,7 +737,7 @@ impl World {
                 let held = self.tabs[i].family;
                 held.is_none()
                     || self.server.live_family(self.jars[device].as_deref(), self.real) != held
-                    || self.real - self.lock_given_up < RUN_SPAN_MS
+                    || self.mono - self.lock_given_up < RUN_SPAN_MS
             }
         };
         if !cause {
