@@ -1269,3 +1269,29 @@ fn a_stale_rejection_read_after_a_sleep_ends_an_unlocked_login() {
         ],
     );
 }
+
+/// Found by the end-cause invariant in the classic world: as
+/// [`an_unlocked_login_ended_by_a_stale_rejection`] (a login gone ahead unlocked, a stale 401
+/// read after it), and another tab learns of that end from the shared record only after an
+/// hour's sleep: news of an excused end is excused however late it arrives.
+#[test]
+fn news_of_a_stale_rejection_read_after_a_sleep() {
+    use Step::*;
+    replay(
+        3,
+        &[
+            Network(0),
+            Network(0),
+            Act { tab: 3, action: Action::Login(0) },
+            Advance(31_000),
+            Network(3),
+            Act { tab: 0, action: Action::Fetch },
+            Network(7),
+            Network(12),
+            Network(4),
+            Act { tab: 4, action: Action::SetToken },
+            Network(4),
+            Sleep { ms: 3_600_000, mono_stops: false },
+        ],
+    );
+}

@@ -211,6 +211,9 @@ pub struct World {
     /// as `last_fault_mono`): a login or logout then goes
     /// ahead unlocked, and may race a refresh whose stale answer ends the newer session.
     lock_given_up: f64,
+    /// An end was excused by a lock wait given up: news of it (`other_tab`, or the shared
+    /// record read later) is excused too, however late it arrives.
+    degraded_end: bool,
     legs: Vec<Leg>,
     lock_holder: Option<(u64, LockId)>,
     /// The shared record (`localStorage`): newest session epoch and whether it ended.
@@ -308,6 +311,7 @@ impl World {
             logout_calls: [0; 2],
             remote_uids: BTreeSet::new(),
             lock_given_up: f64::NEG_INFINITY,
+            degraded_end: false,
             legs: Vec::new(),
             lock_holder: None,
             shared: None,
@@ -733,11 +737,14 @@ impl World {
         let cause = match expired {
             None => self.logout_calls[device] > 0 || self.profile.idle.is_some(),
             Some("lifetime") => self.profile.lifetime.is_some(),
-            Some(_) => {
+            Some(reason) => {
                 let held = self.tabs[i].family;
+                let degraded = self.mono - self.lock_given_up < RUN_SPAN_MS;
+                self.degraded_end |= degraded;
                 held.is_none()
                     || self.server.live_family(self.jars[device].as_deref(), self.real) != held
-                    || self.mono - self.lock_given_up < RUN_SPAN_MS
+                    || degraded
+                    || (reason == "other_tab" && self.degraded_end)
             }
         };
         if !cause {
