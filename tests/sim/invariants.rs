@@ -55,7 +55,10 @@ fn limits_kept(world: &World) {
         if let Some(end) = family.map(|f| world.server.end_of(f)) {
             if t >= end + END_SLACK_MS {
                 let known = tab.machine.session_expires_at();
-                fail(world, &format!("tab {} is authenticated at {t}, past its session's end {end} (knows {known:?})", tab.uid));
+                fail(
+                    world,
+                    &format!("tab {} is authenticated at {t}, past its session's end {end} (knows {known:?})", tab.uid),
+                );
             }
         }
     }

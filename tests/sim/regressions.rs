@@ -143,7 +143,14 @@ fn logins_after_the_clock_went_back() {
 #[test]
 fn logout_after_a_login_with_the_clock_set_back() {
     use Step::*;
-    replay(1, &[Act { tab: 0, action: Action::Login(0) }, ClockJump(false), Act { tab: 0, action: Action::Logout(Scope::Local) }]);
+    replay(
+        1,
+        &[
+            Act { tab: 0, action: Action::Login(0) },
+            ClockJump(false),
+            Act { tab: 0, action: Action::Logout(Scope::Local) },
+        ],
+    );
 }
 
 /// Found by the simulator: a logout in tab 0 while a remounted tab 1 restores.

@@ -147,7 +147,8 @@ impl Server {
     /// cookie); 401 without a valid cookie (the current token of a live family).
     pub fn logout(&mut self, cookie: Option<&str>, scope: Scope, now_ms: f64) -> Answer {
         let family = cookie.and_then(|c| self.refresh_tokens.get(c)).copied();
-        let cleared = Answer { status: 204, retry_after_s: None, cookie: SetCookie::Clear, token: None, session_s: None };
+        let cleared =
+            Answer { status: 204, retry_after_s: None, cookie: SetCookie::Clear, token: None, session_s: None };
         match scope {
             Scope::Local => {
                 if let Some(f) = family {

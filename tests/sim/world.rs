@@ -515,9 +515,10 @@ impl World {
             Action::Login(user) => {
                 let call = self.tabs[i].machine.login(now);
                 self.tabs[i].calls.insert(call, CallKind::Login);
-                let racing_logout = self.tabs.iter().any(|t| {
-                    t.uid != uid && t.device == device && t.calls.values().any(|k| *k == CallKind::Logout)
-                });
+                let racing_logout = self
+                    .tabs
+                    .iter()
+                    .any(|t| t.uid != uid && t.device == device && t.calls.values().any(|k| *k == CallKind::Logout));
                 self.raced |= racing_logout;
                 record(self, call, SessionAction::Login { user, ok: None, racing_logout });
             }
@@ -530,9 +531,10 @@ impl World {
                 }
             }
             Action::Logout(scope) => {
-                let racing_login = self.tabs.iter().any(|t| {
-                    t.uid != uid && t.device == device && t.calls.values().any(|k| *k == CallKind::Login)
-                });
+                let racing_login = self
+                    .tabs
+                    .iter()
+                    .any(|t| t.uid != uid && t.device == device && t.calls.values().any(|k| *k == CallKind::Login));
                 self.raced |= racing_login;
                 self.logout_calls[device] += 1;
                 let m = &mut self.tabs[i].machine;
@@ -879,18 +881,20 @@ impl World {
                 }
                 self.legs[k].faulted = fault;
                 let answer = match fault {
-                    Some(Fault::Status503) => {
-                        Some(Answer { status: 503, retry_after_s: None, cookie: SetCookie::Keep, token: None, session_s: None })
-                    }
-                    Some(Fault::TooMany) => {
-                        Some(Answer {
-                            status: 429,
-                            retry_after_s: Some(2),
-                            cookie: SetCookie::Keep,
-                            token: None,
-                            session_s: None,
-                        })
-                    }
+                    Some(Fault::Status503) => Some(Answer {
+                        status: 503,
+                        retry_after_s: None,
+                        cookie: SetCookie::Keep,
+                        token: None,
+                        session_s: None,
+                    }),
+                    Some(Fault::TooMany) => Some(Answer {
+                        status: 429,
+                        retry_after_s: Some(2),
+                        cookie: SetCookie::Keep,
+                        token: None,
+                        session_s: None,
+                    }),
                     _ => {
                         let cookie = self.jars[self.legs[k].device].clone();
                         let a = match endpoint {
