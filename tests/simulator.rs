@@ -3,6 +3,11 @@
 //! random schedules with proptest-state-machine. A failing schedule shrinks to a minimal one;
 //! keep it as a named test in `sim/regressions.rs`.
 //!
+//! Half the schedules turn the session features on ([`world::Profile`]): an idle timeout,
+//! family lifetimes at the server short enough to be reached, a second device, sign-out with
+//! a scope, activity; see `sim/invariants.rs` (`limits_kept`) and `sim/world.rs`
+//! (`end_has_a_cause`, `answer_kept_its_promise`) for what they must keep.
+//!
 //! `refreshes_per_token_lifetime` checks a second property on quiet schedules (requests, time,
 //! delivery within latency bounds): one rotation per refresh period whatever the tab count.
 //!
@@ -24,12 +29,16 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
 
-use world::{Action, Fault, Step, World};
+use server::Lifetime;
+use wasm_token_manager::core::machine::Scope;
+use world::{Action, Fault, Profile, Step, World};
 
-/// The reference side only carries what generation needs: how many tabs the world starts with.
+/// The reference side only carries what generation needs: how many tabs the world starts
+/// with, and the session features it turns on (`None`: the classic world).
 #[derive(Debug, Clone)]
 pub struct Schedule {
     tabs: usize,
+    profile: Option<Profile>,
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -37,7 +46,7 @@ fn action() -> impl Strategy<Value = Action> {
         10 => Just(Action::Fetch),
         1 => Just(Action::KeepaliveFetch),
         4 => (0u8..3).prop_map(Action::Login),
-        2 => Just(Action::Logout),
+        2 => Just(Action::Logout(Scope::Local)),
         2 => Just(Action::Refresh),
         1 => Just(Action::Restore),
         1 => Just(Action::SetToken),
@@ -45,13 +54,54 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
+/// With the session features: sign-out in any scope, activity, two users (so the second
+/// device is often the same user); no `setAccessToken` (its session's end is unknown).
+fn session_action() -> impl Strategy<Value = Action> {
+    let scope = prop_oneof![Just(Scope::Local), Just(Scope::Others), Just(Scope::Global)];
+    prop_oneof![
+        10 => Just(Action::Fetch),
+        1 => Just(Action::KeepaliveFetch),
+        4 => (0u8..2).prop_map(Action::Login),
+        3 => scope.prop_map(Action::Logout),
+        2 => Just(Action::Refresh),
+        1 => Just(Action::Restore),
+        1 => Just(Action::Remount),
+        4 => any::<bool>().prop_map(Action::Activity),
+    ]
+}
+
+/// Idle timeouts, warnings and lifetimes short enough to be reached within a schedule.
+fn profile() -> impl Strategy<Value = Profile> {
+    let idle = proptest::option::weighted(
+        0.5,
+        (prop_oneof![Just(20_000.0), Just(45_000.0), Just(90_000.0)], prop_oneof![Just(5_000.0), Just(10_000.0)]),
+    );
+    let sliding = proptest::option::of(prop_oneof![Just(40_000.0), Just(90_000.0)]);
+    let lifetime = proptest::option::weighted(
+        0.7,
+        (prop_oneof![Just(60_000.0), Just(120_000.0), Just(300_000.0)], sliding)
+            .prop_map(|(absolute_ms, sliding_ms)| Lifetime { absolute_ms, sliding_ms }),
+    );
+    let warning = prop_oneof![Just(0.0), Just(5_000.0), Just(15_000.0)];
+    (any::<bool>(), idle, warning, lifetime).prop_map(|(remote, idle, session_warning_ms, lifetime)| Profile {
+        remote,
+        idle,
+        session_warning_ms,
+        lifetime,
+    })
+}
+
 fn fault() -> impl Strategy<Value = Fault> {
     prop_oneof![Just(Fault::Status503), Just(Fault::TooMany), Just(Fault::CommitThenDrop), Just(Fault::Slow)]
 }
 
 pub fn step() -> impl Strategy<Value = Step> {
+    steps(action().boxed())
+}
+
+fn steps(action: BoxedStrategy<Action>) -> impl Strategy<Value = Step> {
     prop_oneof![
-        30 => (0usize..6, action()).prop_map(|(tab, action)| Step::Act { tab, action }),
+        30 => (0usize..6, action).prop_map(|(tab, action)| Step::Act { tab, action }),
         30 => (0usize..16).prop_map(Step::Network),
         15 => (0usize..16).prop_map(Step::Channel),
         10 => prop_oneof![Just(10u32), Just(200), Just(1_000), Just(5_000), Just(20_000), Just(31_000)].prop_map(Step::Advance),
@@ -70,11 +120,14 @@ impl ReferenceStateMachine for Schedule {
     type Transition = Step;
 
     fn init_state() -> BoxedStrategy<Self::State> {
-        (1usize..=6).prop_map(|tabs| Schedule { tabs }).boxed()
+        (1usize..=6, proptest::option::of(profile())).prop_map(|(tabs, profile)| Schedule { tabs, profile }).boxed()
     }
 
-    fn transitions(_state: &Self::State) -> BoxedStrategy<Self::Transition> {
-        step().boxed()
+    fn transitions(state: &Self::State) -> BoxedStrategy<Self::Transition> {
+        match state.profile {
+            None => step().boxed(),
+            Some(_) => steps(session_action().boxed()).boxed(),
+        }
     }
 
     fn apply(state: Self::State, _transition: &Self::Transition) -> Self::State {
@@ -89,7 +142,7 @@ impl StateMachineTest for Simulation {
     type Reference = Schedule;
 
     fn init_test(schedule: &Schedule) -> World {
-        World::new(schedule.tabs)
+        World::with(schedule.tabs, schedule.profile.unwrap_or_default())
     }
 
     fn apply(mut world: World, _schedule: &Schedule, step: Step) -> World {

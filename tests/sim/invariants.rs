@@ -1,10 +1,11 @@
 //! The properties every schedule must keep: after each step, and once everything in flight
 //! has been delivered (quiescence).
 
-use wasm_token_manager::core::session::SessionState;
+use wasm_token_manager::core::machine::REQUEST_TIMEOUT_MS;
+use wasm_token_manager::core::session::{EndReason, SessionState};
 
 use super::server::{user_of, ACCESS_TTL_S};
-use super::world::{SessionAction, World};
+use super::world::{SessionAction, World, TIMER_SLACK_MS};
 
 fn fail(world: &World, what: &str) -> ! {
     panic!("{what}\nviolations: {:#?}", world.violations);
@@ -15,8 +16,51 @@ pub fn after_step(world: &mut World) {
     if world.server.reuses > 0 && !world.unavoidable_reuse {
         fail(world, "a refresh token was reused (family revoked) with no fault that made it unavoidable");
     }
+    if world.server.issued_dead {
+        fail(world, "the server model issued a token of a revoked or ended family");
+    }
+    if world.profile.idle.is_some() || world.profile.lifetime.is_some() {
+        limits_kept(world);
+    }
     if !world.violations.is_empty() {
         fail(world, "invariant violated during the schedule");
+    }
+}
+
+/// The most a tab's idea of the session's end may lag the server's: it counts the end from
+/// when the answer arrived, as a token's lifetime (`refresh_expires_in` has no reference
+/// time), and an answer read more than [`REQUEST_TIMEOUT_MS`] after its POST left counts from
+/// the send instead. The server's floor to whole seconds only makes the tab's end earlier.
+pub const END_SLACK_MS: f64 = REQUEST_TIMEOUT_MS + TIMER_SLACK_MS;
+
+/// No tab outlives the idle deadline or the session's end: a tab authenticated at real time
+/// `t` has `t < last activity on its device + idle timeout + TIMER_SLACK_MS` (activity: the
+/// `activity` input, a wake, a session start in any of the device's tabs; the deadline is
+/// moved by activity only, and a timer fires at most 1 ms late), and `t < its family's end
+/// at the server + END_SLACK_MS`. Not once the clock was set back (the tabs' deadlines are
+/// on the wall clock) or the app handed in a token (`setAccessToken`: no end is known).
+fn limits_kept(world: &World) {
+    if world.clock_went_back || world.set_token_used {
+        return;
+    }
+    let t = world.real_ms();
+    for tab in world.tabs.iter().filter(|tab| tab.machine.state() == SessionState::Authenticated) {
+        if let Some((timeout, _)) = world.profile.idle {
+            let deadline = world.activity[tab.device] + timeout;
+            if t >= deadline + TIMER_SLACK_MS {
+                fail(world, &format!("tab {} is authenticated at {t}, past the idle deadline {deadline}", tab.uid));
+            }
+        }
+        let family = tab.machine.access_token().and_then(|a| world.server.family_of(a, t)).map(|(f, _)| f);
+        if let Some(end) = family.map(|f| world.server.end_of(f)) {
+            if t >= end + END_SLACK_MS {
+                let known = tab.machine.session_expires_at();
+                fail(
+                    world,
+                    &format!("tab {} is authenticated at {t}, past its session's end {end} (knows {known:?})", tab.uid),
+                );
+            }
+        }
     }
 }
 
@@ -43,10 +87,12 @@ pub fn at_quiescence(world: &mut World) {
     world.advance((ACCESS_TTL_S + 1.0) * 1000.0);
     world.quiesce();
     after_step(world);
+    // (Nor one past its end, allowing for the tab's lag on it.)
+    let now = world.real_ms();
     for t in &world.tabs {
-        if let Some(token) = t.machine.access_token() {
-            if world.server.family_of(token).is_some_and(|(_, revoked)| revoked) {
-                fail(world, &format!("tab {} keeps a token of a revoked session a lifetime later", t.uid));
+        if let Some((family, _)) = t.machine.access_token().and_then(|a| world.server.family_of(a, now)) {
+            if world.server.revoked(family) || now >= world.server.end_of(family) + END_SLACK_MS {
+                fail(world, &format!("tab {} keeps a token of a revoked or ended session a lifetime later", t.uid));
             }
         }
     }
@@ -63,23 +109,25 @@ pub fn at_quiescence(world: &mut World) {
 /// or none anywhere. (Not the same token: a restored tab's rotation reaches the others only
 /// at their next refresh, and both tokens are valid.)
 fn agree(world: &World, when: &str) {
+    let now = world.real_ms();
     let held: Vec<Option<(Option<u8>, Option<usize>)>> = world
-        .tabs
-        .iter()
-        .map(|t| t.machine.access_token().map(|a| (user_of(a), world.server.family_of(a).map(|(f, _)| f))))
+        .main_tabs()
+        .map(|t| t.machine.access_token().map(|a| (user_of(a), world.server.family_of(a, now).map(|(f, _)| f))))
         .collect();
     if held.windows(2).any(|w| w[0] != w[1]) {
-        let states: Vec<_> = (0..world.tabs.len()).map(|i| world.state_of(i)).collect();
+        let states: Vec<_> = world.main_tabs().map(|t| t.machine.state()).collect();
         fail(world, &format!("tabs disagree {when}: {held:?} {states:?}"));
     }
 }
 
 /// After an account switch the last action wins in every tab; after a logout no tab holds a
-/// token. Checked when no fault happened after that action.
+/// token. Checked when no fault happened after that action. (The main device's tabs and
+/// actions: the remote device's tab acts on its own cookie.)
 fn last_action_wins(world: &World) {
-    let last = world.actions.iter().rev().find(|(_, a)| !matches!(a, SessionAction::Other));
-    let Some(&(_, action)) = last else { return };
-    let later_other = world.actions.iter().rev().take_while(|(_, a)| matches!(a, SessionAction::Other)).count() > 0;
+    let actions: Vec<_> = world.actions.iter().filter(|(uid, _)| !world.remote_uids.contains(uid)).collect();
+    let last = actions.iter().rev().find(|(_, a)| !matches!(a, SessionAction::Other));
+    let Some(&&(_, action)) = last else { return };
+    let later_other = actions.iter().rev().take_while(|(_, a)| matches!(a, SessionAction::Other)).count() > 0;
     // Call order across tabs comes from the wall clock: once it has been set back, only the
     // lock order (and so the server) decides, which the agreement check above holds to.
     if world.faults > 0 || world.unavoidable_reuse || world.clock_went_back {
@@ -87,7 +135,7 @@ fn last_action_wins(world: &World) {
     }
     match action {
         SessionAction::Logout if !later_other => {
-            for t in &world.tabs {
+            for t in world.main_tabs() {
                 if t.machine.access_token().is_some() {
                     fail(world, &format!("tab {} holds a token after the last action, a logout", t.uid));
                 }
@@ -97,9 +145,13 @@ fn last_action_wins(world: &World) {
             // Logins in two tabs reach the server in lock order, not call order: the session
             // that wins is the one whose cookie the browser holds. Every tab must be in it.
             let jar = world.jar_user();
-            for t in &world.tabs {
+            for t in world.main_tabs() {
                 let holds = t.machine.access_token().and_then(user_of);
-                if jar.is_some() && holds != jar && t.machine.state() != SessionState::Anonymous {
+                // A tab may end the session up to the latency of its answer before the server
+                // does (it counts the end from the send of an answer read late).
+                let state = t.machine.state();
+                let lifetime_over = state == SessionState::Ended(EndReason::Lifetime);
+                if jar.is_some() && holds != jar && state != SessionState::Anonymous && !lifetime_over {
                     fail(
                         world,
                         &format!("tab {} holds {holds:?} after logins; the browser's session is {jar:?}", t.uid),

@@ -3,16 +3,20 @@
 //! the network (every request and every answer is a leg the schedule delivers in any order),
 //! a virtual clock with sleep and jumps, and the model server. Invariants are checked as it
 //! goes (`violations`) and at quiescence (`super::invariants`).
+//!
+//! With a [`Profile`] the tabs use the session features (idle timeout, the session's end) and
+//! the server gives families a lifetime; `remote` adds a second device: one more tab with its
+//! own cookie jar (device 1), sharing no lock, channel or record with the first (device 0).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use wasm_token_manager::core::clock::Instant;
 use wasm_token_manager::core::machine::*;
 use wasm_token_manager::core::policy::Backoff;
 use wasm_token_manager::core::run::RefreshKind;
-use wasm_token_manager::core::session::SessionState;
+use wasm_token_manager::core::session::{Epoch, SessionState};
 
-use super::server::{user_of, Answer, Server, SetCookie};
+use super::server::{user_of, Answer, Lifetime, Server, SetCookie};
 
 pub const ORIGIN: &str = "https://app.example";
 
@@ -41,13 +45,27 @@ pub enum Action {
     Fetch,
     KeepaliveFetch,
     Login(u8),
-    Logout,
+    Logout(Scope),
     Refresh,
     Restore,
     /// `setAccessToken` with a token the app got elsewhere (a live one of the jar's session).
     SetToken,
     /// React StrictMode: dispose, and at once a new manager that restores.
     Remount,
+    /// The user is active: `Machine::activity` (`false`) or `Wake::Activity` (`true`).
+    Activity(bool),
+}
+
+/// The session features a schedule turns on (all off: the classic world).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Profile {
+    /// A second device: one tab with its own cookie jar, the same users.
+    pub remote: bool,
+    /// `Config.idle`: (timeout, warning) ms.
+    pub idle: Option<(f64, f64)>,
+    pub session_warning_ms: f64,
+    /// The server's family lifetime.
+    pub lifetime: Option<Lifetime>,
 }
 
 /// One step of a schedule.
@@ -98,6 +116,8 @@ enum Answered {
 #[derive(Debug)]
 struct Leg {
     tab: u64,
+    /// The device (cookie jar) it goes out from.
+    device: usize,
     kind: LegKind,
     /// `None`: on its way to the server; `Some`: the answer on its way back.
     answer: Option<Answered>,
@@ -114,7 +134,10 @@ struct Leg {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CallKind {
     Login,
+    /// `local` or `global`: ends the session here at once.
     Logout,
+    /// `others`.
+    LogoutOthers,
     Refresh,
 }
 
@@ -128,11 +151,33 @@ struct FetchRecord {
 
 pub struct Tab {
     pub uid: u64,
+    /// 0: the main device (up to 6 tabs); 1: the remote device.
+    pub device: usize,
     pub machine: Machine,
     calls: BTreeMap<CallId, CallKind>,
     fetches: BTreeMap<ReqId, FetchRecord>,
     /// `sessionExpired` events seen.
     pub expired_events: u32,
+    /// After its last outputs: authenticated, and in which epoch (a change is a session start,
+    /// which counts as activity).
+    auth_key: (bool, Epoch),
+    /// After its last outputs: the server family of the token it held.
+    family: Option<usize>,
+}
+
+impl Tab {
+    fn new(uid: u64, device: usize, machine: Machine) -> Self {
+        Self {
+            uid,
+            device,
+            machine,
+            calls: BTreeMap::new(),
+            fetches: BTreeMap::new(),
+            expired_events: 0,
+            auth_key: (false, Epoch(0)),
+            family: None,
+        }
+    }
 }
 
 /// A user action in call order, for the "last action wins" and logout invariants.
@@ -153,7 +198,22 @@ pub struct World {
     pub tabs: Vec<Tab>,
     next_uid: u64,
     pub server: Server,
-    jar: Option<String>,
+    /// The cookie jar of each device.
+    jars: [Option<String>; 2],
+    pub profile: Profile,
+    /// Per device: the last activity (real ms): `activity`, a wake, a session start in a tab.
+    pub activity: [f64; 2],
+    /// Per device: `logout()` (local or global) calls, the causes of a `loggedOut`.
+    logout_calls: [u32; 2],
+    /// Uids of the remote device's tabs.
+    pub remote_uids: BTreeSet<u64>,
+    /// When a tab last gave up waiting for the lock (monotonic ms, the clock runs are timed by,
+    /// as `last_fault_mono`): a login or logout then goes
+    /// ahead unlocked, and may race a refresh whose stale answer ends the newer session.
+    lock_given_up: f64,
+    /// An end was excused by a lock wait given up: news of it (`other_tab`, or the shared
+    /// record read later) is excused too, however late it arrives.
+    degraded_end: bool,
     legs: Vec<Leg>,
     lock_holder: Option<(u64, LockId)>,
     /// The shared record (`localStorage`): newest session epoch and whether it ended.
@@ -216,28 +276,44 @@ const RUN_SPAN_MS: f64 = 120_000.0;
 /// The tabs' refresh margin (ms).
 pub const REFRESH_MARGIN_MS: f64 = 5_000.0;
 
-fn config() -> Config {
+/// A timer fires at its deadline rounded up to a whole ms (`Machine::poll_timeout`).
+pub const TIMER_SLACK_MS: f64 = 1.0;
+
+fn config(profile: &Profile, device: usize) -> Config {
     Config {
         refresh_margin_ms: REFRESH_MARGIN_MS,
         auto_refresh: true,
-        cross_tab: true,
+        // The remote device has one tab: no lock, channel or shared record to speak of.
+        cross_tab: device == 0,
         has_login_url: true,
         has_logout_url: true,
         allowed_origins: vec![ORIGIN.into()],
         dpop: false,
-        session_warning_ms: 0.0,
-        idle: None,
+        session_warning_ms: profile.session_warning_ms,
+        idle: profile.idle,
         step_up: false,
     }
 }
 
 impl World {
     pub fn new(tabs: usize) -> Self {
+        Self::with(tabs, Profile::default())
+    }
+
+    pub fn with(tabs: usize, profile: Profile) -> Self {
+        let mut server = Server::default();
+        server.lifetime = profile.lifetime;
         let mut w = Self {
             tabs: Vec::new(),
             next_uid: 0,
-            server: Server::default(),
-            jar: None,
+            server,
+            jars: [None, None],
+            profile,
+            activity: [f64::NEG_INFINITY; 2],
+            logout_calls: [0; 2],
+            remote_uids: BTreeSet::new(),
+            lock_given_up: f64::NEG_INFINITY,
+            degraded_end: false,
             legs: Vec::new(),
             lock_holder: None,
             shared: None,
@@ -268,9 +344,26 @@ impl World {
             refresh_posts: 0,
         };
         for _ in 0..tabs.max(1) {
-            w.open_tab();
+            w.open_tab(0);
+        }
+        if profile.remote {
+            w.open_tab(1);
         }
         w
+    }
+
+    /// The main device's tabs.
+    pub fn main_tabs(&self) -> impl Iterator<Item = &Tab> {
+        self.tabs.iter().filter(|t| t.device == 0)
+    }
+
+    fn new_machine(&mut self, device: usize) -> (u64, Machine) {
+        self.next_uid += 1;
+        let uid = self.next_uid;
+        if device == 1 {
+            self.remote_uids.insert(uid);
+        }
+        (uid, Machine::new(config(&self.profile, device), uid.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
     }
 
     /// Real time (the server's clock), ms.
@@ -290,17 +383,15 @@ impl World {
         self.tabs.iter().position(|t| t.uid == uid)
     }
 
-    fn open_tab(&mut self) {
-        self.next_uid += 1;
-        let uid = self.next_uid;
-        let machine = Machine::new(config(), uid.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        self.tabs.push(Tab { uid, machine, calls: BTreeMap::new(), fetches: BTreeMap::new(), expired_events: 0 });
+    fn open_tab(&mut self, device: usize) {
+        let (uid, machine) = self.new_machine(device);
+        self.tabs.push(Tab::new(uid, device, machine));
         // A page starts by restoring its session from the cookie.
         self.act(self.tabs.len() - 1, Action::Restore);
     }
 
     fn close_tab(&mut self, index: usize) {
-        if self.tabs.len() <= 1 {
+        if self.main_tabs().count() <= 1 || self.tabs[index].device != 0 {
             return;
         }
         let tab = self.tabs.remove(index);
@@ -356,6 +447,8 @@ impl World {
                 for i in 0..self.tabs.len() {
                     let now = self.now();
                     self.tabs[i].machine.wake(now, Wake::Visible);
+                    let device = self.tabs[i].device;
+                    self.activity[device] = self.real;
                     self.pump(i);
                 }
                 self.advance(0.0);
@@ -370,13 +463,18 @@ impl World {
             Step::NetworkDown(true) => {
                 if !self.network_down {
                     self.faults += 1;
+                    self.network_down = true;
+                    for i in 0..self.tabs.len() {
+                        let now = self.now();
+                        self.tabs[i].machine.wake(now, Wake::Offline);
+                        self.pump(i);
+                    }
                 }
-                self.network_down = true;
             }
             Step::NetworkDown(false) => self.network_up(),
             Step::OpenTab => {
-                if self.tabs.len() < 6 {
-                    self.open_tab();
+                if self.main_tabs().count() < 6 {
+                    self.open_tab(0);
                 }
             }
             Step::CloseTab(n) => {
@@ -395,6 +493,7 @@ impl World {
     pub fn act(&mut self, i: usize, action: Action) {
         let now = self.now();
         let uid = self.tabs[i].uid;
+        let device = self.tabs[i].device;
         let user_at_start = self.tabs[i].machine.access_token().and_then(user_of);
         let record = |w: &mut Self, call: CallId, kind: SessionAction| {
             w.actions.push((uid, kind));
@@ -419,19 +518,40 @@ impl World {
             Action::Login(user) => {
                 let call = self.tabs[i].machine.login(now);
                 self.tabs[i].calls.insert(call, CallKind::Login);
-                let racing_logout =
-                    self.tabs.iter().any(|t| t.uid != uid && t.calls.values().any(|k| *k == CallKind::Logout));
+                let racing_logout = self
+                    .tabs
+                    .iter()
+                    .any(|t| t.uid != uid && t.device == device && t.calls.values().any(|k| *k == CallKind::Logout));
                 self.raced |= racing_logout;
                 record(self, call, SessionAction::Login { user, ok: None, racing_logout });
             }
-            Action::Logout => {
-                let racing_login =
-                    self.tabs.iter().any(|t| t.uid != uid && t.calls.values().any(|k| *k == CallKind::Login));
+            Action::Logout(Scope::Others) => {
+                let before = self.tabs[i].machine.state();
+                let call = self.tabs[i].machine.logout(now, Scope::Others);
+                self.tabs[i].calls.insert(call, CallKind::LogoutOthers);
+                if self.tabs[i].machine.state() != before {
+                    self.violation(format!("tab {uid}: logout(others) changed its state from {before:?}"));
+                }
+            }
+            Action::Logout(scope) => {
+                let racing_login = self
+                    .tabs
+                    .iter()
+                    .any(|t| t.uid != uid && t.device == device && t.calls.values().any(|k| *k == CallKind::Login));
                 self.raced |= racing_login;
+                self.logout_calls[device] += 1;
                 let m = &mut self.tabs[i].machine;
-                let call = m.logout(now, Scope::Local);
+                let call = m.logout(now, scope);
                 self.tabs[i].calls.insert(call, CallKind::Logout);
                 record(self, call, SessionAction::Logout);
+            }
+            Action::Activity(wake) => {
+                if wake {
+                    m.wake(now, Wake::Activity);
+                } else {
+                    m.activity(now);
+                }
+                self.activity[device] = self.real;
             }
             Action::Refresh | Action::Restore => {
                 let kind = if action == Action::Refresh { RefreshKind::Explicit } else { RefreshKind::Restore };
@@ -444,7 +564,11 @@ impl World {
             Action::SetToken => {
                 // The app hands over the token another tab holds (if any): a token it got
                 // from somewhere, valid or not.
-                let token = self.tabs.iter().find_map(|t| t.machine.access_token().map(str::to_owned));
+                let token = self
+                    .tabs
+                    .iter()
+                    .filter(|t| t.device == device)
+                    .find_map(|t| t.machine.access_token().map(str::to_owned));
                 if let Some(token) = token {
                     self.set_token_used = true;
                     // The app's token may be dead at the server already: outside what the
@@ -463,9 +587,11 @@ impl World {
                 self.forget_tab(uid);
                 self.next_uid += 1;
                 let new_uid = self.next_uid;
-                let machine = Machine::new(config(), new_uid.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                self.tabs[i] =
-                    Tab { uid: new_uid, machine, calls: BTreeMap::new(), fetches: BTreeMap::new(), expired_events: 0 };
+                let machine = Machine::new(config(&self.profile, device), new_uid.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                if device == 1 {
+                    self.remote_uids.insert(new_uid);
+                }
+                self.tabs[i] = Tab::new(new_uid, device, machine);
                 self.act(i, Action::Restore);
                 return;
             }
@@ -476,6 +602,7 @@ impl World {
     /// Carry out tab `i`'s outputs until there are none.
     fn pump(&mut self, i: usize) {
         let uid = self.tabs[i].uid;
+        let device = self.tabs[i].device;
         while let Some(out) = self.tabs[i].machine.poll_output() {
             if std::env::var_os("SIM_TRACE").is_some() {
                 eprintln!("[{} tab {uid}] {out:?}", self.mono);
@@ -486,7 +613,10 @@ impl World {
                         Endpoint::Login(call) => self.login_user(uid, call),
                         _ => 0,
                     };
-                    self.send(uid, LegKind::Post { id, endpoint, user });
+                    if endpoint == Endpoint::Refresh {
+                        self.no_refresh_past_the_limits(i);
+                    }
+                    self.send(uid, device, LegKind::Post { id, endpoint, user });
                 }
                 Output::AbortPost(id) => {
                     for leg in self.legs.iter_mut().filter(|l| l.tab == uid) {
@@ -514,7 +644,7 @@ impl World {
                         },
                         Authorize::Bare | Authorize::Untouched => None,
                     };
-                    self.send(uid, LegKind::Api { req, token });
+                    self.send(uid, device, LegKind::Api { req, token });
                 }
                 Output::FinishFetch { req, end } => self.fetch_finished(i, req, end),
                 Output::RequestLock(id) => {
@@ -548,11 +678,12 @@ impl World {
                         // A wait given up (past LOCK_WAIT_MS): degraded mode, counted as a fault.
                         self.lock_queue.retain(|e| *e != (uid, id));
                         self.faults += 1;
+                        self.lock_given_up = self.mono;
                     }
                 }
                 Output::Broadcast(message) => {
                     for t in &self.tabs {
-                        if t.uid != uid {
+                        if t.uid != uid && t.device == device {
                             self.channel.entry((uid, t.uid)).or_default().push_back((self.real, message.clone()));
                         }
                     }
@@ -565,6 +696,8 @@ impl World {
                         }
                     }
                 }
+                // The remote device's record is its own, and no tab there reads it.
+                Output::StoreShared(_) if device != 0 => {}
                 Output::StoreShared(record) => {
                     // As `src/web/storage.rs`: kept unless the stored one is newer (an end of
                     // the epoch a login stored replaces it: the clock may have gone back).
@@ -572,12 +705,73 @@ impl World {
                         self.shared = Some(record);
                     }
                 }
-                Output::Event(Event::SessionExpired { .. }) => self.tabs[i].expired_events += 1,
+                Output::Event(Event::SessionExpired { reason, .. }) => {
+                    self.tabs[i].expired_events += 1;
+                    self.end_has_a_cause(i, Some(reason));
+                }
+                Output::Event(Event::LoggedOut { .. }) => self.end_has_a_cause(i, None),
                 Output::Event(_) | Output::Key(_) | Output::StepUp { .. } => {}
             }
         }
+        self.note_session(i);
         self.grant_lock();
         self.note_faults();
+    }
+
+    /// After tab `i`'s outputs: a session start (a token in a new epoch, or where there was
+    /// none) restarts the idle deadline as activity does; and the family it holds now.
+    fn note_session(&mut self, i: usize) {
+        let m = &self.tabs[i].machine;
+        let key = (m.state() == SessionState::Authenticated, m.epoch());
+        if key.0 && key != self.tabs[i].auth_key {
+            self.activity[self.tabs[i].device] = self.real;
+        }
+        let family = m.access_token().and_then(|a| self.server.family_of(a, self.real)).map(|(f, _)| f);
+        self.tabs[i].auth_key = key;
+        self.tabs[i].family = family;
+    }
+
+    /// No refresh POST past the session's end or the idle deadline (as this tab knows them).
+    fn no_refresh_past_the_limits(&mut self, i: usize) {
+        let (m, wall) = (&self.tabs[i].machine, self.wall);
+        let past = |limit: Option<f64>| limit.is_some_and(|l| wall >= l);
+        if past(m.session_expires_at()) || past(m.idle_deadline()) {
+            let what = format!(
+                "tab {}: a refresh POST at wall {wall} past its limits (end {:?}, idle {:?})",
+                self.tabs[i].uid,
+                m.session_expires_at(),
+                m.idle_deadline()
+            );
+            self.violation(what);
+        }
+    }
+
+    /// An end event (`sessionExpired` with `reason`, or `loggedOut` for `None`) in tab `i` has a
+    /// cause. A `loggedOut` needs a logout called on its device, or the idle timeout; a
+    /// `lifetime` end needs family lifetimes. Any other end (the refresh rejected, here or in
+    /// another tab) must not end a family the server still holds for the device: its cookie
+    /// still continues the family the tab held (so a network error, an offline spell, a 503
+    /// never end a session), unless a tab gave up waiting for the lock within a run's span
+    /// (see `regressions::an_unlocked_login_ended_by_a_stale_rejection`).
+    fn end_has_a_cause(&mut self, i: usize, expired: Option<&'static str>) {
+        let (uid, device) = (self.tabs[i].uid, self.tabs[i].device);
+        let cause = match expired {
+            None => self.logout_calls[device] > 0 || self.profile.idle.is_some(),
+            Some("lifetime") => self.profile.lifetime.is_some(),
+            Some(reason) => {
+                let held = self.tabs[i].family;
+                let degraded = self.mono - self.lock_given_up < RUN_SPAN_MS;
+                self.degraded_end |= degraded;
+                held.is_none()
+                    || self.server.live_family(self.jars[device].as_deref(), self.real) != held
+                    || degraded
+                    || (reason == "other_tab" && self.degraded_end)
+            }
+        };
+        if !cause {
+            let family = self.tabs[i].family;
+            self.violation(format!("tab {uid}: an end ({expired:?}) with no cause; family {family:?} is live"));
+        }
     }
 
     fn note_faults(&mut self) {
@@ -615,7 +809,7 @@ impl World {
             && !self.network_down
             && rec.user_at_start.is_some()
             && self.tabs[i].machine.access_token().and_then(user_of) == rec.user_at_start
-            && self.server.live_user(self.jar.as_deref()) == rec.user_at_start
+            && self.server.live_user(self.jars[self.tabs[i].device].as_deref(), self.real) == rec.user_at_start
         {
             let uid = self.tabs[i].uid;
             self.violation(format!("tab {uid}: {req:?} answered 401 to the app while the session is live"));
@@ -632,9 +826,10 @@ impl World {
             || (during > 0 && self.mono - self.last_fault_mono < RUN_SPAN_MS)
     }
 
-    fn send(&mut self, tab: u64, kind: LegKind) {
+    fn send(&mut self, tab: u64, device: usize, kind: LegKind) {
         self.legs.push(Leg {
             tab,
+            device,
             kind,
             answer: None,
             cancelled: false,
@@ -705,21 +900,29 @@ impl World {
                 }
                 self.legs[k].faulted = fault;
                 let answer = match fault {
-                    Some(Fault::Status503) => {
-                        Some(Answer { status: 503, retry_after_s: None, cookie: SetCookie::Keep, token: None })
-                    }
-                    Some(Fault::TooMany) => {
-                        Some(Answer { status: 429, retry_after_s: Some(2), cookie: SetCookie::Keep, token: None })
-                    }
+                    Some(Fault::Status503) => Some(Answer {
+                        status: 503,
+                        retry_after_s: None,
+                        cookie: SetCookie::Keep,
+                        token: None,
+                        session_s: None,
+                    }),
+                    Some(Fault::TooMany) => Some(Answer {
+                        status: 429,
+                        retry_after_s: Some(2),
+                        cookie: SetCookie::Keep,
+                        token: None,
+                        session_s: None,
+                    }),
                     _ => {
-                        let cookie = self.jar.clone();
+                        let cookie = self.jars[self.legs[k].device].clone();
                         let a = match endpoint {
                             Endpoint::Refresh => {
                                 self.refresh_posts += 1;
                                 self.server.refresh(cookie.as_deref(), self.real)
                             }
                             Endpoint::Login(_) => self.server.login(user, self.real),
-                            Endpoint::Logout(_) => self.server.logout(cookie.as_deref()),
+                            Endpoint::Logout(scope) => self.server.logout(cookie.as_deref(), scope, self.real),
                         };
                         Some(a)
                     }
@@ -759,13 +962,13 @@ impl World {
         }
         let now = self.now();
         match (leg.kind, answered) {
-            (LegKind::Post { id, .. }, Answered::Post(answer)) => {
+            (LegKind::Post { id, endpoint, .. }, Answered::Post(answer)) => {
                 let outcome = match answer {
                     None => HttpOutcome::NetworkError,
                     Some(a) => {
                         match &a.cookie {
-                            SetCookie::Set(c) => self.jar = Some(c.clone()),
-                            SetCookie::Clear => self.jar = None,
+                            SetCookie::Set(c) => self.jars[leg.device] = Some(c.clone()),
+                            SetCookie::Clear => self.jars[leg.device] = None,
                             SetCookie::Keep => {}
                         }
                         let token = match a.token {
@@ -773,7 +976,7 @@ impl World {
                                 token: token.into(),
                                 expires_in_s: Some(expires_in_s),
                                 dpop: false,
-                                session_s: None,
+                                session_s: a.session_s,
                             }),
                             None => Err("the response carries no access token"),
                         };
@@ -784,7 +987,14 @@ impl World {
                         }
                     }
                 };
+                let before = self.tabs[i].machine.access_token().map(str::to_owned);
+                let authenticated = self.tabs[i].machine.state() == SessionState::Authenticated;
+                let status = match outcome {
+                    HttpOutcome::Answer { status, .. } => Some(status),
+                    _ => None,
+                };
                 self.tabs[i].machine.post_done(now, id, outcome);
+                self.answer_kept_its_promise(i, endpoint, status, before, authenticated);
             }
             (LegKind::Api { req, token }, Answered::Api(status)) => {
                 if status == 0 {
@@ -799,6 +1009,35 @@ impl World {
             _ => {}
         }
         self.pump(i);
+    }
+
+    /// What a token endpoint's answer must do in tab `i`, which held `before` (and was
+    /// `authenticated`): a `401` to a refresh ends a session the server revoked (global
+    /// sign-out elsewhere, ...): no tab keeps it past its next refresh answer; an `others`
+    /// sign-out's answer never ends the calling tab's session.
+    fn answer_kept_its_promise(
+        &mut self,
+        i: usize,
+        endpoint: Endpoint,
+        status: Option<u16>,
+        before: Option<String>,
+        authenticated: bool,
+    ) {
+        let m = &self.tabs[i].machine;
+        let uid = self.tabs[i].uid;
+        match endpoint {
+            Endpoint::Refresh if status == Some(401) => {
+                let kept = m.state() == SessionState::Authenticated && m.access_token() == before.as_deref();
+                let revoked = before.and_then(|t| self.server.family_of(&t, self.real)).is_some_and(|(_, dead)| dead);
+                if kept && revoked {
+                    self.violation(format!("tab {uid}: keeps a revoked session after its refresh was answered 401"));
+                }
+            }
+            Endpoint::Logout(Scope::Others) if authenticated && m.state() != SessionState::Authenticated => {
+                self.violation(format!("tab {uid}: logout(others) ended its own session ({:?})", m.state()));
+            }
+            _ => {}
+        }
     }
 
     fn deliver_message(&mut self, n: usize) {
@@ -943,8 +1182,9 @@ impl World {
         out
     }
 
+    /// The user whose session the main device's cookie continues.
     pub fn jar_user(&self) -> Option<u8> {
-        self.server.live_user(self.jar.as_deref())
+        self.server.live_user(self.jars[0].as_deref(), self.real)
     }
 
     pub fn state_of(&self, i: usize) -> SessionState {

@@ -341,8 +341,10 @@ impl Machine {
         if self.disposed {
             return;
         }
-        self.op_deadline(now);
+        // The limits first: an operation's end (a run that completes) must not hand out a
+        // token the idle deadline or the session's end takes away in the same instant.
         self.check_limits(now);
+        self.op_deadline(now);
         self.refresh_if_due(now);
         self.advance(now);
     }

@@ -171,6 +171,12 @@ impl Machine {
     fn locked(&mut self, now: Instant, op: Op, _granted: bool) {
         match op {
             Op::Refresh => {
+                // The session's end may have passed while the run waited (set by a login's
+                // answer read after a sleep, or the wall clock moved): no refresh past it.
+                // (Only the end: its check ends the session and changes nothing else here.)
+                if self.limits.end.is_some_and(|end| now.wall_ms >= end) {
+                    self.check_limits(now);
+                }
                 if self.run_moot(now) {
                     return;
                 }
@@ -311,7 +317,19 @@ impl Machine {
                 self.settle(call, Ok(CallValue::Confirmed(confirmed)));
             }
         }
+        // A login answer read after its session's end or idle deadline (a sleep): it ends
+        // now, as its timer would, before a refresh queued behind it starts.
+        if self.limit_passed(now) {
+            self.check_limits(now);
+        }
         self.advance(now);
+    }
+
+    /// Has the session's end or the idle deadline passed (an answer read after a sleep counts
+    /// them from its send)?
+    fn limit_passed(&self, now: Instant) -> bool {
+        let passed = |limit: Option<f64>| limit.is_some_and(|l| now.wall_ms >= l);
+        passed(self.limits.end) || (self.cfg.idle.is_some() && passed(self.limits.idle))
     }
 
     /// Whether the run in flight no longer serves the session (checked when it gets the lock
@@ -376,6 +394,14 @@ impl Machine {
                         // slept, maybe with the answer in the buffer. The cookie it set is the
                         // current one, so asking again at once is no reuse, and no failed
                         // attempt (the server answered).
+                        // Read after the session's end or the idle deadline (a sleep): it ends
+                        // now, as its timer would, rather than asking again past it.
+                        Ok(_) if self.limit_passed(now) => {
+                            self.release_lock(); // no user callback while the lock is held
+                            self.check_limits(now);
+                            let outcome = self.overtaken().unwrap_or(RunOutcome::Refreshed);
+                            return self.finish_run(now, outcome);
+                        }
                         Ok(_) if answer_slept(sent, now) && self.session.usable_token(now).is_none() => {
                             return self.ask_again(now);
                         }

@@ -11,6 +11,9 @@ impl Machine {
             return;
         }
         match message {
+            // A token of a session past its end (a message that waited): no news, and adopting
+            // it would only end that session again, at a newer epoch than its own.
+            Message::Token { session_end: Some(end), .. } if now.wall_ms >= end => return,
             Message::Token { epoch, token, remaining_ms, sent_wall_ms, dpop, session_end } => {
                 // Read after the clock went back, how long it waited is unknown.
                 let waited = now.wall_ms - sent_wall_ms;
