@@ -10,9 +10,14 @@ export function lockRequest(name, id, answer) {
   if (!locks) return null;
   let c = new AbortController(), release, granted, gone, seen;
   const held = new Promise((resolve) => { release = resolve; });
-  const got = () => { if (gone) return; granted = 1; answer(id, true); return held; };
+  // Once: a steal that races the grant of the request it replaces is granted too (it then
+  // holds the lock in place of that request, and `held` is released the same way).
+  const got = () => { if (gone) return; if (!granted) { granted = 1; answer(id, true); } return held; };
   const ask = (o, ctl) => locks.request(name, o, got).catch(() => { if (!ctl.signal.aborted && !granted && !gone) answer(id, false); });
-  const holder = () => locks.query().then((s) => { const h = s.held.find((l) => l.name === name); return h && h.clientId; }, () => null);
+  const holder = () => {
+    try { return locks.query().then((s) => { const h = s.held.find((l) => l.name === name); return h && h.clientId; }, () => null); }
+    catch { return Promise.resolve(null); }
+  };
   holder().then((h) => { seen = h; });
   ask({ signal: c.signal }, c);
   const done = () => { gone = 1; release(); c.abort(); };
@@ -20,10 +25,9 @@ export function lockRequest(name, id, answer) {
     if (granted || gone) return;
     if (h !== seen) { seen = h; return; }
     c.abort();
-    // No holder at two looks, and still not granted: Web Locks do not work here.
-    if (!h) { gone = 1; return answer(id, false); }
     c = new AbortController();
-    ask({ steal: true }, c);
+    // No holder seen at two looks (or none can be seen) and still not granted: ask again.
+    ask(h ? { steal: true } : { signal: c.signal }, c);
   });
   return done;
 }

@@ -64,6 +64,7 @@ export function readOptions(o) {
 /// `logout(options)`'s scope: 0 local (the default), 1 others, 2 global; throws
 /// `invalid_options` for anything else.
 export function logoutScope(o) {
+  if (o != null && typeof o !== "object") throw invalid('logout takes an options object: { scope: "local" | "others" | "global" }');
   const i = ["local", "others", "global"].indexOf(o == null || o.scope === undefined ? "local" : o.scope);
   if (i < 0) throw invalid('logout: scope must be "local", "others" or "global"');
   return i;

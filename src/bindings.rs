@@ -67,7 +67,7 @@ export interface TokenManagerOptions {
   /** `sessionExpiring` fires this long before the session's end. Default 300; 0 turns it off. */
   sessionWarningSeconds?: number;
   /** Sign out after this long without activity in any tab (`pointerdown`, `keydown`, `wheel`,
-   *  `touchstart`, the page shown, `touch()`); `idleWarning` fires `warningSeconds` before
+   *  `touchstart`, the page becoming visible, `touch()`); `idleWarning` fires `warningSeconds` before
    *  (default: half the timeout, at most 60). Off by default. */
   idle?: { timeoutSeconds: number; warningSeconds?: number };
   /** A wrapped request answered 401/403 with a step-up challenge (RFC 9470

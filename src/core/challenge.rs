@@ -167,7 +167,10 @@ mod tests {
             (r#"Bearer error="insufficient_user_authentication"#, None),
             ("Bearer error=\"insufficient_user_authentication\", acr_values=\"a\u{7}b\"", None),
             (",,,,, = ,,=,", None),
-            ("Bearer error=\"insufficient_scope\", scope=\"é\\ü z\"", c("insufficient_scope", None, None, Some("éü z"))),
+            (
+                "Bearer error=\"insufficient_scope\", scope=\"é\\ü z\"",
+                c("insufficient_scope", None, None, Some("éü z")),
+            ),
             ("Bearer é=ü, error=insufficient_scope, \u{1F600}", c("insufficient_scope", None, None, None)),
             ("Bearer error=\"insufficient_scope\", scope=\"abc\\", None),
             ("=====", None),

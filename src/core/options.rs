@@ -181,7 +181,9 @@ impl RawOptions {
             let t = i.timeout_seconds.unwrap_or(f64::NAN);
             (t, i.warning_seconds.unwrap_or((t / 2.0).min(60.0)))
         });
-        if !(0.0..=MAX_S).contains(&warn) || idle.is_some_and(|(t, w)| !(1.0..=MAX_S).contains(&t) || !(0.0..t).contains(&w)) {
+        if !(0.0..=MAX_S).contains(&warn)
+            || idle.is_some_and(|(t, w)| !(1.0..=MAX_S).contains(&t) || !(0.0..t).contains(&w))
+        {
             return Err(Error::options(
                 "sessionWarningSeconds and idle.timeoutSeconds (at least 1, above idle.warningSeconds) must be seconds, at most 2592000",
             ));

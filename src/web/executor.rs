@@ -33,6 +33,12 @@ impl Inner {
             self.perform(output);
         }
         self.pumping.set(false);
+        // A release with no event after it: later events need not wait.
+        let mut later = self.later_events.borrow_mut();
+        if later.as_ref().is_some_and(Vec::is_empty) {
+            *later = None;
+        }
+        drop(later);
         self.arm_timer();
     }
 

@@ -9,6 +9,13 @@
 
 use super::*;
 
+/// An idle deadline found passed by a page that was not running at the time (a frozen or
+/// sleeping tab, its timer late) is acted on only after this long: other tabs' activity
+/// messages queued meanwhile are delivered first (its own deadline may be stale).
+const LATE_IDLE_GRACE_MS: f64 = 250.0;
+/// A check this long after the deadline means the page was not running at the time.
+const LATE_MS: f64 = 1_000.0;
+
 /// Activity moves the idle deadline (and tells the other tabs) only when it moves it by this
 /// much: a busy page does not flood the channel, and the snapshot changes at most this often.
 fn step_ms(timeout_ms: f64) -> f64 {
@@ -23,6 +30,8 @@ pub(super) struct Limits {
     /// The idle deadline, wall ms (with the `idle` option, while a session is held).
     pub(super) idle: Option<f64>,
     pub(super) idle_warned: bool,
+    /// A late check found the idle deadline passed: the sign-out waits until then (mono ms).
+    idle_grace: Option<f64>,
 }
 
 impl Machine {
@@ -44,10 +53,18 @@ impl Machine {
         }
         self.check_limits(now);
         let (Some((timeout, _)), Some(current)) = (self.cfg.idle, self.idle_deadline()) else { return };
+        if now.wall_ms >= current {
+            return; // passed: activity now does not bring the session back
+        }
         let deadline = now.wall_ms + timeout;
         if deadline - current >= step_ms(timeout) {
             self.set_idle(now, deadline, true);
         }
+    }
+
+    /// The end of the grace a late check gave a passed idle deadline (mono ms), while it lasts.
+    pub(super) fn idle_grace_until(&self) -> Option<f64> {
+        self.limits.idle_grace.filter(|_| self.idle_deadline().is_some())
     }
 
     /// The timer for the next limit (monotonic ms): a warning or an end.
@@ -60,7 +77,10 @@ impl Machine {
         let end = l.end.map(|e| if l.end_warned || warn <= 0.0 { e } else { e - warn });
         let idle_warning = self.cfg.idle.map_or(0.0, |(_, w)| w);
         let idle = l.idle.map(|d| if l.idle_warned { d } else { d - idle_warning });
-        end.into_iter().chain(idle).reduce(f64::min).map(|wall| now.mono_ms + (wall - now.wall_ms).max(0.0))
+        let mono = |wall: f64| now.mono_ms + (wall - now.wall_ms).max(0.0);
+        // Past the idle deadline, in the grace of a late check: its end.
+        let idle = if l.idle_grace.is_some() { l.idle_grace } else { idle.map(mono) };
+        end.map(mono).into_iter().chain(idle).reduce(f64::min)
     }
 
     /// Warn of, or act on, a limit that has come.
@@ -81,7 +101,15 @@ impl Machine {
         }
         if let (Some((_, warning)), Some(deadline)) = (self.cfg.idle, self.limits.idle) {
             if now.wall_ms >= deadline {
-                self.logout_for(now, Scope::Local, EndReason::Idle);
+                match self.limits.idle_grace {
+                    None if now.wall_ms - deadline > LATE_MS => {
+                        self.limits.idle_grace = Some(now.mono_ms + LATE_IDLE_GRACE_MS);
+                    }
+                    Some(until) if now.mono_ms < until => {}
+                    _ => {
+                        self.logout_for(now, Scope::Local, EndReason::Idle);
+                    }
+                }
             } else if !self.limits.idle_warned && now.wall_ms >= deadline - warning {
                 self.limits.idle_warned = true;
                 self.event(Event::IdleWarning { deadline });
@@ -119,6 +147,7 @@ impl Machine {
         let was_warned = self.limits.idle_warned;
         self.limits.idle = Some(deadline);
         self.limits.idle_warned = false;
+        self.limits.idle_grace = None;
         if share && self.cfg.cross_tab {
             let message = Message::Active { epoch: self.session.epoch(), deadline };
             self.outputs.push(Output::Broadcast(message));

@@ -448,7 +448,6 @@ impl Machine {
         if let Some(end) = session_end {
             self.set_session_end(now, end);
         }
-        self.start_idle(now);
         if source.shared() && self.cfg.cross_tab {
             if let Some(t) = self.session.token() {
                 let message = Message::Token {
@@ -462,6 +461,8 @@ impl Machine {
                 self.outputs.push(Output::Broadcast(message));
             }
         }
+        // After the token's message: the other tabs know its epoch when its deadline comes.
+        self.start_idle(now);
         Ok(generation)
     }
 

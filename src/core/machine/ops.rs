@@ -26,9 +26,11 @@ fn received(sent: Instant, now: Instant) -> Instant {
     }
 }
 
-/// The session's end (wall ms) from an answer's remaining lifetime, counted as the token's is.
+/// The session's end (wall ms) from an answer's remaining lifetime, counted as the token's is;
+/// none for 0 or less.
 fn session_end(sent: Instant, now: Instant, seconds: Option<f64>) -> Option<f64> {
-    seconds.filter(|s| s.is_finite() && *s >= 0.0).map(|s| received(sent, now).wall_ms + s * 1000.0)
+    // 0 is "no end" (Keycloak's offline tokens), not "ended now".
+    seconds.filter(|s| s.is_finite() && *s > 0.0).map(|s| received(sent, now).wall_ms + s * 1000.0)
 }
 
 fn logout_failed() -> Error {
@@ -176,6 +178,12 @@ impl Machine {
                 // (Only the end: its check ends the session and changes nothing else here.)
                 if self.limits.end.is_some_and(|end| now.wall_ms >= end) {
                     self.check_limits(now);
+                }
+                // Past the idle deadline, in the grace of a late check (other tabs' activity
+                // may still arrive): no refresh before that is settled; the run waits it out.
+                if let Some(until) = self.idle_grace_until() {
+                    self.release_lock();
+                    return self.set_phase(Phase::Backoff { until });
                 }
                 if self.run_moot(now) {
                     return;

@@ -22,9 +22,15 @@ impl Machine {
                 let remaining_ms = remaining_ms.map(|r| (r - waited).max(0.0));
                 match self.session.on_peer_token(age_known, epoch, &token, remaining_ms, now) {
                     PeerToken::Ignore => return,
-                    // A login elsewhere made a new DPoP key: read it again when needed.
-                    PeerToken::AdoptNewSession if self.cfg.dpop => self.outputs.push(Output::Key(KeyChange::Forget)),
-                    PeerToken::AdoptNewSession | PeerToken::Adopt => {}
+                    // A new session (a login elsewhere): its own limits, not the old session's.
+                    PeerToken::AdoptNewSession => {
+                        self.limits = limits::Limits::default();
+                        // A login elsewhere made a new DPoP key: read it again when needed.
+                        if self.cfg.dpop {
+                            self.outputs.push(Output::Key(KeyChange::Forget));
+                        }
+                    }
+                    PeerToken::Adopt => {}
                 }
                 let expires_in_s = remaining_ms.map(|r| r / 1000.0);
                 if self.adopt(now, token, expires_in_s, TokenSource::OtherTab, dpop, None, session_end).is_ok() {

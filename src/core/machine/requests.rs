@@ -217,6 +217,7 @@ impl Machine {
                 self.plan_send(now, req);
             }
             Stage::BeforeReplay => self.after_refresh_for_401(now, req),
+            Stage::BeforeStepUp => self.replay(now, req),
             _ => {}
         }
     }

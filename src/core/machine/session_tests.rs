@@ -224,9 +224,58 @@ fn idle_warned_sessions_are_not_refreshed_by_the_timer() {
 #[test]
 fn a_hidden_tab_signs_out_on_wake_when_its_deadline_passed() {
     let mut m = signed_in(idle_config(), 300.0, None);
-    // The page was hidden (timers throttled): visible again 60 s later.
+    // The page was hidden (timers throttled): visible again 60 s later. Its deadline may be
+    // stale (other tabs' activity messages are still queued): it waits a moment, and being
+    // shown does not bring the session back.
     m.wake(at(60_000.0), Wake::Visible);
-    assert_eq!(m.state(), SessionState::Ended(EndReason::Idle), "the deadline is checked before the activity");
+    assert_eq!(m.state(), SessionState::Authenticated);
+    let t = m.poll_timeout(at(60_000.0)).expect("the grace's end");
+    assert!(t - 60_000.0 <= 300.0, "{t}");
+    m.handle_timeout(at(t));
+    assert_eq!(m.state(), SessionState::Ended(EndReason::Idle));
+}
+
+#[test]
+fn a_newer_deadline_heard_on_waking_keeps_the_session() {
+    let mut m = signed_in(idle_config(), 300.0, None);
+    m.wake(at(60_000.0), Wake::PageShow);
+    // Another tab's activity, queued while this page was frozen, arrives now.
+    m.peer_message(at(60_010.0), Message::Active { epoch: m.epoch(), deadline: T0.wall_ms + 65_000.0 });
+    let t = m.poll_timeout(at(60_010.0)).expect("timer");
+    m.handle_timeout(at(t));
+    assert_eq!(m.state(), SessionState::Authenticated);
+    assert_eq!(m.idle_deadline(), Some(T0.wall_ms + 65_000.0));
+}
+
+#[test]
+fn a_login_in_another_tab_brings_its_own_limits() {
+    // This tab's session would go idle at 10 s; another tab logs in at 8 s: its new session's
+    // deadline (and no end) is taken, not the old one's.
+    let mut cfg = idle_config();
+    cfg.cross_tab = true;
+    let mut m = Machine::new(cfg, 3);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    let epoch = Epoch(m.epoch().0 + 1_000_000);
+    let token = Message::Token {
+        epoch,
+        token: "opaque-b".into(),
+        remaining_ms: Some(300_000.0),
+        sent_wall_ms: T0.wall_ms + 8_000.0,
+        dpop: false,
+        session_end: None,
+    };
+    m.peer_message(at(8_000.0), token);
+    m.peer_message(at(8_000.0), Message::Active { epoch, deadline: T0.wall_ms + 18_000.0 });
+    m.handle_timeout(at(10_000.0));
+    assert_eq!(m.state(), SessionState::Authenticated);
+    assert_eq!(m.idle_deadline(), Some(T0.wall_ms + 18_000.0));
+}
+
+#[test]
+fn a_zero_refresh_expires_in_means_no_end() {
+    let m = signed_in(config(), 300.0, Some(0.0));
+    assert_eq!((m.state(), m.session_expires_at()), (SessionState::Authenticated, None));
 }
 
 #[test]
@@ -360,4 +409,27 @@ fn a_rejected_handler_returns_the_challenge() {
     });
     m.step_up_done(T0, id.expect("handler called"), false);
     assert_eq!(drain(&mut m), vec![Output::FinishFetch { req, end: FetchEnd::Response }]);
+}
+
+#[test]
+fn a_step_up_replay_waits_for_a_refresh_when_the_token_died_meanwhile() {
+    let mut m = signed_in(Config { step_up: true, ..config() }, 30.0, None);
+    let req = api_request(&mut m, T0);
+    drain(&mut m);
+    m.fetch_answered(T0, req, 401, false, Some(CHALLENGE));
+    let id = drain(&mut m).iter().find_map(|o| match o {
+        Output::StepUp { id, .. } => Some(*id),
+        _ => None,
+    });
+    // The handler took two minutes (and did not sign in again): the token is dead by then.
+    m.step_up_done(at(120_000.0), id.expect("handler"), true);
+    let out = drain(&mut m);
+    assert!(!out.iter().any(|o| matches!(o, Output::Send { .. })), "no replay without a token: {out:?}");
+    let (http, _) = posted(&out).expect("a refresh first");
+    m.post_done(at(120_010.0), http, answer("opaque-b", 300.0, None));
+    let out = drain(&mut m);
+    assert!(
+        out.iter().any(|o| matches!(o, Output::Send { req: r, authorize: Authorize::Token { .. } } if *r == req)),
+        "{out:?}"
+    );
 }

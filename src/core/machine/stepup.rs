@@ -18,7 +18,7 @@ impl Machine {
         let Some(p) = self.requests.get_mut(&req) else { return };
         // Answered already: a call for this challenge settled after it was sent.
         if self.stepped_up.as_ref().is_some_and(|(c, g)| *c == challenge && p.sent_before(*g)) {
-            return self.replay(now, req);
+            return self.replay_after_step_up(now, req);
         }
         p.set_before_step_up();
         if let Some((_, _, reqs)) = self.step_ups.iter_mut().find(|(_, c, _)| *c == challenge) {
@@ -28,6 +28,20 @@ impl Machine {
         self.step_ups.push((id, challenge.clone(), vec![req]));
         self.event(Event::StepUp(challenge.clone()));
         self.outputs.push(Output::StepUp { id, challenge });
+    }
+
+    /// Replay a stepped-up request with the token held now; with none usable (the handler took
+    /// long, or did not sign in again), after a refresh, as a first send would.
+    fn replay_after_step_up(&mut self, now: Instant, req: ReqId) {
+        if self.session.usable_token(now).is_none() && self.ensure_refresh(now, RefreshKind::Needed).is_ok() {
+            if let Some(p) = self.requests.get_mut(&req) {
+                p.set_before_step_up();
+            }
+            if let Some(run) = self.run.as_mut() {
+                return run.requests.push(req); // `after_wait` replays it
+            }
+        }
+        self.replay(now, req);
     }
 
     /// The `onStepUp` call `id` settled: replay its requests once (`ok`), or give them the
@@ -40,7 +54,7 @@ impl Machine {
         }
         for req in reqs {
             if ok {
-                self.replay(now, req);
+                self.replay_after_step_up(now, req);
             } else {
                 self.finish_fetch(req, FetchEnd::Response);
             }
