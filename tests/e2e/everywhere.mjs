@@ -3,7 +3,7 @@
 // type="module"> page, a dedicated Worker, and the store contract. Each app is served by its
 // own mock server (same origin as its API) with 2 s tokens, and driven in Chromium: sign in,
 // auth.fetch, a silent refresh by the timer.
-import { BASE, launch, control, test, summary, assert, assertEq } from "./lib.mjs";
+import { BASE, launch, control, test, summary, assert, assertEq, watchedPage } from "./lib.mjs";
 
 const APPS = {
   vite: process.env.E2E_VITE,
@@ -21,11 +21,7 @@ async function reset(base, ttl = 2) {
 async function drive(name, url, base) {
   await reset(base);
   const ctx = await launch();
-  const page = await ctx.newPage();
-  const errors = [];
-  const wasm = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("request", (r) => { if (r.url().endsWith(".wasm")) wasm.push(r.url()); });
+  const { page, errors, wasm } = await watchedPage(ctx);
   await page.goto(url);
   const handle = await page.waitForFunction(
     () => document.body.dataset.result ?? document.querySelector("[data-result]")?.dataset.result,

@@ -71,6 +71,16 @@ export function assertEq(actual, expected, msg) {
 
 // ---- waiting: pages, conditions, quiescence -------------------------------------------------------
 
+/// A new page of `ctx` with its uncaught errors and the .wasm URLs it fetched collected.
+export async function watchedPage(ctx) {
+  const page = await ctx.newPage();
+  const errors = [];
+  const wasm = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("request", (r) => { if (r.url().endsWith(".wasm")) wasm.push(r.url()); });
+  return { page, errors, wasm };
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /// Open www/harness.html with `query` and wait until its manager is ready.

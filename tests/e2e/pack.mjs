@@ -15,7 +15,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, normalize, relative } from "node:path";
-import { launch, test, summary, assert, assertEq, sleep } from "./lib.mjs";
+import { launch, test, summary, assert, assertEq, sleep, watchedPage } from "./lib.mjs";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PKG = join(ROOT, "pkg");
@@ -138,11 +138,7 @@ await test("a Vite app installed from the tarball: production build, sign in, au
     const post = (path, body) => fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     await post("/__test/config", { accessTtl: 2 });
     const ctx = await launch();
-    const page = await ctx.newPage();
-    const errors = [];
-    const wasm = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("request", (r) => { if (r.url().endsWith(".wasm")) wasm.push(r.url()); });
+    const { page, errors, wasm } = await watchedPage(ctx);
     await page.goto(`${base}/`);
     const handle = await page.waitForFunction(() => document.body.dataset.result, null, { timeout: 20_000 });
     assertEq(JSON.parse(await handle.jsonValue()), { sub: "demo", again: 200, renewed: true, state: "authenticated" }, "signed in, API, silent refresh");

@@ -235,7 +235,8 @@ const idleSeen = (page) => page.evaluate(() => ({
   warnings: h.of("idleWarning"), out: h.of("loggedOut"), state: h.auth.getSnapshot().state,
 }));
 
-await scenario("3a", "idle: activity in one tab keeps three alive past the timeout; without it, idleWarning then sign-out everywhere at the deadline", async () => {
+/// Three tabs with a 2 s idle timeout (1 s warning), signed in from the first.
+async function threeIdleTabs() {
   const IDLE = { timeoutSeconds: 2, warningSeconds: 1 };
   await fresh({ accessTtl: 2 });
   const ctx = await launch();
@@ -243,6 +244,11 @@ await scenario("3a", "idle: activity in one tab keeps three alive past the timeo
   for (let i = 0; i < 3; i++) tabs.push(await tab(ctx, { idle: IDLE }));
   await tabs[0].evaluate(() => h.login());
   await Promise.all(tabs.map((p) => p.waitForFunction(() => h.auth.isAuthenticated, null, { timeout: 2000 })));
+  return { IDLE, ctx, tabs };
+}
+
+await scenario("3a", "idle: activity in one tab keeps three alive past the timeout; without it, idleWarning then sign-out everywhere at the deadline", async () => {
+  const { IDLE, ctx, tabs } = await threeIdleTabs();
   // 3 s of clicks and keys in tab 1 only.
   const t0 = Date.now();
   let inputs = 0;
@@ -335,13 +341,7 @@ const setVisibility = (page, state) => page.evaluate((v) => {
 }, state);
 
 await scenario("3c", "idle: hidden tabs whose JavaScript sleeps through the deadline are signed out on wake, not revived by becoming visible", async () => {
-  const IDLE = { timeoutSeconds: 2, warningSeconds: 1 };
-  await fresh({ accessTtl: 2 });
-  const ctx = await launch();
-  const tabs = [];
-  for (let i = 0; i < 3; i++) tabs.push(await tab(ctx, { idle: IDLE }));
-  await tabs[0].evaluate(() => h.login());
-  await Promise.all(tabs.map((p) => p.waitForFunction(() => h.auth.isAuthenticated, null, { timeout: 2000 })));
+  const { IDLE, ctx, tabs } = await threeIdleTabs();
   const cdp = await Promise.all(tabs.map((p) => ctx.newCDPSession(p)));
   for (const [i, p] of tabs.entries()) {
     await setVisibility(p, "hidden");
