@@ -121,6 +121,42 @@ await test("two tabs share one refresh per token lifetime; logout reaches the ot
   await session.switchTo(first);
 });
 
+await test("the session: its end from refresh_expires_in, a step-up challenge with one handler call, others/global sign-out, idle touch()", async () => {
+  await fresh();
+  await control("/__test/config", { refreshTtl: 600 });
+  await session.goto(`${BASE}/dropin.html`);
+  await session.waitFor(() => document.body.dataset.ready === "1", 20_000, "the drop-in page");
+  const r = await session.run(async () => {
+    let calls = 0;
+    const events = [];
+    const auth = mk({
+      crossTab: true,
+      idle: { timeoutSeconds: 8, warningSeconds: 2 }, // activity moves it in steps of 0.8 s
+      onStepUp: async (c) => { calls++; await auth.login({ ...creds, acr_values: c.acrValues }); },
+    });
+    for (const ev of ["stepUp", "loggedOut"]) auth.on(ev, (d) => events.push([ev, d.reason ?? d.error]));
+    await auth.login(creds);
+    const left = Math.round((auth.sessionExpiresAt - Date.now()) / 1000);
+    const idleBefore = auth.idleDeadline;
+    await new Promise((r) => setTimeout(r, 1100));
+    auth.touch();
+    const idleMoved = auth.idleDeadline > idleBefore;
+    const statuses = await Promise.all([1, 2, 3].map(() => auth.fetch("/api/sensitive").then((x) => x.status)));
+    const others = await auth.logout({ scope: "others" });
+    const stillIn = auth.isAuthenticated;
+    const global = await auth.logout({ scope: "global" });
+    const snap = auth.getSnapshot();
+    auth.dispose();
+    return { left, idleMoved, statuses, calls, others, stillIn, global, state: snap.state, offline: snap.offline, events };
+  });
+  assert(r.left > 590 && r.left <= 600, `sessionExpiresAt ~600 s ahead: ${r.left}`);
+  assertEq([r.idleMoved, r.statuses, r.calls], [true, [200, 200, 200], 1], "touch() moved the idle deadline; one step-up call, replayed");
+  assertEq([r.others, r.stillIn, r.global, r.state, r.offline], [true, true, true, "loggedOut", false], "others keeps this session, global ends it");
+  assertEq(r.events, [["stepUp", "insufficient_user_authentication"], ["loggedOut", "logout"]], "events");
+  const c = await counters();
+  assertEq([c.logoutsOthers, c.logoutsGlobal, c.refreshes], [1, 1, 0], "server: one others, one global sign-out, no refresh spent on the challenge");
+});
+
 await test("the token lands in no storage; Authorization never goes to a foreign origin", async () => {
   await fresh();
   await fetch(`${OTHER}/__test/reset`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
