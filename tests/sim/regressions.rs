@@ -1328,3 +1328,165 @@ fn no_steal_from_a_queue_that_moves_on() {
         ],
     );
 }
+
+/// Found by `make sim` after the late-idle grace was added: the machine sleeps an hour, a late
+/// check of the passed idle deadline starts the 250 ms grace, then the wall clock goes back an
+/// hour (the deadline is ahead again) while a refresh run waits out the grace: its backoff
+/// ended at once, again and again (the timer spun). The grace now holds only while the
+/// deadline is passed, and a clock that went back clears it.
+#[test]
+fn the_idle_grace_after_the_clock_went_back() {
+    use Step::*;
+    let profile = Profile { idle: Some((20_000.0, 5_000.0)), ..Profile::default() };
+    replay_with(
+        1,
+        profile,
+        &[
+            Network(0),
+            Network(0),
+            Network(0),
+            Network(0),
+            CloseTab(0),
+            Act { tab: 5, action: Action::Login(0) },
+            Network(0),
+            Network(0),
+            Sleep { ms: 3_600_000, mono_stops: false },
+            ClockJump(false),
+            Act { tab: 0, action: Action::Fetch },
+        ],
+    );
+}
+
+/// Found by `make sim` with the late-idle grace: a 45 s idle timeout; a refresh is on the wire
+/// when the machine sleeps 60 s (the monotonic clock stopped); on waking a request waits for
+/// it, its answer (counted from the send: dead) finds the idle deadline passed, and the grace
+/// began: the run ended as if refreshed and the request went out bare, a 401 to the app while
+/// the tab was still signed in. Now the run waits out the grace, then asks again or finds the
+/// session signed out.
+#[test]
+fn a_request_on_waking_past_the_idle_deadline() {
+    use Step::*;
+    let profile = Profile { idle: Some((45_000.0, 5_000.0)), ..Profile::default() };
+    replay_with(
+        1,
+        profile,
+        &[
+            CloseTab(1),
+            Network(6),
+            Act { tab: 2, action: Action::Login(0) },
+            Network(6),
+            Network(5),
+            Network(1),
+            Advance(31_000),
+            Sleep { ms: 60_000, mono_stops: true },
+            Act { tab: 2, action: Action::Fetch },
+        ],
+    );
+}
+
+/// Found by `make sim` with a 60 s session lifetime: a login, then the wall clock jumps an hour
+/// forward. The session's end is on the wall clock (as a token's deadline takes the larger of
+/// the two clocks): the tabs end it (`lifetime`) while the server, whose clock did not jump,
+/// still holds it. A clock moved forward by the user ends a session early, never late: the
+/// model excuses such ends.
+#[test]
+fn a_clock_jump_forward_past_the_sessions_end() {
+    use Step::*;
+    let profile =
+        Profile { lifetime: Some(Lifetime { absolute_ms: 60_000.0, sliding_ms: None }), ..Profile::default() };
+    replay_with(
+        2,
+        profile,
+        &[
+            Network(0),
+            Network(0),
+            Act { tab: 2, action: Action::Refresh },
+            Advance(200),
+            Act { tab: 0, action: Action::Fetch },
+            Network(0),
+            Network(0),
+            Sleep { ms: 60_000, mono_stops: false },
+            Network(0),
+            Act { tab: 0, action: Action::Activity(false) },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            ClockJump(true),
+        ],
+    );
+}
+
+/// Found by `make sim`: tab 2 logs out while its refresh is on the wire, then the app hands it
+/// a token (`setAccessToken`, the one it held); the refresh of the logged-out family is
+/// answered 401 and the tab keeps the token the app gave it. A model error: what the app hands
+/// in is the app's to answer for (the check now excuses schedules with `setAccessToken`).
+#[test]
+fn set_token_after_a_logout_while_a_refresh_is_rejected() {
+    use Step::*;
+    replay(
+        4,
+        &[
+            Act { tab: 0, action: Action::Logout(Scope::Local) },
+            Network(0),
+            Advance(20_000),
+            Network(0),
+            Network(0),
+            Channel(0),
+            Act { tab: 0, action: Action::Fetch },
+            Channel(0),
+            Channel(0),
+            Network(2),
+            Channel(0),
+            Channel(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Channel(0),
+            Network(1),
+            Network(5),
+            OpenTab,
+            Channel(0),
+            Channel(0),
+            Channel(0),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Network(9),
+            OpenTab,
+            Advance(20_000),
+            CloseTab(0),
+            Advance(31_000),
+            Act { tab: 2, action: Action::Logout(Scope::Local) },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 2, action: Action::SetToken },
+        ],
+    );
+}
+
+/// Found by `make sim` with a 60 s lifetime: a login, then the machine sleeps 60 s (the
+/// monotonic clock stopped): on waking the tabs end the session (`lifetime`), counted from the
+/// login's receipt in whole seconds, up to a second before the server does. Tab 2 heard the
+/// end while it was still logged out from before (its state stays `loggedOut`): a model error,
+/// the "last action wins" check now skips schedules where a tab ended a session at its lifetime.
+#[test]
+fn a_sleep_to_the_sessions_end() {
+    use Step::*;
+    let profile =
+        Profile { lifetime: Some(Lifetime { absolute_ms: 60_000.0, sliding_ms: None }), ..Profile::default() };
+    replay_with(
+        2,
+        profile,
+        &[
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Logout(Scope::Local) },
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Advance(200),
+            Network(4),
+            Network(4),
+            Act { tab: 0, action: Action::Login(0) },
+            Sleep { ms: 60_000, mono_stops: true },
+        ],
+    );
+}

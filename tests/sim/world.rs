@@ -252,6 +252,8 @@ pub struct World {
     pub raced: bool,
     /// The device clock was set back (epochs come from the wall clock: a known open bug).
     pub clock_went_back: bool,
+    /// A forward jump with session lifetimes on: tabs may end sessions the server still holds.
+    pub clock_ended_sessions: bool,
     /// `setAccessToken` was called: by design, tabs that saw the session end ignore a token
     /// the app sets afterwards, so agreement is not expected.
     pub set_token_used: bool,
@@ -336,6 +338,7 @@ impl World {
             violations: Vec::new(),
             raced: false,
             clock_went_back: false,
+            clock_ended_sessions: false,
             set_token_used: false,
             step_no: 0,
             last_status: BTreeMap::new(),
@@ -456,6 +459,9 @@ impl World {
             Step::ClockJump(forward) => {
                 self.wall += if forward { 3_600_000.0 } else { -3_600_000.0 };
                 self.clock_went_back |= !forward;
+                // With session lifetimes, a wall clock moved forward ends sessions early (the
+                // end is on the wall clock); the server's clock did not move.
+                self.clock_ended_sessions |= forward && self.profile.lifetime.is_some();
             }
             // Counted when it strikes (the next POST that reaches the server, in `arrive`), not
             // when armed: a request started in between suffers it as much as one started before.
@@ -1029,7 +1035,8 @@ impl World {
             Endpoint::Refresh if status == Some(401) => {
                 let kept = m.state() == SessionState::Authenticated && m.access_token() == before.as_deref();
                 let revoked = before.and_then(|t| self.server.family_of(&t, self.real)).is_some_and(|(_, dead)| dead);
-                if kept && revoked {
+                // (`setAccessToken` may hand that very token in again, after the refresh left.)
+                if kept && revoked && !self.set_token_used {
                     self.violation(format!("tab {uid}: keeps a revoked session after its refresh was answered 401"));
                 }
             }

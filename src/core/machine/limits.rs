@@ -62,9 +62,11 @@ impl Machine {
         }
     }
 
-    /// The end of the grace a late check gave a passed idle deadline (mono ms), while it lasts.
-    pub(super) fn idle_grace_until(&self) -> Option<f64> {
-        self.limits.idle_grace.filter(|_| self.idle_deadline().is_some())
+    /// The end of the grace a late check gave a passed idle deadline (mono ms), while it lasts
+    /// (and the deadline is still passed: the wall clock may have gone back).
+    pub(super) fn idle_grace_until(&self, now: Instant) -> Option<f64> {
+        let passed = self.idle_deadline().is_some_and(|d| now.wall_ms >= d);
+        self.limits.idle_grace.filter(|until| passed && now.mono_ms < *until)
     }
 
     /// The timer for the next limit (monotonic ms): a warning or an end.
@@ -100,6 +102,9 @@ impl Machine {
             }
         }
         if let (Some((_, warning)), Some(deadline)) = (self.cfg.idle, self.limits.idle) {
+            if now.wall_ms < deadline {
+                self.limits.idle_grace = None; // the wall clock went back
+            }
             if now.wall_ms >= deadline {
                 match self.limits.idle_grace {
                     None if now.wall_ms - deadline > LATE_MS => {

@@ -181,7 +181,7 @@ impl Machine {
                 }
                 // Past the idle deadline, in the grace of a late check (other tabs' activity
                 // may still arrive): no refresh before that is settled; the run waits it out.
-                if let Some(until) = self.idle_grace_until() {
+                if let Some(until) = self.idle_grace_until(now) {
                     self.release_lock();
                     return self.set_phase(Phase::Backoff { until });
                 }
@@ -407,6 +407,11 @@ impl Machine {
                         Ok(_) if self.limit_passed(now) => {
                             self.release_lock(); // no user callback while the lock is held
                             self.check_limits(now);
+                            // The idle deadline's grace (a late check): the run waits it out,
+                            // then asks again or finds the session signed out.
+                            if let Some(until) = self.idle_grace_until(now) {
+                                return self.set_phase(Phase::Backoff { until });
+                            }
                             let outcome = self.overtaken().unwrap_or(RunOutcome::Refreshed);
                             return self.finish_run(now, outcome);
                         }
