@@ -59,9 +59,8 @@ export async function tokenPost(fetchFn, url, headers, body, signal, dpop, fresh
 }
 
 /// Send a wrapped request: `scheme` 0 as it is, 1 without the manager's Authorization, 2
-/// `Bearer token`, 3 `DPoP token` with a proof; then `done(id, response, 1, challenge)` (2: a
-/// DPoP nonce challenge came with it; `challenge`: the `WWW-Authenticate` of a 401 or 403) or
-/// `done(id, error, 0, null)`. `s` is from prepareRequest: its Request
+/// `Bearer token`, 3 `DPoP token` with a proof; then `done(id, response, 1)` (2: a
+/// DPoP nonce challenge came with it) or `done(id, error, 0)`. `s` is from prepareRequest: its Request
 /// `r` (a replay of one with a body sends a fresh copy of `spare`), or `{url, init, h}` sent
 /// as `fetch(url, init)` with the headers `h`.
 /// The transport is called a microtask later, from a stack without wasm frames: Chromium's
@@ -80,14 +79,13 @@ export function sendWrapped(fetchFn, s, scheme, token, dpop, id, done) {
     }
     res = await (r ? fetchFn.call(globalThis, r) : fetchFn.call(globalThis, s.url, withHeaders(s.init, h)));
     return (dpop && dpopAnswer(s.url, res)) + 1;
-  })().then((n) => done(id, res, n, res.status === 401 || res.status === 403 ? res.headers.get("www-authenticate") : null),
-    (e) => done(id, e, 0, null));
+  })().then((n) => done(id, res, n), (e) => done(id, e, 0));
 }
 
 /// Call the app's `onStepUp(challenge)` a microtask later; then `done(id, null, 3)` when its
 /// promise resolves, `done(id, null, 4)` when it rejects or the handler throws.
 export const stepUp = (f, challenge, id, done) =>
-  Promise.resolve(challenge).then(f).then(() => done(id, null, 3, null), () => done(id, null, 4, null));
+  Promise.resolve(challenge).then(f).then(() => done(id, null, 3), () => done(id, null, 4));
 
 const withHeaders = (init, headers) => (init == null ? { headers } : Object.assign(Object.create(init), { headers }));
 const reason = (s) => s.reason ?? new DOMException("signal is aborted without reason", "AbortError");
@@ -128,7 +126,7 @@ export function prepareRequest(input, init, dpop) {
 
 /// An abort while the request waits rejects it as `fetch` would (during the send, `fetch`
 /// itself rejects): `done(id, reason, 0)`.
-export const onAbort = (signal, id, done) => signal.addEventListener("abort", () => done(id, reason(signal), 0, null));
+export const onAbort = (signal, id, done) => signal.addEventListener("abort", () => done(id, reason(signal), 0));
 
 /// A prepared `{url, init, h}` not sent during the call (it waits) is frozen into a Request
 /// now, as the call made it (and a `spare` when it has a body). Throws as `fetch` would.

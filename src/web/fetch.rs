@@ -66,7 +66,7 @@ impl Inner {
         mark(4);
         self.pump();
         if let Err(e) = freeze(&request) {
-            self.answered(req.0, e, 0, JsValue::NULL);
+            self.answered(req.0, e, 0);
         }
         promise
     }
@@ -91,9 +91,9 @@ impl Inner {
     pub(crate) fn answer_callback(self: &Rc<Self>) -> JsValue {
         let make = || {
             let weak = Rc::downgrade(self);
-            Closure::<dyn Fn(u32, JsValue, u8, JsValue)>::new(move |req, value, n, challenge| {
+            Closure::<dyn Fn(u32, JsValue, u8)>::new(move |req, value, n| {
                 if let Some(inner) = weak.upgrade() {
-                    inner.answered(req, value, n, challenge);
+                    inner.answered(req, value, n);
                 }
             })
             .into_js_value()
@@ -101,15 +101,13 @@ impl Inner {
         self.answer_callback.borrow_mut().get_or_insert_with(make).clone()
     }
 
-    /// The transport answered (`n` 1, 2 with a DPoP nonce challenge; `challenge`: the
-    /// `WWW-Authenticate` of a 401 or 403) or failed, or the caller aborted (`n` 0); or the
-    /// `onStepUp` call `req` resolved (`n` 3) or failed (4).
-    fn answered(self: &Rc<Self>, req: u32, value: JsValue, n: u8, challenge: JsValue) {
+    /// The transport answered (`n` 1, 2 with a DPoP nonce challenge) or failed, or the caller
+    /// aborted (`n` 0); or the `onStepUp` call `req` resolved (`n` 3) or failed (4).
+    fn answered(self: &Rc<Self>, req: u32, value: JsValue, n: u8) {
         mark(7);
         if n > 2 {
             return self.input(|m, now| m.step_up_done(now, crate::core::machine::CallId(req), n == 3));
         }
-        let challenge = challenge.as_string();
         let req = ReqId(req);
         if n == 0 {
             // A network error, an abort or a bad request: rejected exactly as `fetch` did; the
@@ -120,6 +118,12 @@ impl Inner {
         }
         let response: Response = value.unchecked_into();
         let status = response.status();
+        // A 401 or 403 may carry a step-up challenge.
+        let challenge = if matches!(status, 401 | 403) {
+            response.headers().get("www-authenticate").ok().flatten()
+        } else {
+            None
+        };
         if let Some(p) = self.fetches.borrow_mut().get_mut(&req) {
             p.last = Some(response);
         }
