@@ -29,7 +29,7 @@ test: setup
 bench: setup
 	@./scripts/bench.sh
 
-## Short cargo-fuzz runs of the decoder, options parser, deadline maths and session machine.
+## Short cargo-fuzz runs of the decoder, options parser, deadline maths, session machine and step-up challenge parser.
 fuzz:
 	@./scripts/fuzz.sh
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-30}
-TARGETS="decode decode_structured options deadline session"
+TARGETS="decode decode_structured options deadline session challenge"
 
 if ! rustup toolchain list | grep -q '^nightly'; then
   echo "[fuzz] installing the nightly toolchain"; rustup toolchain install nightly --profile minimal
@@ -20,6 +20,9 @@ mkdir -p fuzz/corpus/decode fuzz/corpus/options
 printf '%s' 'eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' > fuzz/corpus/decode/rfc7519-3.1
 printf '%s' 'eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.' > fuzz/corpus/decode/rfc7519-6.1
 printf '%s' '{"refreshUrl":"/auth/refresh","allowedOrigins":["https://a.example"],"refreshMarginSeconds":60,"refreshHeaders":{"X-Requested-With":"XMLHttpRequest"},"crossTab":true}' > fuzz/corpus/options/full
+mkdir -p fuzz/corpus/challenge
+printf '%s' 'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="mfa", max_age=300' > fuzz/corpus/challenge/rfc9470
+printf '%s' 'Basic realm="x", Bearer realm="api", error="insufficient_scope", scope="admin read"' > fuzz/corpus/challenge/rfc6750
 
 {
   echo "# Fuzzing results"
