@@ -358,7 +358,7 @@ mod tests {
     }
 
     fn claims(htm: &str, htu: &str, iat_s: i64) -> Value {
-        json!({ "jti": crate::store::new_token(), "htm": htm, "htu": htu, "iat": iat_s })
+        json!({ "jti": crate::random::new_token(), "htm": htm, "htu": htu, "iat": iat_s })
     }
 
     fn want<'a>() -> Expected<'a> {

@@ -13,6 +13,7 @@ pub mod dpop;
 mod errors;
 mod faults;
 mod proofs;
+pub mod random;
 mod recorder;
 mod routes;
 pub mod store;

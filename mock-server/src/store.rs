@@ -8,22 +8,15 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::random::new_token;
 use crate::tokens::Login;
 
 pub type TokenHash = [u8; 32];
 
 pub fn hash(token: &str) -> TokenHash {
     Sha256::digest(token.as_bytes()).into()
-}
-
-pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    Base64UrlUnpadded::encode_string(&bytes)
 }
 
 /// Why a family was revoked (shown by `GET /__test/store`).

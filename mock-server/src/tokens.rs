@@ -86,7 +86,7 @@ const OPAQUE_PREFIX: &str = "op_";
 impl Signer {
     pub fn generate() -> Self {
         let (secret, public) = Ed25519::generate(&mut rand::rngs::OsRng);
-        let kid = crate::store::new_token()[..16].to_owned();
+        let kid = crate::random::new_token()[..16].to_owned();
         Self { secret, public, kid }
     }
 
@@ -103,7 +103,7 @@ impl Signer {
             DateTime::<Utc>::from_timestamp_millis(now_ms - now_ms.rem_euclid(1000)).ok_or("clock out of range")?;
         let mut claims = Claims::new(AccessClaims {
             sub: login.sub.clone(),
-            jti: crate::store::new_token()[..22].to_owned(),
+            jti: crate::random::new_token()[..22].to_owned(),
             acr: login.acr.clone(),
             auth_time: login.auth_time_s,
             scope: login.scope.clone(),
