@@ -119,11 +119,8 @@ impl Inner {
         let response: Response = value.unchecked_into();
         let status = response.status();
         // A 401 or 403 may carry a step-up challenge.
-        let challenge = if matches!(status, 401 | 403) {
-            response.headers().get("www-authenticate").ok().flatten()
-        } else {
-            None
-        };
+        let challenge =
+            if matches!(status, 401 | 403) { response.headers().get("www-authenticate").ok().flatten() } else { None };
         if let Some(p) = self.fetches.borrow_mut().get_mut(&req) {
             p.last = Some(response);
         }

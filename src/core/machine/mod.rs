@@ -5,6 +5,7 @@
 //! same with model tabs, a model server, lock and channel.
 //!
 //! - `io`: ids, inputs' payloads and the outputs;
+//! - `adopt`: taking a token (and sharing it), ending the session here and in the other tabs;
 //! - `ops`: the queue of refresh runs, logins and logouts (the lock, attempts, backoff);
 //! - `requests`: wrapped requests (wait, attach, the 401 replay);
 //! - `peers`: news from other tabs;
@@ -13,6 +14,7 @@
 //!
 //! The rules themselves live in [`Session`] (`core::session`, `core::run`, `core::request`).
 
+mod adopt;
 mod io;
 mod limits;
 mod ops;
@@ -414,93 +416,6 @@ impl Machine {
             self.held_events.push(event);
         } else {
             self.outputs.push(Output::Event(event));
-        }
-    }
-
-    /// Adopt a token. A malformed one changes nothing. One obtained here is shared.
-    #[allow(clippy::too_many_arguments)]
-    fn adopt(
-        &mut self,
-        now: Instant,
-        token: Secret,
-        expires_in_s: Option<f64>,
-        source: TokenSource,
-        dpop: bool,
-        login_called: Option<Epoch>,
-        session_end: Option<f64>,
-    ) -> Result<TokenGeneration, Error> {
-        let shape = held_shape(&token)?;
-        self.ended_last = false;
-        let a = Adoption { now, expires_in_s, margin_ms: self.cfg.refresh_margin_ms, random01: self.random01(), dpop };
-        let was_authenticated = self.session.state() == SessionState::Authenticated;
-        let generation = match login_called {
-            Some(called) => {
-                let g = self.session.adopt_login(token, &shape, a, called);
-                let shared = SharedEpoch { epoch: self.session.epoch(), ended: None };
-                self.outputs.push(Output::StoreShared(shared));
-                g
-            }
-            None => self.session.adopt(token, &shape, source, a),
-        };
-        if login_called.is_some() || !was_authenticated {
-            self.limits = limits::Limits::default();
-        }
-        if let Some(end) = session_end {
-            self.set_session_end(now, end);
-        }
-        if source.shared() && self.cfg.cross_tab {
-            if let Some(t) = self.session.token() {
-                let message = Message::Token {
-                    epoch: self.session.epoch(),
-                    token: t.secret().clone(),
-                    remaining_ms: t.remaining_ms(now),
-                    sent_wall_ms: now.wall_ms,
-                    dpop: t.is_dpop(),
-                    session_end: self.limits.end,
-                };
-                self.outputs.push(Output::Broadcast(message));
-            }
-        }
-        // After the token's message: the other tabs know its epoch when its deadline comes.
-        self.start_idle(now);
-        Ok(generation)
-    }
-
-    /// End the session in this tab; tell the other tabs unless the news came from one. A local
-    /// end carries the wall clock (`at: None`) or the epoch given (a logout's, from its call).
-    /// Returns whether anything changed (the end events fire once).
-    fn end_locally(&mut self, now: Instant, reason: EndReason, share: bool) -> bool {
-        self.end_locally_at(now, reason, share, None)
-    }
-
-    fn end_locally_at(&mut self, now: Instant, reason: EndReason, share: bool, at: Option<Epoch>) -> bool {
-        self.ended_last = true;
-        self.limits = limits::Limits::default();
-        let changed = match (share, at) {
-            (true, None) => self.session.end(reason, now),
-            (true, Some(epoch)) => {
-                self.session.raise_epoch(epoch);
-                self.session.end_by_peer(reason)
-            }
-            (false, _) => self.session.end_by_peer(reason),
-        };
-        if self.cfg.dpop {
-            self.outputs.push(Output::Key(if share { KeyChange::Delete } else { KeyChange::Forget }));
-        }
-        if share && self.cfg.cross_tab {
-            let shared = SharedEpoch { epoch: self.session.epoch(), ended: Some(reason) };
-            self.outputs.push(Output::StoreShared(shared));
-            let message = Message::Ended { epoch: self.session.epoch(), reason };
-            self.outputs.push(Output::Broadcast(message));
-        }
-        changed
-    }
-
-    /// Fire an end event (and `stateChanged`) for an end that changed something.
-    fn announce_end(&mut self, changed: bool, event: Event) {
-        if changed {
-            self.event(event);
-            self.event(Event::StateChanged);
         }
     }
 
