@@ -6,7 +6,9 @@
 //!
 //! - `io`: ids, inputs' payloads and the outputs;
 //! - `adopt`: taking a token (and sharing it), ending the session here and in the other tabs;
-//! - `ops`: the queue of refresh runs, logins and logouts (the lock, attempts, backoff);
+//! - `ops`: the queue of refresh runs, logins and logouts (the lock, phases, login and logout
+//!   answers);
+//! - `refresh`: the refresh run's answer, its checks and its end;
 //! - `requests`: wrapped requests (wait, attach, the 401 replay);
 //! - `peers`: news from other tabs;
 //! - `limits`: the session's end and the idle timeout;
@@ -19,6 +21,7 @@ mod io;
 mod limits;
 mod ops;
 mod peers;
+mod refresh;
 mod requests;
 mod stepup;
 

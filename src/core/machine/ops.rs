@@ -1,11 +1,11 @@
 //! The queue of operations that talk to the token endpoints: refresh runs, logins, logouts.
 //! One at a time per manager, in call order; with `crossTab`, one at a time per origin (the
-//! Web Lock, bounded by [`LOCK_WAIT_MS`]). A refresh run makes attempts with backoff and
-//! releases the lock while it waits; its end settles its callers and wakes its requests.
+//! Web Lock; a holder stuck past [`LOCK_WAIT_MS`] is looked at and stolen from). Here: the
+//! phases, the lock, the POSTs and their deadlines, login and logout answers, the network's
+//! state. A refresh run's answer, checks and end are `refresh`.
 
 use super::*;
-use crate::core::policy::{classify_refresh_status, RefreshClass};
-use crate::core::run::{lock_was_contended, superseded, AfterLock, RefreshStep, RunOutcome};
+use crate::core::run::{lock_was_contended, AfterLock, RunOutcome};
 
 /// A timer that fires this much after its deadline means the page did not run meanwhile
 /// (system sleep, a frozen or throttled tab).
@@ -13,12 +13,12 @@ const LATE_TIMER_MS: f64 = 1_000.0;
 
 /// An answer read this long after its POST left was not awaited by a running page (the
 /// request timeout would have given it up): the page slept or was frozen meanwhile.
-fn answer_slept(sent: Instant, now: Instant) -> bool {
+pub(super) fn answer_slept(sent: Instant, now: Instant) -> bool {
     now.elapsed_since(sent) > REQUEST_TIMEOUT_MS
 }
 
 /// When a token answer counts as received: now, or the send for an answer read after a sleep.
-fn received(sent: Instant, now: Instant) -> Instant {
+pub(super) fn received(sent: Instant, now: Instant) -> Instant {
     if answer_slept(sent, now) {
         sent
     } else {
@@ -28,7 +28,7 @@ fn received(sent: Instant, now: Instant) -> Instant {
 
 /// The session's end (wall ms) from an answer's remaining lifetime, counted as the token's is;
 /// none for 0 or less.
-fn session_end(sent: Instant, now: Instant, seconds: Option<f64>) -> Option<f64> {
+pub(super) fn session_end(sent: Instant, now: Instant, seconds: Option<f64>) -> Option<f64> {
     // 0 is "no end" (Keycloak's offline tokens), not "ended now".
     seconds.filter(|s| s.is_finite() && *s > 0.0).map(|s| received(sent, now).wall_ms + s * 1000.0)
 }
@@ -83,7 +83,7 @@ pub(super) struct Run {
     /// Wrapped requests waiting for it.
     pub(super) requests: Vec<ReqId>,
     /// Attempts made so far, minus one.
-    retry: u32,
+    pub(super) retry: u32,
     /// A restore that learnt (from the shared record) that the session it may revive ended:
     /// its token starts a new session (a new epoch), which every tab takes.
     pub(super) revive: bool,
@@ -113,7 +113,7 @@ impl Machine {
         }
     }
 
-    fn set_phase(&mut self, phase: Phase) {
+    pub(super) fn set_phase(&mut self, phase: Phase) {
         if let Some(head) = self.queue.first_mut() {
             head.1 = phase;
         }
@@ -160,7 +160,7 @@ impl Machine {
         }
     }
 
-    fn release_lock(&mut self) {
+    pub(super) fn release_lock(&mut self) {
         if let Some(id) = self.lock_held.take() {
             self.outputs.push(Output::ReleaseLock(id));
         }
@@ -233,29 +233,14 @@ impl Machine {
         }
     }
 
-    /// The session changed hands while the run waited (a login here or elsewhere), but what it
-    /// holds now cannot be sent (it died while the page slept): the run renews the session
-    /// that is current instead of giving up with a dead token.
-    fn retarget(&mut self, now: Instant) -> bool {
-        let dead = self.session.state() == SessionState::Authenticated && self.session.usable_token(now).is_none();
-        match self.run.as_mut() {
-            Some(run) if dead => {
-                run.start.ticket = self.session.ticket();
-                run.start.generation = self.session.generation();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn post(&mut self, now: Instant, endpoint: Endpoint) {
+    pub(super) fn post(&mut self, now: Instant, endpoint: Endpoint) {
         let id = HttpId(self.next_id());
         self.set_phase(Phase::Posting { id, deadline: now.mono_ms + REQUEST_TIMEOUT_MS, sent: now });
         self.outputs.push(Output::Post { id, endpoint });
     }
 
     /// The head is done: release its lock and let the next one start.
-    fn pop(&mut self) {
+    pub(super) fn pop(&mut self) {
         self.release_lock();
         if !self.queue.is_empty() {
             self.queue.remove(0);
@@ -335,129 +320,9 @@ impl Machine {
 
     /// Has the session's end or the idle deadline passed (an answer read after a sleep counts
     /// them from its send)?
-    fn limit_passed(&self, now: Instant) -> bool {
+    pub(super) fn limit_passed(&self, now: Instant) -> bool {
         let passed = |limit: Option<f64>| limit.is_some_and(|l| now.wall_ms >= l);
         passed(self.limits.end) || (self.cfg.idle.is_some() && passed(self.limits.idle))
-    }
-
-    /// Whether the run in flight no longer serves the session (checked when it gets the lock
-    /// and when its answer arrives); if so, it has been dealt with:
-    /// - it belongs to a session that is gone and the current one's token died meanwhile (the
-    ///   clock moved, the page slept): renew that one, the lock still held;
-    /// - logged in or out meanwhile: the run ends with what overtook it;
-    /// - a logout called after this restore ended the session: it outranks whatever the cookie
-    ///   gives back (the logout's POST revokes it).
-    fn run_moot(&mut self, now: Instant) -> bool {
-        if self.overtaken().is_some() && self.retarget(now) {
-            self.post(now, Endpoint::Refresh);
-        } else if let Some(outcome) = self.overtaken() {
-            self.finish_run(now, outcome);
-        } else if self.restore_called().is_some_and(|called| self.ended_since(called)) {
-            self.finish_run(now, RunOutcome::failed(superseded(), None));
-        } else {
-            return false;
-        }
-        true
-    }
-
-    /// The run's answer came too late to use: it renews the session it holds now (the one the
-    /// answer may have revived), with the lock still held.
-    fn ask_again(&mut self, now: Instant) {
-        let (ticket, generation) = (self.session.ticket(), self.session.generation());
-        if let Some(run) = self.run.as_mut() {
-            run.revive = false;
-            run.start.ticket = ticket;
-            run.start.generation = generation;
-        }
-        self.post(now, Endpoint::Refresh);
-    }
-
-    /// A refresh POST sent at `sent` was answered. Its token's lifetime counts from `sent`:
-    /// the server issued it after that, and an answer read late (the page slept with it in
-    /// the buffer) has aged by the wait.
-    fn refresh_answer(&mut self, now: Instant, sent: Instant, outcome: HttpOutcome) {
-        if self.run_moot(now) {
-            return;
-        }
-        // A revived session's epoch is the restore's call, as a login's is.
-        let revived = self.run.as_ref().filter(|r| r.revive).map(|r| r.start.called);
-        let (class, status, retry_after_ms, message): (_, _, _, std::borrow::Cow<'static, str>) = match outcome {
-            HttpOutcome::NetworkError => (RefreshClass::Transient, None, None, "network error while refreshing".into()),
-            HttpOutcome::NotSent(e) => (RefreshClass::Unexpected, None, None, e.message),
-            HttpOutcome::Answer { status, retry_after_ms, token } => match classify_refresh_status(Some(status)) {
-                RefreshClass::Success => match token {
-                    // The lifetime counts from receipt (a slow server may have held the request
-                    // before minting), unless the answer was read after a wait no awake page
-                    // takes: then from the send, so a token that died meanwhile is not held.
-                    Ok(t) => match self.adopt(
-                        received(sent, now),
-                        t.token,
-                        t.expires_in_s,
-                        TokenSource::Refresh,
-                        t.dpop,
-                        revived,
-                        session_end(sent, now, t.session_s),
-                    ) {
-                        // Read after a wait no answer takes awake, and dead by now: the page
-                        // slept, maybe with the answer in the buffer. The cookie it set is the
-                        // current one, so asking again at once is no reuse, and no failed
-                        // attempt (the server answered).
-                        // Read after the session's end or the idle deadline (a sleep): it ends
-                        // now, as its timer would, rather than asking again past it.
-                        Ok(_) if self.limit_passed(now) => {
-                            self.release_lock(); // no user callback while the lock is held
-                            self.check_limits(now);
-                            // The idle deadline's grace (a late check): the run waits it out,
-                            // then asks again or finds the session signed out.
-                            if let Some(until) = self.idle_grace_until(now) {
-                                return self.set_phase(Phase::Backoff { until });
-                            }
-                            let outcome = self.overtaken().unwrap_or(RunOutcome::Refreshed);
-                            return self.finish_run(now, outcome);
-                        }
-                        Ok(_) if answer_slept(sent, now) && self.session.usable_token(now).is_none() => {
-                            return self.ask_again(now);
-                        }
-                        // Shared while the lock is still held (released by finish_run).
-                        Ok(_) => return self.finish_run(now, RunOutcome::Refreshed),
-                        Err(e) => (RefreshClass::Transient, Some(status), None, e.message),
-                    },
-                    Err(m) => (RefreshClass::Transient, Some(status), None, m.into()),
-                },
-                class => {
-                    let m = match class {
-                        RefreshClass::SessionOver => "the refresh endpoint rejected the session",
-                        RefreshClass::Unexpected => "the refresh endpoint answered with an unexpected status",
-                        _ => "the refresh endpoint is unavailable",
-                    };
-                    (class, Some(status), retry_after_ms, m.into())
-                }
-            },
-        };
-        let retry = self.run.as_ref().map_or(0, |r| r.retry);
-        let random01 = self.random01();
-        match self.session.after_failed_attempt(class, retry, retry_after_ms, random01) {
-            RefreshStep::RetryAfter(ms) => {
-                // Other tabs may refresh (or log in/out) while this one waits.
-                self.release_lock();
-                self.set_phase(Phase::Backoff { until: now.mono_ms + ms.max(0.0) });
-            }
-            RefreshStep::EndSession => {
-                let kind = self.run.as_ref().map(|r| r.start.kind);
-                self.release_lock(); // no user callback (sessionExpired) while the lock is held
-                if kind.is_some_and(|k| self.session.rejection_ends_session(k)) {
-                    let changed = self.end_locally(now, EndReason::SessionExpired, true);
-                    let event = Event::SessionExpired { reason: "refresh_rejected", from_other_tab: false };
-                    self.announce_end(changed, event);
-                }
-                let e = Error::new(ErrorCode::SessionExpired, "the refresh token was rejected: the session is over");
-                self.finish_run(now, RunOutcome::failed(e, status));
-            }
-            RefreshStep::Fail => {
-                self.session.run_failed(now, retry_after_ms);
-                self.finish_run(now, RunOutcome::failed(Error::new(ErrorCode::RefreshFailed, message), status));
-            }
-        }
     }
 
     /// A login POST sent at `sent` was answered (its token counts as a refresh's does).
@@ -536,53 +401,7 @@ impl Machine {
     /// Has the session ended since epoch stamp `called` (a logout after a login's call)? Also
     /// when this tab had no session to end: it only learnt the end's epoch from the shared
     /// record (see `apply_shared`), and a login called before that end is superseded all the same.
-    fn ended_since(&self, called: Epoch) -> bool {
+    pub(super) fn ended_since(&self, called: Epoch) -> bool {
         self.session.ended_since(called) || (self.ended_last && self.session.epoch() > called)
-    }
-
-    /// The call stamp of the `restore()` run in flight, if that is what it is.
-    fn restore_called(&self) -> Option<Epoch> {
-        // `refresh()` in a tab that never held a token asks the cookie as `restore()` does,
-        // and is ranked the same way against a logout called after it.
-        let restores = |r: &&Run| match r.start.kind {
-            RefreshKind::Restore => true,
-            RefreshKind::Explicit => r.start.generation == TokenGeneration(0),
-            _ => false,
-        };
-        self.run.as_ref().filter(restores).map(|r| r.start.called)
-    }
-
-    /// The run's outcome if it has been overtaken (the session changed hands).
-    pub(super) fn overtaken(&self) -> Option<RunOutcome> {
-        let run = self.run.as_ref()?;
-        (!self.session.is_current(run.start.ticket)).then(|| self.session.superseded_outcome(&run.start))
-    }
-
-    /// The run ends: leave the queue, settle callers, fire events, wake waiting requests.
-    pub(super) fn finish_run(&mut self, now: Instant, outcome: RunOutcome) {
-        if matches!(self.queue.first(), Some((Op::Refresh, _))) {
-            self.pop();
-        }
-        let Some(run) = self.run.take() else { return };
-        match &outcome {
-            RunOutcome::Refreshed => {
-                self.event(Event::Refreshed { from_other_tab: false });
-                self.event(Event::StateChanged);
-            }
-            RunOutcome::Failed { error, status } if outcome.is_failed_run() => {
-                self.event(Event::RefreshFailed { error: error.clone(), status: *status });
-            }
-            RunOutcome::PeerRefreshed | RunOutcome::Failed { .. } => {}
-        }
-        let result = match &outcome {
-            RunOutcome::Refreshed | RunOutcome::PeerRefreshed => Ok(CallValue::Done),
-            RunOutcome::Failed { error, status } => Err((error.clone(), *status)),
-        };
-        for call in run.callers {
-            self.settle(call, result.clone());
-        }
-        for req in run.requests {
-            self.after_wait(now, req);
-        }
     }
 }
