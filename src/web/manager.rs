@@ -117,6 +117,7 @@ impl Inner {
             auto_refresh: cfg.opts.auto_refresh,
             cross_tab: cfg.opts.cross_tab,
             has_login_url: cfg.login_url.is_some(),
+            login_returns_token: cfg.opts.login_returns_token,
             has_logout_url: cfg.logout_url.is_some(),
             allowed_origins: cfg.allowed_origins.clone(),
             dpop: cfg.opts.dpop,

@@ -288,6 +288,7 @@ fn config(profile: &Profile, device: usize) -> Config {
         // The remote device has one tab: no lock, channel or shared record to speak of.
         cross_tab: device == 0,
         has_login_url: true,
+        login_returns_token: true,
         has_logout_url: true,
         allowed_origins: vec![ORIGIN.into()],
         dpop: false,

@@ -57,6 +57,10 @@ pub struct Config {
     /// Share tokens and ends with other tabs, and take the origin's lock.
     pub cross_tab: bool,
     pub has_login_url: bool,
+    /// `loginReturnsToken` (default true). With false, a 2xx from the login endpoint only
+    /// establishes the server session: the token is then asked of the refresh endpoint, in
+    /// the same turn and under the same lock, and the login settles with that answer.
+    pub login_returns_token: bool,
     pub has_logout_url: bool,
     /// Origins a token may be sent to (resolved: the page's own when none were given).
     pub allowed_origins: Vec<String>,
@@ -229,7 +233,8 @@ impl Machine {
         } else {
             // An end (logout, here or in another tab) after this call supersedes the login; a
             // newer token from another tab does not.
-            self.queue.push((Op::Login { call, called: self.session.stamp(now) }, Phase::Queued));
+            let called = self.session.stamp(now);
+            self.queue.push((Op::Login { call, called, token_step: false }, Phase::Queued));
             self.advance(now);
         }
         call

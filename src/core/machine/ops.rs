@@ -42,8 +42,10 @@ fn logout_failed() -> Error {
 pub(super) enum Op {
     /// The refresh run in [`Machine::run`].
     Refresh,
-    /// `called`: the epoch stamp of the `login()` call.
-    Login { call: CallId, called: Epoch },
+    /// `called`: the epoch stamp of the `login()` call. `token_step`: the login endpoint
+    /// answered 2xx and the token is being asked of the refresh endpoint
+    /// ([`Config::login_returns_token`] false).
+    Login { call: CallId, called: Epoch, token_step: bool },
     /// `changed`: the local end at the call changed something (events fire once); `epoch`:
     /// the epoch that end carried; `reason`: `LoggedOut`, or `Idle` for the idle timeout's.
     Logout { call: CallId, changed: bool, epoch: Epoch, scope: Scope, reason: EndReason },
@@ -198,7 +200,7 @@ impl Machine {
                     AfterLock::Proceed => self.post(now, Endpoint::Refresh),
                 }
             }
-            Op::Login { call, called } => {
+            Op::Login { call, called, .. } => {
                 if self.ended_since(called) {
                     self.pop();
                     let e = Error::new(
@@ -291,7 +293,7 @@ impl Machine {
         }
         match op {
             Op::Refresh => self.refresh_answer(now, sent, outcome),
-            Op::Login { call, called } => self.login_answer(now, sent, call, called, outcome),
+            Op::Login { call, called, token_step } => self.login_answer(now, sent, call, called, token_step, outcome),
             Op::Logout { call, scope: Scope::Others, .. } => {
                 self.pop();
                 let result = match outcome {
@@ -325,19 +327,38 @@ impl Machine {
         passed(self.limits.end) || (self.cfg.idle.is_some() && passed(self.limits.idle))
     }
 
-    /// A login POST sent at `sent` was answered (its token counts as a refresh's does).
-    fn login_answer(&mut self, now: Instant, sent: Instant, call: CallId, called: Epoch, outcome: HttpOutcome) {
+    /// A login POST sent at `sent` was answered (its token counts as a refresh's does). With
+    /// `loginReturnsToken: false`, a 2xx only established the server session: the token is
+    /// asked of the refresh endpoint now, the lock still held, and that answer settles the
+    /// login (`token_step`).
+    fn login_answer(
+        &mut self,
+        now: Instant,
+        sent: Instant,
+        call: CallId,
+        called: Epoch,
+        token_step: bool,
+        outcome: HttpOutcome,
+    ) {
         let failed = |m: &'static str, status| Err((Error::new(ErrorCode::LoginFailed, m), status));
+        let session_only = !self.cfg.login_returns_token && !token_step;
         let result = match outcome {
+            HttpOutcome::Answer { status: 200..=299, .. } if session_only && !self.ended_since(called) => {
+                if let Some(head) = self.queue.first_mut() {
+                    head.0 = Op::Login { call, called, token_step: true };
+                }
+                return self.post(now, Endpoint::Refresh);
+            }
             HttpOutcome::NetworkError => failed("network error or timeout during login", None),
             HttpOutcome::NotSent(e) => Err((e, None)),
             HttpOutcome::Answer { status, .. } if !(200..=299).contains(&status) => {
                 failed("login was rejected", Some(status))
             }
-            HttpOutcome::Answer { status, token: Err(m), .. } => failed(m, Some(status)),
-            HttpOutcome::Answer { token: Ok(_), .. } if self.ended_since(called) => {
+            HttpOutcome::Answer { status, token: Err(m), .. } if !session_only => failed(m, Some(status)),
+            HttpOutcome::Answer { .. } if self.ended_since(called) => {
                 Err((Error::new(ErrorCode::Aborted, "the session ended (logout or disposal) during login"), None))
             }
+            HttpOutcome::Answer { status, token: Err(m), .. } => failed(m, Some(status)),
             HttpOutcome::Answer { token: Ok(t), .. } => self
                 .adopt(
                     received(sent, now),

@@ -106,6 +106,7 @@ impl Machine {
                         Ok(_) => return self.finish_run(now, RunOutcome::Refreshed),
                         Err(e) => (RefreshClass::Transient, Some(status), None, e.message),
                     },
+                    Err(NO_SESSION) => (RefreshClass::SessionOver, Some(status), None, NO_SESSION.into()),
                     Err(m) => (RefreshClass::Transient, Some(status), None, m.into()),
                 },
                 class => {

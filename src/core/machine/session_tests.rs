@@ -10,6 +10,7 @@ fn config() -> Config {
         auto_refresh: true,
         cross_tab: false,
         has_login_url: true,
+        login_returns_token: true,
         has_logout_url: true,
         allowed_origins: vec!["https://app.example".into()],
         dpop: false,

@@ -9,6 +9,7 @@ fn config() -> Config {
         auto_refresh: true,
         cross_tab: true,
         has_login_url: true,
+        login_returns_token: true,
         has_logout_url: true,
         allowed_origins: vec!["https://app.example".into()],
         dpop: false,
@@ -246,4 +247,100 @@ fn a_late_refresh_answer_is_aged_and_asked_again() {
     let out = drain(&mut m);
     assert!(posted(&out).is_some(), "asked again: {out:?}");
     assert!(!out.iter().any(|o| matches!(o, Output::Settle { .. })), "the caller still waits: {out:?}");
+}
+
+fn answer(status: u16, token: Result<TokenAnswer, &'static str>) -> HttpOutcome {
+    HttpOutcome::Answer { status, retry_after_ms: None, token }
+}
+
+#[test]
+fn a_session_only_login_asks_the_token_under_the_same_lock() {
+    let mut cfg = config();
+    cfg.login_returns_token = false;
+    let mut m = Machine::new(cfg, 7);
+    let call = m.login(T0);
+    let lock = lock_asked(&drain(&mut m)).expect("asks for the lock");
+    m.lock_granted(T0, lock, None);
+    let (http, endpoint) = posted(&drain(&mut m)).expect("posts the credentials");
+    assert_eq!(endpoint, Endpoint::Login(call));
+    // The login answer's body is not the token (better-auth's opaque session token): ignored.
+    m.post_done(at(10.0), http, token_answer("opaque-session", 300.0));
+    let out = drain(&mut m);
+    let (http2, endpoint) = posted(&out).expect("then asks the token");
+    assert_eq!(endpoint, Endpoint::Refresh);
+    assert!(!out.iter().any(|o| matches!(o, Output::ReleaseLock(_) | Output::Settle { .. })), "{out:?}");
+    assert_eq!(m.state(), SessionState::Anonymous);
+    m.post_done(at(20.0), http2, token_answer("jwt-a", 300.0));
+    let out = drain(&mut m);
+    assert!(out.iter().any(|o| matches!(o, Output::Broadcast(Message::Token { .. }))), "{out:?}");
+    assert!(out.contains(&Output::ReleaseLock(lock)));
+    assert!(out.contains(&Output::Settle { call, result: Ok(CallValue::Done) }));
+    assert_eq!(m.access_token(), Some("jwt-a"));
+    // A 2xx with no JSON token is fine for the login step too (a 204, or `{ user }`).
+    let call = m.login(at(30.0));
+    let lock = lock_asked(&drain(&mut m)).expect("asks for the lock");
+    m.lock_granted(at(30.0), lock, None);
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    m.post_done(at(40.0), http, answer(204, Err("the response is not JSON")));
+    let (http, endpoint) = posted(&drain(&mut m)).expect("then the token");
+    assert_eq!(endpoint, Endpoint::Refresh);
+    m.post_done(at(50.0), http, token_answer("jwt-b", 300.0));
+    assert!(drain(&mut m).contains(&Output::Settle { call, result: Ok(CallValue::Done) }));
+    assert_eq!(m.access_token(), Some("jwt-b"));
+}
+
+#[test]
+fn a_session_only_login_fails_with_its_token_request() {
+    let mut cfg = config();
+    cfg.login_returns_token = false;
+    cfg.cross_tab = false;
+    for (second, status) in [
+        (answer(401, Err("no token")), Some(401)),
+        (answer(200, Err(NO_SESSION)), Some(200)),
+        (answer(200, Err("the response has no access token")), Some(200)),
+        (HttpOutcome::NetworkError, None),
+    ] {
+        let mut m = Machine::new(cfg.clone(), 7);
+        let call = m.login(T0);
+        let (http, _) = posted(&drain(&mut m)).expect("posts");
+        m.post_done(at(10.0), http, answer(200, Err("the response has no access token")));
+        let (http, endpoint) = posted(&drain(&mut m)).expect("the token request");
+        assert_eq!(endpoint, Endpoint::Refresh);
+        m.post_done(at(20.0), http, second.clone());
+        let out = drain(&mut m);
+        let settled = out.iter().find_map(|o| match o {
+            Output::Settle { call: c, result: Err((e, s)) } if *c == call => Some((e.code, *s)),
+            _ => None,
+        });
+        assert_eq!(settled, Some((ErrorCode::LoginFailed, status)), "{second:?}: {out:?}");
+        assert_eq!(m.state(), SessionState::Anonymous);
+    }
+    // A rejected login asks nothing more.
+    let mut m = Machine::new(cfg, 7);
+    let call = m.login(T0);
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    m.post_done(at(10.0), http, answer(401, Err("no token")));
+    let out = drain(&mut m);
+    assert_eq!(posted(&out), None);
+    assert!(out.iter().any(|o| matches!(o, Output::Settle { call: c, result: Err(_) } if *c == call)));
+}
+
+#[test]
+fn a_2xx_without_a_token_means_nobody_is_signed_in() {
+    let mut cfg = config();
+    cfg.cross_tab = false;
+    let mut m = Machine::new(cfg, 1);
+    let call = m.refresh(T0, RefreshKind::Restore);
+    let (http, endpoint) = posted(&drain(&mut m)).expect("asks the cookie");
+    assert_eq!(endpoint, Endpoint::Refresh);
+    m.post_done(at(10.0), http, answer(200, Err(NO_SESSION)));
+    let out = drain(&mut m);
+    let settled = out.iter().find_map(|o| match o {
+        Output::Settle { call: c, result: Err((e, _)) } if *c == call => Some(e.code),
+        _ => None,
+    });
+    // The executor resolves a restore() that ends with `session_expired` to false.
+    assert_eq!(settled, Some(ErrorCode::SessionExpired), "{out:?}");
+    assert_eq!(posted(&out), None, "no retry");
+    assert!(!out.iter().any(|o| matches!(o, Output::Event(Event::RefreshFailed { .. }))), "{out:?}");
 }
