@@ -4,27 +4,33 @@ import { dpopHeader, dpopAnswer, dpopDeleteKey, dpopForget } from "./dpop.js";
 
 export { dpopDeleteKey, dpopForget };
 
+// core::machine::NO_SESSION, word for word.
+const NO_SESSION = "the token endpoint answered with no token: nobody is signed in";
+
 const pick = (value, path) => {
   let v = value;
   for (const k of path.split(".")) v = v !== null && typeof v === "object" ? v[k] : undefined;
   return v;
 };
 
-/// POST to a token endpoint (refresh, login, logout) with `headers` (an object), the login
-/// `body` (JSON, or FormData/URLSearchParams as they are), credentials, the machine's `signal`,
-/// and a DPoP proof when `dpop` (once more on the server's `use_dpop_nonce`). Rejects on a
-/// network error; resolves to `{status, retryAfterMs, dateMs, token, expiresIn, expiresAt,
-/// tokenType, body, error}`, the token read as `read` says ({token, expiresIn, expiresAt,
-/// parse}); `read` null: the answer's body is not read.
-export async function tokenPost(fetchFn, url, headers, body, signal, dpop, fresh, read) {
+/// POST (or, `get`, GET without a body) to a token endpoint (refresh, login, logout) with
+/// `headers` (an object), the login `body` (JSON, or FormData/URLSearchParams as they are),
+/// credentials, the machine's `signal`, and a DPoP proof when `dpop` (once more on the server's
+/// `use_dpop_nonce`). Rejects on a network error; resolves to `{status, retryAfterMs, dateMs,
+/// token, expiresIn, expiresAt, tokenType, body, error, redirect}`, the token read as `read`
+/// says ({token, expiresIn, expiresAt, parse}, or {logout}: the field of a logout answer that
+/// holds where to navigate); `read` null: the answer's body is not read. A 2xx of `null`, `{}`
+/// or a `null` token says nobody is signed in (`error` NO_SESSION).
+export async function tokenPost(fetchFn, url, headers, body, signal, dpop, fresh, read, get) {
   let res;
+  const method = get ? "GET" : "POST";
   for (let retried = false; ; retried = true) {
     const h = new Headers(headers);
     let payload;
     if (body instanceof FormData || body instanceof URLSearchParams) payload = body;
     else if (body !== undefined) { h.set("Content-Type", "application/json"); payload = JSON.stringify(body); }
-    if (dpop) h.set("DPoP", await dpopHeader("POST", url, null, fresh && !retried));
-    res = await fetchFn.call(globalThis, new Request(url, { method: "POST", credentials: "include", cache: "no-store", headers: h, body: payload, signal }));
+    if (dpop) h.set("DPoP", await dpopHeader(method, url, null, fresh && !retried));
+    res = await fetchFn.call(globalThis, new Request(url, { method, credentials: "include", cache: "no-store", headers: h, body: payload, signal }));
     if (!dpop) break;
     dpopAnswer(url, res);
     if (retried || res.status !== 400 || !res.headers.get("dpop-nonce")) break;
@@ -40,10 +46,13 @@ export async function tokenPost(fetchFn, url, headers, body, signal, dpop, fresh
   let json;
   try { json = await res.json(); } catch { out.error = "the response is not JSON"; return out; }
   if (!res.ok) { out.body = json; return out; }
+  if (read.logout) { out.redirect = pick(json, read.logout); return out; }
   out.tokenType = pick(json, "token_type");
+  if (json === null || (typeof json === "object" && !Object.keys(json).length)) { out.error = NO_SESSION; return out; }
   if (read.parse) {
     let parsed;
     try { parsed = read.parse(json); } catch { out.error = "parseTokenResponse threw"; return out; }
+    if (parsed == null || parsed.accessToken === null) { out.error = NO_SESSION; return out; }
     out.token = parsed && parsed.accessToken;
     out.expiresIn = parsed && parsed.expiresIn;
     out.sessionExpiresIn = parsed && parsed.refreshExpiresIn;
@@ -54,7 +63,8 @@ export async function tokenPost(fetchFn, url, headers, body, signal, dpop, fresh
   out.expiresIn = pick(json, read.expiresIn);
   out.sessionExpiresIn = pick(json, read.session);
   if (read.expiresAt) out.expiresAt = pick(json, read.expiresAt);
-  if (typeof out.token !== "string") out.error = "the response has no access token";
+  if (out.token === null) out.error = NO_SESSION;
+  else if (typeof out.token !== "string") out.error = "the response has no access token";
   return out;
 }
 

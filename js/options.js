@@ -5,7 +5,8 @@ import { tokenManagerError } from "./errors.js";
 const NAMES = ["refreshUrl", "loginUrl", "logoutUrl", "allowedOrigins", "refreshMarginSeconds",
   "accessTokenField", "expiresInField", "refreshHeaders", "crossTab", "autoRefresh",
   "expiresAtField", "dpop", "fetch", "parseTokenResponse", "refreshExpiresInField", "logoutScopeParam",
-  "sessionWarningSeconds", "idle", "onStepUp"];
+  "sessionWarningSeconds", "idle", "onStepUp", "refreshMethod", "loginReturnsToken", "loginRedirectUrl",
+  "returnToParam", "logoutRedirectUrl", "logoutRedirectField"];
 
 const invalid = (message) => tokenManagerError("invalid_options", message);
 
@@ -58,7 +59,8 @@ export function readOptions(o) {
     str("expiresAtField"), headers ?? undefined, headersFn, bool("crossTab"), bool("autoRefresh"), bool("dpop"),
     typed("fetch", "function", "a function"), typed("parseTokenResponse", "function", "a function"),
     str("refreshExpiresInField"), str("logoutScopeParam"), num("sessionWarningSeconds"), idle?.timeoutSeconds,
-    idle?.warningSeconds, typed("onStepUp", "function", "a function")];
+    idle?.warningSeconds, typed("onStepUp", "function", "a function"), str("refreshMethod"), bool("loginReturnsToken"),
+    str("loginRedirectUrl"), str("returnToParam"), str("logoutRedirectUrl"), str("logoutRedirectField")];
 }
 
 /// `logout(options)`'s scope: 0 local (the default), 1 others, 2 global; throws

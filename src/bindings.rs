@@ -19,8 +19,28 @@ use crate::web::{env, js};
 const TS_TYPES: &'static str = r#"
 /** Options of `new TokenManager(options)`. Unknown keys are rejected (`invalid_options`). */
 export interface TokenManagerOptions {
-  /** Refresh endpoint: POST, `credentials: 'include'`, `refreshHeaders`, no body. Required. */
+  /** Refresh endpoint: POST (see `refreshMethod`), `credentials: 'include'`, `refreshHeaders`, no
+   *  body. A 2xx of `null`, `{}` or a `null` token means nobody is signed in (`restore()` is false).
+   *  Required. */
   refreshUrl: string;
+  /** "GET" for token routes read with GET (better-auth's `/api/auth/token`, token-mediating
+   *  backends): no body, no `Content-Type`, `cache: 'no-store'`, `refreshHeaders` still sent.
+   *  Default "POST". */
+  refreshMethod?: "POST" | "GET";
+  /** false: a 2xx from `loginUrl` only establishes the server session (a session cookie); the
+   *  token is then read from `refreshUrl`, and `login()` resolves once it is held. The login
+   *  answer's body is not read (`refresh_expires_in` comes from the token answer). Default true. */
+  loginReturnsToken?: boolean;
+  /** Where `loginRedirect()` navigates: a token-mediating backend's login start. */
+  loginRedirectUrl?: string;
+  /** The query parameter of `loginRedirectUrl` that carries the return path. Default "returnTo". */
+  returnToParam?: string;
+  /** After `logout()` (scope local or global) has ended the session here and at `logoutUrl`, navigate
+   *  here (a backend's logout page that goes on to the provider's end-session endpoint). */
+  logoutRedirectUrl?: string;
+  /** Where a 2xx logout answer's JSON gives the URL to navigate to next (the provider's end-session
+   *  URL; e.g. "url" for Curity's token handler). Takes precedence over `logoutRedirectUrl`. */
+  logoutRedirectField?: string;
   /** Login endpoint: POST with the body given to `login()`: JSON for a plain object, form
    *  encoding for a `URLSearchParams` or `FormData`. */
   loginUrl?: string;
@@ -38,8 +58,9 @@ export interface TokenManagerOptions {
   /** Where an absolute expiry (seconds since the epoch) is in that response, used when there is
    *  no lifetime; converted with the response's `Date` header when readable. */
   expiresAtField?: string;
-  /** For any other response shape: return the token and, if known, its lifetime in seconds. */
-  parseTokenResponse?: (json: any) => { accessToken: string; expiresIn?: number; refreshExpiresIn?: number };
+  /** For any other response shape: return the token and, if known, its lifetime in seconds; `null`
+   *  when the answer says nobody is signed in. */
+  parseTokenResponse?: (json: any) => { accessToken: string; expiresIn?: number; refreshExpiresIn?: number } | null;
   /** CSRF header(s) sent on refresh, login and logout: an object, or a function called for every
    *  such request (double-submit CSRF: copy a cookie's current value into a header). Default
    *  `{"X-Requested-With": "XMLHttpRequest"}`. Never `Authorization` or `Cookie`; no empty values. */
@@ -90,6 +111,15 @@ export interface LogoutOptions {
   /** "local" (default): this browser; "others": every other session of the user (this one goes
    *  on); "global": all of them. Sent as `?scope=` (see `logoutScopeParam`). */
   scope?: "local" | "others" | "global";
+}
+
+/** Options of `loginRedirect()`. */
+export interface LoginRedirectOptions {
+  /** Where the backend sends the user back: a path of this page's origin. Default: the current
+   *  path, query and hash. */
+  returnTo?: string;
+  /** Added to the login URL's query (e.g. `prompt`, `login_hint`, `acr_values`). */
+  params?: Record<string, string | number | boolean>;
 }
 
 /** Options of `login()`. */
@@ -176,6 +206,8 @@ extern "C" {
     pub type LoginOptions;
     #[wasm_bindgen(typescript_type = "LogoutOptions")]
     pub type LogoutOptions;
+    #[wasm_bindgen(typescript_type = "LoginRedirectOptions")]
+    pub type LoginRedirectOptions;
     #[wasm_bindgen(typescript_type = "typeof fetch")]
     pub type FetchFn;
     #[wasm_bindgen(typescript_type = "(listener: (snapshot: AuthSnapshot) => void) => () => void")]
@@ -296,7 +328,26 @@ impl TokenManager {
             Ok(_) => Scope::Local,
             Err(e) => return js_sys::Promise::reject(&e).unchecked_into(),
         };
-        self.inner.call(CallKind::Logout, |m, now| m.logout(now, scope)).0.unchecked_into()
+        let leaves = scope != Scope::Others;
+        self.inner.call(CallKind::Logout { leaves }, |m, now| m.logout(now, scope)).0.unchecked_into()
+    }
+
+    /// Sign in by navigation (a token-mediating backend): `location.assign(loginRedirectUrl)`
+    /// with the return path (default: the current path, query and hash; else `returnTo`, which
+    /// must be a path of this origin) in the `returnToParam` query parameter and `params` added.
+    /// Back on the page, `restore()` gets the token. Rejects with `invalid_options` (no
+    /// `loginRedirectUrl`, a foreign `returnTo`) and navigates nowhere then.
+    #[wasm_bindgen(js_name = loginRedirect)]
+    pub fn login_redirect(&self, options: Option<LoginRedirectOptions>) -> PromiseVoid {
+        let cfg = &self.inner.cfg;
+        let options = options.map_or(JsValue::UNDEFINED, Into::into);
+        let done =
+            crate::web::navigate::login_redirect(cfg.login_redirect_url.clone(), &cfg.opts.return_to_param, &options);
+        match done {
+            Ok(()) => js_sys::Promise::resolve(&JsValue::UNDEFINED),
+            Err(e) => js_sys::Promise::reject(&e),
+        }
+        .unchecked_into()
     }
 
     /// Count as the user's activity for the idle timeout (`idle` option): for workers, and for

@@ -39,6 +39,8 @@ use world::{Action, Fault, Profile, Step, World};
 pub struct Schedule {
     tabs: usize,
     profile: Option<Profile>,
+    /// `loginReturnsToken: false` ([`Profile::session_login`]), in either world.
+    session_login: bool,
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -88,6 +90,7 @@ fn profile() -> impl Strategy<Value = Profile> {
         idle,
         session_warning_ms,
         lifetime,
+        session_login: false,
     })
 }
 
@@ -120,7 +123,9 @@ impl ReferenceStateMachine for Schedule {
     type Transition = Step;
 
     fn init_state() -> BoxedStrategy<Self::State> {
-        (1usize..=6, proptest::option::of(profile())).prop_map(|(tabs, profile)| Schedule { tabs, profile }).boxed()
+        (1usize..=6, proptest::option::of(profile()), proptest::bool::weighted(0.3))
+            .prop_map(|(tabs, profile, session_login)| Schedule { tabs, profile, session_login })
+            .boxed()
     }
 
     fn transitions(state: &Self::State) -> BoxedStrategy<Self::Transition> {
@@ -142,7 +147,8 @@ impl StateMachineTest for Simulation {
     type Reference = Schedule;
 
     fn init_test(schedule: &Schedule) -> World {
-        World::with(schedule.tabs, schedule.profile.unwrap_or_default())
+        let profile = Profile { session_login: schedule.session_login, ..schedule.profile.unwrap_or_default() };
+        World::with(schedule.tabs, profile)
     }
 
     fn apply(mut world: World, _schedule: &Schedule, step: Step) -> World {
@@ -214,8 +220,8 @@ const QUIET_LATENCY: (f64, f64) = (1_000.0, 20.0);
 
 /// K tabs signed in (a login in the first, shared with the others), then a quiet schedule.
 /// Returns the server's rotations during it and the real time it took (ms).
-fn quiet_life(tabs: usize, steps: &[Step]) -> (u32, f64) {
-    let mut world = World::new(tabs);
+fn quiet_life(tabs: usize, session_login: bool, steps: &[Step]) -> (u32, f64) {
+    let mut world = World::with(tabs, Profile { session_login, ..Profile::default() });
     world.act(0, Action::Login(0));
     world.quiesce();
     world.latency_bound = Some(QUIET_LATENCY);
@@ -245,8 +251,9 @@ fn rotations_allowed(elapsed_ms: f64) -> u32 {
     (elapsed_ms / period_ms).floor() as u32 + 1 + EXTRA_ROTATIONS
 }
 
-/// Refreshes per token lifetime stay at one, however many tabs: server rotations over a quiet
-/// life (`SIM_CASES / 4` schedules of up to 300 steps, 1-6 tabs) never exceed
+/// Refreshes per token lifetime stay at one, however many tabs and whether the login answer
+/// carries the token or not: server rotations over a quiet life (`SIM_CASES / 4` schedules of
+/// up to 300 steps, 1-6 tabs) never exceed
 /// [`rotations_allowed`].
 #[test]
 fn refreshes_per_token_lifetime() {
@@ -256,11 +263,14 @@ fn refreshes_per_token_lifetime() {
         config,
         proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(seed)),
     );
-    let strategy = (1usize..=6, proptest::collection::vec(quiet_step(), 1..300));
-    let result = runner.run(&strategy, |(tabs, steps)| {
-        let (rotations, elapsed_ms) = quiet_life(tabs, &steps);
+    let strategy = (1usize..=6, any::<bool>(), proptest::collection::vec(quiet_step(), 1..300));
+    let result = runner.run(&strategy, |(tabs, session_login, steps)| {
+        let (rotations, elapsed_ms) = quiet_life(tabs, session_login, &steps);
         let allowed = rotations_allowed(elapsed_ms);
-        prop_assert!(rotations <= allowed, "{rotations} rotations in {elapsed_ms} ms, {tabs} tabs (allowed {allowed})");
+        prop_assert!(
+            rotations <= allowed,
+            "{rotations} rotations in {elapsed_ms} ms, {tabs} tabs, session_login {session_login} (allowed {allowed})"
+        );
         Ok(())
     });
     if let Err(e) = result {

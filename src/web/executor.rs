@@ -18,6 +18,7 @@ use crate::web::events::{challenge_js, detail, EventKind};
 use crate::web::js;
 use crate::web::lifecycle::wake_listeners;
 use crate::web::manager::{CallKind, Inner};
+use crate::web::navigate;
 use crate::web::storage;
 
 impl Inner {
@@ -120,7 +121,7 @@ impl Inner {
             (_, Ok(CallValue::Done)) => Ok(JsValue::UNDEFINED),
             (CallKind::Restore, Err((e, _))) if e.code == ErrorCode::SessionExpired => Ok(JsValue::FALSE),
             (CallKind::Login { .. }, Err((e, status))) if e.code == ErrorCode::LoginFailed => {
-                Err(error::with_body(&e, status, pending.error_body.clone()))
+                Err(error::with_body(&e, status, pending.answer.clone()))
             }
             (_, Err((e, status))) => Err(error::with_status(&e, status)),
         };
@@ -128,6 +129,14 @@ impl Inner {
             Ok(v) => pending.resolve.call1(&JsValue::UNDEFINED, &v),
             Err(e) => pending.reject.call1(&JsValue::UNDEFINED, &e),
         };
+        // A sign-out here (scope local or global) goes on to the end-session page the logout
+        // answer named, or to `logoutRedirectUrl`.
+        if let CallKind::Logout { leaves } = pending.kind {
+            let to = self.leave_to.borrow_mut().take().or_else(|| self.cfg.logout_redirect_url.clone());
+            if let Some(url) = to.filter(|_| leaves) {
+                navigate::leave(&url);
+            }
+        }
     }
 
     fn finish_fetch(self: &Rc<Self>, req: crate::core::machine::ReqId, end: FetchEnd) {

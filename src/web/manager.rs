@@ -26,11 +26,16 @@ pub struct Resolved {
     pub refresh_url: String,
     pub login_url: Option<String>,
     pub logout_url: Option<String>,
+    /// `loginRedirect()`'s target, and where `logout()` navigates afterwards.
+    pub login_redirect_url: Option<String>,
+    pub logout_redirect_url: Option<String>,
     pub allowed_origins: Vec<String>,
     /// `refreshHeaders` given as a function: called for every refresh, login and logout.
     pub headers_fn: Option<js_sys::Function>,
     /// How `js/http.js` reads a login/refresh answer: `{token, expiresIn, expiresAt, parse}`.
     pub read: JsValue,
+    /// How a logout answer is read: `{logout: field}` (`logoutRedirectField`), or null.
+    pub read_logout: JsValue,
     /// `onStepUp(challenge)`: re-authenticate, then the request is replayed.
     pub on_step_up: Option<js_sys::Function>,
 }
@@ -39,8 +44,9 @@ pub struct Resolved {
 pub enum CallKind {
     /// `login()`: its body and signal; resolves to `undefined`.
     Login { body: JsValue },
-    /// `logout()`: resolves to whether the server confirmed.
-    Logout,
+    /// `logout()`: resolves to whether the server confirmed; `leaves`: scope local or
+    /// global, so it navigates afterwards when `logoutRedirectUrl` or `logoutRedirectField` says.
+    Logout { leaves: bool },
     /// `refresh()`: resolves to `undefined`.
     Refresh,
     /// `restore()`: resolves to whether a session was restored.
@@ -51,8 +57,9 @@ pub struct PendingCall {
     pub kind: CallKind,
     pub resolve: Function,
     pub reject: Function,
-    /// `login_failed` after a non-2xx answer: the server's JSON body.
-    pub error_body: JsValue,
+    /// What the server's answer said that the promise needs: after a `login_failed` with a
+    /// non-2xx answer, its JSON body; for a logout, the URL at `logoutRedirectField`.
+    pub answer: JsValue,
 }
 
 /// One `auth.fetch` call.
@@ -104,6 +111,9 @@ pub struct Inner {
     pub(crate) snapshot: RefCell<Option<(SnapshotKey, JsValue)>>,
     pub(crate) notified: Cell<Option<SnapshotKey>>,
     pub(crate) bound_store: RefCell<Option<(JsValue, JsValue)>>,
+    /// Where the last logout answer said to go (`logoutRedirectField`), until a logout call
+    /// settles.
+    pub(crate) leave_to: RefCell<Option<String>>,
 }
 
 /// What a snapshot is made of: a new one only when this changes (the state, the token, the
@@ -152,6 +162,7 @@ impl Inner {
             snapshot: RefCell::new(None),
             notified: Cell::new(None),
             bound_store: RefCell::new(None),
+            leave_to: RefCell::new(None),
         });
         inner.listen();
         inner
@@ -187,7 +198,7 @@ impl Inner {
         let promise = js_sys::Promise::new(&mut |resolve, reject| resolvers = Some((resolve, reject)));
         let call = self.feed(f);
         if let Some((resolve, reject)) = resolvers {
-            let pending = PendingCall { kind, resolve, reject, error_body: JsValue::UNDEFINED };
+            let pending = PendingCall { kind, resolve, reject, answer: JsValue::UNDEFINED };
             self.calls.borrow_mut().insert(call, pending);
         }
         self.pump();

@@ -4,7 +4,7 @@
 //! its outputs. One file per browser API: `fetch` (auth.fetch's requests), `token_post` (the
 //! token endpoints; both through js/http.js), `crosstab/lock` (Web Locks),
 //! `crosstab/channel` + `protocol` (BroadcastChannel), `storage` (localStorage), `lifecycle`
-//! (DOM wake-up events), `dpop` (WebCrypto via js/dpop.js), `store` and `events` (the page's
+//! (DOM wake-up events), `navigate` (sign-in and sign-out by navigation), `dpop` (WebCrypto via js/dpop.js), `store` and `events` (the page's
 //! listeners).
 
 pub mod crosstab;
@@ -18,6 +18,7 @@ pub mod js;
 pub mod lifecycle;
 pub mod manager;
 pub mod marks;
+pub mod navigate;
 pub mod options;
 pub mod storage;
 pub mod store;

@@ -11,7 +11,7 @@ use web_sys::AbortController;
 
 use crate::core::clock::lifetime_from_expires_at_ms;
 use crate::core::dpop::is_dpop_token_type;
-use crate::core::machine::{Endpoint, HttpId, HttpOutcome, TokenAnswer};
+use crate::core::machine::{Endpoint, HttpId, HttpOutcome, TokenAnswer, NO_SESSION};
 use crate::web::js;
 use crate::web::manager::{CallKind, Inner};
 
@@ -28,11 +28,13 @@ extern "C" {
         dpop: bool,
         fresh: bool,
         read: &JsValue,
+        get: bool,
     ) -> Promise;
 }
 
 /// The messages a token answer can fail with (the JS reader names them).
-const READ_ERRORS: [&str; 4] = [
+const READ_ERRORS: [&str; 5] = [
+    NO_SESSION,
     "the response is not JSON",
     "parseTokenResponse threw",
     "parseTokenResponse returned no accessToken string",
@@ -60,11 +62,12 @@ impl Inner {
                 (self.cfg.login_url.as_ref().unwrap_or(&self.cfg.refresh_url), body, self.cfg.read.clone())
             }
             Endpoint::Logout(scope) => {
+                self.leave_to.borrow_mut().take();
                 // `?scope=…` (the parameter's name is `logoutScopeParam`).
                 let base = self.cfg.logout_url.as_deref().unwrap_or(&self.cfg.refresh_url);
                 let sep = if base.contains('?') { "&" } else { "?" };
                 logout_url = [base, sep, &self.cfg.opts.logout_scope_param, "=", scope.as_str()].concat();
-                (&logout_url, JsValue::UNDEFINED, JsValue::NULL)
+                (&logout_url, JsValue::UNDEFINED, self.cfg.read_logout.clone())
             }
         };
         let controller = AbortController::new().ok();
@@ -76,7 +79,8 @@ impl Inner {
         // here (a proof would make a new one).
         let dpop = self.dpop && !matches!(endpoint, Endpoint::Logout(_));
         let fresh = matches!(endpoint, Endpoint::Login(_));
-        let pending = token_post(&self.fetch, url, &headers, &body, &signal, dpop, fresh, &read);
+        let get = self.cfg.opts.refresh_get && endpoint == Endpoint::Refresh;
+        let pending = token_post(&self.fetch, url, &headers, &body, &signal, dpop, fresh, &read, get);
         let inner = Rc::clone(self);
         crate::web::spawn(async move {
             let answer = JsFuture::from(pending).await;
@@ -99,7 +103,14 @@ impl Inner {
         let retry_after_ms = js::number_field(a, "retryAfterMs").filter(|ms| ms.is_finite());
         if let Endpoint::Login(call) = endpoint {
             if let Some(c) = self.calls.borrow_mut().get_mut(&call) {
-                c.error_body = Reflect::get(a, &"body".into()).unwrap_or(JsValue::UNDEFINED);
+                c.answer = Reflect::get(a, &"body".into()).unwrap_or(JsValue::UNDEFINED);
+            }
+        }
+        // A logout's answer may say where to go next (`logoutRedirectField`): kept for the
+        // logout calls that navigate when they settle.
+        if let (Endpoint::Logout(_), Some(url)) = (endpoint, js::string_field(a, "redirect")) {
+            if (200..=299).contains(&status) {
+                *self.leave_to.borrow_mut() = Some(url);
             }
         }
         let token =

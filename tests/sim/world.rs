@@ -66,6 +66,10 @@ pub struct Profile {
     pub session_warning_ms: f64,
     /// The server's family lifetime.
     pub lifetime: Option<Lifetime>,
+    /// `loginReturnsToken: false` (better-auth, session-cookie backends): a login's answer only
+    /// establishes the session, and its token is asked of the refresh endpoint under the same
+    /// lock (the model server's login answer carries a token, which the tabs must not take).
+    pub session_login: bool,
 }
 
 /// One step of a schedule.
@@ -288,7 +292,7 @@ fn config(profile: &Profile, device: usize) -> Config {
         // The remote device has one tab: no lock, channel or shared record to speak of.
         cross_tab: device == 0,
         has_login_url: true,
-        login_returns_token: true,
+        login_returns_token: !profile.session_login,
         has_logout_url: true,
         allowed_origins: vec![ORIGIN.into()],
         dpop: false,
