@@ -678,3 +678,148 @@ async fn refresh_headers_function_leaves_out_empty_values_and_names_a_bad_one() 
         bad.dispose();
     }
 }
+
+/// A transport that records what the manager sends to the refresh endpoint (`window.__sent`:
+/// method, cache, credentials, Content-Type, CSRF header), and answers it with `answer` (a JSON
+/// text) when one is given, or passes it on.
+fn recording_transport(answer: Option<&str>) -> js_sys::Function {
+    let answer = answer.map_or("null".to_owned(), |a| serde_json::to_string(a).expect("json"));
+    js_sys::Function::new_with_args(
+        "input, init",
+        &format!(
+            r#"const r = new Request(input, init);
+            if (new URL(r.url).pathname === "/auth/refresh") {{
+              (window.__sent ||= []).push({{ method: r.method, cache: r.cache, credentials: r.credentials,
+                contentType: r.headers.get("content-type"), csrf: r.headers.get("x-requested-with") }});
+              const answer = {answer};
+              if (answer !== null) return Promise.resolve(new Response(answer, {{ headers: {{ "content-type": "application/json" }} }}));
+            }}
+            return fetch(r);"#
+        ),
+    )
+}
+
+fn with_transport(extra: &str, transport: js_sys::Function) -> TokenManager {
+    let o = options(extra);
+    Reflect::set(&o, &"fetch".into(), &transport).expect("set");
+    TokenManager::new(o.unchecked_into()).unwrap_or_else(|e| panic!("new TokenManager: {e:?}"))
+}
+
+fn sent() -> Value {
+    let v = Reflect::get(&window(), &"__sent".into()).unwrap_or(JsValue::UNDEFINED);
+    let _ = Reflect::set(&window(), &"__sent".into(), &js_sys::Array::new());
+    serde_json::from_str(&js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).unwrap_or_default())
+        .unwrap_or(Value::Null)
+}
+
+/// `refreshMethod: "GET"`: the token request is a GET with no body and no Content-Type, the
+/// CSRF header, the cookie, `cache: 'no-store'` and `credentials: 'include'`; the token it
+/// brings is used.
+#[wasm_bindgen_test]
+async fn refresh_method_get_sends_no_body_and_keeps_the_csrf_header() {
+    reset(300).await;
+    sent();
+    let auth = with_transport(r#","refreshMethod":"GET""#, recording_transport(None));
+    login(&auth).await;
+    settle(auth.refresh()).await.expect("refresh");
+    let r = requests_to("/auth/refresh").await;
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!((r[0]["method"].as_str(), r[0]["contentType"].as_str()), (Some("GET"), None));
+    assert_eq!(r[0]["csrfHeader"], "XMLHttpRequest");
+    assert_eq!(r[0]["hasRefreshCookie"], true);
+    assert_eq!(r[0]["status"], 200);
+    let s = sent();
+    assert_eq!(s[0]["cache"], "no-store");
+    assert_eq!(s[0]["credentials"], "include");
+    assert_eq!(auth_fetch(&auth, "/api/me").await.expect("fetch").status(), 200);
+    auth.dispose();
+    let wrong = TokenManager::new(options(r#","refreshMethod":"get""#).unchecked_into());
+    assert_eq!(code_of(&wrong.err().expect("lower case is not a method here")), "invalid_options");
+}
+
+/// `loginReturnsToken: false`: the login answer only establishes the session; `login()`
+/// resolves once the token came from the refresh endpoint, and rejects with `login_failed`
+/// (and its status) when that request fails.
+#[wasm_bindgen_test]
+async fn a_session_only_login_takes_its_token_from_the_refresh_endpoint() {
+    reset(300).await;
+    let auth = manager(r#","loginReturnsToken":false,"refreshMethod":"GET""#);
+    login(&auth).await;
+    assert!(auth.is_authenticated());
+    let paths: Vec<Value> = json_of(&raw_fetch("/__test/requests", "GET", None).await)
+        .await
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r["path"].clone())
+        .collect();
+    assert_eq!(paths, vec![Value::from("/auth/login"), Value::from("/auth/refresh")]);
+    assert_eq!(counter("refreshRequests").await, 1);
+    assert_eq!(auth_fetch(&auth, "/api/me").await.expect("fetch").status(), 200);
+    auth.dispose();
+
+    reset(300).await;
+    fault(r#"{"path":"/auth/refresh","action":"status","status":401}"#).await;
+    let auth = manager(r#","loginReturnsToken":false"#);
+    let creds = js_sys::JSON::parse(r#"{"username":"demo","password":"demo"}"#).expect("json");
+    let err = settle(auth.login(creds.unchecked_into(), None)).await.expect_err("the token request failed");
+    assert_eq!(code_of(&err), "login_failed");
+    assert_eq!(Reflect::get(&err, &"status".into()).ok().and_then(|s| s.as_f64()), Some(401.0));
+    assert!(!auth.is_authenticated());
+    auth.dispose();
+}
+
+/// A 2xx of `null`, `{}` or a `null` token from the refresh endpoint: nobody is signed in.
+/// `restore()` resolves false, no `refreshFailed`, one request (no retry). A token field of
+/// another type is still an error.
+#[wasm_bindgen_test]
+async fn a_2xx_without_a_token_restores_nothing() {
+    for answer in ["null", "{}", r#"{"access_token":null}"#] {
+        sent();
+        let auth = with_transport("", recording_transport(Some(answer)));
+        let failed = EventCounter::on(&auth, "refreshFailed");
+        let restored = settle(auth.restore()).await.expect("resolves");
+        assert_eq!(restored.as_bool(), Some(false), "{answer}");
+        assert_eq!(failed.get(), 0, "{answer}");
+        assert_eq!(sent().as_array().map(Vec::len), Some(1), "{answer}: no retry");
+        auth.dispose();
+    }
+    let auth = with_transport(r#","autoRefresh":false"#, recording_transport(Some(r#"{"access_token":42}"#)));
+    let err = settle(auth.refresh()).await.expect_err("a token that is not a string");
+    assert_eq!(code_of(&err), "refresh_failed");
+    auth.dispose();
+}
+
+/// `loginRedirect()` without `loginRedirectUrl`, or with a `returnTo` that leaves the page's
+/// origin (another origin, `//host`, `javascript:`, a backslash or `/.//` path that a server
+/// would read as `//host`), rejects with `invalid_options` and does not navigate.
+#[wasm_bindgen_test]
+async fn login_redirect_rejects_foreign_return_paths() {
+    let here = window().location().href().expect("href");
+    let auth = manager("");
+    let err = settle(auth.login_redirect(None)).await.expect_err("no loginRedirectUrl");
+    assert_eq!(code_of(&err), "invalid_options");
+    auth.dispose();
+    let auth = manager(&format!(r#","loginRedirectUrl":"{MOCK}/auth/start""#));
+    for bad in [
+        "https://evil.example/",
+        "//evil.example/x",
+        "javascript:alert(1)",
+        "/\\evil.example",
+        "/.//evil.example",
+        "http://127.0.0.1:1/x",
+    ] {
+        let o = js_sys::Object::new();
+        Reflect::set(&o, &"returnTo".into(), &bad.into()).expect("set");
+        let err = settle(auth.login_redirect(Some(o.unchecked_into()))).await.expect_err(bad);
+        assert_eq!(code_of(&err), "invalid_options", "{bad}");
+    }
+    let o = js_sys::JSON::parse(r#"{"params":"prompt=login"}"#).expect("json");
+    let err = settle(auth.login_redirect(Some(o.unchecked_into()))).await.expect_err("params not an object");
+    assert_eq!(code_of(&err), "invalid_options");
+    assert_eq!(window().location().href().expect("href"), here, "no navigation");
+    auth.dispose();
+    let bad = TokenManager::new(options(r#","returnToParam":"a b""#).unchecked_into());
+    assert_eq!(code_of(&bad.err().expect("not a parameter name")), "invalid_options");
+}

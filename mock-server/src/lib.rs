@@ -39,7 +39,7 @@ use tokens::Signer;
 pub struct Counters {
     pub logins: u64,
     pub login_failures: u64,
-    /// Every POST to /auth/refresh, faulted or not, rejected or not.
+    /// Every POST (or GET) to /auth/refresh, faulted or not, rejected or not.
     pub refresh_requests: u64,
     /// Refreshes answered 200 (rotations and grace replays).
     pub refreshes: u64,

@@ -28,6 +28,7 @@ pub struct RequestRecord {
     pub origin: Option<String>,
     pub has_authorization: bool,
     pub csrf_header: Option<String>,
+    pub content_type: Option<String>,
     pub has_refresh_cookie: bool,
     /// Whether the request carried a `DPoP` proof header.
     pub has_dpop: bool,
@@ -79,13 +80,14 @@ pub fn record(m: &mut Mutable, req: &Request, now_ms: i64) -> u64 {
         origin: h.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned),
         has_authorization: h.contains_key(header::AUTHORIZATION),
         csrf_header: h.get("x-requested-with").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        content_type: h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned),
         has_refresh_cookie: refresh_cookie(h).is_some(),
         has_dpop: h.contains_key(crate::dpop::HEADER),
         fault: None,
         status: None,
         done_ms: None,
     };
-    if record.path == "/auth/refresh" && req.method() == Method::POST {
+    if record.path == "/auth/refresh" && (req.method() == Method::POST || req.method() == Method::GET) {
         m.counters.refresh_requests += 1;
         if record.has_authorization {
             m.counters.refresh_with_authorization += 1;

@@ -21,7 +21,9 @@ use crate::{api, auth, controls, AppState};
 pub fn router(app: Arc<AppState>) -> Router {
     let mut r = Router::new()
         .route("/auth/login", post(auth::login))
-        .route("/auth/refresh", post(auth::refresh))
+        // GET too: token routes read with GET (`refreshMethod: "GET"`), as better-auth's
+        // `/api/auth/token` and token-mediating backends serve them.
+        .route("/auth/refresh", post(auth::refresh).get(auth::refresh))
         .route("/auth/logout", post(auth::logout))
         .route("/api/me", get(api::api_me))
         .route("/api/ping", get(api::api_ping))

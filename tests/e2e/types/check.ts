@@ -206,3 +206,26 @@ auth.on("stepUp", (d) => { const e: "invalid_token" = d.error; void e; });
 auth.on("stepUp", (d) => { const n: number = d.maxAge; void n; });
 // @ts-expect-error unknown event name
 auth.on("sessionExpiringSoon", () => {});
+
+// Backends that serve the token with GET, sign in by navigation, or only set a session cookie.
+const betterAuth: TokenManagerOptions = {
+  loginUrl: "/api/auth/sign-in/email", loginReturnsToken: false, refreshUrl: "/api/auth/token",
+  refreshMethod: "GET", accessTokenField: "token", logoutUrl: "/api/auth/sign-out",
+};
+const mediated: TokenManagerOptions = {
+  refreshUrl: "/auth/token", refreshMethod: "GET", loginRedirectUrl: "/auth/login", returnToParam: "returnUrl",
+  logoutUrl: "/auth/logout", logoutRedirectField: "url", logoutRedirectUrl: "/auth/end",
+  parseTokenResponse: (json) => (json ? { accessToken: String(json.t) } : null),
+};
+// @ts-expect-error refreshMethod is "POST" or "GET"
+const badMethod: TokenManagerOptions = { refreshUrl: "/r", refreshMethod: "PUT" };
+// @ts-expect-error loginReturnsToken is a boolean
+const badLogin: TokenManagerOptions = { refreshUrl: "/r", loginReturnsToken: "no" };
+const navigating = new TokenManager(mediated);
+const away: Promise<void> = navigating.loginRedirect({ returnTo: "/orders?id=7#top", params: { prompt: "login", max_age: 0 } });
+navigating.loginRedirect();
+// @ts-expect-error returnTo is a path string
+navigating.loginRedirect({ returnTo: new URL("https://app.example/") });
+// @ts-expect-error params are strings, numbers or booleans
+navigating.loginRedirect({ params: { acr_values: ["a", "b"] } });
+void betterAuth; void badMethod; void badLogin; void away;
