@@ -5,7 +5,7 @@ import { dpopHeader, dpopAnswer, dpopDeleteKey, dpopForget } from "./dpop.js";
 export { dpopDeleteKey, dpopForget };
 
 // core::machine::NO_SESSION, word for word.
-const NO_SESSION = "the token endpoint answered with no token: nobody is signed in";
+const NO_SESSION = "no token: nobody is signed in";
 
 const pick = (value, path) => {
   let v = value;
@@ -18,12 +18,13 @@ const pick = (value, path) => {
 /// credentials, the machine's `signal`, and a DPoP proof when `dpop` (once more on the server's
 /// `use_dpop_nonce`). Rejects on a network error; resolves to `{status, retryAfterMs, dateMs,
 /// token, expiresIn, expiresAt, tokenType, body, error, redirect}`, the token read as `read`
-/// says ({token, expiresIn, expiresAt, parse}, or {logout}: the field of a logout answer that
-/// holds where to navigate); `read` null: the answer's body is not read. A 2xx of `null`, `{}`
+/// says ({token, expiresIn, expiresAt, parse}; for a logout the navigations' options: a 2xx
+/// answer's URL at their `field` is kept as their `to`); `read` null: the answer's body is not read. A 2xx of `null`, `{}`
 /// or a `null` token says nobody is signed in (`error` NO_SESSION).
 export async function tokenPost(fetchFn, url, headers, body, signal, dpop, fresh, read, get) {
   let res;
   const method = get ? "GET" : "POST";
+  if (read && read.param) read.to = undefined; // a logout: where its answer says to go next
   for (let retried = false; ; retried = true) {
     const h = new Headers(headers);
     let payload;
@@ -46,7 +47,7 @@ export async function tokenPost(fetchFn, url, headers, body, signal, dpop, fresh
   let json;
   try { json = await res.json(); } catch { out.error = "the response is not JSON"; return out; }
   if (!res.ok) { out.body = json; return out; }
-  if (read.logout) { out.redirect = pick(json, read.logout); return out; }
+  if (read.param) { read.to = read.field && pick(json, read.field); return out; }
   out.tokenType = pick(json, "token_type");
   if (json === null || (typeof json === "object" && !Object.keys(json).length)) { out.error = NO_SESSION; return out; }
   if (read.parse) {

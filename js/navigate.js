@@ -1,46 +1,35 @@
 // Top-level navigations of wasm-token-manager: sign-in by navigation to a token-mediating
 // backend (`loginRedirect`), and the navigation after `logout()` to the backend's or the
-// provider's end-session page.
+// provider's end-session page. `nav` is the navigations' options (js/options.js).
 import { tokenManagerError } from "./errors.js";
 
-const invalid = (message) => tokenManagerError("invalid_options", message);
-
-/// `loginRedirect({ returnTo, params })`: navigate to `target` (loginRedirectUrl, resolved)
-/// with the return path in the query parameter `param`. The return path is the current path,
-/// query and hash, or `returnTo` when it resolves to a path of this page's own origin (no
-/// other origin, no `//host`, no `javascript:`): no open redirect through the backend. Throws
+/// `loginRedirect({ returnTo, params })`: navigate to `nav.login` (loginRedirectUrl) with the
+/// return path in the query parameter `nav.param`. The return path is the current path, query
+/// and hash, or `returnTo` when it resolves to a path of this page's own origin (no other
+/// origin, no `//host`, no `javascript:`): no open redirect through the backend. Rejects with
 /// `invalid_options` (and navigates nowhere) otherwise.
-export function loginRedirect(target, param, o) {
-  const loc = globalThis.location;
-  if (!target) throw invalid("loginRedirect needs the loginRedirectUrl option");
-  if (!loc || typeof loc.assign !== "function") {
-    throw tokenManagerError("unsupported_environment", "loginRedirect needs a page (location.assign)");
-  }
-  if ((o != null && typeof o !== "object") || (o?.params != null && typeof o.params !== "object")) {
-    throw invalid("loginRedirect takes { returnTo?: string, params?: object }");
-  }
-  const back = o?.returnTo ?? loc.pathname + loc.search + loc.hash;
+export async function loginRedirect(nav, o) {
+  const loc = location, p = o?.params ?? {};
   let u;
-  try { u = new URL(back, loc.href); } catch { u = null; }
+  try { u = new URL(o?.returnTo ?? loc.pathname + loc.search + loc.hash, loc.href); } catch { /* not a URL */ }
   const path = u && u.pathname + u.search + u.hash;
-  if (typeof back !== "string" || !u || u.origin !== loc.origin || /^\/[/\\]/.test(path)) {
-    throw invalid("loginRedirect: returnTo must be a path of this page's origin");
+  if (!nav.login || typeof p !== "object" || u?.origin !== loc.origin || /^\/[/\\]/.test(path)) {
+    throw tokenManagerError("invalid_options",
+      "loginRedirect needs loginRedirectUrl, a returnTo path of this origin and params as an object");
   }
-  const t = new URL(target);
-  t.searchParams.set(param, path);
-  for (const [k, v] of Object.entries(o?.params ?? {})) {
-    if (!["string", "number", "boolean"].includes(typeof v)) throw invalid(`loginRedirect: params.${k} must be a string`);
-    t.searchParams.set(k, String(v));
-  }
+  const t = new URL(nav.login);
+  t.searchParams.set(nav.param, path);
+  for (const k in p) t.searchParams.set(k, p[k]);
   loc.assign(t.href);
 }
 
-/// After a sign-out: navigate to `url` (an http(s) URL, resolved against the page), if any.
-export function leave(url) {
+/// After a sign-out here: navigate to the URL the logout answer gave at `logoutRedirectField`
+/// (`nav.to`, set by js/http.js), else to `logoutRedirectUrl`, if either is an http(s) URL.
+export function leave(nav) {
   try {
-    const u = new URL(url, globalThis.location.href);
-    if (/^https?:$/.test(u.protocol)) globalThis.location.assign(u.href);
+    const u = new URL(nav.to || nav.leave, location.href);
+    if (/^https?:$/.test(u.protocol)) location.assign(u.href);
   } catch {
-    // no page to leave, or no URL
+    // no page to leave, or nowhere to go
   }
 }

@@ -60,7 +60,16 @@ export function readOptions(o) {
     typed("fetch", "function", "a function"), typed("parseTokenResponse", "function", "a function"),
     str("refreshExpiresInField"), str("logoutScopeParam"), num("sessionWarningSeconds"), idle?.timeoutSeconds,
     idle?.warningSeconds, typed("onStepUp", "function", "a function"), str("refreshMethod"), bool("loginReturnsToken"),
-    str("loginRedirectUrl"), str("returnToParam"), str("logoutRedirectUrl"), str("logoutRedirectField")];
+    navigation(str)];
+}
+
+/// The navigations' options (js/navigate.js): `{ login, param, leave, field }`, the URLs
+/// resolved against the page.
+function navigation(str) {
+  const url = (n) => {
+    try { return str(n) && new URL(str(n), location.href).href; } catch { throw invalid(`${n} is not a valid URL`); }
+  };
+  return { login: url("loginRedirectUrl"), param: str("returnToParam") || "returnTo", leave: url("logoutRedirectUrl"), field: str("logoutRedirectField") };
 }
 
 /// `logout(options)`'s scope: 0 local (the default), 1 others, 2 global; throws

@@ -122,6 +122,16 @@ if ! cmp -s compat/requirements.txt .tools/py/installed-requirements.txt 2>/dev/
   cp compat/requirements.txt .tools/py/installed-requirements.txt
 fi
 
+# 4d. The Node backends of the compatibility suites (npm, pinned by their package-lock.json):
+#     better-auth (compat/better-auth) and the token-mediating backend with its OpenID provider
+#     (compat/oidc); reinstalled only when the lock file changes.
+for dir in compat/better-auth compat/oidc; do
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-lock.json" 2>/dev/null; then
+    say "installing $dir's server packages (npm ci)"
+    (cd "$dir" && npm ci --silent --no-audit --no-fund >/dev/null && cp package-lock.json node_modules/.installed-lock.json)
+  fi
+done
+
 # 5. wasm-opt from npm's binaryen (Debian's binaryen 108 produces modules Chromium rejects)
 if ! .tools/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
   say "installing binaryen@$BINARYEN_VERSION (npm) into .tools/"

@@ -178,6 +178,24 @@ done
 COMPAT_FLASK=http://127.0.0.1:$FLASK_PORT COMPAT_DJANGO=http://127.0.0.1:$DJANGO_PORT node tests/e2e/compat.mjs | tee "$LOGS/compat.txt"
 compat=$(grep -Eo "compat result: ok\. [0-9]+ passed" "$LOGS/compat.txt" | awk '{print $4}')
 
+lap "backends (better-auth, token-mediating)"
+echo "== backends people run (compat/: better-auth 1.7 with jwt(); a token-mediating backend on openid-client 6 in front of oidc-provider 9)"
+BETTERAUTH_PORT=${BETTERAUTH_PORT:-18812} OIDC_PORT=${OIDC_PORT:-18813} OP_PORT=${OP_PORT:-18814}
+node compat/better-auth/server.mjs "$BETTERAUTH_PORT" pkg > "$LOGS/better-auth.log" 2>&1 & MOCK_PIDS+=($!)
+node compat/oidc/server.mjs "$OIDC_PORT" "$OP_PORT" pkg > "$LOGS/oidc.log" 2>&1 & MOCK_PIDS+=($!)
+for port in "$BETTERAUTH_PORT" "$OIDC_PORT"; do
+  for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+done
+E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT node tests/e2e/betterauth.mjs | tee "$LOGS/betterauth.txt"
+E2E_OIDC=http://127.0.0.1:$OIDC_PORT node tests/e2e/oidc.mjs | tee "$LOGS/oidc.txt"
+betterauth=$(grep -Eo "betterauth result: ok\. [0-9]+ passed" "$LOGS/betterauth.txt" | awk '{print $4}')
+oidc=$(grep -Eo "oidc result: ok\. [0-9]+ passed" "$LOGS/oidc.txt" | awk '{print $4}')
+lap "backends in firefox, webkit (better-auth)"
+E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${FIREFOX_DRIVER_PORT2:-18802} node tests/e2e/betterauth-engines.mjs firefox | tee "$LOGS/betterauth-firefox.txt"
+E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${WEBKIT_DRIVER_PORT2:-18803} xvfb-run -a node tests/e2e/betterauth-engines.mjs webkit | tee "$LOGS/betterauth-webkit.txt"
+betterauth_ff=$(grep -Eo "betterauth-engines result: ok\. [0-9]+ passed" "$LOGS/betterauth-firefox.txt" | awk '{print $4}')
+betterauth_wk=$(grep -Eo "betterauth-engines result: ok\. [0-9]+ passed" "$LOGS/betterauth-webkit.txt" | awk '{print $4}')
+
 lap "everywhere"
 echo "== everywhere: example apps (Vite, webpack, Next.js), plain page, Worker, store contract; Node import"
 E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" E2E_NEXT_WEBPACK="$NEXT_WEBPACK_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
@@ -214,4 +232,4 @@ react=$(grep -Eo "react result: ok\. [0-9]+ passed" "$LOGS/react.txt" | awk '{pr
 echo
 echo "== stage times"
 printf '%s\n' "${LAPS[@]}" | tee "$LOGS/stages.txt"
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; locks ${locks:-0} passed; dpop ${dpop:-0} passed; session ${session:-0} passed; compat ${compat:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; locks ${locks:-0} passed; dpop ${dpop:-0} passed; session ${session:-0} passed; compat ${compat:-0} passed; better-auth ${betterauth:-0} passed (firefox ${betterauth_ff:-0}, webkit ${betterauth_wk:-0}); token-mediating ${oidc:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"

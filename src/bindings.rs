@@ -339,15 +339,8 @@ impl TokenManager {
     /// `loginRedirectUrl`, a foreign `returnTo`) and navigates nowhere then.
     #[wasm_bindgen(js_name = loginRedirect)]
     pub fn login_redirect(&self, options: Option<LoginRedirectOptions>) -> PromiseVoid {
-        let cfg = &self.inner.cfg;
         let options = options.map_or(JsValue::UNDEFINED, Into::into);
-        let done =
-            crate::web::navigate::login_redirect(cfg.login_redirect_url.clone(), &cfg.opts.return_to_param, &options);
-        match done {
-            Ok(()) => js_sys::Promise::resolve(&JsValue::UNDEFINED),
-            Err(e) => js_sys::Promise::reject(&e),
-        }
-        .unchecked_into()
+        crate::web::navigate::login_redirect(&self.inner.cfg.nav, &options).unchecked_into()
     }
 
     /// Count as the user's activity for the idle timeout (`idle` option): for workers, and for

@@ -34,10 +34,6 @@ pub struct RawOptions {
     /// `"POST"` (default) or `"GET"`.
     pub refresh_method: Option<String>,
     pub login_returns_token: Option<bool>,
-    pub login_redirect_url: Option<String>,
-    pub return_to_param: Option<String>,
-    pub logout_redirect_url: Option<String>,
-    pub logout_redirect_field: Option<String>,
     /// `refreshHeaders` was a function (the web layer calls it per request).
     #[serde(skip)]
     pub headers_from_function: bool,
@@ -109,12 +105,6 @@ pub struct Options {
     /// `loginReturnsToken` (default true): with false, a 2xx from `loginUrl` only establishes
     /// the server session, and the token comes from `refreshUrl` under the same lock.
     pub login_returns_token: bool,
-    /// `loginRedirect()`'s target (a top-level navigation) and its return-path parameter.
-    pub login_redirect_url: Option<String>,
-    pub return_to_param: String,
-    /// After `logout()`: navigate to this URL, or to the one the logout answer carries here.
-    pub logout_redirect_url: Option<String>,
-    pub logout_redirect_field: Option<String>,
 }
 
 /// The option names `RawOptions` accepts. serde-wasm-bindgen only reads the fields a struct
@@ -139,11 +129,12 @@ pub const OPTION_NAMES: [&str; 25] = [
     "idle",
     "refreshMethod",
     "loginReturnsToken",
+    // Functions, and the navigations' options: read by the web layer (`js/options.js`,
+    // `js/navigate.js`), not by `RawOptions`.
     "loginRedirectUrl",
     "returnToParam",
     "logoutRedirectUrl",
     "logoutRedirectField",
-    // Functions: read by the web layer, not by `RawOptions`.
     "fetch",
     "parseTokenResponse",
     "onStepUp",
@@ -192,17 +183,16 @@ impl RawOptions {
         let expires_at_field = self.expires_at_field.map(|f| field_name("expiresAtField", Some(f), "")).transpose()?;
         let refresh_expires_in_field =
             field_name("refreshExpiresInField", self.refresh_expires_in_field, "refresh_expires_in")?;
-        let logout_scope_param = param_name("logoutScopeParam", self.logout_scope_param, "scope")?;
-        let return_to_param = param_name("returnToParam", self.return_to_param, "returnTo")?;
+        let logout_scope_param = match self.logout_scope_param {
+            None => "scope".to_owned(),
+            Some(p) if is_header_name(&p) && p.len() <= 64 => p,
+            Some(_) => return Err(Error::options("logoutScopeParam must be a query parameter name")),
+        };
         let refresh_get = match self.refresh_method.as_deref() {
             None | Some("POST") => false,
             Some("GET") => true,
             Some(_) => return Err(Error::options("refreshMethod must be \"POST\" or \"GET\"")),
         };
-        let login_redirect_url = self.login_redirect_url.map(|u| non_empty("loginRedirectUrl", u)).transpose()?;
-        let logout_redirect_url = self.logout_redirect_url.map(|u| non_empty("logoutRedirectUrl", u)).transpose()?;
-        let logout_redirect_field =
-            self.logout_redirect_field.map(|f| field_name("logoutRedirectField", Some(f), "")).transpose()?;
         // Seconds, at most 30 days; the idle warning below the timeout (default: half of it,
         // at most 60 s). NaN fails every range.
         const MAX_S: f64 = 2_592_000.0;
@@ -248,21 +238,7 @@ impl RawOptions {
             idle,
             refresh_get,
             login_returns_token: self.login_returns_token.unwrap_or(true),
-            login_redirect_url,
-            return_to_param,
-            logout_redirect_url,
-            logout_redirect_field,
         })
-    }
-}
-
-/// A query parameter name (`logoutScopeParam`, `returnToParam`): an RFC 9110 token of at
-/// most 64 bytes.
-fn param_name(what: &str, v: Option<String>, default: &str) -> Result<String, Error> {
-    match v {
-        None => Ok(default.to_owned()),
-        Some(p) if is_header_name(&p) && p.len() <= 64 => Ok(p),
-        Some(_) => Err(Error::options([what, " must be a query parameter name"].concat())),
     }
 }
 
@@ -372,7 +348,9 @@ mod tests {
     #[test]
     fn names_match_the_struct() {
         // Every accepted name deserializes (and only those: serde_json honours deny_unknown_fields).
-        for name in OPTION_NAMES.into_iter().filter(|n| !["fetch", "parseTokenResponse", "onStepUp"].contains(n)) {
+        let web_only = ["fetch", "parseTokenResponse", "onStepUp", "loginRedirectUrl", "returnToParam"];
+        let web_only = [&web_only[..], &["logoutRedirectUrl", "logoutRedirectField"]].concat();
+        for name in OPTION_NAMES.into_iter().filter(|n| !web_only.contains(n)) {
             let json = if name == "refreshUrl" {
                 r#"{"refreshUrl":"/r"}"#.to_owned()
             } else {
@@ -411,28 +389,14 @@ mod tests {
     #[test]
     fn backend_options() {
         let o = parse(r#"{"refreshUrl":"/r"}"#).expect("defaults");
-        assert_eq!((o.refresh_get, o.login_returns_token, o.return_to_param.as_str()), (false, true, "returnTo"));
-        assert_eq!((o.login_redirect_url, o.logout_redirect_url, o.logout_redirect_field), (None, None, None));
-        let o = parse(
-            r#"{"refreshUrl":"/r","refreshMethod":"GET","loginReturnsToken":false,"loginRedirectUrl":"/auth/login",
-                "returnToParam":"return_to","logoutRedirectUrl":"/auth/end","logoutRedirectField":"data.url"}"#,
-        )
-        .expect("valid");
+        assert_eq!((o.refresh_get, o.login_returns_token), (false, true));
+        let o = parse(r#"{"refreshUrl":"/r","refreshMethod":"GET","loginReturnsToken":false}"#).expect("valid");
         assert!(o.refresh_get && !o.login_returns_token);
-        assert_eq!(o.login_redirect_url.as_deref(), Some("/auth/login"));
-        assert_eq!(o.return_to_param, "return_to");
-        assert_eq!(o.logout_redirect_url.as_deref(), Some("/auth/end"));
-        assert_eq!(o.logout_redirect_field.as_deref(), Some("data.url"));
         assert!(!parse(r#"{"refreshUrl":"/r","refreshMethod":"POST"}"#).expect("valid").refresh_get);
         for bad in [
             r#"{"refreshUrl":"/r","refreshMethod":"get"}"#,
             r#"{"refreshUrl":"/r","refreshMethod":"PUT"}"#,
             r#"{"refreshUrl":"/r","refreshMethod":""}"#,
-            r#"{"refreshUrl":"/r","returnToParam":"a=b"}"#,
-            r#"{"refreshUrl":"/r","returnToParam":""}"#,
-            r#"{"refreshUrl":"/r","loginRedirectUrl":" "}"#,
-            r#"{"refreshUrl":"/r","logoutRedirectUrl":""}"#,
-            r#"{"refreshUrl":"/r","logoutRedirectField":"a..b"}"#,
             r#"{"refreshUrl":"/r","loginReturnsToken":"no"}"#,
         ] {
             assert_eq!(parse(bad).map_err(|e| e.code), Err(crate::core::ErrorCode::InvalidOptions), "{bad}");

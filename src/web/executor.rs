@@ -131,11 +131,8 @@ impl Inner {
         };
         // A sign-out here (scope local or global) goes on to the end-session page the logout
         // answer named, or to `logoutRedirectUrl`.
-        if let CallKind::Logout { leaves } = pending.kind {
-            let to = self.leave_to.borrow_mut().take().or_else(|| self.cfg.logout_redirect_url.clone());
-            if let Some(url) = to.filter(|_| leaves) {
-                navigate::leave(&url);
-            }
+        if let CallKind::Logout { leaves: true } = pending.kind {
+            navigate::leave(&self.cfg.nav);
         }
     }
 

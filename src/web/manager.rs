@@ -26,16 +26,14 @@ pub struct Resolved {
     pub refresh_url: String,
     pub login_url: Option<String>,
     pub logout_url: Option<String>,
-    /// `loginRedirect()`'s target, and where `logout()` navigates afterwards.
-    pub login_redirect_url: Option<String>,
-    pub logout_redirect_url: Option<String>,
     pub allowed_origins: Vec<String>,
     /// `refreshHeaders` given as a function: called for every refresh, login and logout.
     pub headers_fn: Option<js_sys::Function>,
     /// How `js/http.js` reads a login/refresh answer: `{token, expiresIn, expiresAt, parse}`.
     pub read: JsValue,
-    /// How a logout answer is read: `{logout: field}` (`logoutRedirectField`), or null.
-    pub read_logout: JsValue,
+    /// The navigations' options, checked by `js/options.js` (`{login, param, leave, field}`):
+    /// `loginRedirect()`, the navigation after `logout()`, and how a logout answer is read.
+    pub nav: JsValue,
     /// `onStepUp(challenge)`: re-authenticate, then the request is replayed.
     pub on_step_up: Option<js_sys::Function>,
 }
@@ -111,9 +109,6 @@ pub struct Inner {
     pub(crate) snapshot: RefCell<Option<(SnapshotKey, JsValue)>>,
     pub(crate) notified: Cell<Option<SnapshotKey>>,
     pub(crate) bound_store: RefCell<Option<(JsValue, JsValue)>>,
-    /// Where the last logout answer said to go (`logoutRedirectField`), until a logout call
-    /// settles.
-    pub(crate) leave_to: RefCell<Option<String>>,
 }
 
 /// What a snapshot is made of: a new one only when this changes (the state, the token, the
@@ -162,7 +157,6 @@ impl Inner {
             snapshot: RefCell::new(None),
             notified: Cell::new(None),
             bound_store: RefCell::new(None),
-            leave_to: RefCell::new(None),
         });
         inner.listen();
         inner

@@ -5,10 +5,12 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/js/navigate.js")]
 extern "C" {
-    /// Navigate to `target` with the return path in `param` (checked: a path of this origin)
-    /// and `options.params`; throws `invalid_options` or `unsupported_environment`.
-    #[wasm_bindgen(js_name = loginRedirect, catch)]
-    pub fn login_redirect(target: Option<String>, param: &str, options: &JsValue) -> Result<(), JsValue>;
-    /// Navigate to an http(s) URL, if it is one.
-    pub fn leave(url: &str);
+    /// Navigate to `loginRedirectUrl` (in `nav`, the navigations' options) with the return path
+    /// (checked: a path of this origin) and `options.params`; a promise that rejects with
+    /// `invalid_options` instead.
+    #[wasm_bindgen(js_name = loginRedirect)]
+    pub fn login_redirect(nav: &JsValue, options: &JsValue) -> js_sys::Promise;
+    /// After a sign-out here: go where the logout answer said, else to `logoutRedirectUrl`, if
+    /// either is an http(s) URL.
+    pub fn leave(nav: &JsValue);
 }

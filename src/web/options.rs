@@ -54,13 +54,10 @@ pub fn resolve(options: &JsValue) -> Result<(Resolved, Option<Function>), JsValu
         idle: v.get(18).as_f64().map(|t| IdleOptions { timeout_seconds: Some(t), warning_seconds: v.get(19).as_f64() }),
         refresh_method: string(21),
         login_returns_token: v.get(22).as_bool(),
-        login_redirect_url: string(23),
-        return_to_param: string(24),
-        logout_redirect_url: string(25),
-        logout_redirect_field: string(26),
     };
     let mut resolved = resolve_raw(raw, function(9), function(14)).map_err(|e| crate::web::error::to_js(&e))?;
     resolved.on_step_up = function(20);
+    resolved.nav = v.get(23);
     Ok((resolved, function(13)))
 }
 
@@ -72,8 +69,6 @@ fn resolve_raw(raw: RawOptions, headers_fn: Option<Function>, parse_fn: Option<F
     let refresh_url = url("refreshUrl", &opts.refresh_url)?;
     let login_url = opts.login_url.as_deref().map(|u| url("loginUrl", u)).transpose()?;
     let logout_url = opts.logout_url.as_deref().map(|u| url("logoutUrl", u)).transpose()?;
-    let login_redirect_url = opts.login_redirect_url.as_deref().map(|u| url("loginRedirectUrl", u)).transpose()?;
-    let logout_redirect_url = opts.logout_redirect_url.as_deref().map(|u| url("logoutRedirectUrl", u)).transpose()?;
     let allowed_origins = match &opts.allowed_origins {
         Some(list) => list
             .iter()
@@ -94,22 +89,15 @@ fn resolve_raw(raw: RawOptions, headers_fn: Option<Function>, parse_fn: Option<F
         ("parse", parse_fn.map_or(JsValue::UNDEFINED, JsValue::from)),
         ("session", opts.refresh_expires_in_field.as_str().into()),
     ]);
-    // A logout answer is read only for `logoutRedirectField`.
-    let read_logout = match &opts.logout_redirect_field {
-        Some(f) => crate::web::js::object(&[("logout", f.as_str().into())]),
-        None => JsValue::NULL,
-    };
     Ok(Resolved {
         opts,
         refresh_url,
         login_url,
         logout_url,
-        login_redirect_url,
-        logout_redirect_url,
         allowed_origins,
         headers_fn,
         read,
-        read_logout,
+        nav: JsValue::UNDEFINED,
         on_step_up: None,
     })
 }

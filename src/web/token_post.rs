@@ -62,12 +62,11 @@ impl Inner {
                 (self.cfg.login_url.as_ref().unwrap_or(&self.cfg.refresh_url), body, self.cfg.read.clone())
             }
             Endpoint::Logout(scope) => {
-                self.leave_to.borrow_mut().take();
                 // `?scope=…` (the parameter's name is `logoutScopeParam`).
                 let base = self.cfg.logout_url.as_deref().unwrap_or(&self.cfg.refresh_url);
                 let sep = if base.contains('?') { "&" } else { "?" };
                 logout_url = [base, sep, &self.cfg.opts.logout_scope_param, "=", scope.as_str()].concat();
-                (&logout_url, JsValue::UNDEFINED, self.cfg.read_logout.clone())
+                (&logout_url, JsValue::UNDEFINED, self.cfg.nav.clone())
             }
         };
         let controller = AbortController::new().ok();
@@ -104,13 +103,6 @@ impl Inner {
         if let Endpoint::Login(call) = endpoint {
             if let Some(c) = self.calls.borrow_mut().get_mut(&call) {
                 c.answer = Reflect::get(a, &"body".into()).unwrap_or(JsValue::UNDEFINED);
-            }
-        }
-        // A logout's answer may say where to go next (`logoutRedirectField`): kept for the
-        // logout calls that navigate when they settle.
-        if let (Endpoint::Logout(_), Some(url)) = (endpoint, js::string_field(a, "redirect")) {
-            if (200..=299).contains(&status) {
-                *self.leave_to.borrow_mut() = Some(url);
             }
         }
         let token =

@@ -26,8 +26,14 @@ async function browser(cookies) {
 async function tab(ctx, path = "/") {
   const page = await ctx.newPage();
   page.errors = [];
+  page.log = [];
   page.on("pageerror", (e) => page.errors.push(String(e)));
+  page.on("console", (m) => page.log.push(m.text()));
+  page.on("response", (r) => page.log.push(`${r.status()} ${r.url()}`));
   await page.goto(APP + path);
+  await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: 20_000 }).catch((e) => {
+    throw new Error(`${APP}${path} not ready: ${e.message}; errors ${JSON.stringify(page.errors)}; log ${JSON.stringify(page.log)}`);
+  });
   const restored = await page.evaluate(() => h.restored);
   return { page, restored, status: await page.textContent("#status") };
 }
@@ -65,6 +71,7 @@ await test("sign-in through the provider's login and consent pages lands on retu
   await page.waitForSelector('input[name="prompt"][value="consent"]', { state: "attached" });
   await page.click('button[type="submit"]'); // "Continue" on the consent page
   await page.waitForURL((u) => u.origin === APP && u.pathname === "/");
+  await page.waitForFunction(() => document.body.dataset.ready === "1");
   const landed = await page.evaluate(() => h.restored.then((ok) => ({ ok, at: h.restoredAt, landed: h.landed, back: h.backFromSignIn })));
   const ms = landed.at - t0;
   const u = new URL(page.url());
@@ -175,6 +182,7 @@ await test("logout(): every tab ends, the page goes to the provider's end-sessio
   await a.page.waitForURL((u) => u.origin === provider && u.pathname === "/session/end");
   await a.page.click('button[name="logout"][value="yes"]');
   await a.page.waitForURL(`${APP}/`);
+  await a.page.waitForFunction(() => document.body.dataset.ready === "1");
   assertEq([await a.page.evaluate(() => h.restored), await a.page.textContent("#status")], [false, "signed out"], "back on the app");
   assertEq([...a.page.errors, ...b.page.errors], [], "page errors");
 });

@@ -6,7 +6,7 @@
 // checks what the pages saw against the server's counters, store and request log.
 // SESSION_ONLY=1,3a runs only those scenarios (while working on one).
 import { chromium } from "playwright-core";
-import { BASE, control, test, summary, assert, assertEq, sleep, openHarness, quiesce } from "./lib.mjs";
+import { BASE, control, test, summary, assert, assertEq, sleep, openHarness, quiesce, waitFor } from "./lib.mjs";
 
 async function fresh(config = {}) {
   await control("/__test/reset", {});
@@ -499,6 +499,36 @@ await scenario("5b", "step-up with onStepUp: one handler call for five concurren
   report("expired", c2);
   assertEq(again, { status: 200, acr: "mfa" }, "refreshed and replayed; the family keeps mfa");
   assertEq([c2.refreshRequests, c2.refreshes, c2.logins, c2.apiUnauthorized - c1.apiUnauthorized], [1, 1, 2, 1], "one 401, one refresh, no step-up login");
+});
+
+// Sign-in and sign-out by navigation (a token-mediating backend's routes stand in as pages of
+// the mock server): loginRedirect() puts the return path and the params in the query;
+// logout() goes on to logoutRedirectUrl once the session has ended here and at the server;
+// logout({ scope: "others" }) stays.
+await scenario("7", "navigation: loginRedirect's query, logout goes to logoutRedirectUrl, others stays", async () => {
+  await fresh();
+  const ctx = await launch();
+  const page = await tab(ctx, { loginRedirectUrl: "/plain.html", logoutRedirectUrl: "/plain.html?signedOut=1" });
+  const target = (q) => `${BASE}/plain.html?${new URLSearchParams(q)}`;
+  await Promise.all([page.waitForURL(/plain\.html/), page.evaluate(() => { h.auth.loginRedirect({ returnTo: "/orders?id=7#top", params: { prompt: "login", max_age: 0 } }); })]);
+  assertEq(page.url(), target({ returnTo: "/orders?id=7#top", prompt: "login", max_age: "0" }), "loginRedirect with returnTo and params");
+  const back = await tab(ctx, { loginRedirectUrl: "/plain.html", returnToParam: "next" });
+  await back.evaluate(() => history.replaceState(null, "", "/harness.html?x=1#frag"));
+  await Promise.all([back.waitForURL(/plain\.html/), back.evaluate(() => { h.auth.loginRedirect(); })]);
+  assertEq(back.url(), target({ next: "/harness.html?x=1#frag" }), "the default return path: path, query and hash");
+
+  const a = await tab(ctx, { logoutRedirectUrl: "/plain.html?signedOut=1" });
+  const b = await tab(ctx);
+  await a.evaluate(() => h.login());
+  await b.evaluate(() => h.auth.restore());
+  const others = await a.evaluate(async () => ({ confirmed: await h.auth.logout({ scope: "others" }), url: location.href }));
+  await sleep(300);
+  assertEq([others.confirmed, a.url().includes("/harness.html")], [true, true], "scope others: no navigation");
+  await Promise.all([a.waitForURL(/signedOut=1/), a.evaluate(() => { h.auth.logout(); })]);
+  await waitFor(async () => (await b.evaluate(() => h.auth.getSnapshot().state)) === "loggedOut", { what: "the other tab signed out" });
+  const c = await counters();
+  assertEq([c.logoutsOthers, c.logoutsLocal], [1, 1], "both logouts reached the server before the navigation");
+  assertEq(a.url(), `${BASE}/plain.html?signedOut=1`, "logout navigated");
 });
 
 await browser?.close();

@@ -67,7 +67,7 @@ pub struct TokenAnswer {
 
 /// What a 2xx token answer without a token (`null`, `{}`, the token field `null`) is read as:
 /// nobody is signed in, as a 401 would say (token-mediating backends answer so).
-pub const NO_SESSION: &str = "the token endpoint answered with no token: nobody is signed in";
+pub const NO_SESSION: &str = "no token: nobody is signed in";
 
 /// How a POST ended.
 #[derive(Debug, Clone, PartialEq)]
