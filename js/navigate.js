@@ -26,8 +26,10 @@ export async function loginRedirect(nav, o) {
 /// After a sign-out here: navigate to the URL the logout answer gave at `logoutRedirectField`
 /// (`nav.to`, set by js/http.js), else to `logoutRedirectUrl`, if either is an http(s) URL.
 export function leave(nav) {
+  const to = (typeof nav.to === "string" && nav.to) || nav.leave;
+  if (!to) return;
   try {
-    const u = new URL(nav.to || nav.leave, location.href);
+    const u = new URL(to, location.href);
     if (/^https?:$/.test(u.protocol)) location.assign(u.href);
   } catch {
     // no page to leave, or nowhere to go

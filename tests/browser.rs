@@ -820,6 +820,6 @@ async fn login_redirect_rejects_foreign_return_paths() {
     assert_eq!(code_of(&err), "invalid_options");
     assert_eq!(window().location().href().expect("href"), here, "no navigation");
     auth.dispose();
-    let bad = TokenManager::new(options(r#","returnToParam":"a b""#).unchecked_into());
-    assert_eq!(code_of(&bad.err().expect("not a parameter name")), "invalid_options");
+    let bad = TokenManager::new(options(r#","loginRedirectUrl":"http://[::1""#).unchecked_into());
+    assert_eq!(code_of(&bad.err().expect("not a URL")), "invalid_options");
 }

@@ -517,8 +517,11 @@ await scenario("7", "navigation: loginRedirect's query, logout goes to logoutRed
   await Promise.all([back.waitForURL(/plain\.html/), back.evaluate(() => { h.auth.loginRedirect(); })]);
   assertEq(back.url(), target({ next: "/harness.html?x=1#frag" }), "the default return path: path, query and hash");
 
+  const b = await tab(ctx); // no navigation options: a logout stays on the page
+  await b.evaluate(async () => { await h.login(); await h.auth.logout(); });
+  await sleep(300);
+  assert(b.url().includes("/harness.html"), `no navigation options, no navigation: ${b.url()}`);
   const a = await tab(ctx, { logoutRedirectUrl: "/plain.html?signedOut=1" });
-  const b = await tab(ctx);
   await a.evaluate(() => h.login());
   await b.evaluate(() => h.auth.restore());
   const others = await a.evaluate(async () => ({ confirmed: await h.auth.logout({ scope: "others" }), url: location.href }));
@@ -527,7 +530,7 @@ await scenario("7", "navigation: loginRedirect's query, logout goes to logoutRed
   await Promise.all([a.waitForURL(/signedOut=1/), a.evaluate(() => { h.auth.logout(); })]);
   await waitFor(async () => (await b.evaluate(() => h.auth.getSnapshot().state)) === "loggedOut", { what: "the other tab signed out" });
   const c = await counters();
-  assertEq([c.logoutsOthers, c.logoutsLocal], [1, 1], "both logouts reached the server before the navigation");
+  assertEq([c.logoutsOthers, c.logoutsLocal], [1, 2], "the logouts reached the server before the navigation");
   assertEq(a.url(), `${BASE}/plain.html?signedOut=1`, "logout navigated");
 });
 
