@@ -91,6 +91,7 @@ const server = createServer(async (req, res) => {
     if (pathname === "/__test/counts" && req.method === "GET") return send(res, 200, counts);
     if (pathname === "/__test/reset" && req.method === "POST") { reset(); return send(res, 200, counts); }
     if (pathname === "/" && req.method === "GET") return await file(res, "page.html", here.replace(/\/$/, ""));
+    if (pathname === "/favicon.ico") { res.writeHead(204); return res.end(); }
     if (pathname.startsWith("/pkg/") && req.method === "GET") return await file(res, decodeURIComponent(pathname.slice(5)), pkgDir);
     send(res, 404, "not found");
   } catch (e) {

@@ -36,9 +36,11 @@ async function test(name, fn) {
   }
 }
 
-/// Uncaught errors in the current page so far (collected by the page itself).
+/// The window is still on the test page (nothing navigated away: there is no logoutRedirectUrl)
+/// and the page caught no uncaught error so far (it collects them itself).
 async function noPageErrors() {
-  assertEq(await session.run(async () => h.pageErrors), [], "page errors");
+  const r = await session.run(async () => ({ href: location.href, errors: typeof h === "undefined" ? "no test page" : h.pageErrors }));
+  assertEq(r, { href: `${BASE}/`, errors: [] }, "still on the test page, no page errors");
 }
 
 /// Load the test page in the current window (a fresh page load) and wait for it.

@@ -1490,3 +1490,52 @@ fn a_sleep_to_the_sessions_end() {
         ],
     );
 }
+
+/// `loginReturnsToken: false`: a tab's refresh is answered 401 (its family was revoked by a
+/// session-only login's sign-out elsewhere); it must not keep that session.
+#[test]
+fn session_only_login_revoked_session_is_not_kept() {
+    use Step::*;
+    let profile = Profile { session_login: true, ..Profile::default() };
+    replay_with(
+        1,
+        profile,
+        &[
+            Network(0),
+            Act { tab: 0, action: Action::Refresh },
+            Act { tab: 0, action: Action::Login(0) },
+            Act { tab: 0, action: Action::Logout(Scope::Local) },
+            Network(0),
+            Advance(20_000),
+            Network(0),
+            OpenTab,
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 2, action: Action::Restore },
+            Network(7),
+            Act { tab: 5, action: Action::Login(0) },
+            Advance(20_000),
+            Network(0),
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 1, action: Action::Remount },
+            Act { tab: 0, action: Action::Fetch },
+            Network(0),
+            Advance(31_000),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Refresh },
+            Sleep { ms: 60_000, mono_stops: true },
+            Network(0),
+            Network(0),
+            Network(0),
+            CloseTab(0),
+            Advance(200),
+            Channel(0),
+            Network(0),
+        ],
+    );
+}

@@ -5,6 +5,7 @@
 //! state. A refresh run's answer, checks and end are `refresh`.
 
 use super::*;
+use crate::core::policy::{classify_refresh_status, RefreshClass};
 use crate::core::run::{lock_was_contended, AfterLock, RunOutcome};
 
 /// A timer that fires this much after its deadline means the page did not run meanwhile
@@ -342,6 +343,19 @@ impl Machine {
     ) {
         let failed = |m: &'static str, status| Err((Error::new(ErrorCode::LoginFailed, m), status));
         let session_only = !self.cfg.login_returns_token && !token_step;
+        // The token request after a session-only login was refused: the cookie this browser
+        // holds now (the login's, revoked or expired meanwhile) is no session, so one held
+        // here ends, as after a refused refresh.
+        let refused = match &outcome {
+            HttpOutcome::Answer { status, token, .. } => {
+                classify_refresh_status(Some(*status)) == RefreshClass::SessionOver || matches!(token, Err(NO_SESSION))
+            }
+            _ => false,
+        };
+        if token_step && refused && self.state() == SessionState::Authenticated && !self.ended_since(called) {
+            let changed = self.end_locally(now, EndReason::SessionExpired, true);
+            self.announce_end(changed, Event::SessionExpired { reason: "refresh_rejected", from_other_tab: false });
+        }
         let result = match outcome {
             HttpOutcome::Answer { status: 200..=299, .. } if session_only && !self.ended_since(called) => {
                 if let Some(head) = self.queue.first_mut() {

@@ -344,3 +344,24 @@ fn a_2xx_without_a_token_means_nobody_is_signed_in() {
     assert_eq!(posted(&out), None, "no retry");
     assert!(!out.iter().any(|o| matches!(o, Output::Event(Event::RefreshFailed { .. }))), "{out:?}");
 }
+
+#[test]
+fn a_refused_token_request_after_a_session_only_login_ends_the_session_held() {
+    let mut cfg = config();
+    cfg.login_returns_token = false;
+    cfg.cross_tab = false;
+    let mut m = Machine::new(cfg, 7);
+    m.set_access_token(T0, "jwt-old".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    let call = m.login(at(10.0));
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    m.post_done(at(20.0), http, answer(200, Err("the response is not JSON")));
+    let (http, _) = posted(&drain(&mut m)).expect("the token request");
+    // The cookie the login set was revoked meanwhile: the session held here is over too.
+    m.post_done(at(30.0), http, answer(401, Err("no token")));
+    let out = drain(&mut m);
+    assert!(out.iter().any(|o| matches!(o, Output::Event(Event::SessionExpired { .. }))), "{out:?}");
+    assert!(out.iter().any(|o| matches!(o, Output::Settle { call: c, result: Err(_) } if *c == call)));
+    assert_eq!(m.state(), SessionState::Ended(EndReason::SessionExpired));
+    assert_eq!(m.access_token(), None);
+}
