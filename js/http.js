@@ -4,8 +4,8 @@ import { dpopHeader, dpopAnswer, dpopDeleteKey, dpopForget } from "./dpop.js";
 
 export { dpopDeleteKey, dpopForget };
 
-// core::machine::NO_SESSION, word for word.
-const NO_SESSION = "no token: nobody is signed in";
+// Why a token answer has no token, as an index into web::token_post::READ_ERRORS (the messages).
+const NO_SESSION = 0, NOT_JSON = 1, PARSE_THREW = 2, PARSE_NO_TOKEN = 3, NO_TOKEN = 4;
 
 const pick = (value, path) => {
   let v = value;
@@ -20,8 +20,13 @@ const pick = (value, path) => {
 /// token, expiresIn, expiresAt, tokenType, body, error, redirect}`, the token read as `read`
 /// says ({token, expiresIn, expiresAt, parse}; for a logout the navigations' options: a 2xx
 /// answer's URL at their `field` is kept as their `to`); `read` null: the answer's body is not read. A 2xx of `null`, `{}`
-/// or a `null` token says nobody is signed in (`error` NO_SESSION).
-export async function tokenPost(fetchFn, url, headers, body, signal, dpop, fresh, read, get) {
+/// or a `null` token says nobody is signed in (`error` NO_SESSION; `error` is an index). Then `done(id, answer, 5)`, or
+/// `done(id, null, 6)` on a network error.
+export function tokenPost(fetchFn, url, headers, body, signal, dpop, fresh, read, get, id, done) {
+  post(fetchFn, url, headers, body, signal, dpop, fresh, read, get).then((a) => done(id, a, 5), () => done(id, null, 6));
+}
+
+async function post(fetchFn, url, headers, body, signal, dpop, fresh, read, get) {
   let res;
   const method = get ? "GET" : "POST";
   if (read && read.param) read.to = undefined; // a logout: where its answer says to go next
@@ -45,19 +50,19 @@ export async function tokenPost(fetchFn, url, headers, body, signal, dpop, fresh
   const out = { status: res.status, retryAfterMs: retryAfterMs >= 0 ? retryAfterMs : null, dateMs: dateMs >= 0 ? dateMs : null };
   if (!read) return out;
   let json;
-  try { json = await res.json(); } catch { out.error = "the response is not JSON"; return out; }
+  try { json = await res.json(); } catch { out.error = NOT_JSON; return out; }
   if (!res.ok) { out.body = json; return out; }
   if (read.param) { read.to = read.field && pick(json, read.field); return out; }
   out.tokenType = pick(json, "token_type");
   if (json === null || (typeof json === "object" && !Object.keys(json).length)) { out.error = NO_SESSION; return out; }
   if (read.parse) {
     let parsed;
-    try { parsed = read.parse(json); } catch { out.error = "parseTokenResponse threw"; return out; }
+    try { parsed = read.parse(json); } catch { out.error = PARSE_THREW; return out; }
     if (parsed == null || parsed.accessToken === null) { out.error = NO_SESSION; return out; }
     out.token = parsed && parsed.accessToken;
     out.expiresIn = parsed && parsed.expiresIn;
     out.sessionExpiresIn = parsed && parsed.refreshExpiresIn;
-    if (typeof out.token !== "string") out.error = "parseTokenResponse returned no accessToken string";
+    if (typeof out.token !== "string") out.error = PARSE_NO_TOKEN;
     return out;
   }
   out.token = pick(json, read.token);
@@ -65,7 +70,7 @@ export async function tokenPost(fetchFn, url, headers, body, signal, dpop, fresh
   out.sessionExpiresIn = pick(json, read.session);
   if (read.expiresAt) out.expiresAt = pick(json, read.expiresAt);
   if (out.token === null) out.error = NO_SESSION;
-  else if (typeof out.token !== "string") out.error = "the response has no access token";
+  else if (typeof out.token !== "string") out.error = NO_TOKEN;
   return out;
 }
 

@@ -47,7 +47,9 @@ impl Inner {
         match output {
             Output::Post { id, endpoint } => self.post(id, endpoint),
             Output::AbortPost(id) => {
-                if let Some(c) = self.posts.borrow_mut().remove(&id) {
+                // Kept until its answer or failure comes back (js/http.js).
+                let controller = self.posts.borrow().get(&id).and_then(|p| p.1.clone());
+                if let Some(c) = controller {
                     c.abort();
                 }
             }

@@ -102,9 +102,13 @@ impl Inner {
     }
 
     /// The transport answered (`n` 1, 2 with a DPoP nonce challenge) or failed, or the caller
-    /// aborted (`n` 0); or the `onStepUp` call `req` resolved (`n` 3) or failed (4).
+    /// aborted (`n` 0); or the `onStepUp` call `req` resolved (`n` 3) or failed (4); or the
+    /// token endpoint's POST `req` was answered (5) or failed (6).
     fn answered(self: &Rc<Self>, req: u32, value: JsValue, n: u8) {
         mark(7);
+        if n > 4 {
+            return self.posted(crate::core::machine::HttpId(req), value, n == 5);
+        }
         if n > 2 {
             return self.input(|m, now| m.step_up_done(now, crate::core::machine::CallId(req), n == 3));
         }

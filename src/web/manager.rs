@@ -12,7 +12,7 @@ use web_sys::{AbortController, Response};
 
 use crate::core::fifo::Fifo;
 use crate::core::idmap::IdMap;
-use crate::core::machine::{CallId, Config, HttpId, LockId, Machine, Output, ReqId};
+use crate::core::machine::{CallId, Config, Endpoint, HttpId, LockId, Machine, Output, ReqId};
 use crate::core::options::Options;
 use crate::core::session::{SessionState, TokenGeneration};
 use crate::core::token::accepted_token_json;
@@ -80,8 +80,9 @@ pub struct Inner {
     pub(crate) pumping: Cell<bool>,
     pub(crate) calls: RefCell<IdMap<CallId, PendingCall>>,
     pub(crate) fetches: RefCell<IdMap<ReqId, PendingFetch>>,
-    /// POSTs on the wire: their abort controllers.
-    pub(crate) posts: RefCell<IdMap<HttpId, AbortController>>,
+    /// POSTs on the wire: their endpoints and abort controllers (and the manager, kept alive
+    /// until they are answered).
+    pub(crate) posts: RefCell<IdMap<HttpId, PendingPost>>,
     /// Lock requests and held locks: the function that releases or abandons each.
     pub(crate) locks: RefCell<IdMap<LockId, Function>>,
     /// The one callback that answers lock requests by id (`crosstab::lock`).
@@ -110,6 +111,10 @@ pub struct Inner {
     pub(crate) notified: Cell<Option<SnapshotKey>>,
     pub(crate) bound_store: RefCell<Option<(JsValue, JsValue)>>,
 }
+
+/// A POST on the wire: its endpoint, its abort controller, and the manager, kept alive until
+/// it is answered.
+pub type PendingPost = (Endpoint, Option<AbortController>, Rc<Inner>);
 
 /// What a snapshot is made of: a new one only when this changes (the state, the token, the
 /// session's end, the idle deadline, offline).

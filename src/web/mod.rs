@@ -23,13 +23,3 @@ pub mod options;
 pub mod storage;
 pub mod store;
 pub mod token_post;
-
-use std::future::Future;
-use std::pin::Pin;
-
-/// `spawn_local` is generic over the future type, and every instantiation costs kilobytes of
-/// wasm. All our futures go through this boxed entry point, so it is instantiated once.
-pub fn spawn(f: impl Future<Output = ()> + 'static) {
-    let boxed: Pin<Box<dyn Future<Output = ()>>> = Box::pin(f);
-    wasm_bindgen_futures::spawn_local(boxed);
-}

@@ -4,9 +4,8 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
 use crate::core::clock::lifetime_from_expires_at_ms;
@@ -29,10 +28,12 @@ extern "C" {
         fresh: bool,
         read: &JsValue,
         get: bool,
-    ) -> Promise;
+        id: u32,
+        done: &JsValue,
+    );
 }
 
-/// The messages a token answer can fail with (the JS reader names them).
+/// The messages a token answer can fail with (the JS reader gives their index, in this order).
 const READ_ERRORS: [&str; 5] = [
     NO_SESSION,
     "the response is not JSON",
@@ -71,28 +72,24 @@ impl Inner {
         };
         let controller = AbortController::new().ok();
         let signal = controller.as_ref().map_or(JsValue::UNDEFINED, |c| c.signal().into());
-        if let Some(c) = controller {
-            self.posts.borrow_mut().insert(id, c);
-        }
+        // The POST keeps the manager alive until it is answered, as a pending future would.
+        self.posts.borrow_mut().insert(id, (endpoint, controller, Rc::clone(self)));
         // The logout goes without a DPoP proof: the key was deleted when the session ended
         // here (a proof would make a new one).
         let dpop = self.dpop && !matches!(endpoint, Endpoint::Logout(_));
         let fresh = matches!(endpoint, Endpoint::Login(_));
         let get = self.cfg.opts.refresh_get && endpoint == Endpoint::Refresh;
-        let pending = token_post(&self.fetch, url, &headers, &body, &signal, dpop, fresh, &read, get);
-        let inner = Rc::clone(self);
-        crate::web::spawn(async move {
-            let answer = JsFuture::from(pending).await;
-            inner.posts.borrow_mut().remove(&id);
-            if inner.disposed.get() {
-                return;
-            }
-            let outcome = match answer {
-                Ok(a) => inner.outcome(endpoint, &a),
-                Err(_) => HttpOutcome::NetworkError,
-            };
-            inner.input(|m, now| m.post_done(now, id, outcome));
-        });
+        token_post(&self.fetch, url, &headers, &body, &signal, dpop, fresh, &read, get, id.0, &self.answer_callback());
+    }
+
+    /// The POST `id` was answered (`ok`) or failed: its outcome becomes the machine's input.
+    pub(crate) fn posted(self: &Rc<Self>, id: HttpId, answer: JsValue, ok: bool) {
+        let Some((endpoint, _, _)) = self.posts.borrow_mut().remove(&id) else { return };
+        if self.disposed.get() {
+            return;
+        }
+        let outcome = if ok { self.outcome(endpoint, &answer) } else { HttpOutcome::NetworkError };
+        self.input(|m, now| m.post_done(now, id, outcome));
     }
 
     /// What the machine needs of an answer (and a failed login's body, kept for its error).
@@ -106,11 +103,9 @@ impl Inner {
             }
         }
         let token =
-            match (js::string_field(a, "error"), js::string_field(a, "token").map(crate::core::secret::Secret::from)) {
+            match (js::number_field(a, "error"), js::string_field(a, "token").map(crate::core::secret::Secret::from)) {
                 _ if matches!(endpoint, Endpoint::Logout(_)) || !(200..=299).contains(&status) => Err("no token"),
-                (Some(e), _) => {
-                    Err(READ_ERRORS.into_iter().find(|m| *m == e).unwrap_or("the response has no access token"))
-                }
+                (Some(e), _) => Err(READ_ERRORS.get(e as usize).copied().unwrap_or("the response has no access token")),
                 (None, Some(token)) => {
                     let expires_in_s = js::number_field(a, "expiresIn").or_else(|| {
                         let at = js::number_field(a, "expiresAt")?;
