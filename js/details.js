@@ -14,6 +14,7 @@ export function detail(kind, a, b, c, d) {
     case 4: return { state: a, isAuthenticated: a === "authenticated", expiresAt: c, offline: d }; // stateChanged
     case 5: return { expiresAt: a, secondsLeft: left(a) }; // sessionExpiring
     case 6: return { deadline: a, secondsLeft: left(a) }; // idleWarning
+    case 8: o = {}; break; // loggedIn
     default: return { error: a, acrValues: b, maxAge: c, scope: d }; // stepUp (and onStepUp's argument)
   }
   if (b) o.fromOtherTab = true;

@@ -58,3 +58,8 @@ export function clearTimer(handle) {
     // nothing to clear
   }
 }
+
+/// `auth.ready`: `p` (the first restore's promise) marked handled, so an app that never reads
+/// `ready` sees no unhandled rejection; and `deferred` ([resolve, reject], the promise `ready`
+/// gave before any restore started) settled with it.
+export const follow = (p, deferred) => { p.then(deferred && deferred[0], deferred ? deferred[1] : () => {}); };

@@ -6,7 +6,7 @@ const NAMES = ["refreshUrl", "loginUrl", "logoutUrl", "allowedOrigins", "refresh
   "accessTokenField", "expiresInField", "refreshHeaders", "crossTab", "autoRefresh",
   "expiresAtField", "dpop", "fetch", "parseTokenResponse", "refreshExpiresInField", "logoutScopeParam",
   "sessionWarningSeconds", "idle", "onStepUp", "refreshMethod", "loginReturnsToken", "loginRedirectUrl",
-  "returnToParam", "logoutRedirectUrl", "logoutRedirectField"];
+  "returnToParam", "logoutRedirectUrl", "logoutRedirectField", "restoreOnCreate"];
 
 const invalid = (message) => tokenManagerError("invalid_options", message);
 
@@ -30,6 +30,9 @@ export function headerPairs(v, fromFunction) {
 export function readOptions(o) {
   if (o === null || typeof o !== "object") throw invalid("options must be an object with at least refreshUrl");
   for (const name of Object.keys(o)) if (!NAMES.includes(name)) throw invalid(`unknown option "${name}"`);
+  if ((o.loginUrl != null || o.loginRedirectUrl != null) && o.logoutUrl === undefined) {
+    throw invalid("logoutUrl is required with loginUrl or loginRedirectUrl: without it the refresh cookie outlives logout() and the next restore() signs the user back in (logoutUrl: null if the server has none)");
+  }
   const origins = o.allowedOrigins;
   if (origins != null && !(Array.isArray(origins) && origins.every((x) => typeof x === "string"))) {
     throw invalid("allowedOrigins must be an array of strings");
@@ -60,7 +63,7 @@ export function readOptions(o) {
     typed("fetch", "function", "a function"), typed("parseTokenResponse", "function", "a function"),
     str("refreshExpiresInField"), str("logoutScopeParam"), num("sessionWarningSeconds"), idle?.timeoutSeconds,
     idle?.warningSeconds, typed("onStepUp", "function", "a function"), str("refreshMethod"), bool("loginReturnsToken"),
-    navigation(str)];
+    navigation(str), bool("restoreOnCreate")];
 }
 
 /// The navigations' options (js/navigate.js): `{ login, param, leave, field }`, the URLs

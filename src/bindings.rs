@@ -44,8 +44,11 @@ export interface TokenManagerOptions {
   /** Login endpoint: POST with the body given to `login()`: JSON for a plain object, form
    *  encoding for a `URLSearchParams` or `FormData`. */
   loginUrl?: string;
-  /** Logout endpoint: POST, `credentials: 'include'`, `refreshHeaders`. */
-  logoutUrl?: string;
+  /** Logout endpoint: POST, `credentials: 'include'`, `refreshHeaders`. Required with `loginUrl` or
+   *  `loginRedirectUrl` (`invalid_options` without it): without a server logout the HttpOnly refresh
+   *  cookie outlives `logout()` and the next `restore()` signs the user back in. `null` says the
+   *  server has none: `logout()` then ends the session in this browser's tabs only. */
+  logoutUrl?: string | null;
   /** Origins that receive `Authorization: Bearer …` (exact match). Default: the page origin. */
   allowedOrigins?: string[];
   /** Refresh this long before expiry (capped at half the token lifetime), with jitter. Default 60. */
@@ -60,11 +63,11 @@ export interface TokenManagerOptions {
   expiresAtField?: string;
   /** For any other response shape: return the token and, if known, its lifetime in seconds; `null`
    *  when the answer says nobody is signed in. */
-  parseTokenResponse?: (json: any) => { accessToken: string; expiresIn?: number; refreshExpiresIn?: number } | null;
+  parseTokenResponse?: (json: unknown) => { accessToken: string; expiresIn?: number; refreshExpiresIn?: number } | null;
   /** CSRF header(s) sent on refresh, login and logout: an object, or a function called for every
    *  such request (double-submit CSRF: copy a cookie's current value into a header). Default
    *  `{"X-Requested-With": "XMLHttpRequest"}`. Never `Authorization` or `Cookie`; no empty values. */
-  refreshHeaders?: Record<string, string> | (() => Record<string, string>);
+  refreshHeaders?: Record<string, string> | (() => Record<string, string | null | undefined>);
   /** One refresh at a time for all tabs of the origin (Web Locks); tokens, logout and session end
    *  are shared between tabs (BroadcastChannel). Falls back to per-tab where unsupported. Default true. */
   crossTab?: boolean;
@@ -75,6 +78,9 @@ export interface TokenManagerOptions {
    *  IndexedDB), a proof on login, refresh and every wrapped request; tokens the server types
    *  `DPoP` are sent as `Authorization: DPoP`. Server nonces are handled (one retry). Default false. */
   dpop?: boolean;
+  /** Start `restore()` at construction, so the first snapshot already says `"restoring"` (no
+   *  sign-in form flashes while the cookie is asked); its outcome is `auth.ready`. Default false. */
+  restoreOnCreate?: boolean;
   /** The transport for every request the manager makes (refresh, login, logout, and the
    *  requests `auth.fetch` sends), e.g. a fetch wrapped by MSW, Sentry or OpenTelemetry.
    *  Default: the global `fetch`, captured at construction. */
@@ -143,17 +149,11 @@ export interface TokenManagerError extends Error {
   body?: unknown;
 }
 
-export type SessionStateName = "anonymous" | "authenticated" | "loggedOut" | "sessionExpired";
+/** `restoring`: a `restore()` runs in a tab that holds no token (show a loading state). */
+export type SessionStateName = "anonymous" | "restoring" | "authenticated" | "loggedOut" | "sessionExpired";
 
-/** What `getSnapshot()` returns and `subscribe` listeners receive: frozen, and the same object
- *  until the session changes. */
-export interface AuthSnapshot {
-  readonly state: SessionStateName;
-  readonly isAuthenticated: boolean;
-  /** Expiry of the held token, ms since the epoch (local clock), or null. */
-  readonly expiresAt: number | null;
-  /** Decoded claims of the held JWT (untrusted hints), or null. */
-  readonly claims: JwtClaims | null;
+/** What every snapshot carries, whatever the state. */
+export interface AuthSnapshotCommon {
   /** The session's end (the refresh token's lifetime, if the server sends it), ms since the epoch, or null. */
   readonly sessionExpiresAt: number | null;
   /** With the `idle` option: when the session is signed out for inactivity, ms since the epoch, or null. */
@@ -162,6 +162,25 @@ export interface AuthSnapshot {
    *  has answered since: set until a token request or a wrapped request gets an answer. */
   readonly offline: boolean;
 }
+
+/** What `getSnapshot()` returns and `subscribe` listeners receive: frozen, and the same object
+ *  until the session changes. Discriminated by `state`: only an authenticated snapshot has a
+ *  token's expiry and claims. */
+export type AuthSnapshot =
+  | (AuthSnapshotCommon & {
+      readonly state: "authenticated";
+      readonly isAuthenticated: true;
+      /** Expiry of the held token, ms since the epoch (local clock); null when unknown (an opaque token). */
+      readonly expiresAt: number | null;
+      /** Decoded claims of the held JWT (untrusted hints); null for an opaque token. */
+      readonly claims: JwtClaims | null;
+    })
+  | (AuthSnapshotCommon & {
+      readonly state: "anonymous" | "restoring" | "loggedOut" | "sessionExpired";
+      readonly isAuthenticated: false;
+      readonly expiresAt: null;
+      readonly claims: null;
+    });
 
 export interface TokenManagerEventMap {
   /** `fromOtherTab`: the token was obtained by another tab of this origin and shared. */
@@ -176,6 +195,9 @@ export interface TokenManagerEventMap {
   idleWarning: { deadline: number; secondsLeft: number };
   /** A resource server asked for a stronger authentication or more scope. */
   stepUp: StepUpChallenge;
+  /** A session began: `login()` in this tab, or (`fromOtherTab`) a login, or a restore after a
+   *  sign-out, in another tab of the origin. */
+  loggedIn: { fromOtherTab?: true };
   /** A refresh run failed (once per run, not per request). */
   refreshFailed: { code: "refresh_failed"; message: string; status: number | null };
   stateChanged: { state: SessionStateName; isAuthenticated: boolean; expiresAt: number | null; offline: boolean };
@@ -224,6 +246,8 @@ extern "C" {
     pub type PromiseVoid;
     #[wasm_bindgen(typescript_type = "Promise<boolean>")]
     pub type PromiseBool;
+    #[wasm_bindgen(typescript_type = "Promise<string | null>")]
+    pub type PromiseToken;
 }
 
 /// JWT access-token manager: token in memory, silent refresh from an HttpOnly cookie, fetch
@@ -259,7 +283,11 @@ impl TokenManager {
                 )
             })?,
         };
-        Ok(TokenManager { inner: Inner::new(cfg, fetch) })
+        let inner = Inner::new(cfg, fetch);
+        if inner.cfg.opts.restore_on_create {
+            let _ = inner.restore();
+        }
+        Ok(TokenManager { inner })
     }
 
     /// POST the credentials to `loginUrl` (after any refresh in flight, under the cross-tab
@@ -292,7 +320,24 @@ impl TokenManager {
     /// `false` when there is none. Rejects with `refresh_failed` when the server cannot tell,
     /// `aborted` when a logout or `dispose()` overtook it.
     pub fn restore(&self) -> PromiseBool {
-        self.inner.call(CallKind::Restore, |m, now| m.refresh(now, RefreshKind::Restore)).0.unchecked_into()
+        self.inner.restore().unchecked_into()
+    }
+
+    /// A token that is neither expired nor inside its refresh margin, refreshing first when
+    /// needed (joining a refresh under way in this tab or another); `null` when nobody is
+    /// signed in (or the refresh found the session over). Rejects like `refresh()` otherwise
+    /// (`refresh_failed`, `aborted`). For a WebSocket or `EventSource` URL, a GraphQL client,
+    /// a third-party SDK.
+    #[wasm_bindgen(js_name = getAccessToken)]
+    pub fn get_access_token(&self) -> PromiseToken {
+        self.inner.call(CallKind::Token, |m, now| m.get_access_token(now)).0.unchecked_into()
+    }
+
+    /// The outcome of the first `restore()` (the one `restoreOnCreate` starts at construction):
+    /// `true` when a session was restored, `false` when there is none; rejects as `restore()`.
+    #[wasm_bindgen(getter)]
+    pub fn ready(&self) -> PromiseBool {
+        self.inner.ready().unchecked_into()
     }
 
     /// Use a token obtained some other way.

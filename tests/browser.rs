@@ -823,3 +823,157 @@ async fn login_redirect_rejects_foreign_return_paths() {
     let bad = TokenManager::new(options(r#","loginRedirectUrl":"http://[::1""#).unchecked_into());
     assert_eq!(code_of(&bad.err().expect("not a URL")), "invalid_options");
 }
+
+fn get_access_token(auth: &TokenManager) -> Promise {
+    auth.get_access_token().unchecked_into()
+}
+
+/// `getAccessToken()`: null before sign-in; the held token while it is fresh (no request);
+/// after expiry one refresh, then the new token; two managers sharing the origin (two tabs)
+/// asking at once on an expired token make one refresh between them.
+#[wasm_bindgen_test]
+async fn get_access_token_refreshes_after_expiry_once_for_two_tabs() {
+    reset(2).await;
+    let a = manager(r#","autoRefresh":false"#);
+    assert_eq!(settle(get_access_token(&a)).await.expect("resolves"), JsValue::NULL, "nobody signed in");
+    login(&a).await;
+    let first = a.access_token().map(String::from).expect("held");
+    let got = settle(get_access_token(&a)).await.expect("fresh");
+    assert_eq!(got.as_string().as_deref(), Some(first.as_str()));
+    assert_eq!(counter("refreshRequests").await, 0, "a fresh token needs no request");
+    let b = manager(r#","autoRefresh":false"#);
+    settle(b.restore()).await.expect("restore");
+    let before = counter("refreshRequests").await;
+    sleep(2_100).await; // both hold the same 2 s token, dead now
+    let (ta, tb) = (get_access_token(&a), get_access_token(&b));
+    let (ta, tb) = (settle(ta).await.expect("a"), settle(tb).await.expect("b"));
+    let fresh = ta.as_string().expect("a token");
+    assert_ne!(fresh, first);
+    assert_eq!(tb.as_string().as_deref(), Some(fresh.as_str()), "both tabs got the same new token");
+    assert_eq!(counter("refreshRequests").await - before, 1, "one refresh for both tabs");
+    let me = auth_fetch(&a, "/api/me").await.expect("fetch");
+    assert_eq!(me.status(), 200);
+    a.dispose();
+    b.dispose();
+    // A session the server ended: null, not an error.
+    reset(2).await;
+    let c = manager(r#","autoRefresh":false"#);
+    login(&c).await;
+    fault(r#"{"path":"/auth/refresh","action":"status","status":401}"#).await;
+    sleep(2_100).await;
+    assert_eq!(settle(get_access_token(&c)).await.expect("resolves"), JsValue::NULL, "the session is over");
+    c.dispose();
+}
+
+/// `allowedOrigins: ["self", ...]`: the page's own origin gets the token too (relative URLs);
+/// without "self" it does not.
+#[wasm_bindgen_test]
+async fn allowed_origins_self_is_the_page_origin() {
+    for (extra, expect) in
+        [(format!(r#","allowedOrigins":["self","{MOCK}"]"#), true), (format!(r#","allowedOrigins":["{MOCK}"]"#), false)]
+    {
+        let transport = js_sys::Function::new_with_args(
+            "input, init",
+            r#"const r = new Request(input, init);
+            if (new URL(r.url).origin === location.origin) {
+              window.__selfAuth = r.headers.has("authorization");
+              return Promise.resolve(new Response("{}"));
+            }
+            return fetch(r);"#,
+        );
+        reset(300).await;
+        let auth = with_transport(&extra, transport);
+        login(&auth).await;
+        let res = settle(call_fetch(&auth, "/same-origin", None)).await.expect("fetch");
+        assert!(res.is_object());
+        let sent = Reflect::get(&window(), &"__selfAuth".into()).ok().and_then(|v| v.as_bool());
+        assert_eq!(sent, Some(expect), "{extra}");
+        auth.dispose();
+    }
+}
+
+/// `loggedIn`: once for a login in this tab and once in another tab of the origin (from the
+/// shared token); not for refreshes.
+#[wasm_bindgen_test]
+async fn logged_in_fires_for_a_login_here_and_in_another_tab() {
+    reset(300).await;
+    let (a, b) = (manager(""), manager(""));
+    let (in_a, in_b) = (EventCounter::on(&a, "loggedIn"), EventCounter::on(&b, "loggedIn"));
+    login(&a).await;
+    for _ in 0..50 {
+        if b.is_authenticated() {
+            break;
+        }
+        sleep(20).await;
+    }
+    sleep(50).await;
+    assert_eq!((in_a.get(), in_b.get()), (1, 1), "one loggedIn in each tab");
+    settle(a.refresh()).await.expect("refresh");
+    sleep(50).await;
+    assert_eq!((in_a.get(), in_b.get()), (1, 1), "a refresh is no login");
+    a.dispose();
+    b.dispose();
+}
+
+fn snapshot_state(auth: &TokenManager) -> String {
+    let get: js_sys::Function = auth.get_snapshot().unchecked_into();
+    let snap = get.call0(&JsValue::UNDEFINED).expect("snapshot");
+    Reflect::get(&snap, &"state".into()).ok().and_then(|s| s.as_string()).unwrap_or_default()
+}
+
+/// `restoreOnCreate`: the first snapshot already says `restoring` (isAuthenticated false);
+/// `ready` resolves with the restore's outcome and the snapshot moves on to `authenticated`,
+/// or to `anonymous` when there is no session. Without the option, `ready` follows the first
+/// `restore()`.
+#[wasm_bindgen_test]
+async fn restore_on_create_shows_restoring_then_the_outcome() {
+    reset(300).await;
+    let seed = manager("");
+    login(&seed).await; // the cookie now holds a session
+    seed.dispose();
+    let auth = manager(r#","restoreOnCreate":true"#);
+    assert_eq!(snapshot_state(&auth), "restoring");
+    assert!(!auth.is_authenticated());
+    assert_eq!(settle(auth.ready()).await.expect("ready").as_bool(), Some(true));
+    assert_eq!(snapshot_state(&auth), "authenticated");
+    settle(auth.logout(None)).await.expect("logout");
+    auth.dispose();
+    let none = manager(r#","restoreOnCreate":true"#);
+    assert_eq!(snapshot_state(&none), "restoring");
+    assert_eq!(settle(none.ready()).await.expect("ready").as_bool(), Some(false));
+    assert_eq!(snapshot_state(&none), "anonymous");
+    none.dispose();
+    let later = manager("");
+    let ready = later.ready(); // asked before any restore
+    assert_eq!(snapshot_state(&later), "anonymous");
+    let restored = settle(later.restore()).await.expect("restore");
+    assert_eq!(settle(ready).await.expect("ready"), restored, "ready follows the first restore()");
+    later.dispose();
+}
+
+/// `logoutUrl` is required with `loginUrl` (or `loginRedirectUrl`): without it the refresh
+/// cookie would outlive `logout()`. `logoutUrl: null` says the server has none: `logout()`
+/// then ends the session here only (resolves false, no request).
+#[wasm_bindgen_test]
+async fn logout_url_missing_and_null() {
+    for json in [
+        format!(r#"{{"refreshUrl":"{MOCK}/auth/refresh","loginUrl":"{MOCK}/auth/login"}}"#),
+        format!(r#"{{"refreshUrl":"{MOCK}/auth/refresh","loginRedirectUrl":"{MOCK}/auth/start"}}"#),
+    ] {
+        let err = TokenManager::new(js_sys::JSON::parse(&json).expect("json").unchecked_into()).err().expect(&json);
+        assert_eq!(code_of(&err), "invalid_options");
+        let message = Reflect::get(&err, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
+        assert!(message.contains("logoutUrl") && message.contains("restore()"), "{message}");
+    }
+    reset(300).await;
+    let json = format!(
+        r#"{{"refreshUrl":"{MOCK}/auth/refresh","loginUrl":"{MOCK}/auth/login","logoutUrl":null,"allowedOrigins":["{MOCK}"]}}"#
+    );
+    let auth = TokenManager::new(js_sys::JSON::parse(&json).expect("json").unchecked_into()).expect("null is allowed");
+    login(&auth).await;
+    let confirmed = settle(auth.logout(None)).await.expect("logout");
+    assert_eq!(confirmed.as_bool(), Some(false), "no server logout to confirm");
+    assert!(!auth.is_authenticated());
+    assert_eq!(counter("logouts").await, 0);
+    auth.dispose();
+}

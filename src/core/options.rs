@@ -34,6 +34,7 @@ pub struct RawOptions {
     /// `"POST"` (default) or `"GET"`.
     pub refresh_method: Option<String>,
     pub login_returns_token: Option<bool>,
+    pub restore_on_create: Option<bool>,
     /// `refreshHeaders` was a function (the web layer calls it per request).
     #[serde(skip)]
     pub headers_from_function: bool,
@@ -105,12 +106,14 @@ pub struct Options {
     /// `loginReturnsToken` (default true): with false, a 2xx from `loginUrl` only establishes
     /// the server session, and the token comes from `refreshUrl` under the same lock.
     pub login_returns_token: bool,
+    /// `restoreOnCreate`: `restore()` starts at construction (`auth.ready` gives its outcome).
+    pub restore_on_create: bool,
 }
 
 /// The option names `RawOptions` accepts. serde-wasm-bindgen only reads the fields a struct
 /// names, so `deny_unknown_fields` never fires for a JS object; the web layer checks its keys
 /// against this list instead.
-pub const OPTION_NAMES: [&str; 25] = [
+pub const OPTION_NAMES: [&str; 26] = [
     "refreshUrl",
     "loginUrl",
     "logoutUrl",
@@ -129,6 +132,7 @@ pub const OPTION_NAMES: [&str; 25] = [
     "idle",
     "refreshMethod",
     "loginReturnsToken",
+    "restoreOnCreate",
     // Functions, and the navigations' options: read by the web layer (`js/options.js`,
     // `js/navigate.js`), not by `RawOptions`.
     "loginRedirectUrl",
@@ -238,6 +242,7 @@ impl RawOptions {
             idle,
             refresh_get,
             login_returns_token: self.login_returns_token.unwrap_or(true),
+            restore_on_create: self.restore_on_create.unwrap_or(false),
         })
     }
 }

@@ -31,6 +31,8 @@ extern "C" {
     /// `clearTimeout(handle)`.
     #[wasm_bindgen(js_name = clearTimer)]
     pub fn clear_timeout(handle: &JsValue);
+    /// `p.then(...deferred)`, or `p` marked handled (`auth.ready`).
+    pub fn follow(p: &js_sys::Promise, deferred: &JsValue);
 }
 
 /// Read both clocks now.

@@ -40,6 +40,7 @@ pub enum EventKind {
     SessionExpiring,
     IdleWarning,
     StepUp,
+    LoggedIn,
     /// The store contract's subscribers (`subscribe`): not an `on()` event.
     Snapshot,
 }
@@ -55,6 +56,7 @@ impl EventKind {
             "sessionExpiring" => Self::SessionExpiring,
             "idleWarning" => Self::IdleWarning,
             "stepUp" => Self::StepUp,
+            "loggedIn" => Self::LoggedIn,
             _ => return None,
         })
     }

@@ -119,6 +119,9 @@ impl Inner {
         let Some(pending) = self.calls.borrow_mut().remove(&call) else { return };
         let outcome: Result<JsValue, JsValue> = match (&pending.kind, result) {
             (CallKind::Restore, Ok(_)) => Ok(JsValue::TRUE),
+            // The token held now (a run that ended the session leaves none: null).
+            (CallKind::Token, Ok(_)) => Ok(self.access_token().map_or(JsValue::NULL, Into::into)),
+            (CallKind::Token, Err((e, _))) if e.code == ErrorCode::SessionExpired => Ok(JsValue::NULL),
             (_, Ok(CallValue::Confirmed(b))) => Ok(JsValue::from_bool(b)),
             (_, Ok(CallValue::Done)) => Ok(JsValue::UNDEFINED),
             (CallKind::Restore, Err((e, _))) if e.code == ErrorCode::SessionExpired => Ok(JsValue::FALSE),
@@ -217,10 +220,14 @@ impl Inner {
                 (k, detail(k, (*deadline).into(), null(), null(), null()))
             }
             Event::StepUp(challenge) => (EventKind::StepUp, challenge_js(challenge)),
+            Event::LoggedIn { from_other_tab } => {
+                let k = EventKind::LoggedIn;
+                (k, detail(k, null(), other(*from_other_tab), null(), null()))
+            }
             Event::StateChanged => {
                 let k = EventKind::StateChanged;
                 let offline = self.machine.borrow().offline();
-                let state = self.state().as_str().into();
+                let state = self.machine.borrow().state_name().into();
                 (k, detail(k, state, null(), js::number_or_null(self.expires_at()), offline.into()))
             }
         };

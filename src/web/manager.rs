@@ -49,6 +49,8 @@ pub enum CallKind {
     Refresh,
     /// `restore()`: resolves to whether a session was restored.
     Restore,
+    /// `getAccessToken()`: resolves to the token held then, or null.
+    Token,
 }
 
 pub struct PendingCall {
@@ -110,15 +112,20 @@ pub struct Inner {
     pub(crate) snapshot: RefCell<Option<(SnapshotKey, JsValue)>>,
     pub(crate) notified: Cell<Option<SnapshotKey>>,
     pub(crate) bound_store: RefCell<Option<(JsValue, JsValue)>>,
+    /// `auth.ready`: the first restore's promise, or one made before any restore started and
+    /// the `[resolve, reject]` that settle it when one does.
+    pub(crate) ready: RefCell<Option<js_sys::Promise>>,
+    pub(crate) ready_deferred: RefCell<JsValue>,
+    pub(crate) restored_once: Cell<bool>,
 }
 
 /// A POST on the wire: its endpoint, its abort controller, and the manager, kept alive until
 /// it is answered.
 pub type PendingPost = (Endpoint, Option<AbortController>, Rc<Inner>);
 
-/// What a snapshot is made of: a new one only when this changes (the state, the token, the
-/// session's end, the idle deadline, offline).
-pub type SnapshotKey = (SessionState, TokenGeneration, Option<f64>, Option<f64>, bool);
+/// What a snapshot is made of: a new one only when this changes (the state as the page sees
+/// it, the token, the session's end, the idle deadline, offline).
+pub type SnapshotKey = (&'static str, TokenGeneration, Option<f64>, Option<f64>, bool);
 
 impl Inner {
     pub fn new(cfg: Resolved, fetch: Function) -> Rc<Self> {
@@ -162,6 +169,9 @@ impl Inner {
             snapshot: RefCell::new(None),
             notified: Cell::new(None),
             bound_store: RefCell::new(None),
+            ready: RefCell::new(None),
+            ready_deferred: RefCell::new(JsValue::UNDEFINED),
+            restored_once: Cell::new(false),
         });
         inner.listen();
         inner
@@ -204,6 +214,31 @@ impl Inner {
         (promise, call)
     }
 
+    /// `restore()`: the call, and the first one's outcome is `auth.ready`'s.
+    pub(crate) fn restore(self: &Rc<Self>) -> js_sys::Promise {
+        use crate::core::run::RefreshKind;
+        let promise = self.call(CallKind::Restore, |m, now| m.refresh(now, RefreshKind::Restore)).0;
+        if !self.restored_once.replace(true) {
+            env::follow(&promise, &self.ready_deferred.replace(JsValue::UNDEFINED));
+            self.ready.borrow_mut().get_or_insert_with(|| promise.clone());
+        }
+        promise
+    }
+
+    /// `auth.ready`: the outcome of the first `restore()` (the one `restoreOnCreate` starts).
+    pub(crate) fn ready(&self) -> js_sys::Promise {
+        if let Some(p) = self.ready.borrow().as_ref() {
+            return p.clone();
+        }
+        let mut deferred = JsValue::UNDEFINED;
+        let promise = js_sys::Promise::new(&mut |resolve, reject| {
+            deferred = js_sys::Array::of2(&resolve, &reject).into();
+        });
+        *self.ready_deferred.borrow_mut() = deferred;
+        *self.ready.borrow_mut() = Some(promise.clone());
+        promise
+    }
+
     // ---- state read by the getters -----------------------------------------------------
 
     pub fn state(&self) -> SessionState {
@@ -230,7 +265,7 @@ impl Inner {
 
     pub(crate) fn snapshot_key(&self) -> SnapshotKey {
         let m = self.machine.borrow();
-        (m.state(), m.generation(), m.session_expires_at(), m.idle_deadline(), m.offline())
+        (m.state_name(), m.generation(), m.session_expires_at(), m.idle_deadline(), m.offline())
     }
 
     // ---- dispose -------------------------------------------------------------------------

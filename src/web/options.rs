@@ -54,6 +54,7 @@ pub fn resolve(options: &JsValue) -> Result<(Resolved, Option<Function>), JsValu
         idle: v.get(18).as_f64().map(|t| IdleOptions { timeout_seconds: Some(t), warning_seconds: v.get(19).as_f64() }),
         refresh_method: string(21),
         login_returns_token: v.get(22).as_bool(),
+        restore_on_create: v.get(24).as_bool(),
     };
     let mut resolved = resolve_raw(raw, function(9), function(14)).map_err(|e| crate::web::error::to_js(&e))?;
     resolved.on_step_up = function(20);
@@ -70,11 +71,15 @@ fn resolve_raw(raw: RawOptions, headers_fn: Option<Function>, parse_fn: Option<F
     let login_url = opts.login_url.as_deref().map(|u| url("loginUrl", u)).transpose()?;
     let logout_url = opts.logout_url.as_deref().map(|u| url("logoutUrl", u)).transpose()?;
     let allowed_origins = match &opts.allowed_origins {
+        // `"self"`: the page's own origin.
         Some(list) => list
             .iter()
-            .map(|o| match env::origin_of(o) {
+            .map(|o| if o == "self" { env::base_url().unwrap_or_default() } else { o.clone() })
+            .map(|o| match env::origin_of(&o) {
                 Some(origin) if origin != "null" => Ok(origin),
-                _ => Err(Error::options(["allowedOrigins: \"", o, "\" is not an absolute http(s) origin"].concat())),
+                _ => Err(Error::options(
+                    ["allowedOrigins: \"", &o, "\" is not an absolute http(s) origin (or \"self\")"].concat(),
+                )),
             })
             .collect::<Result<Vec<_>, _>>()?,
         None => {

@@ -40,10 +40,9 @@ impl Inner {
                 return v.clone();
             }
         }
-        let state = key.0;
         let claims = self.claims_json().and_then(|j| js_sys::JSON::parse(&j).ok()).unwrap_or(JsValue::NULL);
         let value = snapshot_js(
-            state.as_str(),
+            key.0,
             js::number_or_null(self.expires_at()),
             claims,
             js::number_or_null(key.2),

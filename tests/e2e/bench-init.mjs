@@ -30,7 +30,7 @@ const oursPage = (pkg) => `<!doctype html><meta charset="utf-8"><title>init: was
 <script type="module">
 import { TokenManager } from "/${pkg}/${entry}";
 window.__evaluated = performance.now();
-window.auth = new TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login" });
+window.auth = new TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", logoutUrl: "/auth/logout" });
 window.__done = performance.now();
 </script>
 `;

@@ -43,7 +43,7 @@ const init = await page.evaluate(async () => {
   const mod = await import("/pkg/wasm_token_manager.js");
   window.wasmExports = await mod.default();
   const t1 = performance.now();
-  const auth = new mod.TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login" });
+  const auth = new mod.TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", logoutUrl: "/auth/logout" });
   const t2 = performance.now();
   window.mod = mod;
   window.auth = auth;
@@ -60,7 +60,7 @@ for (let i = 0; i < 7; i++) {
     const mod = await import("/pkg/wasm_token_manager.js");
     await mod.default();
     const t1 = performance.now();
-    new mod.TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login" });
+    new mod.TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", logoutUrl: "/auth/logout" });
     return { instantiate: t1 - t0, construct: performance.now() - t1 };
   }));
   await p.context().close();
@@ -130,7 +130,7 @@ for (const n of [10, 100, 1000]) {
   await control("/__test/reset", {});
   await control("/__test/config", { accessTtl: 1 });
   const r = await page.evaluate(async (n) => {
-    const a = new mod.TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", autoRefresh: false });
+    const a = new mod.TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", logoutUrl: "/auth/logout", autoRefresh: false });
     await a.login({ username: "demo", password: "demo" });
     // The refreshed token must outlive the storm (1000 requests queue behind the browser's
     // six connections per host): from now on the server issues 60 s tokens.
@@ -168,7 +168,7 @@ await control("/__test/config", { accessTtl: 3600 });
 const mem = await page.evaluate(async () => {
   const cycles = async (n) => {
     for (let done = 0; done < n; ) {
-      const a = new mod.TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", crossTab: false });
+      const a = new mod.TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", logoutUrl: "/auth/logout", crossTab: false });
       await a.login({ username: "demo", password: "demo" });
       for (let i = 0; i < 8 && done < n; i++, done++) await a.refresh();
       a.dispose();

@@ -25,8 +25,8 @@ const out = await page.evaluate(async (N) => {
   globalThis.__wtmMark = (n) => { t[n] = performance.now(); };
   const mark = globalThis.__wtmMark;
   const transport = (...a) => { mark(10); const p = fetch(...a); mark(13); p.then(() => mark(11), () => {}); return p; };
-  const auth = new mod.TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login" });
-  const probed = new mod.TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", fetch: transport, crossTab: false });
+  const auth = new mod.TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", logoutUrl: "/auth/logout" });
+  const probed = new mod.TokenManager({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", logoutUrl: "/auth/logout", fetch: transport, crossTab: false });
   await auth.login({ username: "demo", password: "demo" });
   probed.setAccessToken(auth.accessToken, 3600);
   const header = { Authorization: `Bearer ${auth.accessToken}` };

@@ -185,6 +185,11 @@ pub enum Event {
     },
     /// A resource server asked for a stronger authentication or more scope.
     StepUp(Challenge),
+    /// A session began: `login()` in this tab, or the first token of a newer session shared
+    /// by another tab (its login, or a session it restored after this one ended).
+    LoggedIn {
+        from_other_tab: bool,
+    },
 }
 
 /// The DPoP key's fate when the session ends.

@@ -141,6 +141,21 @@ impl Machine {
         self.session.generation()
     }
 
+    /// A `restore()` runs in a tab that holds no token (the page's loading state).
+    pub fn restoring(&self) -> bool {
+        self.session.state() != SessionState::Authenticated
+            && self.run.as_ref().is_some_and(|r| r.start.kind == RefreshKind::Restore)
+    }
+
+    /// The state's name as the page sees it: `restoring` while [`Machine::restoring`].
+    pub fn state_name(&self) -> &'static str {
+        if self.restoring() {
+            "restoring"
+        } else {
+            self.session.state().as_str()
+        }
+    }
+
     pub fn epoch(&self) -> Epoch {
         self.session.epoch()
     }
@@ -210,13 +225,49 @@ impl Machine {
         // No refresh past the session's end or the idle deadline.
         self.check_limits(now);
         let call = self.call_id();
+        let idle = self.run.is_none();
         match self.ensure_refresh(now, kind) {
+            Ok(()) => {
+                if let Some(run) = self.run.as_mut() {
+                    run.callers.push(call);
+                }
+                // The page's loading state begins (`restoring`).
+                if idle && self.restoring() {
+                    self.event(Event::StateChanged);
+                }
+                self.advance(now);
+            }
+            Err(e) => self.settle(call, Err((e, None))),
+        }
+        call
+    }
+
+    /// `getAccessToken()`: settles `Done` at once when this tab holds a token that is neither
+    /// expired nor inside its refresh margin, or when nobody is signed in here and no restore is
+    /// under way (the executor then resolves the token held, or null); otherwise it joins the
+    /// run in flight (a restore, or another tab's refresh seen under the lock) or starts one, and
+    /// settles with its outcome, as `refresh()` does. A token still valid is given when no run
+    /// may start (cooldown).
+    pub fn get_access_token(&mut self, now: Instant) -> CallId {
+        self.check_limits(now);
+        let fresh = self.session.token().is_some_and(|t| !t.is_expired(now) && t.until_refresh_ms(now) != Some(0.0));
+        let signed_in = self.session.state() == SessionState::Authenticated;
+        if !self.disposed && (fresh || (!signed_in && self.run.is_none())) {
+            let call = self.call_id();
+            self.settle(call, Ok(CallValue::Done));
+            return call;
+        }
+        let usable = self.session.token().is_some_and(|t| !t.is_expired(now));
+        let call = self.call_id();
+        match self.ensure_refresh(now, RefreshKind::Explicit) {
             Ok(()) => {
                 if let Some(run) = self.run.as_mut() {
                     run.callers.push(call);
                 }
                 self.advance(now);
             }
+            // Refused (cooldown, storm breaker): the token held is still good to send.
+            Err(_) if usable => self.settle(call, Ok(CallValue::Done)),
             Err(e) => self.settle(call, Err((e, None))),
         }
         call

@@ -388,6 +388,7 @@ impl Machine {
         };
         self.pop(); // the token was shared while the lock was held
         if result.is_ok() {
+            self.event(Event::LoggedIn { from_other_tab: false });
             self.event(Event::StateChanged);
         }
         self.settle(call, result);

@@ -20,7 +20,8 @@ impl Machine {
                 let age_known = waited >= 0.0;
                 let waited = if age_known && waited.is_finite() { waited } else { 0.0 };
                 let remaining_ms = remaining_ms.map(|r| (r - waited).max(0.0));
-                match self.session.on_peer_token(age_known, epoch, &token, remaining_ms, now) {
+                let peer = self.session.on_peer_token(age_known, epoch, &token, remaining_ms, now);
+                match peer {
                     PeerToken::Ignore => return,
                     // A new session (a login elsewhere): its own limits, not the old session's.
                     PeerToken::AdoptNewSession => {
@@ -34,6 +35,9 @@ impl Machine {
                 }
                 let expires_in_s = remaining_ms.map(|r| r / 1000.0);
                 if self.adopt(now, token, expires_in_s, TokenSource::OtherTab, dpop, None, session_end).is_ok() {
+                    if peer == PeerToken::AdoptNewSession {
+                        self.event(Event::LoggedIn { from_other_tab: true });
+                    }
                     self.event(Event::Refreshed { from_other_tab: true });
                     self.event(Event::StateChanged);
                 }

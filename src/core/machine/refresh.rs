@@ -168,7 +168,12 @@ impl Machine {
         if matches!(self.queue.first(), Some((Op::Refresh, _))) {
             self.pop();
         }
+        let was_restoring = self.restoring();
         let Some(run) = self.run.take() else { return };
+        // The loading state ends without a token (a refreshed run says so itself).
+        if was_restoring && self.session.state() != SessionState::Authenticated {
+            self.event(Event::StateChanged);
+        }
         match &outcome {
             RunOutcome::Refreshed => {
                 self.event(Event::Refreshed { from_other_tab: false });

@@ -365,3 +365,62 @@ fn a_refused_token_request_after_a_session_only_login_ends_the_session_held() {
     assert_eq!(m.state(), SessionState::Ended(EndReason::SessionExpired));
     assert_eq!(m.access_token(), None);
 }
+
+#[test]
+fn get_access_token_gives_a_fresh_token_refreshes_a_stale_one_and_joins_a_restore() {
+    let mut cfg = config();
+    cfg.cross_tab = false;
+    let mut m = Machine::new(cfg, 1);
+    // Nobody signed in, nothing under way: at once (the executor resolves null).
+    let call = m.get_access_token(T0);
+    assert_eq!(drain(&mut m), vec![Output::Settle { call, result: Ok(CallValue::Done) }]);
+    // A restore under way is joined.
+    let restore = m.refresh(T0, RefreshKind::Restore);
+    let call = m.get_access_token(T0);
+    let (http, _) = posted(&drain(&mut m)).expect("the restore's request, once");
+    m.post_done(at(10.0), http, token_answer("opaque-a", 300.0));
+    let out = drain(&mut m);
+    for c in [restore, call] {
+        assert!(out.contains(&Output::Settle { call: c, result: Ok(CallValue::Done) }), "{out:?}");
+    }
+    // Fresh: at once, no request.
+    let call = m.get_access_token(at(1_000.0));
+    assert_eq!(drain(&mut m), vec![Output::Settle { call, result: Ok(CallValue::Done) }]);
+    // Inside the refresh margin (60 s of 300 s, with jitter): one refresh first, joined by both.
+    let late = at(290_000.0);
+    let (c1, c2) = (m.get_access_token(late), m.get_access_token(late));
+    let out = drain(&mut m);
+    assert!(!out.iter().any(|o| matches!(o, Output::Settle { .. })), "waits: {out:?}");
+    let (http, _) = posted(&out).expect("one refresh");
+    m.post_done(late, http, token_answer("opaque-b", 300.0));
+    let out = drain(&mut m);
+    for c in [c1, c2] {
+        assert!(out.contains(&Output::Settle { call: c, result: Ok(CallValue::Done) }), "{out:?}");
+    }
+    assert_eq!(m.access_token(), Some("opaque-b"));
+}
+
+#[test]
+fn a_restore_in_a_tab_without_a_token_is_the_restoring_state() {
+    let mut cfg = config();
+    cfg.cross_tab = false;
+    let mut m = Machine::new(cfg, 1);
+    assert_eq!(m.state_name(), "anonymous");
+    m.refresh(T0, RefreshKind::Restore);
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::Event(Event::StateChanged)), "the loading state begins: {out:?}");
+    assert_eq!(m.state_name(), "restoring");
+    let (http, _) = posted(&out).expect("asks the cookie");
+    m.post_done(at(10.0), http, answer(401, Err("no token")));
+    assert!(drain(&mut m).contains(&Output::Event(Event::StateChanged)), "and ends");
+    assert_eq!(m.state_name(), "anonymous");
+    m.refresh(at(20.0), RefreshKind::Restore);
+    let (http, _) = posted(&drain(&mut m)).expect("asks again");
+    assert_eq!(m.state_name(), "restoring");
+    m.post_done(at(30.0), http, token_answer("opaque-a", 300.0));
+    let changes = drain(&mut m).iter().filter(|o| **o == Output::Event(Event::StateChanged)).count();
+    assert_eq!((m.state_name(), changes), ("authenticated", 1));
+    // A restore while signed in is no loading state.
+    m.refresh(at(40.0), RefreshKind::Restore);
+    assert_eq!(m.state_name(), "authenticated");
+}

@@ -33,7 +33,8 @@ const bad3: TokenManagerOptions = { refreshUrl: "/r", fetch: "fetch" };
 const traced: TokenManagerOptions = { refreshUrl: "/r", fetch: (input, init) => fetch(input, init) };
 const shapes: TokenManagerOptions = {
   refreshUrl: "/r", dpop: true, accessTokenField: "data.accessToken", expiresAtField: "session.expires_at",
-  refreshHeaders: () => ({ "X-CSRF-TOKEN": "x" }), parseTokenResponse: (json) => ({ accessToken: String(json.t) }),
+  refreshHeaders: () => ({ "X-CSRF-TOKEN": "x", "X-Not-Yet": null, "X-Maybe": undefined }),
+  parseTokenResponse: (json) => ({ accessToken: String((json as { t: string }).t) }),
 };
 // @ts-expect-error parseTokenResponse must return the token
 const badParse: TokenManagerOptions = { refreshUrl: "/r", parseTokenResponse: () => ({ expiresIn: 5 }) };
@@ -215,7 +216,7 @@ const betterAuth: TokenManagerOptions = {
 const mediated: TokenManagerOptions = {
   refreshUrl: "/auth/token", refreshMethod: "GET", loginRedirectUrl: "/auth/login", returnToParam: "returnUrl",
   logoutUrl: "/auth/logout", logoutRedirectField: "url", logoutRedirectUrl: "/auth/end",
-  parseTokenResponse: (json) => (json ? { accessToken: String(json.t) } : null),
+  parseTokenResponse: (json) => (json ? { accessToken: String((json as { t: unknown }).t) } : null),
 };
 // @ts-expect-error refreshMethod is "POST" or "GET"
 const badMethod: TokenManagerOptions = { refreshUrl: "/r", refreshMethod: "PUT" };
@@ -229,3 +230,32 @@ navigating.loginRedirect({ returnTo: new URL("https://app.example/") });
 // @ts-expect-error params are strings, numbers or booleans
 navigating.loginRedirect({ params: { acr_values: ["a", "b"] } });
 void betterAuth; void badMethod; void badLogin; void away;
+
+// getAccessToken(): a fresh token, or null when nobody is signed in.
+const fresh: Promise<string | null> = auth.getAccessToken();
+// @ts-expect-error it may resolve null
+const never: Promise<string> = auth.getAccessToken();
+const self: TokenManagerOptions = { refreshUrl: "/r", allowedOrigins: ["self", "https://api.example.com"] };
+void fresh; void never; void self;
+auth.on("loggedIn", (d) => { const other: true | undefined = d.fromOtherTab; void other; });
+// The snapshot is discriminated by state: claims only when authenticated.
+const narrowed = getSnapshot();
+if (narrowed.state === "authenticated") { const t: true = narrowed.isAuthenticated; void t; }
+else {
+  const none: null = narrowed.claims;
+  // @ts-expect-error not authenticated: isAuthenticated is false
+  const yes: true = narrowed.isAuthenticated;
+  void none; void yes;
+}
+// @ts-expect-error the JSON is unknown until checked
+const unchecked: TokenManagerOptions = { refreshUrl: "/r", parseTokenResponse: (json) => ({ accessToken: json.t }) };
+void unchecked;
+// A loading state: restoreOnCreate, "restoring" and ready.
+const loading = new TokenManager({ refreshUrl: "/r", restoreOnCreate: true });
+const restoredOnCreate: Promise<boolean> = loading.ready;
+const restoringName: SessionStateName = "restoring";
+// @ts-expect-error restoreOnCreate is a boolean
+const badRestore: TokenManagerOptions = { refreshUrl: "/r", restoreOnCreate: "yes" };
+void restoredOnCreate; void restoringName; void badRestore;
+const noServerLogout: TokenManagerOptions = { refreshUrl: "/r", loginUrl: "/l", logoutUrl: null };
+void noServerLogout;
