@@ -96,7 +96,7 @@ write("manual.d.ts", types());
 
 // npm adds package.json, README and LICENSE-* on its own; listed anyway, so that `files` is the
 // whole list (tests/e2e/pack.mjs checks the tarball against it).
-const docs = ["README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"];
+const docs = ["README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE-MIT", "LICENSE-APACHE", "docs"];
 const files = readdirSync(dir).filter((f) => /\.(js|wasm|d\.ts)$/.test(f) || docs.includes(f) || f === "snippets");
 for (const doc of docs) if (!files.includes(doc)) throw new Error(`${dir}/${doc} is missing (scripts/package.sh copies it)`);
 const out = {

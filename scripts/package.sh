@@ -55,5 +55,7 @@ wasm-opt pkg/wasm_token_manager_bg.wasm -o pkg/wasm_token_manager_bg.wasm "${WAS
 # The raw module's types name its exports as wasm-bindgen wrote them, before the renaming above,
 # and no entry hands the instance's exports out: nothing to ship.
 rm pkg/wasm_token_manager_bg.wasm.d.ts
-cp README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE pkg/
+# The user docs ship too: the README links into docs/ (tests/e2e/pack.mjs checks every link).
+cp README.md CHANGELOG.md CONTRIBUTING.md LICENSE-MIT LICENSE-APACHE pkg/
+cp -r docs pkg/docs
 node scripts/package-json.mjs pkg "$toolchain"

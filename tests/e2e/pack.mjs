@@ -19,19 +19,22 @@ import { launch, test, summary, assert, assertEq, sleep, watchedPage } from "./l
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PKG = join(ROOT, "pkg");
-// The tarball's bound: 113,232 B (0.1.0 with the session features: sign-out scopes, session
-// end, idle, offline, step-up, lock steal) + 10 %. Raise it only with a reason (the size of
-// what an app ships has its own budget, benches/size-budget-kb).
-const MAX_TARBALL_BYTES = 125_000;
+// The tarball's bound: 141,503 B (0.1.0 with the session features, the backends round and the
+// user docs, docs/ and CONTRIBUTING.md, which ship since the README links into them: +28 KB)
+// + 10 %. Raise it only with a reason (the size of what an app ships has its own budget,
+// benches/size-budget-kb).
+const MAX_TARBALL_BYTES = 156_000;
 // Every file of the package. The snippet directory's hash (wasm-bindgen's) is matched as <hash>.
+// The user docs: README.md links into docs/, which ships whole.
+const USER_DOCS = readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
 const EXPECTED = [
-  "CHANGELOG.md", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json",
+  "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json", ...USER_DOCS,
   "index.js", "index.d.ts", "manual.js", "manual.d.ts", "node.js",
   "wasm_token_manager.js", "wasm_token_manager.d.ts", "wasm_token_manager_bg.wasm",
   ...["inline0.js", "js/dpop.js", "js/env.js", "js/errors.js", "js/http.js", "js/locks.js", "js/options.js",
-    "js/storage.js", "js/wake.js", "js/details.js"].map((f) => `snippets/wasm-token-manager-<hash>/${f}`),
+    "js/storage.js", "js/wake.js", "js/details.js", "js/navigate.js"].map((f) => `snippets/wasm-token-manager-<hash>/${f}`),
 ].sort();
-const DOCS = ["CHANGELOG.md", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json"];
+const DOCS = ["CHANGELOG.md", "CONTRIBUTING.md", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json", ...USER_DOCS];
 
 const tmp = mkdtempSync(join(tmpdir(), "wtm-pack-"));
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -76,6 +79,15 @@ await test("every file is reachable from package.json's entries, every import is
   assertEq(missing, [], "files an entry imports that the package lacks");
   const unreached = files.filter((f) => !seen.has(f) && !DOCS.includes(f));
   assertEq(unreached, [], "files no entry reaches (leftovers)");
+});
+
+await test("the shipped README and docs: every relative link resolves inside the package", async () => {
+  const r = spawnSync(process.execPath, [join(ROOT, "tests/e2e/readme-links.mjs"), root], { encoding: "utf8" });
+  console.log(`    ${(r.stdout || "").trim().split("\n").pop()}`);
+  assert(r.status === 0, `links that do not resolve in the package:\n${r.stdout}${r.stderr}`);
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  assert(readme.includes("npm install wasm-token-manager") && readme.split("\n").length <= 300,
+    `the package README is the user README (npm install, at most 300 lines): ${readme.split("\n").length} lines`);
 });
 
 await test(`tarball size: ${packed.size} bytes, bound ${MAX_TARBALL_BYTES}`, async () => {
