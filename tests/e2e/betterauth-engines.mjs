@@ -5,7 +5,7 @@
 // restore() after a fresh page load, logout after which restore() is false.
 // Usage: E2E_BETTERAUTH=http://127.0.0.1:PORT node tests/e2e/betterauth-engines.mjs firefox|webkit
 import { assert, assertEq } from "./lib.mjs";
-import { open } from "./webdriver.mjs";
+import { suite } from "./webdriver.mjs";
 
 const BASE = process.env.E2E_BETTERAUTH ?? "http://127.0.0.1:18810";
 const engine = process.argv[2];
@@ -18,23 +18,7 @@ async function server(path, method = "GET") {
   return res.json();
 }
 
-let passed = 0;
-let failed = 0;
-const t0 = Date.now();
-const session = await open(engine, port);
-console.log(`engine: ${engine} (${session.version})`);
-
-async function test(name, fn) {
-  const start = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`test ${engine}: ${name} ... ok (${Date.now() - start} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`test ${engine}: ${name} ... FAILED\n    ${e?.stack ?? e}`);
-  }
-}
+const { session, test, done } = await suite(engine, port);
 
 /// The window is still on the test page (nothing navigated away: there is no logoutRedirectUrl)
 /// and the page caught no uncaught error so far (it collects them itself).
@@ -113,7 +97,5 @@ try {
     await noPageErrors();
   });
 } finally {
-  await session.quit();
+  await done("betterauth-engines");
 }
-console.log(`\nbetterauth-engines result: ${failed ? "FAILED" : "ok"}. ${passed} passed; ${failed} failed (${engine}, ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-if (failed || passed === 0) process.exit(1);

@@ -3,7 +3,7 @@
 // WebDriver (./webdriver.mjs). Chromium runs the full suites through playwright-core.
 // Usage: E2E_BASE=... E2E_OTHER=... node tests/e2e/engines.mjs firefox|webkit
 import { BASE, control, assert, assertEq, quiesce, waitFor } from "./lib.mjs";
-import { open } from "./webdriver.mjs";
+import { suite } from "./webdriver.mjs";
 
 const OTHER = process.env.E2E_OTHER ?? "http://127.0.0.1:18789";
 const engine = process.argv[2];
@@ -16,23 +16,7 @@ async function fresh(ttl = 300) {
 }
 const counters = () => control("/__test/counters");
 
-let passed = 0;
-let failed = 0;
-const t0 = Date.now();
-const session = await open(engine, port);
-console.log(`engine: ${engine} (${session.version})`);
-
-async function test(name, fn) {
-  const start = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`test ${engine}: ${name} ... ok (${Date.now() - start} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`test ${engine}: ${name} ... FAILED\n    ${e?.stack ?? e}`);
-  }
-}
+const { session, test, done } = await suite(engine, port);
 
 /// Load the harness in the current window and wait for its manager.
 async function harness(query = "") {
@@ -180,6 +164,4 @@ await test("the token lands in no storage; Authorization never goes to a foreign
   assert(pings.length === 1 && pings.every((x) => !x.hasAuthorization), `no Authorization to ${OTHER}: ${JSON.stringify(pings)}`);
 });
 
-await session.quit();
-console.log(`\nengines result: ${failed ? "FAILED" : "ok"}. ${passed} passed; ${failed} failed (${engine}, ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-if (failed || passed === 0) process.exit(1);
+await done("engines");

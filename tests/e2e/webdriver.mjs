@@ -133,3 +133,31 @@ export class Session {
     this.proc.kill();
   }
 }
+
+/// A suite on one engine: opens the session, and gives `test(name, fn)` (counts and prints
+/// each test) and `done(suite)` (quits the session, prints `<suite> result: ...`, exits 1 on a
+/// failure or on no test).
+export async function suite(engine, port) {
+  let passed = 0;
+  let failed = 0;
+  const t0 = Date.now();
+  const session = await open(engine, port);
+  console.log(`engine: ${engine} (${session.version})`);
+  const test = async (name, fn) => {
+    const start = Date.now();
+    try {
+      await fn();
+      passed++;
+      console.log(`test ${engine}: ${name} ... ok (${Date.now() - start} ms)`);
+    } catch (e) {
+      failed++;
+      console.log(`test ${engine}: ${name} ... FAILED\n    ${e?.stack ?? e}`);
+    }
+  };
+  const done = async (name) => {
+    await session.quit();
+    console.log(`\n${name} result: ${failed ? "FAILED" : "ok"}. ${passed} passed; ${failed} failed (${engine}, ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    if (failed || passed === 0) process.exit(1);
+  };
+  return { session, test, done };
+}
