@@ -165,6 +165,73 @@ await test("a Vite app installed from the tarball: production build, sign in, au
   }
 });
 
+// The README's quick start as a user pastes it: its vite.config.js and main.js blocks verbatim,
+// in a fresh Vite app installed from the tarball, with a page that gives it the form, the
+// button and the show… functions it calls (the user's own UI).
+await test("the README's quick start, pasted verbatim into a fresh Vite app, signs in and out", async () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const block = (first) => {
+    const m = readme.match(new RegExp("```js\\n(" + first.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&") + "[\\s\\S]*?)```"));
+    assert(m, `the README has a js block starting with ${first}`);
+    return m[1];
+  };
+  const app = join(tmp, "quickstart");
+  mkdirSync(join(app, "src"), { recursive: true });
+  writeFileSync(join(app, "vite.config.js"), block("// vite.config.js"));
+  writeFileSync(join(app, "src/main.js"), block("// main.js"));
+  writeFileSync(join(app, "index.html"), `<!doctype html><html><head><meta charset="utf-8"><title>quick start</title>
+<script>
+  const show = (view, detail) => { document.body.dataset.view = view; document.body.dataset.detail = detail ?? ""; };
+  window.showApp = () => show("app");
+  window.showLogin = (message) => show("login", message);
+  window.showError = (message) => show("error", message);
+</script></head><body>
+<form id="login"><input name="username"><input name="password" type="password"><button>Sign in</button></form>
+<button id="sign-out">Sign out</button>
+<script type="module" src="/src/main.js"></script></body></html>`);
+  const vite = JSON.parse(readFileSync(join(ROOT, "examples/vite-app/package.json"), "utf8")).devDependencies.vite;
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "quickstart-app", private: true, type: "module", devDependencies: { vite } }, null, 2));
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", tgz], app);
+  run(join(app, "node_modules/.bin/vite"), ["build", "--logLevel", "warn"], app);
+
+  const port = String(Number(process.env.PACK_PORT ?? "18796") + 100);
+  const base = `http://127.0.0.1:${port}`;
+  const up = () => fetch(`${base}/.well-known/jwks.json`).then((r) => r.ok, () => false);
+  assert(!(await up()), `${base} is already in use by another server`);
+  const server = spawn(process.env.MOCK_BIN ?? join(ROOT, "target/debug/mock-server"),
+    ["--addr", `127.0.0.1:${port}`, "--test-controls", "--static", join(app, "dist")], { stdio: ["ignore", "ignore", "inherit"] });
+  const stop = () => server.kill();
+  process.on("exit", stop);
+  try {
+    for (let i = 0; i < 100 && !(await up()); i++) await sleep(100);
+    const ctx = await launch();
+    const { page, errors } = await watchedPage(ctx);
+    const view = (want) => page.waitForFunction((v) => document.body.dataset.view === v, want, { timeout: 15_000 });
+    await page.goto(`${base}/`);
+    await view("login"); // restore(): nobody signed in
+    await page.fill("input[name=username]", "demo");
+    await page.fill("input[name=password]", "wrong");
+    await page.click("#login button");
+    await page.waitForFunction(() => document.body.dataset.detail?.startsWith("Wrong"), null, { timeout: 15_000 });
+    await page.fill("input[name=password]", "demo");
+    await page.click("#login button");
+    await view("app");
+    await page.reload();
+    await view("app"); // restore(): signed in again from the cookie
+    await page.click("#sign-out");
+    await view("login");
+    await page.reload();
+    await view("login"); // the logout reached the server: no session comes back
+    const counters = await fetch(`${base}/__test/counters`).then((r) => r.json());
+    assertEq([counters.logins, counters.loginFailures, counters.logouts], [1, 1, 1], "one failed and one good sign-in, one sign-out");
+    assertEq(errors, [], "page errors");
+    await ctx.close();
+  } finally {
+    stop();
+    process.off("exit", stop);
+  }
+});
+
 if (process.env.PACK_KEEP === "1") console.log(`kept ${relative(process.cwd(), tmp) || tmp}`);
 else rmSync(tmp, { recursive: true, force: true });
 summary("pack");
