@@ -24,6 +24,15 @@ if (!snippetDir) throw new Error(`${dir}: no snippets/wasm-token-manager-*/ (js/
 const errors = `./snippets/${snippetDir}/js/errors.js`;
 
 const write = (name, text) => writeFileSync(join(dir, name), text);
+// The class is generic in its claims (`new TokenManager<MyClaims>(options)`): wasm-bindgen cannot
+// write a type parameter, so it is added here; its members already name `Claims`
+// (src/bindings.rs), and the interface merged with the class declares the same parameter.
+{
+  const dts = join(dir, "wasm_token_manager.d.ts");
+  const text = readFileSync(dts, "utf8");
+  if (!/^export class TokenManager \{$/m.test(text)) throw new Error(`${dts}: no "export class TokenManager {" to make generic`);
+  writeFileSync(dts, text.replace(/^export class TokenManager \{$/m, "export class TokenManager<Claims extends object = JwtClaims> {"));
+}
 // init() and initSync() of every entry resolve to / return nothing: the glue's return the
 // instance's exports (memory included).
 const wrappers = (initName, initSyncName) => `export async function init(module_or_path) {

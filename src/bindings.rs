@@ -166,14 +166,14 @@ export interface AuthSnapshotCommon {
 /** What `getSnapshot()` returns and `subscribe` listeners receive: frozen, and the same object
  *  until the session changes. Discriminated by `state`: only an authenticated snapshot has a
  *  token's expiry and claims. */
-export type AuthSnapshot =
+export type AuthSnapshot<Claims extends object = JwtClaims> =
   | (AuthSnapshotCommon & {
       readonly state: "authenticated";
       readonly isAuthenticated: true;
       /** Expiry of the held token, ms since the epoch (local clock); null when unknown (an opaque token). */
       readonly expiresAt: number | null;
       /** Decoded claims of the held JWT (untrusted hints); null for an opaque token. */
-      readonly claims: JwtClaims | null;
+      readonly claims: Claims | null;
     })
   | (AuthSnapshotCommon & {
       readonly state: "anonymous" | "restoring" | "loggedOut" | "sessionExpired";
@@ -208,7 +208,9 @@ export type TokenManagerEvent = keyof TokenManagerEventMap;
 export type JwtClaims = { [name: string]: unknown; exp?: number; iat?: number; nbf?: number; sub?: string };
 export interface DecodedJwt { header: { alg: string; [name: string]: unknown }; claims: JwtClaims }
 
-export interface TokenManager {
+/** `Claims`: the claims your tokens carry (`new TokenManager<MyClaims>(options)`): the snapshot's
+ *  and the `claims` getter's type. Untrusted hints, as all decoded claims. */
+export interface TokenManager<Claims extends object = JwtClaims> {
   /** Subscribe to an event; returns the unsubscribe function. */
   on<K extends TokenManagerEvent>(event: K, handler: (detail: TokenManagerEventMap[K]) => void): () => void;
 }
@@ -232,14 +234,17 @@ extern "C" {
     pub type LoginRedirectOptions;
     #[wasm_bindgen(typescript_type = "typeof fetch")]
     pub type FetchFn;
-    #[wasm_bindgen(typescript_type = "(listener: (snapshot: AuthSnapshot) => void) => () => void")]
+    #[wasm_bindgen(typescript_type = "(listener: (snapshot: AuthSnapshot<Claims>) => void) => () => void")]
     pub type SubscribeFn;
-    #[wasm_bindgen(typescript_type = "() => AuthSnapshot")]
+    #[wasm_bindgen(typescript_type = "() => AuthSnapshot<Claims>")]
     pub type GetSnapshotFn;
     #[wasm_bindgen(typescript_type = "() => void")]
     pub type Unsubscribe;
     #[wasm_bindgen(typescript_type = "JwtClaims")]
     pub type JwtClaims;
+    /// The class's `Claims` type parameter (scripts/package-json.mjs adds it to the class).
+    #[wasm_bindgen(typescript_type = "Claims")]
+    pub type ClaimsOf;
     #[wasm_bindgen(typescript_type = "DecodedJwt")]
     pub type DecodedJwt;
     #[wasm_bindgen(typescript_type = "Promise<void>")]
@@ -442,7 +447,7 @@ impl TokenManager {
 
     /// Decoded claims of the held token (untrusted hints), or `undefined`.
     #[wasm_bindgen(getter)]
-    pub fn claims(&self) -> Option<JwtClaims> {
+    pub fn claims(&self) -> Option<ClaimsOf> {
         self.inner.claims_json().map(|j| json_to_js(&j).unchecked_into())
     }
 

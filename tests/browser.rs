@@ -977,3 +977,21 @@ async fn logout_url_missing_and_null() {
     assert_eq!(counter("logouts").await, 0);
     auth.dispose();
 }
+
+/// `restore()` against a server that is not there (nothing listens on the port): it rejects
+/// with `refresh_failed` (the server could not be asked), never resolves `false`; with
+/// `restoreOnCreate`, `ready` says the same and the snapshot leaves `restoring` for
+/// `anonymous`, offline.
+#[wasm_bindgen_test]
+async fn restore_against_a_stopped_server_rejects_refresh_failed() {
+    let json = r#"{"refreshUrl":"http://127.0.0.1:9/auth/refresh","allowedOrigins":["http://127.0.0.1:9"],"restoreOnCreate":true}"#;
+    let auth = TokenManager::new(js_sys::JSON::parse(json).expect("json").unchecked_into()).expect("manager");
+    assert_eq!(snapshot_state(&auth), "restoring");
+    let err = settle(auth.ready()).await.expect_err("not false: nobody could be asked");
+    assert_eq!(code_of(&err), "refresh_failed");
+    assert_eq!(snapshot_state(&auth), "anonymous");
+    assert!(auth.offline());
+    let err = settle(auth.restore()).await.expect_err("again");
+    assert_eq!(code_of(&err), "refresh_failed");
+    auth.dispose();
+}

@@ -259,3 +259,19 @@ const badRestore: TokenManagerOptions = { refreshUrl: "/r", restoreOnCreate: "ye
 void restoredOnCreate; void restoringName; void badRestore;
 const noServerLogout: TokenManagerOptions = { refreshUrl: "/r", loginUrl: "/l", logoutUrl: null };
 void noServerLogout;
+// Claims can be typed: new TokenManager<MyClaims>(...).
+type MyClaims = { sub: string; tenant: string; roles: string[] };
+const typed = new TokenManager<MyClaims>({ refreshUrl: "/r" });
+const tsnap = typed.getSnapshot();
+if (tsnap.state === "authenticated" && tsnap.claims) { const tenant: string = tsnap.claims.tenant; void tenant; }
+typed.subscribe((s) => { if (s.claims) { const roles: string[] = s.claims.roles; void roles; } });
+const tenantNow: string | undefined = typed.claims?.tenant;
+// @ts-expect-error MyClaims has no `email`
+const email = typed.claims?.email;
+const untyped = new TokenManager({ refreshUrl: "/r" });
+const anyClaim: unknown = untyped.claims?.whatever; // default JwtClaims: any name, unknown value
+void tenantNow; void email; void anyClaim;
+interface InterfaceClaims { sub: string; org: string }
+const viaInterface = new TokenManager<InterfaceClaims>({ refreshUrl: "/r" });
+const org: string | undefined = viaInterface.claims?.org;
+void org;
