@@ -51,6 +51,7 @@ fn action() -> impl Strategy<Value = Action> {
         2 => Just(Action::Logout(Scope::Local)),
         2 => Just(Action::Refresh),
         1 => Just(Action::Restore),
+        1 => Just(Action::GetToken),
         1 => Just(Action::SetToken),
         1 => Just(Action::Remount),
     ]
@@ -67,6 +68,7 @@ fn session_action() -> impl Strategy<Value = Action> {
         3 => scope.prop_map(Action::Logout),
         2 => Just(Action::Refresh),
         1 => Just(Action::Restore),
+        1 => Just(Action::GetToken),
         1 => Just(Action::Remount),
         4 => any::<bool>().prop_map(Action::Activity),
     ]

@@ -1539,3 +1539,54 @@ fn session_only_login_revoked_session_is_not_kept() {
         ],
     );
 }
+
+/// A second logout while a login is on the wire, then `refresh()` in a tab that never held a
+/// token: like `restore()`, it asks the cookie (the aborted login's session, which the logout's
+/// POST, behind it in the lock's queue, has not revoked yet) and may revive it. The model
+/// counted only `restore()` so (it failed at d9dbcef too, once `getAccessToken` changed the
+/// random draws); now such a refresh counts as one.
+#[test]
+fn second_logout_after_a_racing_login_leaves_no_token() {
+    use Step::*;
+    replay(
+        3,
+        &[
+            Act { tab: 1, action: Action::Fetch },
+            Network(0),
+            Act { tab: 0, action: Action::Logout(Scope::Local) },
+            Network(0),
+            Act { tab: 1, action: Action::Fetch },
+            Act { tab: 3, action: Action::Login(0) },
+            Network(0),
+            Channel(1),
+            Act { tab: 0, action: Action::Refresh },
+            Advance(200),
+            Network(2),
+            Network(2),
+            Channel(5),
+            Act { tab: 0, action: Action::Logout(Scope::Local) },
+            Channel(1),
+            Act { tab: 4, action: Action::Refresh },
+            Channel(0),
+        ],
+    );
+}
+
+/// `loginReturnsToken: false` with an idle timeout: logins queued before a sleep past the idle
+/// deadline ask their token of the refresh endpoint after it: a new session's first token, not
+/// a refresh past the old session's limits.
+#[test]
+fn session_only_logins_after_the_idle_deadline_ask_their_token() {
+    use Step::*;
+    let profile = Profile { idle: Some((20_000.0, 5_000.0)), session_login: true, ..Profile::default() };
+    let mut steps = vec![
+        Act { tab: 0, action: Action::Login(0) },
+        Act { tab: 0, action: Action::Fetch },
+        Network(0),
+        Act { tab: 0, action: Action::Login(0) },
+        Act { tab: 0, action: Action::Login(0) },
+    ];
+    steps.extend([Network(0); 7]);
+    steps.extend([Sleep { ms: 60_000, mono_stops: false }, Act { tab: 0, action: Action::Fetch }]);
+    replay_with(1, profile, &steps);
+}

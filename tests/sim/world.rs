@@ -54,6 +54,8 @@ pub enum Action {
     Remount,
     /// The user is active: `Machine::activity` (`false`) or `Wake::Activity` (`true`).
     Activity(bool),
+    /// `getAccessToken()`: when it settles, the token held (if any) is not expired.
+    GetToken,
 }
 
 /// The session features a schedule turns on (all off: the classic world).
@@ -143,6 +145,7 @@ enum CallKind {
     /// `others`.
     LogoutOthers,
     Refresh,
+    Token,
 }
 
 #[derive(Debug)]
@@ -566,11 +569,18 @@ impl World {
             }
             Action::Refresh | Action::Restore => {
                 let kind = if action == Action::Refresh { RefreshKind::Explicit } else { RefreshKind::Restore };
+                // `refresh()` in a tab that never held a token asks the cookie as `restore()`
+                // does (and may revive a session a logout called before it left valid).
+                let asks_the_cookie = action == Action::Restore || m.generation().0 == 0;
                 let call = m.refresh(now, kind);
                 self.tabs[i].calls.insert(call, CallKind::Refresh);
-                if action == Action::Restore {
+                if asks_the_cookie {
                     self.actions.push((uid, SessionAction::Other));
                 }
+            }
+            Action::GetToken => {
+                let call = m.get_access_token(now);
+                self.tabs[i].calls.insert(call, CallKind::Token);
             }
             Action::SetToken => {
                 // The app hands over the token another tab holds (if any): a token it got
@@ -624,7 +634,8 @@ impl World {
                         Endpoint::Login(call) => self.login_user(uid, call),
                         _ => 0,
                     };
-                    if endpoint == Endpoint::Refresh {
+                    // (A session-only login's token request is a new session's first token.)
+                    if endpoint == Endpoint::Refresh && !self.tabs[i].machine.logging_in() {
                         self.no_refresh_past_the_limits(i);
                     }
                     self.send(uid, device, LegKind::Post { id, endpoint, user });
@@ -700,7 +711,14 @@ impl World {
                     }
                 }
                 Output::Settle { call, result } => {
-                    self.tabs[i].calls.remove(&call);
+                    if self.tabs[i].calls.remove(&call) == Some(CallKind::Token) && result.is_ok() {
+                        // What the executor resolves now: the token held, or null.
+                        let now = self.now();
+                        let m = &self.tabs[i].machine;
+                        if m.access_token().is_some() && m.expires_at(now).is_some_and(|at| at <= now.wall_ms) {
+                            self.violation(format!("tab {uid}: getAccessToken() gave an expired token"));
+                        }
+                    }
                     if let Some(&index) = self.call_actions.get(&(uid, call)) {
                         if let SessionAction::Login { ok, .. } = &mut self.actions[index].1 {
                             *ok = Some(result.is_ok());

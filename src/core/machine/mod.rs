@@ -141,6 +141,12 @@ impl Machine {
         self.session.generation()
     }
 
+    /// A login is the operation under way (its token step posts to the refresh endpoint for
+    /// a new session: the old one's limits do not apply to it).
+    pub fn logging_in(&self) -> bool {
+        matches!(self.queue.first(), Some((Op::Login { .. }, Phase::Posting { .. })))
+    }
+
     /// A `restore()` runs in a tab that holds no token (the page's loading state).
     pub fn restoring(&self) -> bool {
         self.session.state() != SessionState::Authenticated
