@@ -49,6 +49,21 @@ run("tar", ["xzf", tgz, "-C", unpacked]);
 const root = join(unpacked, "package");
 const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
+/// A mock server on `port` serving `dist` (same origin as its API), started and ready: its
+/// base URL and `stop()` (also called at exit).
+async function serve(dist, port) {
+  const base = `http://127.0.0.1:${port}`;
+  const up = () => fetch(`${base}/.well-known/jwks.json`).then((r) => r.ok, () => false);
+  assert(!(await up()), `${base} is already in use by another server: stop it or set PACK_PORT`);
+  const server = spawn(process.env.MOCK_BIN ?? join(ROOT, "target/debug/mock-server"),
+    ["--addr", `127.0.0.1:${port}`, "--test-controls", "--static", dist], { stdio: ["ignore", "ignore", "inherit"] });
+  const stop = () => { server.kill(); process.off("exit", stop); };
+  process.on("exit", stop);
+  for (let i = 0; i < 100 && !(await up()); i++) await sleep(100);
+  if (!(await up())) { stop(); throw new Error(`the mock server at ${base} did not start`); }
+  return { base, stop };
+}
+
 await test("npm pack: exactly the package's files, nothing else", async () => {
   const got = files.map((f) => f.replace(/^snippets\/wasm-token-manager-[0-9a-f]{16}\//, "snippets/wasm-token-manager-<hash>/"));
   assertEq({ extra: got.filter((f) => !EXPECTED.includes(f)), missing: EXPECTED.filter((f) => !got.includes(f)) },
@@ -136,17 +151,8 @@ await test("a Vite app installed from the tarball: production build, sign in, au
   run(join(app, "node_modules/.bin/vite"), ["build", "--logLevel", "warn"], app);
   console.log(`    vite build: ${Date.now() - t0} ms (${readdirSync(join(app, "dist/assets")).join(", ")})`);
 
-  const port = process.env.PACK_PORT ?? "18796";
-  const base = `http://127.0.0.1:${port}`;
-  const up = () => fetch(`${base}/.well-known/jwks.json`).then((r) => r.ok, () => false);
-  assert(!(await up()), `${base} is already in use by another server: stop it or set PACK_PORT`);
-  const server = spawn(process.env.MOCK_BIN ?? join(ROOT, "target/debug/mock-server"),
-    ["--addr", `127.0.0.1:${port}`, "--test-controls", "--static", join(app, "dist")], { stdio: ["ignore", "ignore", "inherit"] });
-  const stop = () => server.kill();
-  process.on("exit", stop);
+  const { base, stop } = await serve(join(app, "dist"), process.env.PACK_PORT ?? "18796");
   try {
-    for (let i = 0; i < 100 && !(await up()); i++) await sleep(100);
-    assert(await up(), `the mock server at ${base} did not start`);
     const post = (path, body) => fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     await post("/__test/config", { accessTtl: 2 });
     const ctx = await launch();
@@ -161,7 +167,6 @@ await test("a Vite app installed from the tarball: production build, sign in, au
     await ctx.close();
   } finally {
     stop();
-    process.off("exit", stop);
   }
 });
 
@@ -194,16 +199,8 @@ await test("the README's quick start, pasted verbatim into a fresh Vite app, sig
   run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", tgz], app);
   run(join(app, "node_modules/.bin/vite"), ["build", "--logLevel", "warn"], app);
 
-  const port = String(Number(process.env.PACK_PORT ?? "18796") + 100);
-  const base = `http://127.0.0.1:${port}`;
-  const up = () => fetch(`${base}/.well-known/jwks.json`).then((r) => r.ok, () => false);
-  assert(!(await up()), `${base} is already in use by another server`);
-  const server = spawn(process.env.MOCK_BIN ?? join(ROOT, "target/debug/mock-server"),
-    ["--addr", `127.0.0.1:${port}`, "--test-controls", "--static", join(app, "dist")], { stdio: ["ignore", "ignore", "inherit"] });
-  const stop = () => server.kill();
-  process.on("exit", stop);
+  const { base, stop } = await serve(join(app, "dist"), String(Number(process.env.PACK_PORT ?? "18796") + 100));
   try {
-    for (let i = 0; i < 100 && !(await up()); i++) await sleep(100);
     const ctx = await launch();
     const { page, errors } = await watchedPage(ctx);
     const view = (want) => page.waitForFunction((v) => document.body.dataset.view === v, want, { timeout: 15_000 });
@@ -228,7 +225,6 @@ await test("the README's quick start, pasted verbatim into a fresh Vite app, sig
     await ctx.close();
   } finally {
     stop();
-    process.off("exit", stop);
   }
 });
 
