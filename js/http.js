@@ -58,7 +58,7 @@ async function post(fetchFn, url, headers, body, signal, dpop, fresh, read, get)
   if (read.parse) {
     let parsed;
     try { parsed = read.parse(json); } catch { out.error = PARSE_THREW; return out; }
-    if (parsed == null || parsed.accessToken === null) { out.error = NO_SESSION; return out; }
+    if (parsed === null || (parsed && parsed.accessToken === null)) { out.error = NO_SESSION; return out; }
     out.token = parsed && parsed.accessToken;
     out.expiresIn = parsed && parsed.expiresIn;
     out.sessionExpiresIn = parsed && parsed.refreshExpiresIn;

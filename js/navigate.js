@@ -13,21 +13,24 @@ export async function loginRedirect(nav, o) {
   let u;
   try { u = new URL(o?.returnTo ?? loc.pathname + loc.search + loc.hash, loc.href); } catch { /* not a URL */ }
   const path = u && u.pathname + u.search + u.hash;
-  if (!nav.login || typeof p !== "object" || u?.origin !== loc.origin || /^\/[/\\]/.test(path)) {
+  if (!nav.login || typeof p !== "object" || u?.origin !== loc.origin || u.protocol !== loc.protocol ||
+      !/^\/(?![/\\]|%2f|%5c)/i.test(path)) {
     throw tokenManagerError("invalid_options",
       "loginRedirect needs loginRedirectUrl, a returnTo path of this origin and params as an object");
   }
   const t = new URL(nav.login);
-  t.searchParams.set(nav.param, path);
   for (const k in p) t.searchParams.set(k, p[k]);
+  t.searchParams.set(nav.param, path); // last: params cannot replace the checked path
   loc.assign(t.href);
 }
 
-/// After a sign-out here: navigate to the URL the logout answer gave at `logoutRedirectField`
-/// (`nav.to`, set by js/http.js), else to `logoutRedirectUrl`, if either is an http(s) URL.
-export function leave(nav) {
+/// After a logout call settled: forget the URL its answer gave at `logoutRedirectField`
+/// (`nav.to`, set by js/http.js); when it signed out here (`go`), navigate there, else to
+/// `logoutRedirectUrl`, if either is an http(s) URL.
+export function leave(nav, go) {
   const to = (typeof nav.to === "string" && nav.to) || nav.leave;
-  if (!to) return;
+  nav.to = undefined;
+  if (!go || !to) return;
   try {
     const u = new URL(to, location.href);
     if (/^https?:$/.test(u.protocol)) location.assign(u.href);

@@ -807,6 +807,8 @@ async fn login_redirect_rejects_foreign_return_paths() {
         "//evil.example/x",
         "javascript:alert(1)",
         "/\\evil.example",
+        "/%2F/evil.example",
+        "/%5cevil.example",
         "/.//evil.example",
         "http://127.0.0.1:1/x",
     ] {

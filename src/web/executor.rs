@@ -117,12 +117,14 @@ impl Inner {
 
     fn settle(self: &Rc<Self>, call: crate::core::machine::CallId, result: Result<CallValue, (Error, Option<u16>)>) {
         let Some(pending) = self.calls.borrow_mut().remove(&call) else { return };
+        let result_kind = result.as_ref().ok().cloned();
         let outcome: Result<JsValue, JsValue> = match (&pending.kind, result) {
             (CallKind::Restore, Ok(_)) => Ok(JsValue::TRUE),
             // The token held now (a run that ended the session leaves none: null).
             (CallKind::Token, Ok(_)) => Ok(self.access_token().map_or(JsValue::NULL, Into::into)),
             (CallKind::Token, Err((e, _))) if e.code == ErrorCode::SessionExpired => Ok(JsValue::NULL),
             (_, Ok(CallValue::Confirmed(b))) => Ok(JsValue::from_bool(b)),
+            (_, Ok(CallValue::Overtaken)) => Ok(JsValue::FALSE),
             (_, Ok(CallValue::Done)) => Ok(JsValue::UNDEFINED),
             (CallKind::Restore, Err((e, _))) if e.code == ErrorCode::SessionExpired => Ok(JsValue::FALSE),
             (CallKind::Login { .. }, Err((e, status))) if e.code == ErrorCode::LoginFailed => {
@@ -130,14 +132,19 @@ impl Inner {
             }
             (_, Err((e, status))) => Err(error::with_status(&e, status)),
         };
+        // A sign-out here (scope local or global) that happened (not disposed, not overtaken
+        // by a newer login) goes on to the end-session page the logout answer named, or to
+        // `logoutRedirectUrl`; any logout forgets the answer's URL.
+        let go = matches!(pending.kind, CallKind::Logout { leaves: true })
+            && matches!(outcome, Ok(_))
+            && !matches!(result_kind, Some(CallValue::Overtaken))
+            && !self.disposed.get();
         let _ = match outcome {
             Ok(v) => pending.resolve.call1(&JsValue::UNDEFINED, &v),
             Err(e) => pending.reject.call1(&JsValue::UNDEFINED, &e),
         };
-        // A sign-out here (scope local or global) goes on to the end-session page the logout
-        // answer named, or to `logoutRedirectUrl`.
-        if let CallKind::Logout { leaves: true } = pending.kind {
-            navigate::leave(&self.cfg.nav);
+        if let CallKind::Logout { .. } = pending.kind {
+            navigate::leave(&self.cfg.nav, go);
         }
     }
 

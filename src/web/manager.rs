@@ -7,7 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Function;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortController, Response};
 
 use crate::core::fifo::Fifo;
@@ -276,6 +276,12 @@ impl Inner {
         }
         self.input(|m, now| m.dispose(now));
         self.disposed.set(true);
+        // `ready` handed out before any restore(): none will come.
+        let deferred = self.ready_deferred.replace(JsValue::UNDEFINED);
+        if let Some(reject) = deferred.dyn_ref::<js_sys::Array>().map(|d| d.get(1)) {
+            let e = crate::web::error::js(crate::core::ErrorCode::Aborted, "the manager was disposed");
+            let _ = reject.unchecked_ref::<Function>().call1(&JsValue::UNDEFINED, &e);
+        }
         if let Some((_, handle)) = self.timer.borrow_mut().take() {
             env::clear_timeout(&handle);
         }

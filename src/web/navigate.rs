@@ -10,7 +10,7 @@ extern "C" {
     /// `invalid_options` instead.
     #[wasm_bindgen(js_name = loginRedirect)]
     pub fn login_redirect(nav: &JsValue, options: &JsValue) -> js_sys::Promise;
-    /// After a sign-out here: go where the logout answer said, else to `logoutRedirectUrl`, if
-    /// either is an http(s) URL.
-    pub fn leave(nav: &JsValue);
+    /// After a logout call settled: forget where its answer said to go, and, `go`, go there,
+    /// else to `logoutRedirectUrl`, if either is an http(s) URL.
+    pub fn leave(nav: &JsValue, go: bool);
 }

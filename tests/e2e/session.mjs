@@ -510,8 +510,8 @@ await scenario("7", "navigation: loginRedirect's query, logout goes to logoutRed
   const ctx = await launch();
   const page = await tab(ctx, { loginRedirectUrl: "/plain.html", logoutRedirectUrl: "/plain.html?signedOut=1" });
   const target = (q) => `${BASE}/plain.html?${new URLSearchParams(q)}`;
-  await Promise.all([page.waitForURL((u) => u.pathname === "/plain.html"), page.evaluate(() => { h.auth.loginRedirect({ returnTo: "/orders?id=7#top", params: { prompt: "login", max_age: 0 } }); })]);
-  assertEq(page.url(), target({ returnTo: "/orders?id=7#top", prompt: "login", max_age: "0" }), "loginRedirect with returnTo and params");
+  await Promise.all([page.waitForURL((u) => u.pathname === "/plain.html"), page.evaluate(() => { h.auth.loginRedirect({ returnTo: "/orders?id=7#top", params: { prompt: "login", max_age: 0, returnTo: "https://evil.example/" } }); })]);
+  assertEq(page.url(), target({ prompt: "login", max_age: "0", returnTo: "/orders?id=7#top" }), "loginRedirect with returnTo and params (which cannot replace it)");
   const back = await tab(ctx, { loginRedirectUrl: "/plain.html", returnToParam: "next" });
   await back.evaluate(() => history.replaceState(null, "", "/harness.html?x=1#frag"));
   await Promise.all([back.waitForURL((u) => u.pathname === "/plain.html"), back.evaluate(() => { h.auth.loginRedirect(); })]);

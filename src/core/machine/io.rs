@@ -263,4 +263,7 @@ pub enum CallValue {
     Done,
     /// `logout()`: did the server confirm?
     Confirmed(bool),
+    /// `logout()` ended the session here but sent nothing: a login called after it (in
+    /// another tab) owns the cookie now (resolves false; no navigation after it).
+    Overtaken,
 }

@@ -150,7 +150,10 @@ impl Machine {
     /// A `restore()` runs in a tab that holds no token (the page's loading state).
     pub fn restoring(&self) -> bool {
         self.session.state() != SessionState::Authenticated
-            && self.run.as_ref().is_some_and(|r| r.start.kind == RefreshKind::Restore)
+            && self
+                .run
+                .as_ref()
+                .is_some_and(|r| r.start.kind == RefreshKind::Restore && !self.ended_since(r.start.called))
     }
 
     /// The state's name as the page sees it: `restoring` while [`Machine::restoring`].
@@ -330,7 +333,12 @@ impl Machine {
         if let Some(latest) = called_before.max() {
             self.session.raise_epoch(Epoch(latest.0.saturating_add(1)));
         }
+        let was_restoring = self.restoring();
         let changed = self.end_locally(now, reason, true);
+        // A restore under way is no loading state any more: the page shows the sign-out.
+        if was_restoring {
+            self.event(Event::StateChanged);
+        }
         if self.cfg.has_logout_url {
             let epoch = self.session.epoch();
             self.queue.push((Op::Logout { call, changed, epoch, scope, reason }, Phase::Queued));

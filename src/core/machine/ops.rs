@@ -222,7 +222,7 @@ impl Machine {
                     self.pop();
                     let event = Event::LoggedOut { server_confirmed: Some(false), from_other_tab: false, idle };
                     self.announce_end(changed, event);
-                    return self.settle(call, Ok(CallValue::Confirmed(false)));
+                    return self.settle(call, Ok(CallValue::Overtaken));
                 }
                 // Whatever session arrived meanwhile (a login elsewhere called before this
                 // logout) ends too: the cookie the POST revokes is the newest one. The end

@@ -424,3 +424,18 @@ fn a_restore_in_a_tab_without_a_token_is_the_restoring_state() {
     m.refresh(at(40.0), RefreshKind::Restore);
     assert_eq!(m.state_name(), "authenticated");
 }
+
+#[test]
+fn a_logout_during_a_restore_ends_the_loading_state() {
+    let mut cfg = config();
+    cfg.cross_tab = false;
+    let mut m = Machine::new(cfg, 1);
+    let restore = m.refresh(T0, RefreshKind::Restore);
+    drain(&mut m);
+    assert_eq!(m.state_name(), "restoring");
+    m.logout(at(10.0), Scope::Local);
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::Event(Event::StateChanged)), "{out:?}");
+    assert_ne!(m.state_name(), "restoring");
+    let _ = restore;
+}
