@@ -31,7 +31,7 @@ export function readOptions(o) {
   if (o === null || typeof o !== "object") throw invalid("options must be an object with at least refreshUrl");
   for (const name of Object.keys(o)) if (!NAMES.includes(name)) throw invalid(`unknown option "${name}"`);
   if ((o.loginUrl != null || o.loginRedirectUrl != null) && o.logoutUrl === undefined) {
-    throw invalid("logoutUrl is required with loginUrl: else the refresh cookie outlives logout() and restore() signs the user back in (logoutUrl: null: none)");
+    throw invalid("logoutUrl is required with loginUrl (null: none), or restore() signs the user back in after logout()");
   }
   const origins = o.allowedOrigins;
   if (origins != null && !(Array.isArray(origins) && origins.every((x) => typeof x === "string"))) {

@@ -136,7 +136,7 @@ impl Inner {
         // by a newer login) goes on to the end-session page the logout answer named, or to
         // `logoutRedirectUrl`; any logout forgets the answer's URL.
         let go = matches!(pending.kind, CallKind::Logout { leaves: true })
-            && matches!(outcome, Ok(_))
+            && outcome.is_ok()
             && !matches!(result_kind, Some(CallValue::Overtaken))
             && !self.disposed.get();
         let _ = match outcome {

@@ -234,21 +234,26 @@ impl Machine {
         // No refresh past the session's end or the idle deadline.
         self.check_limits(now);
         let call = self.call_id();
-        let idle = self.run.is_none();
-        match self.ensure_refresh(now, kind) {
-            Ok(()) => {
-                if let Some(run) = self.run.as_mut() {
-                    run.callers.push(call);
-                }
-                // The page's loading state begins (`restoring`).
-                if idle && self.restoring() {
-                    self.event(Event::StateChanged);
-                }
-                self.advance(now);
-            }
-            Err(e) => self.settle(call, Err((e, None))),
+        if let Err(e) = self.join_run(now, kind, call) {
+            self.settle(call, Err((e, None)));
         }
         call
+    }
+
+    /// `call` waits for the run in flight, or for one started now. `Err`: none may start
+    /// (ended session, cooldown, storm breaker, disposed); nothing was queued.
+    fn join_run(&mut self, now: Instant, kind: RefreshKind, call: CallId) -> Result<(), Error> {
+        let idle = self.run.is_none();
+        self.ensure_refresh(now, kind)?;
+        if let Some(run) = self.run.as_mut() {
+            run.callers.push(call);
+        }
+        // The page's loading state begins (`restoring`).
+        if idle && self.restoring() {
+            self.event(Event::StateChanged);
+        }
+        self.advance(now);
+        Ok(())
     }
 
     /// `getAccessToken()`: settles `Done` at once when this tab holds a token that is neither
@@ -268,13 +273,8 @@ impl Machine {
         }
         let usable = self.session.token().is_some_and(|t| !t.is_expired(now));
         let call = self.call_id();
-        match self.ensure_refresh(now, RefreshKind::Explicit) {
-            Ok(()) => {
-                if let Some(run) = self.run.as_mut() {
-                    run.callers.push(call);
-                }
-                self.advance(now);
-            }
+        match self.join_run(now, RefreshKind::Explicit, call) {
+            Ok(()) => {}
             // Refused (cooldown, storm breaker): the token held is still good to send.
             Err(_) if usable => self.settle(call, Ok(CallValue::Done)),
             Err(e) => self.settle(call, Err((e, None))),
