@@ -439,3 +439,26 @@ fn a_logout_during_a_restore_ends_the_loading_state() {
     assert_ne!(m.state_name(), "restoring");
     let _ = restore;
 }
+
+#[test]
+fn logging_in_is_the_login_on_the_wire_and_its_token_step_only() {
+    let mut cfg = config();
+    cfg.login_returns_token = false;
+    cfg.cross_tab = false;
+    let mut m = Machine::new(cfg, 7);
+    assert!(!m.logging_in());
+    m.refresh(T0, RefreshKind::Restore);
+    let (http, _) = posted(&drain(&mut m)).expect("a restore");
+    assert!(!m.logging_in(), "a restore is no login");
+    m.post_done(at(10.0), http, answer(401, Err("no token")));
+    drain(&mut m);
+    m.login(at(20.0));
+    let (http, _) = posted(&drain(&mut m)).expect("the login");
+    assert!(m.logging_in());
+    m.post_done(at(30.0), http, answer(200, Err("the response is not JSON")));
+    let (http, endpoint) = posted(&drain(&mut m)).expect("its token step");
+    assert_eq!((endpoint, m.logging_in()), (Endpoint::Refresh, true));
+    m.post_done(at(40.0), http, token_answer("jwt-a", 300.0));
+    drain(&mut m);
+    assert!(!m.logging_in(), "done");
+}
