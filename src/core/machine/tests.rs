@@ -462,3 +462,21 @@ fn logging_in_is_the_login_on_the_wire_and_its_token_step_only() {
     drain(&mut m);
     assert!(!m.logging_in(), "done");
 }
+
+#[test]
+fn only_a_restore_starting_without_a_token_changes_the_state() {
+    let mut cfg = config();
+    cfg.cross_tab = false;
+    let mut m = Machine::new(cfg, 1);
+    let changes = |out: &[Output]| out.iter().filter(|o| **o == Output::Event(Event::StateChanged)).count();
+    m.refresh(T0, RefreshKind::Restore);
+    let out = drain(&mut m);
+    assert_eq!(changes(&out), 1, "restoring begins");
+    m.refresh(T0, RefreshKind::Restore);
+    assert_eq!(changes(&drain(&mut m)), 0, "a second restore joins: no change");
+    let (http, _) = posted(&out).expect("asks the cookie");
+    m.post_done(at(10.0), http, token_answer("opaque-a", 300.0));
+    drain(&mut m);
+    m.refresh(at(20.0), RefreshKind::Explicit);
+    assert_eq!(changes(&drain(&mut m)), 0, "a refresh while signed in is no state change");
+}
