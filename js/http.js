@@ -114,7 +114,9 @@ const reason = (s) => s.reason ?? new DOMException("signal is aborted without re
 /// built (building one and handing it to `fetch`, which builds another, was most of the
 /// wrapper's cost) unless it has to wait (`freeze`). Otherwise the Request is built now, with
 /// a `spare` copy for a replay when it may carry a body.
-export function prepareRequest(input, init, dpop) {
+/// `unlisted` (`{o}`, the page's origin when allowedOrigins leaves it out): the first request
+/// there without an Authorization of its own is told on the console, once.
+export function prepareRequest(input, init, dpop, unlisted) {
   if (init != null && typeof init !== "object" && typeof init !== "function") throw new TypeError("fetch: init must be an object");
   const body = init == null ? null : init.body, signal = init == null ? null : init.signal;
   let out;
@@ -137,6 +139,10 @@ export function prepareRequest(input, init, dpop) {
     out = [{ r, spare, url: r.url, n: 0 }, replayable, keepalive, r.headers.has("Authorization"), r.url, r.signal];
   }
   if (out[5] && out[5].aborted) throw reason(out[5]);
+  if (unlisted && unlisted.o && !out[3] && out[4].startsWith(unlisted.o + "/")) {
+    console.warn(`wasm-token-manager: ${out[4]} goes without the token: allowedOrigins leaves out this page's origin (list "self")`);
+    unlisted.o = 0;
+  }
   return out;
 }
 

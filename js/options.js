@@ -1,12 +1,13 @@
 // Reading the options object of wasm-token-manager: names and JS types, in one pass. What the
 // values mean (URLs, ranges, header rules) is checked in Rust (core::options).
 import { tokenManagerError } from "./errors.js";
+import { debugOut, tracedFetch } from "./debug.js";
 
 const NAMES = ["refreshUrl", "loginUrl", "logoutUrl", "allowedOrigins", "refreshMarginSeconds",
   "accessTokenField", "expiresInField", "refreshHeaders", "crossTab", "autoRefresh",
   "expiresAtField", "dpop", "fetch", "parseTokenResponse", "refreshExpiresInField", "logoutScopeParam",
   "sessionWarningSeconds", "idle", "onStepUp", "refreshMethod", "loginReturnsToken", "loginRedirectUrl",
-  "returnToParam", "logoutRedirectUrl", "logoutRedirectField", "restoreOnCreate"];
+  "returnToParam", "logoutRedirectUrl", "logoutRedirectField", "restoreOnCreate", "debug"];
 
 const invalid = (message) => tokenManagerError("invalid_options", message);
 
@@ -57,13 +58,21 @@ export function readOptions(o) {
     throw invalid("idle must be { timeoutSeconds: number, warningSeconds?: number }");
   }
   const bool = (n) => typed(n, "boolean", "a boolean");
+  let transport = typed("fetch", "function", "a function");
+  const d = o.debug;
+  if (d != null && typeof d !== "boolean" && typeof d !== "function") throw invalid("debug must be a boolean or a function");
+  const out = d && debugOut(d);
+  if (out && (transport || globalThis.fetch)) transport = tracedFetch(transport || globalThis.fetch, out);
+  // A page origin left out of allowedOrigins: the first request there without the token says why.
+  const here = globalThis.location && location.origin;
+  const unlisted = origins && !origins.includes("self") && !origins.includes(here) ? { o: here } : undefined;
   return [str("refreshUrl"), str("loginUrl"), str("logoutUrl"), origins ?? undefined,
     num("refreshMarginSeconds"), str("accessTokenField"), str("expiresInField"),
     str("expiresAtField"), headers ?? undefined, headersFn, bool("crossTab"), bool("autoRefresh"), bool("dpop"),
-    typed("fetch", "function", "a function"), typed("parseTokenResponse", "function", "a function"),
+    transport, typed("parseTokenResponse", "function", "a function"),
     str("refreshExpiresInField"), str("logoutScopeParam"), num("sessionWarningSeconds"), idle?.timeoutSeconds,
     idle?.warningSeconds, typed("onStepUp", "function", "a function"), str("refreshMethod"), bool("loginReturnsToken"),
-    navigation(str), bool("restoreOnCreate")];
+    navigation(str), bool("restoreOnCreate"), out, unlisted];
 }
 
 /// The navigations' options (js/navigate.js): `{ login, param, leave, field }`, the URLs

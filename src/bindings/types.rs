@@ -70,6 +70,11 @@ export interface TokenManagerOptions {
   /** Start `restore()` at construction, so the first snapshot already says `"restoring"` (no
    *  sign-in form flashes while the cookie is asked); its outcome is `auth.ready`. Default false. */
   restoreOnCreate?: boolean;
+  /** Log one line per request the manager sends (method, URL, Authorization scheme, status),
+   *  per event (with its detail: state changes, refreshes, failures, sign-outs) and per timer it
+   *  arms. `true` logs with `console.debug`; a function gets each line. Never a token or a
+   *  cookie value. Default off. */
+  debug?: boolean | ((line: string) => void);
   /** The transport for every request the manager makes (refresh, login, logout, and the
    *  requests `auth.fetch` sends), e.g. a fetch wrapped by MSW, Sentry or OpenTelemetry.
    *  Default: the global `fetch`, captured at construction. */

@@ -21,6 +21,13 @@ use crate::web::manager::{CallKind, Inner};
 use crate::web::navigate;
 use crate::web::storage;
 
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/js/debug.js")]
+extern "C" {
+    /// Write the `debug` line of event `code` (its detail `value`), or of the timer (9, ms).
+    #[wasm_bindgen(js_name = debugLine)]
+    fn debug_line(out: &js_sys::Function, code: u8, value: &JsValue);
+}
+
 impl Inner {
     /// Carry out every queued output (unless already doing so further up the stack), then arm
     /// the one timer.
@@ -99,6 +106,7 @@ impl Inner {
         let Some(at) = next else { return };
         let callback = self.timer_callback.borrow_mut().get_or_insert_with(|| self.make_timer_callback()).clone();
         let ms = (at - now.mono_ms).clamp(0.0, f64::from(i32::MAX)) as u32;
+        self.debug(9, &ms.into());
         if let Some(handle) = env::set_timeout(callback.unchecked_ref(), ms) {
             *self.timer.borrow_mut() = Some((at, handle));
         }
@@ -238,9 +246,19 @@ impl Inner {
                 (k, detail(k, state, null(), js::number_or_null(self.expires_at()), offline.into()))
             }
         };
+        self.debug(kind as u8, &detail);
         self.events.emit(kind, &detail);
         if matches!(event, Event::StateChanged) {
             self.notify_store();
+        }
+    }
+
+    /// A line for the `debug` option: event `code` with its detail, or 9 and a timer's delay
+    /// in ms.
+    #[inline(never)]
+    fn debug(&self, code: u8, value: &JsValue) {
+        if let Some(out) = &self.cfg.debug {
+            debug_line(out, code, value);
         }
     }
 

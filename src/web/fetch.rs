@@ -41,7 +41,7 @@ impl Inner {
         if self.disposed.get() {
             return Promise::reject(&error::js(ErrorCode::Aborted, "the manager was disposed"));
         }
-        let prepared = match prepare_request(&input, &init, self.dpop) {
+        let prepared = match prepare_request(&input, &init, self.dpop, &self.cfg.unlisted) {
             Ok(p) => p,
             Err(e) => return Promise::reject(&e),
         };
@@ -135,7 +135,7 @@ impl Inner {
 #[wasm_bindgen(module = "/js/http.js")]
 extern "C" {
     #[wasm_bindgen(js_name = prepareRequest, catch)]
-    fn prepare_request(input: &JsValue, init: &JsValue, dpop: bool) -> Result<js_sys::Array, JsValue>;
+    fn prepare_request(input: &JsValue, init: &JsValue, dpop: bool, unlisted: &JsValue) -> Result<js_sys::Array, JsValue>;
     #[wasm_bindgen(js_name = onAbort)]
     fn on_abort(signal: &JsValue, req: u32, done: &JsValue);
     #[wasm_bindgen(catch)]

@@ -36,6 +36,10 @@ pub struct Resolved {
     pub nav: JsValue,
     /// `onStepUp(challenge)`: re-authenticate, then the request is replayed.
     pub on_step_up: Option<js_sys::Function>,
+    /// Where the `debug` option's lines go (`js/debug.js`), when it is on.
+    pub debug: Option<js_sys::Function>,
+    /// `{o}`: the page's origin, when `allowedOrigins` leaves it out (`js/http.js` warns once).
+    pub unlisted: JsValue,
 }
 
 /// What a caller's promise settles with.

@@ -59,6 +59,8 @@ pub fn resolve(options: &JsValue) -> Result<(Resolved, Option<Function>), JsValu
     let mut resolved = resolve_raw(raw, function(9), function(14)).map_err(|e| crate::web::error::to_js(&e))?;
     resolved.on_step_up = function(20);
     resolved.nav = v.get(23);
+    resolved.debug = function(25);
+    resolved.unlisted = v.get(26);
     Ok((resolved, function(13)))
 }
 
@@ -104,6 +106,8 @@ fn resolve_raw(raw: RawOptions, headers_fn: Option<Function>, parse_fn: Option<F
         read,
         nav: JsValue::UNDEFINED,
         on_step_up: None,
+        debug: None,
+        unlisted: JsValue::UNDEFINED,
     })
 }
 
