@@ -890,8 +890,81 @@ async fn allowed_origins_self_is_the_page_origin() {
         assert!(res.is_object());
         let sent = Reflect::get(&window(), &"__selfAuth".into()).ok().and_then(|v| v.as_bool());
         assert_eq!(sent, Some(expect), "{extra}");
+        // Left out, the page's origin is named once on the console, with the fix ("self").
+        settle(call_fetch(&auth, "/same-origin-again", None)).await.expect("fetch");
+        let warned = console_lines("warn");
+        if expect {
+            assert!(warned.is_empty(), "{warned:?}");
+        } else {
+            assert_eq!(warned.len(), 1, "one warning for two requests: {warned:?}");
+            assert!(warned[0].contains("/same-origin goes without the token") && warned[0].contains(r#""self""#), "{warned:?}");
+        }
         auth.dispose();
     }
+}
+
+/// What `console.<method>` printed since the last call (the first call starts recording).
+fn console_lines(method: &str) -> Vec<String> {
+    let f = js_sys::Function::new_with_args(
+        "m",
+        r#"const key = "__console_" + m;
+        if (!window[key]) { window[key] = []; const orig = console[m]; console[m] = (...a) => { window[key].push(a.join(" ")); orig.apply(console, a); }; }
+        return window[key].splice(0);"#,
+    );
+    let lines: js_sys::Array = f.call1(&JsValue::UNDEFINED, &method.into()).expect("console").unchecked_into();
+    lines.iter().filter_map(|l| l.as_string()).collect()
+}
+
+/// `debug`: a function gets one line per request (method, URL, scheme, status), per event
+/// (with its detail) and per timer; no line holds a token. `true` writes them with
+/// `console.debug`; off, nothing is written; any other type is `invalid_options`.
+#[wasm_bindgen_test]
+async fn debug_lines_for_requests_events_and_timers_without_tokens() {
+    reset(300).await;
+    let lines = js_sys::Array::new();
+    let push = {
+        let lines = lines.clone();
+        Closure::<dyn Fn(String)>::new(move |l: String| {
+            lines.push(&l.into());
+        })
+        .into_js_value()
+    };
+    let o = options("");
+    Reflect::set(&o, &"debug".into(), &push).expect("set");
+    let auth = TokenManager::new(o.unchecked_into()).expect("new");
+    login(&auth).await;
+    let first = auth.access_token().map(String::from).expect("token");
+    auth_fetch(&auth, "/api/me").await.expect("api");
+    settle(auth.refresh()).await.expect("refresh");
+    let second = auth.access_token().map(String::from).expect("token");
+    let text: Vec<String> = lines.iter().filter_map(|l| l.as_string()).collect();
+    let has = |s: &str| text.iter().any(|l| l.contains(s));
+    assert!(has(&format!("POST {MOCK}/auth/login → 200")), "{text:#?}");
+    assert!(has(&format!("GET {MOCK}/api/me with Bearer → 200")), "{text:#?}");
+    assert!(has(&format!("POST {MOCK}/auth/refresh → 200")), "{text:#?}");
+    assert!(has(r#"stateChanged {"state":"authenticated","isAuthenticated":true"#), "{text:#?}");
+    assert!(has("loggedIn {}") && has("refreshed {\"expiresAt\":"), "{text:#?}");
+    assert!(has("next deadline in "), "{text:#?}");
+    for token in [&first, &second] {
+        assert!(!text.iter().any(|l| l.contains(token.as_str()) || l.contains(&token[..20])), "a token in {text:#?}");
+    }
+    settle(auth.logout(None)).await.expect("logout");
+    auth.dispose();
+
+    let _ = console_lines("debug");
+    for (debug, expect) in [("true", true), ("false", false)] {
+        let auth = manager(&format!(r#","debug":{debug}"#));
+        login(&auth).await;
+        let printed = console_lines("debug");
+        let ours: Vec<_> = printed.iter().filter(|l| l.starts_with("wasm-token-manager: ")).collect();
+        assert_eq!(!ours.is_empty(), expect, "debug {debug}: {printed:?}");
+        settle(auth.logout(None)).await.expect("logout");
+        auth.dispose();
+        sleep(50).await;
+        let _ = console_lines("debug");
+    }
+    let bad = TokenManager::new(options(r#","debug":"yes""#).unchecked_into()).err().expect("rejected");
+    assert_eq!(code_of(&bad), "invalid_options");
 }
 
 /// `loggedIn`: once for a login in this tab and once in another tab of the origin (from the
