@@ -135,7 +135,12 @@ impl Inner {
 #[wasm_bindgen(module = "/js/http.js")]
 extern "C" {
     #[wasm_bindgen(js_name = prepareRequest, catch)]
-    fn prepare_request(input: &JsValue, init: &JsValue, dpop: bool, unlisted: &JsValue) -> Result<js_sys::Array, JsValue>;
+    fn prepare_request(
+        input: &JsValue,
+        init: &JsValue,
+        dpop: bool,
+        unlisted: &JsValue,
+    ) -> Result<js_sys::Array, JsValue>;
     #[wasm_bindgen(js_name = onAbort)]
     fn on_abort(signal: &JsValue, req: u32, done: &JsValue);
     #[wasm_bindgen(catch)]
