@@ -897,7 +897,10 @@ async fn allowed_origins_self_is_the_page_origin() {
             assert!(warned.is_empty(), "{warned:?}");
         } else {
             assert_eq!(warned.len(), 1, "one warning for two requests: {warned:?}");
-            assert!(warned[0].contains("/same-origin goes without the token") && warned[0].contains(r#""self""#), "{warned:?}");
+            assert!(
+                warned[0].contains("/same-origin goes without the token") && warned[0].contains(r#""self""#),
+                "{warned:?}"
+            );
         }
         auth.dispose();
     }
