@@ -275,3 +275,13 @@ interface InterfaceClaims { sub: string; org: string }
 const viaInterface = new TokenManager<InterfaceClaims>({ refreshUrl: "/r" });
 const org: string | undefined = viaInterface.claims?.org;
 void org;
+
+// debug: true, or a function of one line.
+const debugged = new TokenManager({ refreshUrl: "/r", debug: true });
+const lines: string[] = [];
+const collected = new TokenManager({ refreshUrl: "/r", debug: (line) => lines.push(line) });
+void debugged;
+void collected;
+// @ts-expect-error debug is a boolean or a function of a string
+const badDebug: TokenManagerOptions = { refreshUrl: "/r", debug: "verbose" };
+void badDebug;
