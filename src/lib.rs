@@ -4,6 +4,8 @@
 //! JS surface.
 
 pub mod core;
+#[cfg(test)]
+mod tests;
 
 /// Talc instead of std's dlmalloc: a few KB smaller in the module (benches/SIZE.md); the page
 /// is single-threaded (no `atomics` target feature).

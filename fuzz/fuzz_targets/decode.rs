@@ -1,10 +1,10 @@
 //! Arbitrary strings into the decoder: never a panic; accepted tokens respect the policy; the
-//! verdict agrees with the decoder it replaced (`src/core/token_reference.rs`).
+//! verdict agrees with the decoder it replaced (`src/tests/token_reference.rs`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use wasm_token_manager::core::token::{inspect, TokenShape, MAX_TIMESTAMP_S, MAX_TOKEN_LEN};
 
-#[path = "../../src/core/token_reference.rs"]
+#[path = "../../src/tests/token_reference.rs"]
 #[allow(dead_code)]
 mod token_reference;
 

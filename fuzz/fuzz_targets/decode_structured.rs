@@ -1,13 +1,13 @@
 //! Arbitrary header and payload *bytes*, properly base64url-encoded, so the fuzzer spends its
 //! time inside the JSON and claim handling rather than on the encoding. The shipped scanner must
-//! agree with the decoder it replaced (jwt-compact + serde_json, `src/core/token_reference.rs`)
+//! agree with the decoder it replaced (jwt-compact + serde_json, `src/tests/token_reference.rs`)
 //! on acceptance, alg, times and error message, but for the documented allowances.
 #![no_main]
 use base64ct::{Base64UrlUnpadded, Encoding};
 use libfuzzer_sys::fuzz_target;
 use wasm_token_manager::core::token::{decode, inspect, TokenShape};
 
-#[path = "../../src/core/token_reference.rs"]
+#[path = "../../src/tests/token_reference.rs"]
 #[allow(dead_code)]
 mod token_reference;
 

@@ -3,7 +3,7 @@
 //! carries no serde_json (26.5 KB gzip, benches/SIZE.md).
 //!
 //! It accepts what serde_json 1 (the previous decoder, kept as the test reference in
-//! `token_reference.rs`) accepts for an object:
+//! `src/tests/token_reference.rs`) accepts for an object:
 //! - UTF-8 only; no byte order mark; whitespace is space, tab, LF, CR; nothing after the object;
 //! - strings: no raw control characters (below U+0020); escapes `\" \\ \/ \b \f \n \r \t
 //!   \uXXXX`; a `\u` surrogate must be a high one followed at once by a `\u` low one;

@@ -16,11 +16,6 @@ pub mod run;
 pub mod secret;
 pub mod session;
 pub mod token;
-#[cfg(test)]
-mod token_differential;
-/// The decoder until 2026-12 (jwt-compact), the reference for the differential test.
-#[cfg(test)]
-pub(crate) mod token_reference;
 
 pub use clock::Instant;
 pub use error::{Error, ErrorCode};

@@ -21,7 +21,7 @@
 //! - `alg: none` decodes like any other token and changes nothing (the client never verifies);
 //! - other header parameters (`kid`, `typ`, `jku`, `x5u`, `x5t`, `x5t#S256`, …) are neither
 //!   read nor type-checked: the client selects no key. (jwt-compact, the decoder until 2026-12
-//!   and now the test reference in `token_reference.rs`, rejected non-string `kid`/`typ`/
+//!   and now the test reference in `src/tests/token_reference.rs`, rejected non-string `kid`/`typ`/
 //!   `jku`/`x5u`, oddly sized `x5t` thumbprints and repeats of these. That is the only
 //!   difference the differential test below allows.)
 //!
@@ -220,7 +220,7 @@ pub(crate) mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::core::token_reference::{compare, Agreement, Reference};
+    use crate::tests::token_reference::{compare, Agreement, Reference};
 
     /// Compares the shipped decoder with the reference (jwt-compact) on `token`; panics on a
     /// disagreement.

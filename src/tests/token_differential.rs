@@ -17,8 +17,8 @@
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 
-use super::token::tests::assert_agrees;
-use super::token::{inspect, TokenShape};
+use crate::core::token::tests::assert_agrees;
+use crate::core::token::{inspect, TokenShape};
 use super::token_reference::Agreement;
 
 /// A small deterministic generator (SplitMix64).
@@ -327,7 +327,7 @@ impl Generator {
 
     /// A chain of containers reaching about serde_json's depth limit from `depth`.
     fn deep(&mut self, out: &mut Vec<u8>, depth: usize) {
-        let levels = (super::jwt_json::MAX_DEPTH as usize + self.rng.below(4)).saturating_sub(depth + 1);
+        let levels = (crate::core::jwt_json::MAX_DEPTH as usize + self.rng.below(4)).saturating_sub(depth + 1);
         let objects: Vec<bool> = (0..levels).map(|_| self.rng.chance(30)).collect();
         for &object in &objects {
             out.extend_from_slice(if object { b"{\"k\":" } else { b"[" });
@@ -559,7 +559,7 @@ fn tricky_numbers_agree_as_every_time_claim() {
             count += 1;
         }
         // And against Rust's own correctly rounded parser, where the number is valid JSON.
-        let token = super::token::tests::jws(&format!(r#"{{"exp":{number}}}"#));
+        let token = crate::core::token::tests::jws(&format!(r#"{{"exp":{number}}}"#));
         if let (Ok(f), Ok(TokenShape::Jws(d))) = (number.parse::<f64>(), inspect(&token)) {
             assert_eq!(d.times.exp, Some(f.trunc().abs()), "{number}");
         }
@@ -584,7 +584,7 @@ fn depth_limit_agrees() {
             );
             let agreement = assert_agrees(&token);
             let want =
-                if levels <= super::jwt_json::MAX_DEPTH as usize { Agreement::Accepted } else { Agreement::Rejected };
+                if levels <= crate::core::jwt_json::MAX_DEPTH as usize { Agreement::Accepted } else { Agreement::Rejected };
             assert_eq!(agreement, want, "{levels} levels");
         }
     }
