@@ -2,9 +2,19 @@
 // endpoints' and the wrapped ones, with the Authorization scheme but never its value), per
 // event (state changes included, with their detail) and per timer it arms. Never a token or a
 // cookie value: no event detail carries one, and headers are not printed.
+import { tokenManagerError } from "./errors.js";
 
 const EVENTS = ["refreshed", "sessionExpired", "loggedOut", "refreshFailed", "stateChanged", "sessionExpiring",
   "idleWarning", "stepUp", "loggedIn"];
+
+/// `on(name, handler)`: the event's index in `EventKind` (the names live only here); throws
+/// `invalid_options` for an unknown name or a handler that is not a function.
+export function eventKind(name, handler) {
+  const k = EVENTS.indexOf(name);
+  if (k < 0) throw tokenManagerError("invalid_options", `unknown event "${String(name)}": expected ${EVENTS.join(", ")}`);
+  if (typeof handler !== "function") throw tokenManagerError("invalid_options", "the event handler must be a function");
+  return k;
+}
 
 /// Where the lines go: the `debug` function, or console.debug for `true`.
 export const debugOut = (d) => (typeof d === "function" ? d : (line) => console.debug("wasm-token-manager: " + line));

@@ -9,9 +9,8 @@ use wasm_bindgen::prelude::*;
 use crate::core::machine::Scope;
 use crate::core::run::RefreshKind;
 use crate::core::session::SessionState;
-use crate::core::{token, Error, ErrorCode};
+use crate::core::{token, ErrorCode};
 use crate::web::error;
-use crate::web::events::EventKind;
 use crate::web::manager::{CallKind, Inner};
 use crate::web::options as web_options;
 use crate::web::{env, js};
@@ -220,20 +219,9 @@ impl TokenManager {
     /// custom TypeScript section above.)
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, event: TokenManagerEvent, handler: EventHandler) -> Result<Unsubscribe, JsValue> {
-        let name = JsValue::from(event).as_string().unwrap_or_default();
-        let kind = EventKind::parse(&name).ok_or_else(|| {
-            error::to_js(&Error::options(
-                [
-                    "unknown event \"",
-                    &name,
-                    "\": expected refreshed, sessionExpired, loggedOut, refreshFailed, stateChanged, sessionExpiring, idleWarning or stepUp",
-                ]
-                .concat(),
-            ))
-        })?;
-        let f: Function = JsValue::from(handler)
-            .dyn_into()
-            .map_err(|_| error::js(ErrorCode::InvalidOptions, "the event handler must be a function"))?;
+        let handler = JsValue::from(handler);
+        let kind = crate::web::events::event_kind(&event.into(), &handler)?;
+        let f: Function = handler.unchecked_into();
         let id = self.inner.events.subscribe(kind, f);
         let weak = Rc::downgrade(&self.inner);
         Ok(js::unsubscriber(Box::new(move || {

@@ -10,6 +10,14 @@ use wasm_bindgen::prelude::*;
 
 use crate::web::js;
 
+#[wasm_bindgen(module = "/js/debug.js")]
+extern "C" {
+    /// `on(name, handler)`'s event as its `EventKind` index; throws `invalid_options` for an
+    /// unknown name or a handler that is not a function.
+    #[wasm_bindgen(js_name = eventKind, catch)]
+    pub fn event_kind(name: &JsValue, handler: &JsValue) -> Result<u8, JsValue>;
+}
+
 #[wasm_bindgen(module = "/js/details.js")]
 extern "C" {
     /// The detail object of event `kind` (`js/details.js` names the fields).
@@ -29,7 +37,8 @@ pub fn challenge_js(c: &crate::core::challenge::Challenge) -> JsValue {
     detail(EventKind::StepUp, c.error.into(), opt(&c.acr_values), max_age, opt(&c.scope))
 }
 
-/// The events; the order is the `kind` index `js/details.js` reads.
+/// The events; the order is the `kind` index `js/details.js` reads, and `js/debug.js`'s
+/// `EVENTS` names them in the same order (`on(name)` gets the index from there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     Refreshed,
@@ -45,33 +54,16 @@ pub enum EventKind {
     Snapshot,
 }
 
-impl EventKind {
-    pub fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "refreshed" => Self::Refreshed,
-            "sessionExpired" => Self::SessionExpired,
-            "loggedOut" => Self::LoggedOut,
-            "refreshFailed" => Self::RefreshFailed,
-            "stateChanged" => Self::StateChanged,
-            "sessionExpiring" => Self::SessionExpiring,
-            "idleWarning" => Self::IdleWarning,
-            "stepUp" => Self::StepUp,
-            "loggedIn" => Self::LoggedIn,
-            _ => return None,
-        })
-    }
-}
-
 #[derive(Default)]
 pub struct Events {
     next_id: Cell<u32>,
-    handlers: RefCell<Vec<(u32, EventKind, Function)>>,
+    handlers: RefCell<Vec<(u32, u8, Function)>>,
 }
 
 impl Events {
     /// Listeners run in the zone.js zone they subscribed in (events may come from the root
     /// zone, where the manager's timers run: `js/env.js`).
-    pub fn subscribe(&self, kind: EventKind, f: Function) -> u32 {
+    pub fn subscribe(&self, kind: u8, f: Function) -> u32 {
         let id = self.next_id.get().wrapping_add(1);
         self.next_id.set(id);
         self.handlers.borrow_mut().push((id, kind, crate::web::env::in_caller_zone(&f)));
@@ -90,7 +82,7 @@ impl Events {
     /// console and does not stop the others.
     pub fn emit(&self, kind: EventKind, detail: &JsValue) {
         let targets: Vec<Function> =
-            self.handlers.borrow().iter().filter(|(_, k, _)| *k == kind).map(|(_, _, f)| f.clone()).collect();
+            self.handlers.borrow().iter().filter(|(_, k, _)| *k == kind as u8).map(|(_, _, f)| f.clone()).collect();
         for f in targets {
             if let Err(e) = f.call1(&JsValue::UNDEFINED, detail) {
                 web_sys::console::error_2(&"wasm-token-manager: an event handler threw".into(), &e);

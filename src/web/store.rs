@@ -83,7 +83,7 @@ impl Inner {
                 inner.notified.set(Some(inner.snapshot_key()));
             }
             let _ = f.call1(&JsValue::UNDEFINED, &inner.snapshot());
-            let id = inner.events.subscribe(EventKind::Snapshot, f);
+            let id = inner.events.subscribe(EventKind::Snapshot as u8, f);
             let weak = Rc::downgrade(&inner);
             Ok(crate::web::js::unsubscriber(Box::new(move || {
                 if let Some(inner) = weak.upgrade() {
