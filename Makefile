@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
 DEMO_ADDR ?= 127.0.0.1:8787
 
-.PHONY: setup pkg demo test bench fuzz sim release
+.PHONY: setup pkg demo test check mutants bench fuzz sim release
 
 ## Install missing tools (wasm target, wasm-pack, wasm-bindgen CLI, Chromium, wasm-opt, playwright-core).
 setup:
@@ -24,6 +24,17 @@ demo: pkg
 ## Every test: native, browser (wasm-pack test), release smoke test.
 test: setup
 	@./scripts/test.sh
+
+## The inner loop, under 3 minutes warm: fmt, clippy (native and wasm), native tests, the
+## simulator stage, the Chromium browser suite, and cargo-mutants on the src/core lines the
+## change touches (against BASE, default main). Needs pkg/ once (make pkg) for the mock server.
+check:
+	@./scripts/check.sh
+
+## cargo-mutants over src/core with the native tests and the simulator as the oracle (release).
+## FILE=src/core/session.rs (or mock-server/src/store.rs), SHARD=k/n, DIFF=path, JOBS=2.
+mutants:
+	@FILE="$(FILE)" SHARD="$(SHARD)" DIFF="$(DIFF)" JOBS="$(or $(JOBS),2)" ./scripts/mutants.sh
 
 ## Benchmarks (size, fetch overhead, refresh storm, decode, init, memory) -> benches/RESULTS.md.
 bench: setup

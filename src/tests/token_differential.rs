@@ -17,9 +17,9 @@
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 
+use super::token_reference::Agreement;
 use crate::core::token::tests::assert_agrees;
 use crate::core::token::{inspect, TokenShape};
-use super::token_reference::Agreement;
 
 /// A small deterministic generator (SplitMix64).
 struct Rng(u64);
@@ -583,8 +583,11 @@ fn depth_limit_agrees() {
                 Base64UrlUnpadded::encode_string(&payload)
             );
             let agreement = assert_agrees(&token);
-            let want =
-                if levels <= crate::core::jwt_json::MAX_DEPTH as usize { Agreement::Accepted } else { Agreement::Rejected };
+            let want = if levels <= crate::core::jwt_json::MAX_DEPTH as usize {
+                Agreement::Accepted
+            } else {
+                Agreement::Rejected
+            };
             assert_eq!(agreement, want, "{levels} levels");
         }
     }

@@ -730,7 +730,7 @@ impl World {
                 Output::StoreShared(record) => {
                     // As `src/web/storage.rs`: kept unless the stored one is newer (an end of
                     // the epoch a login stored replaces it: the clock may have gone back).
-                    if self.shared.is_none_or(|s| s.epoch <= record.epoch) {
+                    if self.shared.as_ref().map_or(true, |s| s.epoch <= record.epoch) {
                         self.shared = Some(record);
                     }
                 }
@@ -1134,7 +1134,7 @@ impl World {
             // together here: no sleep inside `advance`).
             if let Some((at, delivery)) = self.next_forced_delivery() {
                 let at_mono = self.mono + (at - self.real).max(0.0);
-                if at_mono <= target_mono && due.is_none_or(|(t, _)| at_mono < t) {
+                if at_mono <= target_mono && due.map_or(true, |(t, _)| at_mono < t) {
                     let dt = at_mono - self.mono;
                     self.mono += dt;
                     self.wall += dt;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make mutants`: cargo-mutants over the core, with the native unit tests and the simulator
+# (the same 20,000 random schedules and named regressions as `make test`) as the oracle, in
+# release mode. Options (environment or make variables):
+#   FILE=src/core/session.rs   one file (or a glob) instead of all of src/core; a file of
+#                              mock-server/src mutates the mock server against its own tests
+#   SHARD=k/n                  one shard of the mutants (cargo-mutants --shard), for long runs
+#   DIFF=path                  only the mutants in the lines a diff touches (--in-diff)
+#   JOBS=2                     mutants built and tested at once
+#   OUT=target/mutants         where mutants.out/ goes (outcomes.json, caught.txt, missed.txt, ...)
+#   LIST=1                     list the mutants, run nothing
+# Records of full runs: benches/MUTANTS.md. The probes of the simulator's blind spot:
+# scripts/probe-mutants.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+file=${FILE:-src/core/**}
+args=(--no-shuffle --output "${OUT:-target/mutants}" --file "$file")
+case "$file" in
+  mock-server/*) args+=(--package mock-server); test_args=(--release) ;;
+  *) args+=(--package wasm-token-manager); test_args=(--release --lib --test simulator) ;;
+esac
+[ -z "${SHARD:-}" ] || args+=(--shard "$SHARD")
+[ -z "${DIFF:-}" ] || args+=(--in-diff "$DIFF")
+if [ -n "${LIST:-}" ]; then exec cargo mutants "${args[@]}" --list; fi
+command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants@27.1.0
+export SIM_CASES=${SIM_CASES:-20000}
+exec cargo mutants "${args[@]}" -j "${JOBS:-2}" -- "${test_args[@]}"
