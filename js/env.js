@@ -35,21 +35,33 @@ export const globalFetch = () => (typeof g.fetch === "function" ? g.fetch : unde
 // (`inCallerZone`).
 const outsideZones = (f) => (g.Zone && g.Zone.root ? g.Zone.root.run(f) : f());
 
-/// setTimeout(f, ms) on the global scope, outside any zone.js zone; its handle, or undefined
-/// where there is none.
-export function setTimer(f, ms) {
+/// setTimeout on the global scope, outside any zone.js zone, for `done(0, null, 10)` (the
+/// manager's answer callback) in `ms`; its handle, or undefined where there is none.
+export function setTimer(done, ms) {
   try {
-    return outsideZones(() => g.setTimeout(f, ms));
+    return outsideZones(() => g.setTimeout(() => done(0, null, 10), ms));
   } catch {
     return undefined;
   }
 }
 
+/// `done(0, null, 11)` in a microtask (after the ones already queued).
+export const soon = (done) => queueMicrotask(() => done(0, null, 11));
 /// A listener bound to the zone.js zone it was given in (Angular runs change detection after
 /// it), or itself without zone.js.
-/// Run `f` in a microtask (after the ones already queued).
-export const soon = (f) => queueMicrotask(f);
 export const inCallerZone = (f) => (g.Zone && g.Zone.current ? g.Zone.current.wrap(f, "wasm-token-manager") : f);
+
+/// The BroadcastChannel `name`, its messages' data given to `done(0, data, 12)`; null where
+/// there is none.
+export function openChannel(name, done) {
+  try {
+    const c = new BroadcastChannel(name);
+    c.onmessage = (e) => done(0, e.data, 12);
+    return c;
+  } catch {
+    return null;
+  }
+}
 
 export function clearTimer(handle) {
   try {

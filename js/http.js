@@ -147,8 +147,8 @@ export function prepareRequest(input, init, dpop, unlisted) {
 }
 
 /// An abort while the request waits rejects it as `fetch` would (during the send, `fetch`
-/// itself rejects): `done(id, reason, 0)`.
-export const onAbort = (signal, id, done) => signal.addEventListener("abort", () => done(id, reason(signal), 0));
+/// itself rejects): `done(id, reason, 0)`; a login's signal (`n` 13): `done(call, reason, 13)`.
+export const onAbort = (signal, id, done, n) => signal.addEventListener("abort", () => done(id, reason(signal), n));
 
 /// A prepared `{url, init, h}` not sent during the call (it waits) is frozen into a Request
 /// now, as the call made it (and a `spare` when it has a body). Throws as `fetch` would.

@@ -1,8 +1,10 @@
 // Page wake-ups for wasm-token-manager: events after which timers may have been throttled,
-// frozen or stopped by sleep. `wake(kind)`: 0 visible again, 1 focus, 2 online, 3 shown from
-// the back/forward cache or resumed from freezing, 4 offline; with `activity`, 5 for the user's
-// input (at most every 500 ms). Returns the function that stops listening.
-export function listenWake(wake, activity) {
+// frozen or stopped by sleep. `done(kind, null, 9)` (the manager's answer callback): kind 0
+// visible again, 1 focus, 2 online, 3 shown from the back/forward cache or resumed from
+// freezing, 4 offline; with `activity`, 5 for the user's input (at most every 500 ms). Returns
+// the function that stops listening.
+export function listenWake(done, activity) {
+  const wake = (k) => done(k, null, 9);
   const g = globalThis;
   const d = g.document;
   const offs = [];

@@ -74,13 +74,7 @@ impl TokenManager {
         }
         let (promise, call) = self.inner.call(CallKind::Login { body }, |m, now| m.login(now));
         if let Some(signal) = signal {
-            let weak = Rc::downgrade(&self.inner);
-            let on_abort = Closure::once_into_js(move || {
-                if let Some(inner) = weak.upgrade() {
-                    inner.input(|m, now| m.abort_call(now, call));
-                }
-            });
-            let _ = signal.add_event_listener_with_callback("abort", on_abort.unchecked_ref());
+            crate::web::fetch::on_abort(&signal, call.0, &self.inner.answer_callback(), 13);
         }
         promise.unchecked_into()
     }

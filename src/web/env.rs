@@ -20,14 +20,19 @@ extern "C" {
     /// code does not change what the manager calls (and the manager never patches it itself).
     #[wasm_bindgen(js_name = globalFetch)]
     pub fn global_fetch() -> Option<Function>;
-    /// `setTimeout(f, ms)` on the global scope; its handle (undefined where there is none).
+    /// `setTimeout` on the global scope for `done(0, null, 10)` (the answer callback) in `ms`;
+    /// its handle (undefined where there is none).
     #[wasm_bindgen(js_name = setTimer)]
-    fn set_timer(f: &Function, ms: u32) -> JsValue;
+    fn set_timer(done: &JsValue, ms: u32) -> JsValue;
     /// `f` bound to the zone.js zone it was given in (itself without zone.js).
     #[wasm_bindgen(js_name = inCallerZone)]
     pub fn in_caller_zone(f: &Function) -> Function;
-    /// Run `f` in a microtask.
-    pub fn soon(f: &JsValue);
+    /// `done(0, null, 11)` (the answer callback) in a microtask.
+    pub fn soon(done: &JsValue);
+    /// The BroadcastChannel `name`, its messages' data given to `done(0, data, 12)`; null
+    /// where there is none.
+    #[wasm_bindgen(js_name = openChannel)]
+    pub fn open_channel(name: &str, done: &JsValue) -> Option<web_sys::BroadcastChannel>;
     /// `clearTimeout(handle)`.
     #[wasm_bindgen(js_name = clearTimer)]
     pub fn clear_timeout(handle: &JsValue);
@@ -60,7 +65,7 @@ pub fn origin_of(url: &str) -> Option<String> {
     url_parts(url, false).map(|(_, origin)| origin)
 }
 
-/// Call the JS function `f` after `ms`; `None` where there is no `setTimeout` or it threw.
-pub fn set_timeout(f: &Function, ms: u32) -> Option<JsValue> {
-    Some(set_timer(f, ms)).filter(|h| !h.is_undefined())
+/// Call `done(0, null, 10)` after `ms`; `None` where there is no `setTimeout` or it threw.
+pub fn set_timeout(done: &JsValue, ms: u32) -> Option<JsValue> {
+    Some(set_timer(done, ms)).filter(|h| !h.is_undefined())
 }

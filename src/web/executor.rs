@@ -5,8 +5,7 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::core::machine::{CallValue, Event, FetchEnd, KeyChange, Output};
 use crate::core::{Error, ErrorCode};
@@ -104,23 +103,17 @@ impl Inner {
             env::clear_timeout(&handle);
         }
         let Some(at) = next else { return };
-        let callback = self.timer_callback.borrow_mut().get_or_insert_with(|| self.make_timer_callback()).clone();
         let ms = (at - now.mono_ms).clamp(0.0, f64::from(i32::MAX)) as u32;
         self.debug(9, &ms.into());
-        if let Some(handle) = env::set_timeout(callback.unchecked_ref(), ms) {
+        if let Some(handle) = env::set_timeout(&self.answer_callback(), ms) {
             *self.timer.borrow_mut() = Some((at, handle));
         }
     }
 
-    fn make_timer_callback(self: &Rc<Self>) -> JsValue {
-        let weak = Rc::downgrade(self);
-        Closure::<dyn Fn()>::new(move || {
-            if let Some(inner) = weak.upgrade() {
-                inner.timer.borrow_mut().take();
-                inner.input(|m, now| m.handle_timeout(now));
-            }
-        })
-        .into_js_value()
+    /// The timer fired (the answer callback's `n` 10).
+    pub(crate) fn timer_fired(self: &Rc<Self>) {
+        self.timer.borrow_mut().take();
+        self.input(|m, now| m.handle_timeout(now));
     }
 
     fn settle(self: &Rc<Self>, call: crate::core::machine::CallId, result: Result<CallValue, (Error, Option<u16>)>) {
@@ -179,18 +172,14 @@ impl Inner {
         list.push(event);
         if list.len() == 1 {
             drop(later);
-            let make = || {
-                let weak = Rc::downgrade(self);
-                Closure::<dyn Fn()>::new(move || {
-                    if let Some(inner) = weak.upgrade() {
-                        let events = inner.later_events.borrow_mut().take().unwrap_or_default();
-                        inner.fire(events);
-                    }
-                })
-                .into_js_value()
-            };
-            env::soon(self.later_callback.borrow_mut().get_or_insert_with(make));
+            env::soon(&self.answer_callback());
         }
+    }
+
+    /// The microtask after a release (the answer callback's `n` 11): the events that waited.
+    pub(crate) fn fire_later(self: &Rc<Self>) {
+        let events = self.later_events.borrow_mut().take().unwrap_or_default();
+        self.fire(events);
     }
 
     #[inline(never)]
@@ -270,21 +259,20 @@ impl Inner {
         }
     }
 
-    /// The browser's callbacks that become inputs: wake-ups and the cross-tab channel.
+    /// The browser's callbacks that become inputs (through the answer callback): wake-ups
+    /// and the cross-tab channel.
     pub(crate) fn listen(self: &Rc<Self>) {
-        let weak = Rc::downgrade(self);
-        *self.unlisten.borrow_mut() = wake_listeners(self.cfg.opts.idle.is_some(), move |wake| {
-            if let Some(inner) = weak.upgrade() {
-                inner.input(|m, now| m.wake(now, wake));
-            }
-        });
+        let done = self.answer_callback();
+        *self.unlisten.borrow_mut() = wake_listeners(self.cfg.opts.idle.is_some(), &done);
         if self.cfg.opts.cross_tab {
-            let weak = Rc::downgrade(self);
-            let channel = CrossTab::new(&self.cfg.refresh_url, move |data| {
-                let (Some(inner), Some(message)) = (weak.upgrade(), protocol::from_js(&data)) else { return };
-                inner.input(|m, now| m.peer_message(now, message));
-            });
-            *self.crosstab.borrow_mut() = Some(channel);
+            *self.crosstab.borrow_mut() = Some(CrossTab::new(&self.cfg.refresh_url, &done));
+        }
+    }
+
+    /// A cross-tab message came (the answer callback's `n` 12).
+    pub(crate) fn peer_data(self: &Rc<Self>, data: &JsValue) {
+        if let Some(message) = protocol::from_js(data) {
+            self.input(|m, now| m.peer_message(now, message));
         }
     }
 }

@@ -61,7 +61,7 @@ impl Inner {
         self.fetches.borrow_mut().insert(req, PendingFetch { request: request.clone(), last: None, resolve, reject });
         let signal = prepared.get(5);
         if signal.is_truthy() {
-            on_abort(&signal, req.0, &self.answer_callback());
+            on_abort(&signal, req.0, &self.answer_callback(), 0);
         }
         mark(4);
         self.pump();
@@ -87,7 +87,8 @@ impl Inner {
         mark(6);
     }
 
-    /// The one callback for the transport's answers, and for the ends of `onStepUp` calls.
+    /// The one callback for whatever the browser answers: the transport, the token endpoints,
+    /// `onStepUp` calls, locks, timers, wake-ups, the cross-tab channel, a login's signal.
     pub(crate) fn answer_callback(self: &Rc<Self>) -> JsValue {
         let make = || {
             let weak = Rc::downgrade(self);
@@ -103,14 +104,23 @@ impl Inner {
 
     /// The transport answered (`n` 1, 2 with a DPoP nonce challenge) or failed, or the caller
     /// aborted (`n` 0); or the `onStepUp` call `req` resolved (`n` 3) or failed (4); or the
-    /// token endpoint's POST `req` was answered (5) or failed (6).
+    /// token endpoint's POST `req` was answered (5) or failed (6); the lock `req` was granted
+    /// (7) or is unavailable (8); a wake-up of kind `req` (9); the timer fired (10); the
+    /// microtask after a release (11); a cross-tab message `value` (12); the login call `req`'s
+    /// signal aborted (13).
     fn answered(self: &Rc<Self>, req: u32, value: JsValue, n: u8) {
         mark(7);
-        if n > 4 {
-            return self.posted(crate::core::machine::HttpId(req), value, n == 5);
-        }
-        if n > 2 {
-            return self.input(|m, now| m.step_up_done(now, crate::core::machine::CallId(req), n == 3));
+        use crate::core::machine::{CallId, HttpId, LockId};
+        match n {
+            5 | 6 => return self.posted(HttpId(req), value, n == 5),
+            3 | 4 => return self.input(|m, now| m.step_up_done(now, CallId(req), n == 3)),
+            7 | 8 => return self.lock_answer(LockId(req), n == 7),
+            9 => return self.input(|m, now| m.wake(now, crate::web::lifecycle::wake_of(req))),
+            10 => return self.timer_fired(),
+            11 => return self.fire_later(),
+            12 => return self.peer_data(&value),
+            13 => return self.input(|m, now| m.abort_call(now, CallId(req))),
+            _ => {}
         }
         let req = ReqId(req);
         if n == 0 {
@@ -142,7 +152,7 @@ extern "C" {
         unlisted: &JsValue,
     ) -> Result<js_sys::Array, JsValue>;
     #[wasm_bindgen(js_name = onAbort)]
-    fn on_abort(signal: &JsValue, req: u32, done: &JsValue);
+    pub fn on_abort(signal: &JsValue, req: u32, done: &JsValue, n: u8);
     #[wasm_bindgen(catch)]
     fn freeze(prepared: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(js_name = stepUp)]

@@ -91,13 +91,9 @@ pub struct Inner {
     pub(crate) posts: RefCell<IdMap<HttpId, PendingPost>>,
     /// Lock requests and held locks: the function that releases or abandons each.
     pub(crate) locks: RefCell<IdMap<LockId, Function>>,
-    /// The one callback that answers lock requests by id (`crosstab::lock`).
-    pub(crate) lock_callback: RefCell<Option<JsValue>>,
     /// The one timer: the deadline (monotonic ms) it is armed for and its handle.
     pub(crate) timer: RefCell<Option<(f64, JsValue)>>,
-    /// The one timer callback (`executor`).
-    pub(crate) timer_callback: RefCell<Option<JsValue>>,
-    /// The one callback for the transport's answers (`fetch`).
+    /// The one callback for whatever the browser answers (`fetch::answered`).
     pub(crate) answer_callback: RefCell<Option<JsValue>>,
     /// Stops the wake-up listeners (`lifecycle`).
     pub(crate) unlisten: RefCell<Option<Function>>,
@@ -106,8 +102,6 @@ pub struct Inner {
     /// Events waiting for a released Web Lock to be let go (`Some` from the release until they
     /// are dispatched, a microtask later).
     pub(crate) later_events: RefCell<Option<Vec<crate::core::machine::Event>>>,
-    /// The one callback that fires them (`executor`).
-    pub(crate) later_callback: RefCell<Option<JsValue>>,
     pub(crate) disposed: Cell<bool>,
     pub(crate) dpop: bool,
     /// `auth.fetch` as a function bound to this manager (made once, so its identity is stable).
@@ -158,15 +152,12 @@ impl Inner {
             fetches: RefCell::new(IdMap::new()),
             posts: RefCell::new(IdMap::new()),
             locks: RefCell::new(IdMap::new()),
-            lock_callback: RefCell::new(None),
             timer: RefCell::new(None),
-            timer_callback: RefCell::new(None),
             answer_callback: RefCell::new(None),
             unlisten: RefCell::new(None),
             crosstab: RefCell::new(None),
             events: Events::default(),
             later_events: RefCell::new(None),
-            later_callback: RefCell::new(None),
             disposed: Cell::new(false),
             dpop,
             bound_fetch: RefCell::new(None),

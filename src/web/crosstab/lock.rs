@@ -1,12 +1,11 @@
 //! The origin-wide Web Lock (`js/locks.js`): one refresh, login or logout at a time for all
 //! tabs of an origin. The machine gives up a request by releasing it, and has the holder looked
 //! at each time the wait passes its bound (`js/locks.js` steals from a stuck one).
-//! One callback, made once, answers every request by id.
+//! The manager's answer callback answers every request by id (`n` 7 granted, 8 unavailable).
 
 use std::rc::Rc;
 
 use js_sys::Function;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 
 use crate::core::machine::LockId;
@@ -24,8 +23,7 @@ impl Inner {
         let Some(name) = self.crosstab.borrow().as_ref().map(|c| c.lock_name().to_owned()) else {
             return self.lock_answer(id, false);
         };
-        let answer = self.lock_callback.borrow_mut().get_or_insert_with(|| self.make_lock_callback()).clone();
-        match lock_request(&name, id.0, &answer).dyn_into::<Function>() {
+        match lock_request(&name, id.0, &self.answer_callback()).dyn_into::<Function>() {
             Ok(release) => {
                 self.locks.borrow_mut().insert(id, release);
             }
@@ -37,25 +35,15 @@ impl Inner {
     pub(crate) fn lock_stuck(&self, id: LockId) {
         if let Some(release) = self.locks.borrow().get(&id) {
             if let Ok(stuck) = js_sys::Reflect::get(release, &"stuck".into())
-                .and_then(|f| f.dyn_into::<Function>().map_err(Into::into))
+                .and_then(|f| f.dyn_into::<Function>())
             {
                 let _ = stuck.call0(&JsValue::UNDEFINED);
             }
         }
     }
 
-    fn make_lock_callback(self: &Rc<Self>) -> JsValue {
-        let weak = Rc::downgrade(self);
-        Closure::<dyn Fn(u32, bool)>::new(move |id, granted| {
-            if let Some(inner) = weak.upgrade() {
-                inner.lock_answer(LockId(id), granted);
-            }
-        })
-        .into_js_value()
-    }
-
     /// The lock is held (with the shared record read under it), or there is none to be had.
-    fn lock_answer(self: &Rc<Self>, id: LockId, granted: bool) {
+    pub(crate) fn lock_answer(self: &Rc<Self>, id: LockId, granted: bool) {
         let shared = storage::load(&self.cfg.refresh_url);
         if granted {
             self.input(|m, now| m.lock_granted(now, id, shared));
