@@ -34,9 +34,7 @@ impl Inner {
     /// The wait for `id` passed its bound: steal the lock if its holder is stuck.
     pub(crate) fn lock_stuck(&self, id: LockId) {
         if let Some(release) = self.locks.borrow().get(&id) {
-            if let Ok(stuck) = js_sys::Reflect::get(release, &"stuck".into())
-                .and_then(|f| f.dyn_into::<Function>())
-            {
+            if let Ok(stuck) = js_sys::Reflect::get(release, &"stuck".into()).and_then(|f| f.dyn_into::<Function>()) {
                 let _ = stuck.call0(&JsValue::UNDEFINED);
             }
         }
