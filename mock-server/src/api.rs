@@ -44,6 +44,11 @@ fn authorize(
     // The challenge names the scheme the client used, else DPoP while DPoP is on.
     let challenge = if dpop_scheme || (!bearer_scheme && m.dpop) { "DPoP" } else { "Bearer" };
     let Some(claims) = claims else {
+        if m.misconfig.has("api-403-on-expired") && !token.is_empty() {
+            // The mistake: a present but invalid or expired token answered as a permission
+            // problem, which no client treats as "refresh and retry".
+            return Err(Box::new(error(StatusCode::FORBIDDEN, "forbidden")));
+        }
         return Err(unauthorized(&mut m, challenge, "invalid_token"));
     };
     let c = claims.custom;

@@ -12,36 +12,49 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::cookies::{clear_cookie, refresh_cookie, set_cookie};
+use crate::cookies::{clear_cookie, logout_clear_cookie, refresh_cookie, set_cookie};
 use crate::errors::error;
 use crate::proofs::token_endpoint_proof;
 use crate::store::{Presented, UserSignOut};
 use crate::tokens::{Login, Variant};
-use crate::{AppState, Mutable};
+use crate::{AppState, Misconfig, Mutable};
 
 const CSRF_HEADER: &str = "x-requested-with";
 
 /// The token answer. `refresh_expires_in` (Keycloak's name) is what is left of the refresh
-/// family, whole seconds, the same value as the cookie's `Max-Age`.
+/// family, whole seconds, the same value as the cookie's `Max-Age`. `refresh: None` answers
+/// without a `Set-Cookie` (the `no-rotation` and `grace-without-cookie` switches).
+#[allow(clippy::too_many_arguments)]
 fn token_response(
     req_headers: &HeaderMap,
     access_token: String,
     expires_in: Option<u64>,
-    refresh: &str,
+    refresh: Option<&str>,
     max_age_s: i64,
     dpop_bound: bool,
+    mis: &Misconfig,
+    access_ttl: u64,
 ) -> Response {
     let token_type = if dpop_bound { "DPoP" } else { "Bearer" };
-    let max_age_s = max_age_s.max(0);
-    let mut body = json!({ "access_token": access_token, "token_type": token_type, "refresh_expires_in": max_age_s });
+    let mut max_age_s = max_age_s.max(0);
+    if mis.has("max-age-of-access-token") {
+        max_age_s = max_age_s.min(access_ttl as i64);
+    }
+    let refresh_expires_in = if mis.has("refresh-expires-in-mismatch") { max_age_s / 2 } else { max_age_s };
+    let mut body =
+        json!({ "access_token": access_token, "token_type": token_type, "refresh_expires_in": refresh_expires_in });
     if let Some(e) = expires_in {
-        body["expires_in"] = e.into();
+        body["expires_in"] = if mis.has("expires-in-mismatch") { e + 600 } else { e }.into();
     }
     let mut res = (StatusCode::OK, Json(body)).into_response();
     let h = res.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    h.insert(header::SET_COOKIE, set_cookie(req_headers, refresh, max_age_s));
+    if !mis.has("no-store-missing") {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
+    if let Some(refresh) = refresh {
+        h.insert(header::SET_COOKIE, set_cookie(req_headers, refresh, max_age_s, mis));
+    }
     res
 }
 
@@ -89,7 +102,7 @@ pub(crate) async fn login(
     let (refresh, expires_at_ms) = m.store.create(login.clone(), now, ttl_ms, jkt.as_deref());
     let variant = variant.map_or(Variant::Normal, |Extension(v)| v);
     let max_age = (expires_at_ms - now) / 1000;
-    issue(&app, &mut m, &headers, &login, variant, &refresh, max_age, now, jkt.as_deref())
+    issue(&app, &mut m, &headers, &login, variant, Some(&refresh), max_age, now, jkt.as_deref())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -99,7 +112,7 @@ fn issue(
     headers: &HeaderMap,
     login: &Login,
     variant: Variant,
-    refresh: &str,
+    refresh: Option<&str>,
     max_age_s: i64,
     now: i64,
     jkt: Option<&str>,
@@ -107,7 +120,7 @@ fn issue(
     match app.signer.issue(login, now, m.access_ttl, variant, jkt) {
         Ok(at) => {
             let expires_in = (variant != Variant::NoExp).then_some(m.access_ttl);
-            token_response(headers, at, expires_in, refresh, max_age_s, jkt.is_some())
+            token_response(headers, at, expires_in, refresh, max_age_s, jkt.is_some(), &m.misconfig, m.access_ttl)
         }
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
     }
@@ -141,14 +154,14 @@ pub(crate) async fn refresh(
     let now = app.now_ms();
     let mut m = app.lock();
     m.store.expire_grace(now);
-    if csrf_check(&app, &headers).is_err() {
+    if !m.misconfig.has("no-csrf") && csrf_check(&app, &headers).is_err() {
         m.counters.csrf_rejected += 1;
         return error(StatusCode::FORBIDDEN, "csrf_check_failed");
     }
     let rejected = |m: &mut Mutable| {
         m.counters.refresh_rejected += 1;
         let mut r = error(StatusCode::UNAUTHORIZED, "invalid_grant");
-        r.headers_mut().insert(header::SET_COOKIE, clear_cookie(&headers));
+        r.headers_mut().insert(header::SET_COOKIE, clear_cookie(&headers, &m.misconfig));
         r
     };
     let Some(cookie) = refresh_cookie(&headers) else { return rejected(&mut m) };
@@ -163,20 +176,30 @@ pub(crate) async fn refresh(
             Err(res) => return *res,
         }
     }
-    let grace_ms = m.reuse_grace as i64 * 1000;
+    let grace_ms = if m.misconfig.has("no-grace") { 0 } else { m.reuse_grace as i64 * 1000 };
     let variant = variant.map_or(Variant::Normal, |Extension(v)| v);
     let sliding = m.sliding_ttl_ms();
-    let (login, token, expires_at_ms) = match m.store.present(&cookie, now, grace_ms, sliding) {
-        Presented::Rotated { login, token, expires_at_ms } => (login, token, expires_at_ms),
-        Presented::GraceReplay { login, token, expires_at_ms } => {
-            m.counters.grace_replays += 1;
-            (login, token, expires_at_ms)
-        }
-        Presented::ReuseDetected | Presented::Invalid => return rejected(&mut m),
-    };
+    if m.misconfig.has("no-rotation") {
+        // The cookie is checked but not rotated: answered without a Set-Cookie.
+        let Some((login, expires_at_ms)) = m.store.peek(&cookie, now) else { return rejected(&mut m) };
+        m.counters.refreshes += 1;
+        let max_age = (expires_at_ms - now) / 1000;
+        return issue(&app, &mut m, &headers, &login, variant, None, max_age, now, jkt.as_deref());
+    }
+    let revoke_on_reuse = !m.misconfig.has("no-reuse-detection");
+    let (login, token, expires_at_ms, set) =
+        match m.store.present_with(&cookie, now, grace_ms, sliding, revoke_on_reuse) {
+            Presented::Rotated { login, token, expires_at_ms } => (login, token, expires_at_ms, true),
+            Presented::GraceReplay { login, token, expires_at_ms } => {
+                m.counters.grace_replays += 1;
+                let set = !m.misconfig.has("grace-without-cookie");
+                (login, token, expires_at_ms, set)
+            }
+            Presented::ReuseDetected | Presented::Invalid => return rejected(&mut m),
+        };
     m.counters.refreshes += 1;
     let max_age = (expires_at_ms - now) / 1000;
-    issue(&app, &mut m, &headers, &login, variant, &token, max_age, now, jkt.as_deref())
+    issue(&app, &mut m, &headers, &login, variant, set.then_some(token.as_str()), max_age, now, jkt.as_deref())
 }
 
 /// `POST /auth/logout?scope=…`: which sessions a logout ends.
@@ -217,7 +240,7 @@ pub(crate) async fn logout(State(app): State<Arc<AppState>>, uri: Uri, headers: 
     let now = app.now_ms();
     let mut m = app.lock();
     m.store.expire_grace(now);
-    if csrf_check(&app, &headers).is_err() {
+    if !m.misconfig.has("no-csrf") && csrf_check(&app, &headers).is_err() {
         m.counters.csrf_rejected += 1;
         return error(StatusCode::FORBIDDEN, "csrf_check_failed");
     }
@@ -229,7 +252,7 @@ pub(crate) async fn logout(State(app): State<Arc<AppState>>, uri: Uri, headers: 
     match scope {
         LogoutScope::Local => {
             m.counters.logouts_local += 1;
-            if let Some(cookie) = &cookie {
+            if let Some(cookie) = cookie.as_ref().filter(|_| !m.misconfig.has("logout-no-revoke")) {
                 m.store.revoke(cookie);
             }
         }
@@ -250,7 +273,7 @@ pub(crate) async fn logout(State(app): State<Arc<AppState>>, uri: Uri, headers: 
         }
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().insert(header::SET_COOKIE, clear_cookie(&headers));
+    res.headers_mut().insert(header::SET_COOKIE, logout_clear_cookie(&headers, &m.misconfig));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }

@@ -24,6 +24,44 @@ pub struct Config {
     pub dpop: bool,
     /// With DPoP: demand server nonces, a new one every this many seconds (implies `dpop`).
     pub dpop_nonce: Option<u64>,
+    /// Deliberate server mistakes (`--misconfig NAME`, repeatable; see [`MISCONFIGS`]), so that
+    /// each check of `wasm-token-manager doctor` can be shown to fail. Empty by default.
+    pub misconfig: Vec<String>,
+}
+
+/// The misconfiguration switches (`--misconfig NAME`, `{"misconfig": [...]}` in
+/// `/__test/config`): each one a mistake real servers make, with what it changes.
+pub const MISCONFIGS: &[(&str, &str)] = &[
+    ("no-httponly", "the refresh cookie without HttpOnly"),
+    ("samesite-none-insecure", "the refresh cookie SameSite=None without Secure"),
+    ("narrow-path", "the refresh cookie's Path=/auth/refresh (misses /auth/logout)"),
+    ("no-max-age", "the refresh cookie without Max-Age (a session cookie)"),
+    ("max-age-of-access-token", "the refresh cookie's Max-Age (and refresh_expires_in) = the access token's lifetime"),
+    ("refresh-expires-in-mismatch", "refresh_expires_in half the cookie's Max-Age"),
+    ("no-rotation", "refresh answers without rotating (no Set-Cookie)"),
+    ("no-reuse-detection", "a replayed old refresh token is refused but its family stays live"),
+    ("no-grace", "no grace window: the predecessor is reuse at once"),
+    ("grace-without-cookie", "a grace-window hit is answered without the Set-Cookie of the current token"),
+    ("no-csrf", "refresh and logout skip the CSRF header and Origin check"),
+    ("cors-wildcard", "Access-Control-Allow-Origin: * instead of the origin"),
+    ("cors-reflect-origin", "any Origin reflected in Access-Control-Allow-Origin, with credentials"),
+    ("no-vary", "no Vary header on CORS answers"),
+    ("no-cors-on-401", "no CORS headers on 401 answers"),
+    ("no-store-missing", "token answers without Cache-Control: no-store"),
+    ("expires-in-mismatch", "expires_in 600 s longer than the JWT's exp - iat"),
+    ("logout-cookie-mismatch", "logout deletes the cookie with Path=/ (not Path=/auth)"),
+    ("logout-no-revoke", "logout clears the cookie but does not revoke the refresh token"),
+    ("api-403-on-expired", "the API answers an invalid or expired token with 403 (no WWW-Authenticate)"),
+];
+
+/// A known misconfiguration name, or an error listing them.
+pub fn misconfig_name(v: &str) -> Result<String, String> {
+    if MISCONFIGS.iter().any(|(n, _)| *n == v) {
+        Ok(v.to_owned())
+    } else {
+        let names: Vec<&str> = MISCONFIGS.iter().map(|(n, _)| *n).collect();
+        Err(format!("--misconfig: {v:?} is not one of {}", names.join(", ")))
+    }
 }
 
 /// Whether a rotation moves a refresh family's end.
@@ -68,6 +106,7 @@ impl Default for Config {
             test_controls: false,
             dpop: false,
             dpop_nonce: None,
+            misconfig: Vec::new(),
         }
     }
 }
@@ -76,7 +115,7 @@ pub const USAGE: &str = "\
 usage: mock-server [--addr 127.0.0.1:8787] [--access-ttl 300] [--refresh-ttl 15552000]
                    [--refresh-model absolute|sliding] [--reuse-grace 10]
                    [--allow-origin ORIGIN]... [--static DIR] [--pkg DIR] [--user NAME:PASSWORD]...
-                   [--test-controls] [--dpop] [--dpop-nonce SECONDS]
+                   [--test-controls] [--dpop] [--dpop-nonce SECONDS] [--misconfig NAME]...
 
   --addr           address to listen on (port 0 = any free port)
   --access-ttl     access token lifetime in seconds (>= 1)
@@ -94,7 +133,14 @@ usage: mock-server [--addr 127.0.0.1:8787] [--access-ttl 300] [--refresh-ttl 155
   --dpop           DPoP (RFC 9449): login and refresh need an ES256 proof, access tokens and
                    the refresh-token family are bound to its key (token_type DPoP)
   --dpop-nonce S   with DPoP, demand server nonces (DPoP-Nonce), a new one every S seconds;
-                   the current and the previous one are accepted (implies --dpop)";
+                   the current and the previous one are accepted (implies --dpop)
+  --misconfig NAME a deliberate server mistake, for `wasm-token-manager doctor` (repeatable):
+                   no-httponly, samesite-none-insecure, narrow-path, no-max-age,
+                   max-age-of-access-token, refresh-expires-in-mismatch, no-rotation,
+                   no-reuse-detection, no-grace, grace-without-cookie, no-csrf, cors-wildcard,
+                   cors-reflect-origin, no-vary, no-cors-on-401, no-store-missing,
+                   expires-in-mismatch, logout-cookie-mismatch, logout-no-revoke,
+                   api-403-on-expired (mock-server/README.md)";
 
 /// Parse command-line arguments (without the program name).
 pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, String> {
@@ -141,6 +187,12 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, Str
             "--dpop-nonce" => {
                 cfg.dpop_nonce = Some(seconds(&name, &value("seconds")?)?);
                 cfg.dpop = true;
+            }
+            "--misconfig" => {
+                let v = misconfig_name(&value("NAME")?)?;
+                if !cfg.misconfig.contains(&v) {
+                    cfg.misconfig.push(v);
+                }
             }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
@@ -207,6 +259,18 @@ mod tests {
         assert_eq!(parse("--refresh-model sliding").expect("ok").refresh_model, RefreshModel::Sliding);
         assert_eq!(parse("--refresh-model=absolute").expect("ok").refresh_model, RefreshModel::Absolute);
         assert_eq!(parse("").expect("ok").users, vec![("demo".to_owned(), "demo".to_owned())]);
+        assert!(c.misconfig.is_empty(), "no misconfiguration by default");
+        assert_eq!(
+            parse("--misconfig no-csrf --misconfig=no-vary --misconfig no-csrf").expect("ok").misconfig,
+            vec!["no-csrf", "no-vary"]
+        );
+    }
+
+    #[test]
+    fn usage_lists_every_misconfig() {
+        for (name, _) in MISCONFIGS {
+            assert!(USAGE.contains(name), "{name} missing from USAGE");
+        }
     }
 
     #[test]
@@ -226,6 +290,8 @@ mod tests {
             ("--dpop-nonce", "needs a value"),
             ("--refresh-model rolling", "absolute or sliding"),
             ("--refresh-model", "needs a value"),
+            ("--misconfig no-such-thing", "is not one of"),
+            ("--misconfig", "needs a value"),
         ] {
             let err = parse(args).expect_err(args);
             assert!(err.contains(want), "{args}: {err}");

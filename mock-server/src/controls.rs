@@ -11,8 +11,9 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::config::misconfig_name;
 use crate::faults::Fault;
-use crate::{AppState, RefreshModel};
+use crate::{AppState, Misconfig, RefreshModel};
 
 pub(crate) async fn add_fault(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     let fault: Fault = match serde_json::from_slice(&body) {
@@ -69,6 +70,8 @@ struct RuntimeConfig {
     /// Absent: unchanged; `null`: nonce mode off; a number: nonce mode on (implies `dpop`).
     #[serde(default, deserialize_with = "present")]
     dpop_nonce_seconds: Option<Option<u64>>,
+    /// The misconfiguration switches on from now (replacing the current set; `[]`: none).
+    misconfig: Option<Vec<String>>,
 }
 
 /// Tells a field given as `null` (`Some(None)`) from an absent one (`None`).
@@ -77,7 +80,13 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>
 }
 
 pub(crate) async fn set_config(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
-    match serde_json::from_slice::<RuntimeConfig>(&body) {
+    let parsed = serde_json::from_slice::<RuntimeConfig>(&body);
+    if let Ok(RuntimeConfig { misconfig: Some(names), .. }) = &parsed {
+        if let Some(Err(e)) = names.iter().map(|n| misconfig_name(n)).find(Result::is_err) {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": e }))).into_response();
+        }
+    }
+    match parsed {
         Ok(c) if c.access_ttl != Some(0)
             && c.refresh_ttl.is_none_or(|t| (1..=10 * 365 * 86_400).contains(&t))
             && c.refresh_model.as_deref().is_none_or(|m| RefreshModel::parse(m).is_some())
@@ -103,6 +112,9 @@ pub(crate) async fn set_config(State(app): State<Arc<AppState>>, body: Bytes) ->
                     m.dpop_nonce = None;
                 }
             }
+            if let Some(names) = &c.misconfig {
+                m.misconfig = Misconfig::new(names);
+            }
             match c.dpop_nonce_seconds {
                 Some(Some(s)) => {
                     m.dpop = true;
@@ -115,7 +127,7 @@ pub(crate) async fn set_config(State(app): State<Arc<AppState>>, body: Bytes) ->
         }
         _ => (
             StatusCode::BAD_REQUEST,
-            Json(json!({ "error": "expected {\"accessTtl\"?: integer >= 1, \"refreshTtl\"?: integer 1..=315360000, \"refreshModel\"?: \"absolute\" | \"sliding\", \"reuseGrace\"?: integer, \"dpop\"?: boolean, \"dpopNonceSeconds\"?: integer >= 1 | null (implies dpop: true)}" })),
+            Json(json!({ "error": "expected {\"accessTtl\"?: integer >= 1, \"refreshTtl\"?: integer 1..=315360000, \"refreshModel\"?: \"absolute\" | \"sliding\", \"reuseGrace\"?: integer, \"dpop\"?: boolean, \"dpopNonceSeconds\"?: integer >= 1 | null (implies dpop: true), \"misconfig\"?: [name]}" })),
         )
             .into_response(),
     }

@@ -100,6 +100,26 @@ pub(crate) struct Mutable {
     /// Nonce period in seconds when nonce mode is on (only while `dpop`).
     pub dpop_nonce: Option<u64>,
     pub dpop_jtis: dpop::SeenJtis,
+    /// The misconfiguration switches on (flags, then `POST /__test/config`).
+    pub misconfig: Misconfig,
+}
+
+/// The deliberate server mistakes switched on (`config::MISCONFIGS`); empty by default.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Misconfig(Vec<String>);
+
+impl Misconfig {
+    pub fn new(names: &[String]) -> Self {
+        Self(names.to_vec())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|n| n == name)
+    }
 }
 
 pub(crate) struct AppState {
@@ -176,6 +196,7 @@ impl Mutable {
             dpop: cfg.dpop || cfg.dpop_nonce.is_some(),
             dpop_nonce: cfg.dpop_nonce,
             dpop_jtis: dpop::SeenJtis::default(),
+            misconfig: Misconfig::new(&cfg.misconfig),
         }
     }
 }

@@ -51,7 +51,41 @@ pub fn router(app: Arc<AppState>) -> Router {
     r.layer(axum::middleware::from_fn_with_state(app.clone(), faults::middleware))
         .layer(axum::middleware::from_fn_with_state(app.clone(), nonce_header))
         .layer(cors)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), cors_misconfig))
         .with_state(app)
+}
+
+/// The CORS misconfiguration switches, applied over what the CORS layer answered (nothing
+/// changes when none is on): `cors-wildcard`, `cors-reflect-origin`, `no-vary`,
+/// `no-cors-on-401`.
+async fn cors_misconfig(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    let mis = app.lock().misconfig.clone();
+    let mut res = next.run(req).await;
+    if mis.is_empty() {
+        return res;
+    }
+    let h = res.headers_mut();
+    if mis.has("cors-reflect-origin") {
+        if let Some(o) = origin.filter(|_| !h.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+            h.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+        }
+    }
+    if mis.has("cors-wildcard") && h.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    }
+    if mis.has("no-vary") {
+        h.remove(header::VARY);
+    }
+    if mis.has("no-cors-on-401") && res.status() == axum::http::StatusCode::UNAUTHORIZED {
+        let names: Vec<HeaderName> =
+            res.headers().keys().filter(|k| k.as_str().starts_with("access-control-")).cloned().collect();
+        for n in names {
+            res.headers_mut().remove(n);
+        }
+    }
+    res
 }
 
 /// In DPoP nonce mode, every response carries the current nonce (RFC 9449 §8.2).

@@ -151,6 +151,19 @@ impl Store {
     /// `sliding_ttl_ms`, a rotation moves the family's end to now + that; without, the end
     /// never moves. A grace replay never moves it.
     pub fn present(&mut self, token: &str, now_ms: i64, grace_ms: i64, sliding_ttl_ms: Option<i64>) -> Presented {
+        self.present_with(token, now_ms, grace_ms, sliding_ttl_ms, true)
+    }
+
+    /// [`Store::present`], except that with `revoke_on_reuse` false (the `no-reuse-detection`
+    /// switch) a replayed old token is refused (`Invalid`) and its family left live.
+    pub fn present_with(
+        &mut self,
+        token: &str,
+        now_ms: i64,
+        grace_ms: i64,
+        sliding_ttl_ms: Option<i64>,
+        revoke_on_reuse: bool,
+    ) -> Presented {
         let h = hash(token);
         let Some(&id) = self.issued.get(&h) else { return Presented::Invalid };
         let Some(fam) = self.families.get_mut(&id) else { return Presented::Invalid };
@@ -181,9 +194,20 @@ impl Store {
                 };
             }
         }
+        if !revoke_on_reuse {
+            return Presented::Invalid;
+        }
         fam.revoke(RevokeReason::Reuse);
         self.revoked_families += 1;
         Presented::ReuseDetected
+    }
+
+    /// The login and end of the live family whose current token is `token`, without rotating
+    /// (the `no-rotation` switch); `None` for any other token.
+    pub fn peek(&self, token: &str, now_ms: i64) -> Option<(Login, i64)> {
+        let h = hash(token);
+        let fam = self.families.get(self.issued.get(&h)?)?;
+        (fam.is_live(now_ms) && fam.current == h).then(|| (fam.login.clone(), fam.expires_at_ms))
     }
 
     /// Revoke the family of `token`, any token it ever had (logout, scope `local`). Returns
