@@ -65,7 +65,7 @@ build_example vite-app npx vite build --logLevel warn
 build_example webpack-app npm run build
 build_example next-app npm run build            # Turbopack, into out/
 build_example next-app npm run build:webpack    # webpack, into out-webpack/
-build_example react-app npm run build           # React's development build (StrictMode's double mount)
+build_example react-app env NODE_ENV=development npx vite build --logLevel warn  # React's development build (StrictMode's double mount)
 build_example angular-app npm run build  # its devDependency "node" runs the CLI on the Node 22 it needs
 lap "mock server build, types, size"
 cargo build -p mock-server 2>&1 | tail -n 1

@@ -1,9 +1,18 @@
-// A static export: `next build` renders every page on the server (Node) at build time, so the
-// build itself proves the package is safe to import during server rendering. Built twice by
-// `make test`: `npm run build` (Turbopack, Next 16's default) into out/, `npm run build:webpack`
-// into out-webpack/ (a custom distDir names the export's directory).
-export default {
-  output: "export",
+import { PHASE_DEVELOPMENT_SERVER } from "next/constants.js";
+
+// The auth server: `npm run dev` starts the repository's mock server there.
+const backend = `http://${process.env.MOCK_ADDR ?? "127.0.0.1:8790"}`;
+
+// `next build`: a static export (out/), rendered on the server (Node) at build time, so the
+// build itself proves the package is safe to import during server rendering. `npm run
+// build:webpack` builds it with webpack instead of Turbopack, into out-webpack/.
+// `next dev` (`npm run dev`): the sign-in endpoints and the API are forwarded to the auth server.
+// Next's proxy sends the auth server's own Host, so that server must list the page's origin as
+// allowed for its Origin check (package.json's dev script tells the mock server).
+export default (phase) => ({
+  ...(phase === PHASE_DEVELOPMENT_SERVER
+    ? { rewrites: async () => ["/auth/:path*", "/api/:path*"].map((source) => ({ source, destination: `${backend}${source}` })) }
+    : { output: "export" }),
   ...(process.env.NEXT_EXPORT_DIR && { distDir: process.env.NEXT_EXPORT_DIR }),
   // Only because this example depends on the package through `file:../../pkg` (a symlink out
   // of the app's directory): Turbopack compiles no file outside its root, which defaults to the
@@ -15,4 +24,4 @@ export default {
     config.output.environment = { ...config.output.environment, asyncFunction: true };
     return config;
   },
-};
+});

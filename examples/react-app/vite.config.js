@@ -1,16 +1,22 @@
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 
-// Two pages, one per way of holding the manager: index.html (a module-level manager, as the
-// README recommends) and effect.html (a manager made in useEffect and disposed in its cleanup).
-// No wasm plugin: the package's .wasm comes from `new URL(..., import.meta.url)` and its
-// top-level await needs an es2022 target (as in examples/vite-app). `npm run build` builds with
-// NODE_ENV=development: React's development build, the one where StrictMode mounts, unmounts
-// and mounts again (tests/e2e/react.mjs checks that it did); a production build mounts once.
+// The auth server: `npm run dev` starts the repository's mock server there.
+const backend = `http://${process.env.MOCK_ADDR ?? "127.0.0.1:8790"}`;
+
 export default defineConfig({
   plugins: [react()],
-  build: {
-    target: "es2022",
-    rollupOptions: { input: { module: "index.html", effect: "effect.html" } },
+  // The package's entry awaits its .wasm at the top level: an es2022 target keeps that. No wasm
+  // plugin: Vite emits the .wasm that the entry names with `new URL(…, import.meta.url)`.
+  build: { target: "es2022" },
+  // Not pre-bundled in development: the pre-bundled copy would look for its .wasm in Vite's cache.
+  optimizeDeps: { exclude: ["wasm-token-manager"] },
+  server: {
+    // The dev server forwards the sign-in endpoints and the API to the auth server, keeping the
+    // Host header (the server checks the Origin of sign-in requests against it): one origin.
+    proxy: { "/auth": { target: backend }, "/api": { target: backend } },
+    // Only because this example links the package from outside its directory (file:../../pkg);
+    // an app that installs it from the registry needs no `fs` key.
+    fs: { allow: [".", "../../pkg"] },
   },
 });

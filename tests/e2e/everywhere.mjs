@@ -1,9 +1,11 @@
 // Everywhere front-end code runs: the example apps built from the local package (Vite, webpack
 // 5, Next.js static export built with Turbopack and with webpack), a plain <script
 // type="module"> page, a dedicated Worker, and the store contract. Each app is served by its
-// own mock server (same origin as its API) with 2 s tokens, and driven in Chromium: sign in,
-// auth.fetch, a silent refresh by the timer.
+// own mock server (same origin as its API) with 2 s tokens, and driven in Chromium: the example
+// apps like a user (the sign-in form, the API button, the renewals they show), the plain page
+// through the result it records: sign in, auth.fetch, a silent refresh by the timer.
 import { BASE, launch, control, test, summary, assert, assertEq, watchedPage } from "./lib.mjs";
+import { driveExample } from "./example-app.mjs";
 
 const APPS = {
   vite: process.env.E2E_VITE,
@@ -40,8 +42,8 @@ async function drive(name, url, base) {
 
 for (const [name, base] of Object.entries(APPS)) {
   if (!base) continue;
-  await test(`${name} example (built from the local package): sign in, auth.fetch, silent refresh`, () =>
-    drive(name, `${base}/`, base));
+  await test(`${name} example (built from the local package): sign in with its form, auth.fetch, a silent refresh it shows`, () =>
+    driveExample(name, base));
 }
 
 await test("plain <script type=\"module\"> page: sign in, auth.fetch, silent refresh", () =>

@@ -16,6 +16,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from "node:os";
 import { dirname, join, normalize, relative } from "node:path";
 import { launch, test, summary, assert, assertEq, sleep, watchedPage } from "./lib.mjs";
+import { driveExample } from "./example-app.mjs";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PKG = join(ROOT, "pkg");
@@ -131,7 +132,7 @@ await test("npm publish --dry-run passes, without warnings", async () => {
   assertEq(warnings, [], "npm publish --dry-run warnings");
 });
 
-await test("a Vite app installed from the tarball: production build, sign in, auth.fetch, silent refresh", async () => {
+await test("a Vite app installed from the tarball: production build, sign in with its form, auth.fetch, a silent refresh it shows", async () => {
   const app = join(tmp, "app");
   const example = join(ROOT, "examples/vite-app");
   // The Vite example's page and code, with its own package.json: the package comes from the
@@ -153,18 +154,7 @@ await test("a Vite app installed from the tarball: production build, sign in, au
 
   const { base, stop } = await serve(join(app, "dist"), process.env.PACK_PORT ?? "18796");
   try {
-    const post = (path, body) => fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    await post("/__test/config", { accessTtl: 2 });
-    const ctx = await launch();
-    const { page, errors, wasm } = await watchedPage(ctx);
-    await page.goto(`${base}/`);
-    const handle = await page.waitForFunction(() => document.body.dataset.result, null, { timeout: 20_000 });
-    assertEq(JSON.parse(await handle.jsonValue()), { sub: "demo", again: 200, renewed: true, state: "authenticated" }, "signed in, API, silent refresh");
-    assertEq(errors, [], "page errors");
-    assertEq(wasm.length, 1, `the .wasm fetched once (${wasm.join(", ")})`);
-    const api = (await fetch(`${base}/__test/requests`).then((r) => r.json())).filter((r) => r.path.startsWith("/api/"));
-    assert(api.length === 2 && api.every((r) => r.hasAuthorization), `Bearer on both API calls: ${JSON.stringify(api)}`);
-    await ctx.close();
+    await driveExample("the tarball's Vite app", base);
   } finally {
     stop();
   }

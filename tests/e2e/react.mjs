@@ -1,16 +1,37 @@
-// A React 19 app in StrictMode (examples/react-app, React's development build, where StrictMode
-// mounts every component, unmounts it and mounts it again), with its two ways of holding the
-// manager, one per page: a module-level manager (index.html, as the README recommends) and a
-// manager made in useEffect and disposed in its cleanup (effect.html: one manager is made,
-// disposed, and a second one made). The app is served with its API by one mock server
-// (E2E_REACT) and driven in Chromium: sign in, silent refreshes shown in the UI, sign out; the
-// server sees one login and one refresh per token lifetime, not two; a second tab opened during
-// the first tab's refresh restores within 1 s of that refresh's end (no Web Lock is left held
-// by the disposed manager); no console errors.
+// A React 19 app in StrictMode (examples/react-app, built with React's development build, where
+// StrictMode mounts every component, unmounts it and mounts it again), and the two ways of
+// holding the manager: the example's module-level manager (/) and a manager made in useEffect
+// and disposed in its cleanup (/effect/: tests/e2e/pages/react-effect, the example's UI, built
+// here next to the example's build; one manager is made, disposed, and a second one made). Both
+// use restoreOnCreate. The app is served with its API by one mock server (E2E_REACT) and driven
+// in Chromium like a user, reading only what the page shows: a loading state and never the
+// sign-in form while the session is restored (a slow refresh endpoint), sign in, silent
+// refreshes shown in the UI, sign out; the server sees one login and one refresh per token
+// lifetime, not two; a second tab opened during the first tab's refresh restores within 1 s of
+// that refresh's end (no Web Lock is left held by the disposed manager); no console errors.
+// Needs examples/react-app built with NODE_ENV=development (scripts/test.sh does).
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { launch, test, summary, assert, assertEq, waitFor, quiesce } from "./lib.mjs";
 
 const APP = process.env.E2E_REACT ?? "http://127.0.0.1:18794";
-const PAGES = { "module-level manager": "/", "manager made in useEffect": "/effect.html" };
+const PAGES = { "module-level manager": "/", "manager made in useEffect": "/effect/" };
+const REACT_APP = fileURLToPath(new URL("../../examples/react-app/", import.meta.url));
+
+/// The useEffect page, built with the example's Vite, React and package into its dist/effect/.
+async function buildEffectPage() {
+  process.env.NODE_ENV = "development"; // React's development build: StrictMode's double mount
+  const nm = (p) => join(REACT_APP, "node_modules", p);
+  const { build } = await import(pathToFileURL(nm("vite/dist/node/index.js")));
+  const { default: react } = await import(pathToFileURL(nm("@vitejs/plugin-react/dist/index.js")));
+  await build({
+    configFile: false, logLevel: "warn", root: fileURLToPath(new URL("pages/react-effect", import.meta.url)), base: "/effect/",
+    plugins: [react()],
+    resolve: { alias: { react: nm("react"), "react-dom": nm("react-dom"), "wasm-token-manager": nm("wasm-token-manager") } },
+    build: { outDir: join(REACT_APP, "dist/effect"), emptyOutDir: true, target: "es2022" },
+  });
+}
+await buildEffectPage();
 
 const post = (path, body) => fetch(APP + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
   .then((r) => { if (!r.ok) throw new Error(`${path}: ${r.status}`); });
@@ -21,35 +42,63 @@ async function reset(accessTtl) {
   await post("/__test/config", { accessTtl });
 }
 
-/// Open a page of the app and collect its console errors and uncaught exceptions. The one
-/// expected: Chromium logs the 401 of a restore without a refresh cookie (no session yet) as
-/// "Failed to load resource".
+/// Installed in each page before its scripts: records what the page shows, as the views it
+/// goes through ("loading", "form", "signedIn") with their times, the renewals it has shown and
+/// the token expiry it shows.
+function watchViews() {
+  const seen = (window.seen = { views: [], renewals: 0, token: null });
+  const look = () => {
+    const view = document.getElementById("user") ? "signedIn" : document.querySelector("form#login") ? "form"
+      : document.getElementById("loading") ? "loading" : null;
+    if (view && seen.views.at(-1)?.[0] !== view) seen.views.push([view, Date.now()]);
+    const token = document.getElementById("token")?.textContent;
+    if (token) {
+      seen.token = token.match(/valid until (.*), renewed/)?.[1];
+      seen.renewals = Math.max(seen.renewals, Number(token.match(/renewed silently (\d+)/)?.[1] ?? 0));
+      seen.renewedAt ??= seen.renewals > 0 ? Date.now() : undefined;
+    }
+  };
+  new MutationObserver(look).observe(document, { subtree: true, childList: true, characterData: true });
+}
+
+/// Open a page of the app and collect its console errors and uncaught exceptions. The ones
+/// expected: Chromium logs the 401 of a restore without a refresh cookie (no session yet), and
+/// the 401 the API is made to answer once, as "Failed to load resource".
 async function open(ctx, path) {
   const page = await ctx.newPage();
   page.errors = [];
   page.on("console", (m) => {
     if (m.type() !== "error") return;
-    if (/^Failed to load resource: .* 401 /.test(m.text()) && m.location().url === APP + "/auth/refresh") return;
+    if (/^Failed to load resource: .* 401 /.test(m.text()) && [APP + "/auth/refresh", APP + "/api/me"].includes(m.location().url)) return;
     page.errors.push(`${m.text()} (${m.location().url})`);
   });
   page.on("pageerror", (e) => page.errors.push("pageerror: " + e));
+  await page.addInitScript(watchViews);
   await page.goto(APP + path);
   return page;
 }
 
-/// The data- attributes of the app's <main> (what the UI shows).
-const ui = (page) => page.evaluate(() => { const app = document.getElementById("app"); return app && { ...app.dataset }; });
+const seen = (page) => page.evaluate(() => window.seen);
+const views = async (page) => (await seen(page)).views.map(([v]) => v);
 const until = (page, pred, what, timeout = 10_000) =>
-  waitFor(async () => { const d = await ui(page); return d && pred(d) && d; }, { timeout, what });
+  waitFor(async () => { const s = await seen(page); return pred(s) && s; }, { timeout, what });
+const showing = (view) => (s) => s.views.at(-1)?.[0] === view;
 const locks = (page) => page.evaluate(async () => {
   const q = await navigator.locks.query();
   return { held: q.held.map((l) => l.name), pending: q.pending.map((l) => l.name) };
 });
+async function signIn(page) {
+  await page.fill("input[name=username]", "demo");
+  await page.fill("input[name=password]", "demo");
+  await page.click("form#login button");
+  await until(page, showing("signedIn"), "signed in");
+  assertEq(await page.innerText("#user"), "Signed in as demo", "the UI shows the user");
+}
 
 /// Under the useEffect page, StrictMode really made two managers (the premise of the test).
 async function checkManagers(page, path) {
   const made = await page.evaluate(() => window.managersMade ?? null);
-  assertEq(made, path === "/effect.html" ? 2 : null, "managers made by the page (StrictMode's double mount)");
+  assertEq(made, path === "/effect/" ? 2 : null, "managers made by the page (StrictMode's double mount)");
 }
 
 for (const [name, path] of Object.entries(PAGES)) {
@@ -57,21 +106,21 @@ for (const [name, path] of Object.entries(PAGES)) {
     await reset(2); // 2 s tokens: a silent refresh about every second
     const ctx = await launch();
     const page = await open(ctx, path);
-    const start = await until(page, (d) => d.restored !== "null", "the restore on load to settle");
-    assertEq([start.restored, start.state], ["false", "anonymous"], "no session on load");
+    await until(page, showing("form"), "the sign-in form once the restore on load found no session");
+    assertEq(await views(page), ["loading", "form"], "loading while restoring, then the sign-in form");
     await checkManagers(page, path);
-    await page.click("#login");
-    const signedIn = await until(page, (d) => d.state === "authenticated" && d.me === "demo", "signed in, /api/me answered");
-    assertEq(signedIn.sub, "demo", "the UI shows the user");
-    // Silent refreshes: the token's id and deadline change in the UI with nothing clicked.
-    const renewed = await until(page, (d) => Number(d.renewals) >= 3, "three silent refreshes in the UI", 8_000);
-    assert(renewed.jti !== signedIn.jti && Number(renewed.expiresAt) > Number(signedIn.expiresAt),
-      `a new token shown: ${JSON.stringify([signedIn, renewed])}`);
-    await page.click("#logout");
-    const out = await until(page, (d) => d.state === "loggedOut", "signed out");
-    assertEq([out.sub, out.me], ["", ""], "the UI forgets the user");
+    await signIn(page);
+    const signedIn = await seen(page);
+    await page.click("#call-api");
+    await page.locator("#api", { hasText: "200: hello, demo" }).waitFor({ timeout: 10_000 });
+    // Silent refreshes: the renewals and the token's deadline change in the UI with nothing clicked.
+    const renewed = await until(page, (s) => s.renewals >= 3, "three silent refreshes in the UI", 8_000);
+    assert(renewed.token !== signedIn.token, `a new token shown: ${JSON.stringify([signedIn, renewed])}`);
+    await page.click("#sign-out");
+    await until(page, showing("form"), "signed out: the sign-in form");
+    assertEq(await page.locator("#user, #api").count(), 0, "the UI forgets the user");
     const c = await quiesce({ base: APP });
-    const shown = Number(out.renewals);
+    const shown = (await seen(page)).renewals;
     // One refresh request on load (no cookie yet: rejected), then one per silent refresh shown.
     assertEq({ logins: c.logins, refreshes: c.refreshes, refreshRequests: c.refreshRequests, logouts: c.logouts,
       apiUnauthorized: c.apiUnauthorized, revokedFamilies: c.revokedFamilies },
@@ -82,17 +131,39 @@ for (const [name, path] of Object.entries(PAGES)) {
     await ctx.close();
   });
 
+  await test(`${name}: a reload with a session shows a loading state, never the sign-in form, until the slow restore signs in`, async () => {
+    await reset(60);
+    const ctx = await launch();
+    const page = await open(ctx, path);
+    await until(page, showing("form"), "the sign-in form");
+    await signIn(page);
+    await post("/__test/fault", { path: "/auth/refresh", action: "delay", delayMs: 1500 }); // the restore's refresh
+    await page.reload();
+    await until(page, showing("signedIn"), "signed in again from the cookie", 10_000);
+    const s = await seen(page);
+    assertEq(s.views.map(([v]) => v), ["loading", "signedIn"], "the views shown during the reload's restore");
+    const loading = s.views[1][1] - s.views[0][1];
+    assert(loading >= 1000, `the loading state was shown during the whole slow restore (${loading} ms)`);
+    await checkManagers(page, path);
+    const c = await quiesce({ base: APP });
+    assertEq([c.logins, c.refreshes, c.revokedFamilies], [1, 1, 0], "server: one login, one refresh (the restore)");
+    assertEq(page.errors, [], "console errors");
+    await ctx.close();
+  });
+
   await test(`${name}: a second tab opened during the first tab's refresh restores within 1 s of its end`, async () => {
     await reset(60); // no timer refresh during the test
     const ctx = await launch();
     const first = await open(ctx, path);
-    await until(first, (d) => d.restored === "false", "the first tab's restore on load");
-    await first.click("#login");
-    const signedIn = await until(first, (d) => d.state === "authenticated", "the first tab signed in");
-    // The first tab's refresh is held 1.5 s at the server, the Web Lock held meanwhile.
+    await until(first, showing("form"), "the first tab's restore on load");
+    await signIn(first);
+    const signedIn = await seen(first);
+    // The first tab's refresh is held 1.5 s at the server, the Web Lock held meanwhile: the
+    // API answers 401 once, so the manager refreshes and calls it again.
     await post("/__test/fault", { path: "/auth/refresh", action: "delay", delayMs: 1500 });
+    await post("/__test/fault", { path: "/api/me", action: "status", status: 401 });
     const since = (await get("/__test/requests")).at(-1)?.seq ?? 0;
-    await first.click("#refresh");
+    await first.click("#call-api");
     await waitFor(async () => (await get("/__test/requests")).some((r) => r.seq > since && r.path === "/auth/refresh"),
       { what: "the first tab's refresh at the server" });
     assertEq((await locks(first)).held.length, 1, "the first tab holds the refresh lock");
@@ -102,13 +173,14 @@ for (const [name, path] of Object.entries(PAGES)) {
     // queue (its promise never settles): it is granted after the first tab's refresh and let go
     // at once (js/locks.js resolves its hold when the request is abandoned), so it delays the
     // live manager by one grant, not by the 20 s lock wait. The limit below would catch a hold.
-    const firstDone = await until(first, (d) => d.renewedAt !== "", "the first tab's refresh to end", 5_000);
-    const restored = await until(second, (d) => d.restored !== "null", "the second tab's restore", 25_000);
+    const firstDone = await until(first, (s) => s.renewals >= 1, "the first tab's refresh to end", 5_000);
+    const restored = await until(second, showing("signedIn"), "the second tab's restore", 25_000);
     await checkManagers(second, path);
-    const lag = Number(restored.restoredAt) - Number(firstDone.renewedAt);
-    assertEq([restored.restored, restored.state, restored.jti], ["true", "authenticated", firstDone.jti],
-      "the second tab restored with the first tab's new token");
-    assert(firstDone.jti !== signedIn.jti, "the first tab refreshed");
+    assertEq(restored.views.map(([v]) => v), ["loading", "signedIn"], "the second tab: loading, then signed in (no sign-in form)");
+    await first.locator("#api", { hasText: "200: hello, demo" }).waitFor({ timeout: 5_000 }); // the call, replayed
+    const lag = restored.views.at(-1)[1] - firstDone.renewedAt;
+    assertEq(restored.token, firstDone.token, "the second tab restored with the first tab's new token");
+    assert(firstDone.token !== signedIn.token, `the first tab refreshed: ${JSON.stringify([signedIn.token, firstDone.token])}`);
     console.log(`    the second tab restored ${lag} ms after the first tab's refresh ended`);
     assert(lag < 1000, `the second tab restored ${lag} ms after the first tab's refresh ended (limit 1000 ms)`);
     const c = await quiesce({ base: APP });

@@ -1,45 +1,68 @@
-// The page's UI for one manager: the store contract through useSyncExternalStore, a count of
-// silent refreshes, and buttons. Everything a test reads is a data- attribute of <main>.
+// The page's UI for a manager: its snapshot through useSyncExternalStore (the store contract),
+// a loading state while the session is being restored, the sign-in form, and once signed in
+// the user, the token's renewals, an API call and sign-out.
 import { useEffect, useState, useSyncExternalStore } from "react";
 
-export default function Session({ auth, restored }) {
+export default function Session({ auth }) {
   // `subscribe` and `getSnapshot` are bound: pass them as they are.
   const session = useSyncExternalStore(auth.subscribe, auth.getSnapshot);
-  const [renewals, setRenewals] = useState({ count: 0, at: null });
-  const [restoredAt, setRestoredAt] = useState(null);
-  const [me, setMe] = useState(null);
-  const [error, setError] = useState(null);
+  const [renewals, setRenewals] = useState(0);
+  const [message, setMessage] = useState("");
 
-  useEffect(() => auth.on("refreshed", () =>
-    setRenewals((r) => ({ count: r.count + 1, at: Date.now() }))), [auth]);
-  useEffect(() => { if (restored !== null) setRestoredAt(Date.now()); }, [restored]);
   useEffect(() => {
-    setMe(null);
-    if (!session.isAuthenticated) return;
     let live = true;
-    auth.fetch("/api/me").then((r) => r.json()).then((body) => live && setMe(body.sub), (e) => live && setError(String(e)));
-    return () => { live = false; };
-  }, [auth, session.isAuthenticated]);
+    auth.ready.catch((err) => live && err.code !== "aborted" && setMessage("Cannot reach the sign-in service."));
+    const offs = [
+      auth.on("refreshed", () => setRenewals((n) => n + 1)),
+      auth.on("sessionExpired", () => setMessage("Your session has ended. Please sign in again.")),
+    ];
+    return () => { live = false; offs.forEach((off) => off()); };
+  }, [auth]);
 
-  // The last /api/me answer, shown only while signed in (the effect below clears it one render
-  // after a sign-out).
-  const shownMe = session.isAuthenticated ? me : null;
-  const act = (fn) => () => fn().catch((e) => setError(e.code ?? String(e)));
+  if (session.state === "restoring") return <p id="loading">Loading…</p>;
+  if (!session.isAuthenticated) return <LoginForm auth={auth} message={message} setMessage={setMessage} />;
   return (
-    <main id="app" data-state={session.state} data-sub={session.claims?.sub ?? ""} data-jti={session.claims?.jti ?? ""}
-      data-expires-at={session.expiresAt ?? ""} data-me={shownMe ?? ""} data-renewals={renewals.count}
-      data-renewed-at={renewals.at ?? ""} data-restored={String(restored)} data-restored-at={restoredAt ?? ""}
-      data-error={error ?? ""}>
-      <p id="state">
-        {session.isAuthenticated ? `signed in as ${session.claims?.sub}` : session.state}
-        {session.expiresAt && `, token valid until ${new Date(session.expiresAt).toLocaleTimeString()}`}
+    <main>
+      <p id="user">Signed in as {session.claims.sub}</p>
+      <p id="token">
+        Token valid until {new Date(session.expiresAt).toLocaleTimeString()}, renewed silently {renewals} {renewals === 1 ? "time" : "times"}
       </p>
-      <p id="renewals">silent refreshes: {renewals.count}</p>
-      {shownMe && <p id="me">/api/me says: {shownMe}</p>}
-      {error && <p id="error">error: {error}</p>}
-      <button id="login" disabled={session.isAuthenticated} onClick={act(() => auth.login({ username: "demo", password: "demo" }))}>Sign in</button>
-      <button id="refresh" disabled={!session.isAuthenticated} onClick={act(() => auth.refresh())}>Refresh now</button>
-      <button id="logout" disabled={!session.isAuthenticated} onClick={act(() => auth.logout())}>Sign out</button>
+      <CallApi auth={auth} />
+      <p><button id="sign-out" onClick={() => auth.logout()}>Sign out</button></p>
     </main>
   );
+}
+
+function LoginForm({ auth, message, setMessage }) {
+  async function signIn(event) {
+    event.preventDefault();
+    setMessage("");
+    const { username, password } = Object.fromEntries(new FormData(event.currentTarget));
+    try {
+      await auth.login({ username, password });
+    } catch (err) {
+      setMessage(err.code === "login_failed" && err.status === 401 ? "Wrong user name or password." : "Sign-in failed. Please try again.");
+    }
+  }
+  return (
+    <form id="login" onSubmit={signIn}>
+      <p><label>User name <input name="username" autoComplete="username" required /></label></p>
+      <p><label>Password <input name="password" type="password" autoComplete="current-password" required /></label></p>
+      <p><button>Sign in</button> <span role="alert">{message}</span></p>
+    </form>
+  );
+}
+
+// auth.fetch adds the Authorization header, and refreshes and retries once after a 401.
+function CallApi({ auth }) {
+  const [answer, setAnswer] = useState("");
+  async function call() {
+    try {
+      const res = await auth.fetch("/api/me");
+      setAnswer(res.ok ? `${res.status}: hello, ${(await res.json()).sub}` : `${res.status}`);
+    } catch (err) {
+      setAnswer(`failed: ${err.code ?? err.message}`);
+    }
+  }
+  return <p><button id="call-api" onClick={call}>Call /api/me</button> <output id="api">{answer}</output></p>;
 }

@@ -1,20 +1,17 @@
-// The README's way: one manager for the page, made when the module is first imported. React
-// never creates or disposes it, so StrictMode's second mount changes nothing: the restore in
-// the effect below runs twice and the second call joins the first.
-import { StrictMode, useEffect, useState } from "react";
+// One manager for the page, made when the module is first imported (React never makes or
+// disposes it, so StrictMode's double mount in development changes nothing).
+import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { TokenManager } from "wasm-token-manager";
-import { OPTIONS } from "./options.js";
+import { TokenManager } from "wasm-token-manager"; // loads its .wasm on import
 import Session from "./Session.jsx";
 
-const auth = new TokenManager(OPTIONS);
+const auth = new TokenManager({
+  refreshUrl: "/auth/refresh",
+  loginUrl: "/auth/login",
+  logoutUrl: "/auth/logout",
+  // Sign in again from the refresh cookie at once: the snapshot says "restoring" until the
+  // server has answered, so the page shows "Loading…" instead of a sign-in form.
+  restoreOnCreate: true,
+});
 
-function App() {
-  const [restored, setRestored] = useState(null);
-  useEffect(() => {
-    auth.restore().then(setRestored, (e) => setRestored(e.code ?? String(e)));
-  }, []);
-  return <Session auth={auth} restored={restored} />;
-}
-
-createRoot(document.getElementById("root")).render(<StrictMode><App /></StrictMode>);
+createRoot(document.getElementById("root")).render(<StrictMode><Session auth={auth} /></StrictMode>);
