@@ -9,11 +9,12 @@ import { parseSetCookie, isDeletion, sameOrigin, sameSiteUrls } from "./cookies.
 import { evaluate, exitCode, findRefreshCookie, tokenOf, accepted, rotatedValue, CHECKS } from "./checks.mjs";
 
 /// The most requests one run sends (login ×3, refresh ×2, concurrent refreshes ×2, CSRF probes
-/// and their follow-ups ×8, preflights ×2, API ×3, reuse probes ×6 and the newest cookie ×1,
-/// logout and the replay after it ×2).
-export const MAX_REQUESTS = 29;
+/// and their follow-ups ×8 (a follow-up is a refresh, or a new login after an accepted logout
+/// probe), preflights ×2, API ×3, reuse probes ×7 (with --max-grace 30: ×6) and the newest cookie ×1, logout and the
+/// replay after it ×2).
+export const MAX_REQUESTS = 30;
 /// Delays (s) after a rotation at which the rotated-away cookie is replayed, up to --max-grace.
-const REPLAY_AT = [0.5, 1.5, 3.5, 7.5, 15.5, 31.5, 63.5, 127.5];
+const REPLAY_AT = [0.5, 1.5, 3.5, 7.5, 15.5, 31.5];
 const FOREIGN_ORIGIN = "https://doctor-foreign.invalid";
 
 export const USAGE = `usage: wasm-token-manager doctor <base-url> [options]
@@ -40,7 +41,7 @@ URLs below. Exits 1 on any fail, 2 on a usage error.
   --app-origin ORIGIN        the SPA's origin (for CORS and same-site); default <base>'s origin
   --api-url URL              a protected API route (for the 401 and CORS checks)
   --max-grace SECONDS        the longest grace window accepted before a replay counts as reuse
-                             (default 30)
+                             (default 30, at most 60)
   --json                     print the results as JSON
   --help`;
 
@@ -102,7 +103,7 @@ export function parseArgs(argv, readStdin = () => readFileSync(0, "utf8")) {
       case "--api-url": o.apiUrl = value(); break;
       case "--max-grace": {
         const n = Number(value());
-        if (!(n >= 0 && n <= 120)) throw new UsageError("--max-grace: seconds between 0 and 120");
+        if (!(n >= 0 && n <= 60)) throw new UsageError("--max-grace: seconds between 0 and 60");
         o.maxGrace = n;
         break;
       }
@@ -309,6 +310,11 @@ export async function run(cfg, fetchImpl = fetch) {
     if (!(p.probe.status >= 200 && p.probe.status < 300)) {
       p.verify = await refreshOf(s1.jar);
       apply(s1, p.verify);
+    } else if (!config.cookie) {
+      // The foreign page signed the session out: a new one for the real logout (in place of
+      // the follow-up refresh, so the budget holds).
+      s1.jar.clear();
+      p.relogin = await login(s1);
     }
     rec.csrf.logout = p;
     const before = new Map(s1.jar);
