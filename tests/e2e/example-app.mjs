@@ -1,6 +1,7 @@
-// The Vite, webpack and Next.js example apps (examples/) share one page: a sign-in form, who is
-// signed in and the token's renewals, an API button, a sign-out button. everywhere.mjs and
-// pack.mjs drive it here, reading only what the page shows.
+// The example apps (examples/) share one page: a loading state while the session is restored, a
+// sign-in form, who is signed in and the token's renewals, an API button, a sign-out button.
+// everywhere.mjs and pack.mjs drive the Vite, webpack and Next.js apps here; react.mjs and
+// angular.mjs record what their apps show with watchViews. Only what the page shows is read.
 import { launch, assert, assertEq, waitFor, watchedPage } from "./lib.mjs";
 
 /// An example app, as a user drives it: the sign-in form (shown once the restore on load found
@@ -32,4 +33,24 @@ export async function driveExample(name, base) {
   const c = await fetch(base + "/__test/counters").then((r) => r.json());
   assert(c.logins === 1 && c.refreshes >= 1 && c.apiUnauthorized === 0, `${name}: one login, refreshed by the timer, no 401: ${JSON.stringify(c)}`);
   await ctx.close();
+}
+
+/// Installed in each page before its scripts: records what the page shows, as the views it
+/// goes through ("loading", "form", "signedIn") with their times, the renewals it has shown and
+/// the token expiries it shows.
+export function watchViews() {
+  const seen = (window.seen = { views: [], renewals: 0, token: null, tokens: [] });
+  const look = () => {
+    const view = document.getElementById("user") ? "signedIn" : document.querySelector("form#login") ? "form"
+      : document.getElementById("loading") ? "loading" : null;
+    if (view && seen.views.at(-1)?.[0] !== view) seen.views.push([view, Date.now()]);
+    const token = document.getElementById("token")?.textContent;
+    if (token) {
+      seen.token = token.match(/valid until (.*), renewed/)?.[1];
+      if (seen.tokens.at(-1) !== seen.token) seen.tokens.push(seen.token);
+      seen.renewals = Math.max(seen.renewals, Number(token.match(/renewed silently (\d+)/)?.[1] ?? 0));
+      seen.renewedAt ??= seen.renewals > 0 ? Date.now() : undefined;
+    }
+  };
+  new MutationObserver(look).observe(document, { subtree: true, childList: true, characterData: true });
 }

@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { launch, test, summary, assert, assertEq, waitFor, quiesce } from "./lib.mjs";
+import { watchViews } from "./example-app.mjs";
 
 const APP = process.env.E2E_REACT ?? "http://127.0.0.1:18794";
 const PAGES = { "module-level manager": "/", "manager made in useEffect": "/effect/" };
@@ -40,25 +41,6 @@ const get = (path) => fetch(APP + path).then((r) => r.json());
 async function reset(accessTtl) {
   await post("/__test/reset", {});
   await post("/__test/config", { accessTtl });
-}
-
-/// Installed in each page before its scripts: records what the page shows, as the views it
-/// goes through ("loading", "form", "signedIn") with their times, the renewals it has shown and
-/// the token expiry it shows.
-function watchViews() {
-  const seen = (window.seen = { views: [], renewals: 0, token: null });
-  const look = () => {
-    const view = document.getElementById("user") ? "signedIn" : document.querySelector("form#login") ? "form"
-      : document.getElementById("loading") ? "loading" : null;
-    if (view && seen.views.at(-1)?.[0] !== view) seen.views.push([view, Date.now()]);
-    const token = document.getElementById("token")?.textContent;
-    if (token) {
-      seen.token = token.match(/valid until (.*), renewed/)?.[1];
-      seen.renewals = Math.max(seen.renewals, Number(token.match(/renewed silently (\d+)/)?.[1] ?? 0));
-      seen.renewedAt ??= seen.renewals > 0 ? Date.now() : undefined;
-    }
-  };
-  new MutationObserver(look).observe(document, { subtree: true, childList: true, characterData: true });
 }
 
 /// Open a page of the app and collect its console errors and uncaught exceptions. The ones
