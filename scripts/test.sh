@@ -190,6 +190,12 @@ E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT node tests/e2e/betterauth.mjs |
 E2E_OIDC=http://127.0.0.1:$OIDC_PORT node tests/e2e/oidc.mjs | tee "$LOGS/oidc.txt"
 betterauth=$(grep -Eo "betterauth result: ok\. [0-9]+ passed" "$LOGS/betterauth.txt" | awk '{print $4}')
 oidc=$(grep -Eo "oidc result: ok\. [0-9]+ passed" "$LOGS/oidc.txt" | awk '{print $4}')
+lap "doctor"
+echo "== doctor: npx wasm-token-manager doctor (doctor/) unit tests; the mock server by default and per --misconfig switch; the compat backends above"
+node --test doctor/ 2>&1 | tee "$LOGS/doctor-unit.txt" | grep -E "^# (pass|fail)"
+DOCTOR_MOCK_PORT=${DOCTOR_MOCK_PORT:-18820} COMPAT_FLASK=http://127.0.0.1:$FLASK_PORT COMPAT_DJANGO=http://127.0.0.1:$DJANGO_PORT \
+  E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT E2E_OIDC=http://127.0.0.1:$OIDC_PORT node tests/e2e/doctor.mjs | tee "$LOGS/doctor.txt"
+doctor=$(grep -Eo "doctor result: ok\. [0-9]+ passed" "$LOGS/doctor.txt" | awk '{print $4}')
 lap "backends in firefox, webkit (better-auth)"
 E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${FIREFOX_DRIVER_PORT2:-18802} node tests/e2e/betterauth-engines.mjs firefox | tee "$LOGS/betterauth-firefox.txt"
 E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${WEBKIT_DRIVER_PORT2:-18803} xvfb-run -a node tests/e2e/betterauth-engines.mjs webkit | tee "$LOGS/betterauth-webkit.txt"
@@ -232,4 +238,4 @@ react=$(grep -Eo "react result: ok\. [0-9]+ passed" "$LOGS/react.txt" | awk '{pr
 echo
 echo "== stage times"
 printf '%s\n' "${LAPS[@]}" | tee "$LOGS/stages.txt"
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; locks ${locks:-0} passed; dpop ${dpop:-0} passed; session ${session:-0} passed; compat ${compat:-0} passed; better-auth ${betterauth:-0} passed (firefox ${betterauth_ff:-0}, webkit ${betterauth_wk:-0}); token-mediating ${oidc:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; locks ${locks:-0} passed; dpop ${dpop:-0} passed; session ${session:-0} passed; compat ${compat:-0} passed; better-auth ${betterauth:-0} passed (firefox ${betterauth_ff:-0}, webkit ${betterauth_wk:-0}); token-mediating ${oidc:-0} passed; doctor ${doctor:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
