@@ -106,7 +106,7 @@ write("manual.d.ts", types());
 // npm adds package.json, README and LICENSE-* on its own; listed anyway, so that `files` is the
 // whole list (tests/e2e/pack.mjs checks the tarball against it).
 const docs = ["README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE-MIT", "LICENSE-APACHE", "docs"];
-const files = readdirSync(dir).filter((f) => /\.(js|wasm|d\.ts)$/.test(f) || docs.includes(f) || f === "snippets");
+const files = readdirSync(dir).filter((f) => /\.(js|wasm|d\.ts)$/.test(f) || docs.includes(f) || f === "snippets" || f === "doctor");
 for (const doc of docs) if (!files.includes(doc)) throw new Error(`${dir}/${doc} is missing (scripts/package.sh copies it)`);
 const out = {
   name: "wasm-token-manager",
@@ -125,6 +125,8 @@ const out = {
     "./wasm": wasm,
     "./package.json": "./package.json",
   },
+  // `npx wasm-token-manager doctor <base-url>` (doctor/cli.mjs, copied by scripts/package.sh).
+  bin: { "wasm-token-manager": "doctor/cli.mjs" },
   files,
   // Importing the browser entry instantiates the module: a bundler must keep it.
   sideEffects: ["./index.js", glue, "./snippets/*"],

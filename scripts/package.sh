@@ -58,4 +58,6 @@ rm pkg/wasm_token_manager_bg.wasm.d.ts
 # The user docs ship too: the README links into docs/ (tests/e2e/pack.mjs checks every link).
 cp README.md CHANGELOG.md CONTRIBUTING.md LICENSE-MIT LICENSE-APACHE pkg/
 cp -r docs pkg/docs
+# `npx wasm-token-manager doctor` (the package's bin; Node only, never imported by an entry).
+mkdir -p pkg/doctor && cp doctor/cli.mjs doctor/checks.mjs doctor/cookies.mjs pkg/doctor/
 node scripts/package-json.mjs pkg "$toolchain"
