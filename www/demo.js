@@ -1,11 +1,10 @@
 // The demo: the package's public API only (plus the mock server's /__test controls for the
 // fault buttons). No build step: served as-is next to /pkg.
-import init, { TokenManager, decodeJwt } from "/pkg/wasm_token_manager.js";
+import { TokenManager, decodeJwt } from "/pkg/index.js"; // the package's entry: loads its .wasm on import
 
 const $ = (id) => document.getElementById(id);
 const state = { refreshes: 0, ttl: null, refreshPeriod: null, clockShift: 0 };
 
-await init();
 // DPoP switch: the manager and the mock server both change mode (the page reloads).
 const dpop = new URLSearchParams(location.search).has("dpop");
 $("dpop").checked = dpop;
