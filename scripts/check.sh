@@ -37,8 +37,8 @@ cargo build -p mock-server --quiet
 mock=$!
 trap 'kill $mock 2>/dev/null || true' EXIT
 set +e
-env -u GECKODRIVER -u SAFARIDRIVER -u CHROMEDRIVER WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$RUNNER_PORT" \
-  MOCK_SERVER="http://127.0.0.1:$PORT" wasm-pack --quiet test --headless --chrome --mode no-install . --test browser \
+env -u GECKODRIVER -u SAFARIDRIVER -u CHROMEDRIVER WASM_BINDGEN_TEST_TIMEOUT=300 WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$RUNNER_PORT" \
+  MOCK_SERVER="http://127.0.0.1:$PORT" wasm-pack test --headless --chrome --mode no-install . --test browser \
   >target/check-browser.txt 2>&1
 rc=$?
 set -e
