@@ -35,7 +35,7 @@ const EXPECTED = [
   "doctor/cli.mjs", "doctor/checks.mjs", "doctor/cookies.mjs",
   "wasm_token_manager.js", "wasm_token_manager.d.ts", "wasm_token_manager_bg.wasm",
   ...["inline0.js", "js/dpop.js", "js/env.js", "js/errors.js", "js/http.js", "js/locks.js", "js/options.js",
-    "js/storage.js", "js/wake.js", "js/details.js", "js/navigate.js"].map((f) => `snippets/wasm-token-manager-<hash>/${f}`),
+    "js/storage.js", "js/wake.js", "js/details.js", "js/navigate.js", "js/debug.js"].map((f) => `snippets/wasm-token-manager-<hash>/${f}`),
 ].sort();
 const DOCS = ["CHANGELOG.md", "CONTRIBUTING.md", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "package.json", ...USER_DOCS];
 
