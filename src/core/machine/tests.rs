@@ -400,6 +400,45 @@ fn get_access_token_gives_a_fresh_token_refreshes_a_stale_one_and_joins_a_restor
     assert_eq!(m.access_token(), Some("opaque-b"));
 }
 
+/// `getAccessToken()` when no run may start (the storm breaker: 8 runs in 10 s) gives the
+/// token held while it is still valid, even inside its refresh margin; an expired one is the
+/// refusal's error.
+#[test]
+fn get_access_token_gives_the_valid_token_when_the_storm_breaker_refuses_a_run() {
+    let mut cfg = config();
+    cfg.cross_tab = false;
+    let mut m = Machine::new(cfg, 1);
+    m.refresh(T0, RefreshKind::Restore);
+    let (http, _) = posted(&drain(&mut m)).expect("restore");
+    m.post_done(T0, http, token_answer("opaque-0", 5.0));
+    drain(&mut m);
+    // Seven more runs inside the breaker's 10 s window, each answered with a 5 s token.
+    for i in 1..8 {
+        let t = at(f64::from(i) * 100.0);
+        m.refresh(t, RefreshKind::Explicit);
+        let (http, _) = posted(&drain(&mut m)).expect("a run");
+        m.post_done(t, http, token_answer(&format!("opaque-{i}"), 5.0));
+        drain(&mut m);
+    }
+    // 3 s into the last token's 5 s: inside its margin (at most half its life), not expired.
+    let late = at(700.0 + 3_000.0);
+    let call = m.get_access_token(late);
+    assert_eq!(
+        drain(&mut m),
+        vec![Output::Settle { call, result: Ok(CallValue::Done) }],
+        "the valid token, no request"
+    );
+    assert_eq!(m.access_token(), Some("opaque-7"));
+    // Expired (and the breaker still closed): the refusal.
+    let expired = at(700.0 + 5_300.0);
+    let call = m.get_access_token(expired);
+    let out = drain(&mut m);
+    assert!(
+        matches!(out.as_slice(), [Output::Settle { call: c, result: Err((e, None)) }] if *c == call && e.code == ErrorCode::RefreshFailed),
+        "{out:?}"
+    );
+}
+
 #[test]
 fn a_restore_in_a_tab_without_a_token_is_the_restoring_state() {
     let mut cfg = config();
