@@ -102,6 +102,19 @@ REACT_PORT=${REACT_PORT:-18794}; REACT_APP="http://127.0.0.1:$REACT_PORT"
 start_mock "$LOGS/react-app-server.log" "127.0.0.1:$REACT_PORT" --static examples/react-app/dist
 ANGULAR_APP="http://127.0.0.1:${ANGULAR_PORT:=18795}"; start_mock "$LOGS/angular-app-server.log" "127.0.0.1:$ANGULAR_PORT" --static examples/angular-app/dist
 
+# Two more servers like the first, one per lane below (each lane resets its own server).
+LANE_B_PORT=${LANE_B_PORT:-18797} LANE_C_PORT=${LANE_C_PORT:-18798}
+BASE_B="http://127.0.0.1:$LANE_B_PORT" BASE_C="http://127.0.0.1:$LANE_C_PORT"
+start_mock "$LOGS/mock-server-b.log" "127.0.0.1:$LANE_B_PORT" --static www --pkg pkg --user demo:demo --user alice:alice --user bob:bob
+start_mock "$LOGS/mock-server-c.log" "127.0.0.1:$LANE_C_PORT" --static www --pkg pkg --user demo:demo --user alice:alice --user bob:bob
+# The real backends (compat/), started now so they are up when lane C reaches them.
+FLASK_PORT=${FLASK_PORT:-18810} DJANGO_PORT=${DJANGO_PORT:-18811}
+BETTERAUTH_PORT=${BETTERAUTH_PORT:-18812} OIDC_PORT=${OIDC_PORT:-18813} OP_PORT=${OP_PORT:-18814}
+.tools/py/bin/python compat/flask_app.py "$FLASK_PORT" pkg > "$LOGS/flask.log" 2>&1 & MOCK_PIDS+=($!)
+.tools/py/bin/python compat/django_app.py "$DJANGO_PORT" pkg > "$LOGS/django.log" 2>&1 & MOCK_PIDS+=($!)
+node compat/better-auth/server.mjs "$BETTERAUTH_PORT" pkg > "$LOGS/better-auth.log" 2>&1 & MOCK_PIDS+=($!)
+node compat/oidc/server.mjs "$OIDC_PORT" "$OP_PORT" pkg > "$LOGS/oidc.log" 2>&1 & MOCK_PIDS+=($!)
+
 # The wasm-bindgen browser suite on each engine: Chromium (chromedriver), Firefox ESR
 # (geckodriver), WebKitGTK (WebKitWebDriver, which wasm-bindgen's runner drives through its
 # Safari path: .tools/bin/safaridriver links to it; it opens MiniBrowser, so it runs under Xvfb).
@@ -113,129 +126,154 @@ ANGULAR_APP="http://127.0.0.1:${ANGULAR_PORT:=18795}"; start_mock "$LOGS/angular
 browser_suite() {
   local engine=$1 name=$2 browser=$3 pre=()
   [ "$engine" = safari ] && pre=(xvfb-run -a)
-  lap "browser suite $name"
+  stage "browser suite $name"
   echo "== browser tests on $name (wasm-pack test --headless --$engine, against $BASE)"
-  local t0; t0=$(date +%s)
   set +e
   env -u GECKODRIVER -u SAFARIDRIVER -u CHROMEDRIVER -u MSEDGEDRIVER \
     -u GECKODRIVER_REMOTE -u SAFARIDRIVER_REMOTE -u CHROMEDRIVER_REMOTE -u MSEDGEDRIVER_REMOTE \
     PATH="$PWD/.tools/bin:$PATH" \
     WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$RUNNER_PORT" WASM_BINDGEN_TEST_TIMEOUT=300 MOCK_SERVER="$BASE" \
-    "${pre[@]}" wasm-pack test --headless "--$engine" --mode no-install 2>&1 | tee "$LOGS/browser-$name.txt"
-  local rc=${PIPESTATUS[0]}
+    "${pre[@]}" wasm-pack test --headless "--$engine" --mode no-install > "$LOGS/browser-$name.txt" 2>&1
+  local rc=$?
   set -e
+  cat "$LOGS/browser-$name.txt"
   local n; n=$(count "$LOGS/browser-$name.txt")
-  echo "browser suite on $name: $n passed, $(( $(date +%s) - t0 )) s"
+  echo "browser suite on $name: $n passed"
   if [ "$rc" -ne 0 ]; then echo "browser tests failed on $name" >&2; exit "$rc"; fi
   if [ "$n" -eq 0 ]; then echo "the browser suite ran 0 tests on $name" >&2; exit 1; fi
   local ran; ran=$(grep -Eo "^Running headless tests in [A-Za-z]+" "$LOGS/browser-$name.txt" | awk '{print $NF}' | sort -u)
   if [ "$ran" != "$browser" ]; then
     echo "the browser suite on $name ran in '${ran:-no browser}', not $browser" >&2; exit 1
   fi
-  eval "browser_$name=$n"
 }
-browser_suite chrome chromium Chrome
-browser_suite firefox firefox Firefox
-browser_suite safari webkit Safari
-browser=$browser_chromium
 
-lap "release smoke (chromium)"
-echo "== release smoke test (playwright-core + Chromium, the package make demo serves)"
-E2E_BASE="$BASE" node tests/e2e/smoke.mjs | tee "$LOGS/smoke.txt"
-smoke=$(grep -Eo "smoke result: ok\. [0-9]+ passed" "$LOGS/smoke.txt" | awk '{print $4}')
+# From here on, three lanes run side by side, each with its own mock server and its own
+# browsers (a suite launches its own), so no lane sees another's resets, cookies, locks or
+# channels; within a lane, suites run one after the other. Each lane's output goes to
+# $LOGS/lane-X.txt (printed when the lane ends) and its stage times to $LOGS/lane-X-stages.txt.
+# A: the wasm-bindgen browser suite in three engines and the suites that drive the examples, the
+#    package and the demo (the first mock server, the other-origin server, the app servers);
+# B: the resilience suite (its soak) and the ordering and drop-in suites;
+# C: locks, DPoP, session, and the real backends with the doctor.
+stage() {
+  local now; now=$(date +%s)
+  [ -z "${stage_name:-}" ] || printf '%5d s  %s\n' $(( now - stage_t0 )) "$stage_name" >> "$LOGS/lane-$LANE-stages.txt"
+  stage_name=${1:-} stage_t0=$now
+}
 
-echo "== cross-engine end-to-end (W3C WebDriver: release smoke + reduced resilience on Firefox and WebKit)"
-lap "engines e2e firefox"
-E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=${FIREFOX_DRIVER_PORT:-18800} node tests/e2e/engines.mjs firefox | tee "$LOGS/engines-firefox.txt"
-lap "engines e2e webkit"
-E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=${WEBKIT_DRIVER_PORT:-18801} xvfb-run -a node tests/e2e/engines.mjs webkit | tee "$LOGS/engines-webkit.txt"
-engines_ff=$(grep -Eo "engines result: ok\. [0-9]+ passed" "$LOGS/engines-firefox.txt" | awk '{print $4}')
-engines_wk=$(grep -Eo "engines result: ok\. [0-9]+ passed" "$LOGS/engines-webkit.txt" | awk '{print $4}')
+lane_a() {
+  browser_suite chrome chromium Chrome
+  browser_suite firefox firefox Firefox
+  browser_suite safari webkit Safari
+  stage "release smoke (chromium)"
+  echo "== release smoke test (playwright-core + Chromium, the package make demo serves)"
+  E2E_BASE="$BASE" node tests/e2e/smoke.mjs | tee "$LOGS/smoke.txt"
+  echo "== cross-engine end-to-end (W3C WebDriver: release smoke + reduced resilience on Firefox and WebKit)"
+  stage "engines e2e firefox"
+  E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=${FIREFOX_DRIVER_PORT:-18800} node tests/e2e/engines.mjs firefox | tee "$LOGS/engines-firefox.txt"
+  stage "engines e2e webkit"
+  E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=${WEBKIT_DRIVER_PORT:-18801} xvfb-run -a node tests/e2e/engines.mjs webkit | tee "$LOGS/engines-webkit.txt"
+  stage "everywhere"
+  echo "== everywhere: example apps (Vite, webpack, Next.js), plain page, Worker, store contract; Node import"
+  E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" E2E_NEXT_WEBPACK="$NEXT_WEBPACK_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
+  stage "react"
+  echo "== react: React 19 in StrictMode, a module-level manager and one made in useEffect (examples/react-app)"
+  E2E_REACT="$REACT_APP" node tests/e2e/react.mjs | tee "$LOGS/react.txt"
+  stage "angular"
+  echo "== angular: zone.js under the package (a plain page) and examples/angular-app (isStable, refreshes, two tabs)"
+  E2E_BASE="$BASE" E2E_ANGULAR="$ANGULAR_APP" node tests/e2e/angular.mjs | tee "$LOGS/angular.txt"
+  stage "node ssr"
+  node tests/e2e/node-ssr.mjs examples/next-app | tee "$LOGS/node.txt"
+  stage "package tarball"
+  echo "== the package as users get it: npm pack (exact files, size), npm publish --dry-run, a Vite app installed from the tarball (tests/e2e/pack.mjs)"
+  PACK_PORT=${PACK_PORT:-18796} node tests/e2e/pack.mjs | tee "$LOGS/pack.txt"
+  stage "leaks"
+  E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/leaks.mjs | tee "$LOGS/leaks.txt"
+  stage "demo"
+  E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/demo.mjs | tee "$LOGS/demo.txt"
+  stage
+}
 
-echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clocks, sleep, soak; ordering; drop-in fetch; locks; leaks)"
-lap "e2e resilience (soak ${SOAK_SECONDS:-60} s)"
-SOAK_SECONDS=${SOAK_SECONDS:-60} E2E_BASE="$BASE" node tests/e2e/resilience.mjs | tee "$LOGS/e2e.txt"
-lap "e2e ordering"
-E2E_BASE="$BASE" node tests/e2e/ordering.mjs | tee "$LOGS/ordering.txt"
-lap "e2e dropin"
-E2E_BASE="$BASE" node tests/e2e/dropin.mjs | tee "$LOGS/dropin.txt"
-lap "e2e locks"
-E2E_BASE="$BASE" node tests/e2e/locks.mjs | tee "$LOGS/locks.txt"
-lap "e2e dpop"
-E2E_BASE="$BASE" node tests/e2e/dpop.mjs | tee "$LOGS/dpop.txt"
-lap "e2e session"
-E2E_BASE="$BASE" node tests/e2e/session.mjs | tee "$LOGS/session.txt"
-lap "compat (flask, django)"
-echo "== compatibility with real server frameworks (compat/: Flask + flask-jwt-extended, Django + dj-rest-auth + simplejwt)"
-COMPAT_PIDS=()
-FLASK_PORT=${FLASK_PORT:-18810} DJANGO_PORT=${DJANGO_PORT:-18811}
-.tools/py/bin/python compat/flask_app.py "$FLASK_PORT" pkg > "$LOGS/flask.log" 2>&1 & COMPAT_PIDS+=($!)
-.tools/py/bin/python compat/django_app.py "$DJANGO_PORT" pkg > "$LOGS/django.log" 2>&1 & COMPAT_PIDS+=($!)
-MOCK_PIDS+=("${COMPAT_PIDS[@]}")
-for port in "$FLASK_PORT" "$DJANGO_PORT"; do
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+lane_b() {
+  echo "== end-to-end suites (playwright-core + Chromium: many tabs, faults, clocks, sleep, soak; ordering; drop-in fetch)"
+  stage "e2e resilience (soak ${SOAK_SECONDS:-60} s)"
+  SOAK_SECONDS=${SOAK_SECONDS:-60} E2E_BASE="$BASE_B" node tests/e2e/resilience.mjs | tee "$LOGS/e2e.txt"
+  stage "e2e ordering"
+  E2E_BASE="$BASE_B" node tests/e2e/ordering.mjs | tee "$LOGS/ordering.txt"
+  stage "e2e dropin"
+  E2E_BASE="$BASE_B" node tests/e2e/dropin.mjs | tee "$LOGS/dropin.txt"
+  stage
+}
+
+lane_c() {
+  stage "e2e locks"
+  E2E_BASE="$BASE_C" node tests/e2e/locks.mjs | tee "$LOGS/locks.txt"
+  stage "e2e dpop"
+  E2E_BASE="$BASE_C" node tests/e2e/dpop.mjs | tee "$LOGS/dpop.txt"
+  stage "e2e session"
+  E2E_BASE="$BASE_C" node tests/e2e/session.mjs | tee "$LOGS/session.txt"
+  stage "compat (flask, django)"
+  echo "== compatibility with real server frameworks (compat/: Flask + flask-jwt-extended, Django + dj-rest-auth + simplejwt)"
+  for port in "$FLASK_PORT" "$DJANGO_PORT"; do
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+  COMPAT_FLASK=http://127.0.0.1:$FLASK_PORT COMPAT_DJANGO=http://127.0.0.1:$DJANGO_PORT node tests/e2e/compat.mjs | tee "$LOGS/compat.txt"
+  stage "backends (better-auth, token-mediating)"
+  echo "== backends people run (compat/: better-auth 1.7 with jwt(); a token-mediating backend on openid-client 6 in front of oidc-provider 9)"
+  for port in "$BETTERAUTH_PORT" "$OIDC_PORT"; do
+    for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  done
+  E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT node tests/e2e/betterauth.mjs | tee "$LOGS/betterauth.txt"
+  E2E_OIDC=http://127.0.0.1:$OIDC_PORT node tests/e2e/oidc.mjs | tee "$LOGS/oidc.txt"
+  stage "doctor"
+  echo "== doctor: npx wasm-token-manager doctor (doctor/) unit tests; the mock server by default and per --misconfig switch; the compat backends above"
+  node --test doctor/ 2>&1 | tee "$LOGS/doctor-unit.txt" | grep -E "^# (pass|fail)"
+  DOCTOR_MOCK_PORT=${DOCTOR_MOCK_PORT:-18820} COMPAT_FLASK=http://127.0.0.1:$FLASK_PORT COMPAT_DJANGO=http://127.0.0.1:$DJANGO_PORT \
+    E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT E2E_OIDC=http://127.0.0.1:$OIDC_PORT node tests/e2e/doctor.mjs | tee "$LOGS/doctor.txt"
+  stage "backends in firefox, webkit (better-auth)"
+  E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${FIREFOX_DRIVER_PORT2:-18802} node tests/e2e/betterauth-engines.mjs firefox | tee "$LOGS/betterauth-firefox.txt"
+  E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${WEBKIT_DRIVER_PORT2:-18803} xvfb-run -a node tests/e2e/betterauth-engines.mjs webkit | tee "$LOGS/betterauth-webkit.txt"
+  stage
+}
+
+lap "lanes A, B, C side by side"
+rm -f "$LOGS"/lane-?.txt "$LOGS"/lane-?-stages.txt
+LANE=a lane_a > "$LOGS/lane-a.txt" 2>&1 & pid_a=$!
+LANE=b lane_b > "$LOGS/lane-b.txt" 2>&1 & pid_b=$!
+LANE=c lane_c > "$LOGS/lane-c.txt" 2>&1 & pid_c=$!
+failed=()
+for lane in a b c; do
+  pid_var=pid_$lane
+  set +e
+  wait "${!pid_var}"
+  rc=$?
+  set -e
+  echo
+  echo "======== lane $lane ($( [ $rc -eq 0 ] && echo ok || echo "FAILED, exit $rc" )) ========"
+  cat "$LOGS/lane-$lane.txt"
+  [ $rc -eq 0 ] || failed+=("$lane")
 done
-COMPAT_FLASK=http://127.0.0.1:$FLASK_PORT COMPAT_DJANGO=http://127.0.0.1:$DJANGO_PORT node tests/e2e/compat.mjs | tee "$LOGS/compat.txt"
-compat=$(grep -Eo "compat result: ok\. [0-9]+ passed" "$LOGS/compat.txt" | awk '{print $4}')
-
-lap "backends (better-auth, token-mediating)"
-echo "== backends people run (compat/: better-auth 1.7 with jwt(); a token-mediating backend on openid-client 6 in front of oidc-provider 9)"
-BETTERAUTH_PORT=${BETTERAUTH_PORT:-18812} OIDC_PORT=${OIDC_PORT:-18813} OP_PORT=${OP_PORT:-18814}
-node compat/better-auth/server.mjs "$BETTERAUTH_PORT" pkg > "$LOGS/better-auth.log" 2>&1 & MOCK_PIDS+=($!)
-node compat/oidc/server.mjs "$OIDC_PORT" "$OP_PORT" pkg > "$LOGS/oidc.log" 2>&1 & MOCK_PIDS+=($!)
-for port in "$BETTERAUTH_PORT" "$OIDC_PORT"; do
-  for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
-done
-E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT node tests/e2e/betterauth.mjs | tee "$LOGS/betterauth.txt"
-E2E_OIDC=http://127.0.0.1:$OIDC_PORT node tests/e2e/oidc.mjs | tee "$LOGS/oidc.txt"
-betterauth=$(grep -Eo "betterauth result: ok\. [0-9]+ passed" "$LOGS/betterauth.txt" | awk '{print $4}')
-oidc=$(grep -Eo "oidc result: ok\. [0-9]+ passed" "$LOGS/oidc.txt" | awk '{print $4}')
-lap "doctor"
-echo "== doctor: npx wasm-token-manager doctor (doctor/) unit tests; the mock server by default and per --misconfig switch; the compat backends above"
-node --test doctor/ 2>&1 | tee "$LOGS/doctor-unit.txt" | grep -E "^# (pass|fail)"
-DOCTOR_MOCK_PORT=${DOCTOR_MOCK_PORT:-18820} COMPAT_FLASK=http://127.0.0.1:$FLASK_PORT COMPAT_DJANGO=http://127.0.0.1:$DJANGO_PORT \
-  E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT E2E_OIDC=http://127.0.0.1:$OIDC_PORT node tests/e2e/doctor.mjs | tee "$LOGS/doctor.txt"
-doctor=$(grep -Eo "doctor result: ok\. [0-9]+ passed" "$LOGS/doctor.txt" | awk '{print $4}')
-lap "backends in firefox, webkit (better-auth)"
-E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${FIREFOX_DRIVER_PORT2:-18802} node tests/e2e/betterauth-engines.mjs firefox | tee "$LOGS/betterauth-firefox.txt"
-E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${WEBKIT_DRIVER_PORT2:-18803} xvfb-run -a node tests/e2e/betterauth-engines.mjs webkit | tee "$LOGS/betterauth-webkit.txt"
-betterauth_ff=$(grep -Eo "betterauth-engines result: ok\. [0-9]+ passed" "$LOGS/betterauth-firefox.txt" | awk '{print $4}')
-betterauth_wk=$(grep -Eo "betterauth-engines result: ok\. [0-9]+ passed" "$LOGS/betterauth-webkit.txt" | awk '{print $4}')
-
-lap "everywhere"
-echo "== everywhere: example apps (Vite, webpack, Next.js), plain page, Worker, store contract; Node import"
-E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" E2E_NEXT_WEBPACK="$NEXT_WEBPACK_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
-lap "react"
-echo "== react: React 19 in StrictMode, a module-level manager and one made in useEffect (examples/react-app)"
-E2E_REACT="$REACT_APP" node tests/e2e/react.mjs | tee "$LOGS/react.txt"
-lap "angular"
-echo "== angular: zone.js under the package (a plain page) and examples/angular-app (isStable, refreshes, two tabs)"
-E2E_BASE="$BASE" E2E_ANGULAR="$ANGULAR_APP" node tests/e2e/angular.mjs | tee "$LOGS/angular.txt"
-lap "node ssr"
-node tests/e2e/node-ssr.mjs examples/next-app | tee "$LOGS/node.txt"
-lap "package tarball"
-echo "== the package as users get it: npm pack (exact files, size), npm publish --dry-run, a Vite app installed from the tarball (tests/e2e/pack.mjs)"
-PACK_PORT=${PACK_PORT:-18796} node tests/e2e/pack.mjs | tee "$LOGS/pack.txt"
-pack=$(grep -Eo "pack result: ok\. [0-9]+ passed" "$LOGS/pack.txt" | awk '{print $4}')
-lap "leaks"
-E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/leaks.mjs | tee "$LOGS/leaks.txt"
-lap "demo"
-E2E_BASE="$BASE" E2E_OTHER="$OTHER" node tests/e2e/demo.mjs | tee "$LOGS/demo.txt"
 lap
-demo=$(grep -Eo "demo result: ok\. [0-9]+ passed" "$LOGS/demo.txt" | awk '{print $4}')
-e2e=$(grep -Eo "e2e result: ok\. [0-9]+ passed" "$LOGS/e2e.txt" | awk '{print $4}')
-leaks=$(grep -Eo "leaks result: ok\. [0-9]+ passed" "$LOGS/leaks.txt" | awk '{print $4}')
-ordering=$(grep -Eo "ordering result: ok\. [0-9]+ passed" "$LOGS/ordering.txt" | awk '{print $4}')
-dropin=$(grep -Eo "dropin result: ok\. [0-9]+ passed" "$LOGS/dropin.txt" | awk '{print $4}')
-locks=$(grep -Eo "locks result: ok\. [0-9]+ passed" "$LOGS/locks.txt" | awk '{print $4}')
-dpop=$(grep -Eo "dpop result: ok\. [0-9]+ passed" "$LOGS/dpop.txt" | awk '{print $4}')
-session=$(grep -Eo "session result: ok\. [0-9]+ passed" "$LOGS/session.txt" | awk '{print $4}')
-everywhere=$(grep -Eo "everywhere result: ok\. [0-9]+ passed" "$LOGS/everywhere.txt" | awk '{print $4}')
-angular=$(grep -Eo "angular result: ok\. [0-9]+ passed" "$LOGS/angular.txt" | awk '{print $4}')
-nodessr=$(grep -Eo "node result: ok\. [0-9]+ passed" "$LOGS/node.txt" | awk '{print $4}')
-react=$(grep -Eo "react result: ok\. [0-9]+ passed" "$LOGS/react.txt" | awk '{print $4}')
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "lane(s) ${failed[*]} failed: see above (and $LOGS/lane-<name>.txt)" >&2
+  exit 1
+fi
+
+ok() { grep -Eo "$1 result: ok\. [0-9]+ passed" "$LOGS/$2" | awk '{print $4}'; }
+browser_chromium=$(count "$LOGS/browser-chromium.txt") browser_firefox=$(count "$LOGS/browser-firefox.txt") browser_webkit=$(count "$LOGS/browser-webkit.txt")
+engines_ff=$(ok engines engines-firefox.txt) engines_wk=$(ok engines engines-webkit.txt)
+smoke=$(ok smoke smoke.txt)
+compat=$(ok compat compat.txt) betterauth=$(ok betterauth betterauth.txt) oidc=$(ok oidc oidc.txt) doctor=$(ok doctor doctor.txt)
+betterauth_ff=$(ok betterauth-engines betterauth-firefox.txt) betterauth_wk=$(ok betterauth-engines betterauth-webkit.txt)
+pack=$(ok pack pack.txt) demo=$(ok demo demo.txt) e2e=$(ok e2e e2e.txt) leaks=$(ok leaks leaks.txt)
+ordering=$(ok ordering ordering.txt) dropin=$(ok dropin dropin.txt) locks=$(ok locks locks.txt) dpop=$(ok dpop dpop.txt)
+session=$(ok session session.txt) everywhere=$(ok everywhere everywhere.txt) angular=$(ok angular angular.txt)
+nodessr=$(ok node node.txt) react=$(ok react react.txt)
 
 echo
 echo "== stage times"
-printf '%s\n' "${LAPS[@]}" | tee "$LOGS/stages.txt"
+{
+  printf '%s\n' "${LAPS[@]}"
+  for lane in a b c; do echo "  lane $lane:"; sed 's/^/  /' "$LOGS/lane-$lane-stages.txt"; done
+} | tee "$LOGS/stages.txt"
 echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; locks ${locks:-0} passed; dpop ${dpop:-0} passed; session ${session:-0} passed; compat ${compat:-0} passed; better-auth ${betterauth:-0} passed (firefox ${betterauth_ff:-0}, webkit ${betterauth_wk:-0}); token-mediating ${oidc:-0} passed; doctor ${doctor:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"

@@ -107,7 +107,9 @@ await test(`${3 * LIFETIME_S + 1} s of API calls every 250 ms over ${LIFETIME_S}
   }, (3 * LIFETIME_S + 1) * 1000);
   const after = await counts();
   const bad = run.statuses.filter((s) => s !== 200);
-  assert(run.statuses.length >= 50 && bad.length === 0 && run.errors.length === 0,
+  // At least two calls a second over the three lifetimes (a loaded machine makes fewer than the
+  // 64 the loop aims at); every one 200.
+  assert(run.statuses.length >= 2 * 3 * LIFETIME_S && bad.length === 0 && run.errors.length === 0,
     `${run.statuses.length} calls, non-200: ${JSON.stringify(bad)}, errors ${JSON.stringify(run.errors)}`);
   const d = (k) => after[k] - before[k];
   assertEq({ meUnauthorized: d("meUnauthorized"), refreshFailed: d("refreshFailed") }, { meUnauthorized: 0, refreshFailed: 0 }, "401s at the API, failed refreshes");
