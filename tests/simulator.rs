@@ -176,12 +176,24 @@ fn run(cases: u32, seed: u64) {
         proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(seed)),
     );
     let strategy = Schedule::sequential_strategy(1..80);
+    // Schedules run so far, and at which one the first failure came (before shrinking).
+    let ran = std::sync::atomic::AtomicU64::new(0);
+    let first_failure = std::sync::atomic::AtomicU64::new(0);
     let result = runner.run(&strategy, |(initial, transitions, seen)| {
-        Simulation::test_sequential(RunnerConfig::default(), initial, transitions, seen);
+        use std::sync::atomic::Ordering::Relaxed;
+        let n = ran.fetch_add(1, Relaxed) + 1;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Simulation::test_sequential(RunnerConfig::default(), initial, transitions, seen);
+        }));
+        if let Err(panic) = outcome {
+            let _ = first_failure.compare_exchange(0, n, Relaxed, Relaxed);
+            std::panic::resume_unwind(panic);
+        }
         Ok(())
     });
     if let Err(e) = result {
-        panic!("simulator (seed {seed}): {e:#?}");
+        let n = first_failure.into_inner();
+        panic!("simulator (seed {seed}): first failing schedule: number {n} of {cases}: {e:#?}");
     }
 }
 
