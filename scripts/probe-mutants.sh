@@ -49,14 +49,16 @@ for diff in "${probes[@]}"; do
   if [ $rc -eq 0 ]; then
     results+=("$(printf '%-34s SURVIVED (%d s)' "$name" "$secs")")
     bad=1
-  elif grep -qE '^error(\[E[0-9]+\])?:' "$log"; then
+  elif grep -qE '^error(\[E[0-9]+\])?: could not compile|^error\[E[0-9]+\]' "$log"; then
     results+=("$(printf '%-34s DOES NOT BUILD: %s' "$name" "$log")")
     bad=1
   else
     failed=$(grep -oE '^test [a-z0-9_:]+ \.\.\. FAILED' "$log" | awk '{print $2}' | sed 's/^regressions:://' | paste -sd, -)
     at=$(grep -oE 'first failing schedule: number [0-9]+ of [0-9]+' "$log" | head -n 1 | awk '{print $5}')
-    # The first invariant message: a violation ("step N: ..."), else the panic's first line.
-    why=$(grep -oE '"step [0-9]+: [^"]*"' "$log" | head -n 1)
+    # Why: the random schedules' reason (shrunk), else the first failing test's panic.
+    why=$(awk '/first failing schedule/ {p=1} p' "$log" | grep -m1 -E '^ +"' | sed -E 's/^ +"//; s/\\n.*//')
+    case "$why" in invariant\ violated*) why=$(awk '/first failing schedule/ {p=1} p' "$log" |
+      grep -m1 -oE 'step [0-9]+: [^\\]*');; esac
     [ -n "$why" ] || why=$(grep -A1 -E "panicked at" "$log" | grep -vE "panicked at|^--$" | head -n 1)
     results+=("$(printf '%-34s caught (%d s) by %s%s: %s' "$name" "$secs" "$failed" \
       "${at:+ (random schedule $at of $CASES)}" "${why:0:220}")")
