@@ -41,6 +41,127 @@ pub struct Schedule {
     profile: Option<Profile>,
     /// `loginReturnsToken: false` ([`Profile::session_login`]), in either world.
     session_login: bool,
+    /// `None`: the full mix of steps and actions.
+    swarm: Option<Swarm>,
+}
+
+/// Swarm testing (Groce et al., ISSTA 2012): half the schedules leave some kinds of step and
+/// action out altogether and weigh the others anew, so combinations the full mix makes rare
+/// are common in some schedules: a channel that delivers nothing for many steps (or only what
+/// the network lets through) while tokens age towards their expiry, the clock jumps and the
+/// machine sleeps; no logins; refreshes only. Each weight is its full-mix weight times 0 to 3
+/// (0: left out; never for user actions, the network or fetches).
+#[derive(Debug, Clone, Copy)]
+pub struct Swarm {
+    /// Per kind of step, in the order of [`STEP_WEIGHTS`].
+    steps: [u32; 10],
+    /// Per kind of action, in the order of [`ACTION_WEIGHTS`] (or [`SESSION_ACTION_WEIGHTS`]).
+    actions: [u32; 9],
+    /// Time also moves by amounts that land near a token's refresh point (25 s minus up to
+    /// 1 s of jitter after receipt) and its expiry (30 s; not sent in its last second).
+    near_expiry: bool,
+}
+
+/// Full-mix weights: act, network, channel, advance, sleep, clock jump, fault, network down,
+/// open tab, close tab (as in [`steps`]).
+const STEP_WEIGHTS: [u32; 10] = [30, 30, 15, 10, 1, 1, 2, 1, 1, 1];
+/// Fetch, keepalive fetch, login, logout, refresh, restore, get token, set token, remount.
+const ACTION_WEIGHTS: [u32; 9] = [10, 1, 4, 2, 2, 1, 1, 1, 1];
+/// Fetch, keepalive fetch, login, logout (any scope), refresh, restore, get token, remount,
+/// activity.
+const SESSION_ACTION_WEIGHTS: [u32; 9] = [10, 1, 4, 3, 2, 1, 1, 1, 4];
+
+fn swarm() -> impl Strategy<Value = Swarm> {
+    (proptest::array::uniform10(0u32..4), proptest::array::uniform9(0u32..4), any::<bool>()).prop_map(
+        |(mut steps, mut actions, near_expiry)| {
+            // Users act, the network answers, requests are made.
+            for k in [0, 1] {
+                steps[k] = steps[k].max(1);
+            }
+            actions[0] = actions[0].max(1);
+            for (w, base) in steps.iter_mut().zip(STEP_WEIGHTS) {
+                *w *= base;
+            }
+            Swarm { steps, actions, near_expiry }
+        },
+    )
+}
+
+/// A union of the arms whose weight is not 0 (there is always one: the first is never 0).
+fn weighted<T: std::fmt::Debug + 'static>(arms: Vec<(u32, BoxedStrategy<T>)>) -> BoxedStrategy<T> {
+    proptest::strategy::Union::new_weighted(arms.into_iter().filter(|(w, _)| *w > 0).collect()).boxed()
+}
+
+/// The actions of a swarm schedule: those of [`action`] or [`session_action`], reweighed.
+fn swarm_action(swarm: &Swarm, session: bool) -> BoxedStrategy<Action> {
+    let base = if session { SESSION_ACTION_WEIGHTS } else { ACTION_WEIGHTS };
+    let w = |k: usize| base[k] * swarm.actions[k];
+    let arms: Vec<(u32, BoxedStrategy<Action>)> = if session {
+        let scope = prop_oneof![Just(Scope::Local), Just(Scope::Others), Just(Scope::Global)];
+        vec![
+            (w(0), Just(Action::Fetch).boxed()),
+            (w(1), Just(Action::KeepaliveFetch).boxed()),
+            (w(2), (0u8..2).prop_map(Action::Login).boxed()),
+            (w(3), scope.prop_map(Action::Logout).boxed()),
+            (w(4), Just(Action::Refresh).boxed()),
+            (w(5), Just(Action::Restore).boxed()),
+            (w(6), Just(Action::GetToken).boxed()),
+            (w(7), Just(Action::Remount).boxed()),
+            (w(8), any::<bool>().prop_map(Action::Activity).boxed()),
+        ]
+    } else {
+        vec![
+            (w(0), Just(Action::Fetch).boxed()),
+            (w(1), Just(Action::KeepaliveFetch).boxed()),
+            (w(2), (0u8..3).prop_map(Action::Login).boxed()),
+            (w(3), Just(Action::Logout(Scope::Local)).boxed()),
+            (w(4), Just(Action::Refresh).boxed()),
+            (w(5), Just(Action::Restore).boxed()),
+            (w(6), Just(Action::GetToken).boxed()),
+            (w(7), Just(Action::SetToken).boxed()),
+            (w(8), Just(Action::Remount).boxed()),
+        ]
+    };
+    weighted(arms)
+}
+
+/// The steps of a swarm schedule: those of [`steps`], reweighed.
+fn swarm_steps(swarm: &Swarm, action: BoxedStrategy<Action>) -> BoxedStrategy<Step> {
+    let advance = if swarm.near_expiry {
+        prop_oneof![
+            Just(10u32),
+            Just(200),
+            Just(1_000),
+            Just(5_000),
+            Just(20_000),
+            Just(31_000),
+            Just(24_000),
+            Just(25_000),
+            Just(29_000),
+            Just(29_990)
+        ]
+        .boxed()
+    } else {
+        prop_oneof![Just(10u32), Just(200), Just(1_000), Just(5_000), Just(20_000), Just(31_000)].boxed()
+    };
+    let w = swarm.steps;
+    weighted(vec![
+        (w[0], (0usize..6, action).prop_map(|(tab, action)| Step::Act { tab, action }).boxed()),
+        (w[1], (0usize..16).prop_map(Step::Network).boxed()),
+        (w[2], (0usize..16).prop_map(Step::Channel).boxed()),
+        (w[3], advance.prop_map(Step::Advance).boxed()),
+        (
+            w[4],
+            (prop_oneof![Just(60_000u32), Just(3_600_000)], any::<bool>())
+                .prop_map(|(ms, mono_stops)| Step::Sleep { ms, mono_stops })
+                .boxed(),
+        ),
+        (w[5], any::<bool>().prop_map(Step::ClockJump).boxed()),
+        (w[6], fault().prop_map(Step::Fault).boxed()),
+        (w[7], any::<bool>().prop_map(Step::NetworkDown).boxed()),
+        (w[8], Just(Step::OpenTab).boxed()),
+        (w[9], (0usize..6).prop_map(Step::CloseTab).boxed()),
+    ])
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -125,15 +246,19 @@ impl ReferenceStateMachine for Schedule {
     type Transition = Step;
 
     fn init_state() -> BoxedStrategy<Self::State> {
-        (1usize..=6, proptest::option::of(profile()), proptest::bool::weighted(0.3))
-            .prop_map(|(tabs, profile, session_login)| Schedule { tabs, profile, session_login })
+        // `SIM_SWARM=0`: the full mix only (to measure what swarm schedules add).
+        let swarm_share = if std::env::var_os("SIM_SWARM").is_some_and(|v| v == "0") { 0.0 } else { 0.5 };
+        let swarm = proptest::option::weighted(swarm_share, swarm());
+        (1usize..=6, proptest::option::of(profile()), proptest::bool::weighted(0.3), swarm)
+            .prop_map(|(tabs, profile, session_login, swarm)| Schedule { tabs, profile, session_login, swarm })
             .boxed()
     }
 
     fn transitions(state: &Self::State) -> BoxedStrategy<Self::Transition> {
-        match state.profile {
-            None => step().boxed(),
-            Some(_) => steps(session_action().boxed()).boxed(),
+        match (state.profile, &state.swarm) {
+            (None, None) => step().boxed(),
+            (Some(_), None) => steps(session_action().boxed()).boxed(),
+            (profile, Some(swarm)) => swarm_steps(swarm, swarm_action(swarm, profile.is_some())),
         }
     }
 

@@ -294,12 +294,21 @@ pub struct World {
     /// arbitrarily late, after the token they carry (valid when sent) may have died. No client
     /// can prevent that 401, so the 401 check leaves them out.
     slept_on_wire: std::collections::BTreeSet<(u64, ReqId)>,
+    /// Wrapped requests whose last send carried a token live at the server when it left, and
+    /// reached the server after that token died (it waited on the wire longer than the life
+    /// it had): a 401 no client can prevent either (see
+    /// `regressions::a_replay_that_waits_on_the_wire_past_its_tokens_expiry`).
+    died_on_wire: std::collections::BTreeSet<(u64, ReqId)>,
     /// Refresh POSTs that reached the server.
     pub refresh_posts: u32,
     /// Per access token the server issued and a tab read: how long (real ms) its answer took
     /// from the server to the tab. A tab counts a token's life from receipt, so it may believe
     /// the token outlives the server's expiry by this much, and no more.
     pub token_lag: std::collections::HashMap<String, f64>,
+    /// The direct checks of shared tokens' freshness ([`World::shared_token_kept_fresh`],
+    /// `invariants::no_token_outlives_its_expiry`) are on; `SIM_FRESHNESS=0` turns them off, to
+    /// measure what the other invariants catch alone.
+    pub freshness_checks: bool,
 }
 
 /// The longest a refresh run lasts: 4 attempts of up to 15 s, the backoffs between them
@@ -376,8 +385,10 @@ impl World {
             last_status: BTreeMap::new(),
             dead_app_tokens: Default::default(),
             slept_on_wire: Default::default(),
+            died_on_wire: Default::default(),
             refresh_posts: 0,
             token_lag: Default::default(),
+            freshness_checks: std::env::var_os("SIM_FRESHNESS").is_none_or(|v| v != "0"),
         };
         for _ in 0..tabs.max(1) {
             w.open_tab(0);
@@ -853,10 +864,12 @@ impl World {
         // send carried it: outside what the manager can guarantee.
         let dead_app_token = token.is_some_and(|t| self.dead_app_tokens.contains(&t));
         let slept_on_wire = self.slept_on_wire.remove(&(self.tabs[i].uid, req));
+        let died_on_wire = self.died_on_wire.remove(&(self.tabs[i].uid, req));
         // No 401 to the app while the server still holds a live session for the user the tab
         // was (and still is) signed in as, unless a fault happened meanwhile.
         if status == 401
             && !slept_on_wire
+            && !died_on_wire
             && !dead_app_token
             && rec.faults_at_start == self.faults
             && !self.transient_faults_excuse(rec.soft_faults_at_start)
@@ -946,7 +959,20 @@ impl World {
             return;
         }
         let answered = match self.legs[k].kind.clone() {
-            LegKind::Api { token, .. } => Answered::Api(self.server.api(token.as_deref(), self.real)),
+            LegKind::Api { token, req } => {
+                let status = self.server.api(token.as_deref(), self.real);
+                let live_when_sent = token
+                    .as_deref()
+                    .and_then(|t| self.server.expiry_of(t))
+                    .is_some_and(|expiry| self.legs[k].since < expiry);
+                let key = (self.legs[k].tab, req);
+                if status == 401 && live_when_sent {
+                    self.died_on_wire.insert(key);
+                } else {
+                    self.died_on_wire.remove(&key);
+                }
+                Answered::Api(status)
+            }
             LegKind::Post { endpoint, user, .. } => {
                 let fault = self.next_fault.take();
                 if fault.is_some_and(|f| !f.is_transient()) {
@@ -1151,7 +1177,7 @@ impl World {
         let now = self.now();
         let after = Held::of(&self.tabs[i].machine, now);
         let adopted = after.generation != before.generation && after.token.as_deref() == Some(token);
-        if !adopted {
+        if !adopted || !self.freshness_checks {
             return;
         }
         let uid = self.tabs[i].uid;
