@@ -247,8 +247,11 @@ impl ReferenceStateMachine for Schedule {
 
     fn init_state() -> BoxedStrategy<Self::State> {
         // `SIM_SWARM=0`: the full mix only (to measure what swarm schedules add).
-        let swarm_share = if std::env::var_os("SIM_SWARM").is_some_and(|v| v == "0") { 0.0 } else { 0.5 };
-        let swarm = proptest::option::weighted(swarm_share, swarm());
+        let swarm = if std::env::var_os("SIM_SWARM").is_some_and(|v| v == "0") {
+            Just(None).boxed()
+        } else {
+            proptest::option::of(swarm()).boxed()
+        };
         (1usize..=6, proptest::option::of(profile()), proptest::bool::weighted(0.3), swarm)
             .prop_map(|(tabs, profile, session_login, swarm)| Schedule { tabs, profile, session_login, swarm })
             .boxed()

@@ -1751,3 +1751,35 @@ fn a_replay_that_waits_on_the_wire_past_its_tokens_expiry() {
         ],
     );
 }
+
+/// Found by a swarm schedule: the idle timeout signs the tab out, and its logout POST meets a
+/// 503, so the server keeps the session and the browser its cookie (`loggedOut` with
+/// `serverConfirmed: false`: signed out here whatever the network does, docs/session.md).
+/// The last action is that idle logout, not the login before it: no tab holds a token, and
+/// none need be in the cookie's session. (`last_action_wins` left idle ends out of the
+/// actions; a 503 is no fault there, so nothing excused it.)
+#[test]
+fn an_idle_logout_the_server_did_not_confirm() {
+    use Step::*;
+    let profile = Profile { idle: Some((20_000.0, 5_000.0)), ..Profile::default() };
+    replay_with(
+        1,
+        profile,
+        &[
+            Act { tab: 0, action: Action::Fetch },
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Network(6),
+            Network(2),
+            Act { tab: 0, action: Action::Login(0) },
+            Network(5),
+            Network(5),
+            Advance(20_000),
+            Act { tab: 0, action: Action::Fetch },
+            Fault(world::Fault::Status503),
+            Act { tab: 0, action: Action::Fetch },
+            Network(5),
+        ],
+    );
+}

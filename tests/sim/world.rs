@@ -774,7 +774,14 @@ impl World {
                     self.tabs[i].expired_events += 1;
                     self.end_has_a_cause(i, Some(reason));
                 }
-                Output::Event(Event::LoggedOut { .. }) => self.end_has_a_cause(i, None),
+                Output::Event(Event::LoggedOut { idle, from_other_tab, .. }) => {
+                    // The idle timeout is a logout (`last_action_wins`): its POST may fail, and
+                    // the browser's cookie outlive it (`serverConfirmed: false`, as documented).
+                    if idle && !from_other_tab {
+                        self.actions.push((uid, SessionAction::Logout));
+                    }
+                    self.end_has_a_cause(i, None)
+                }
                 Output::Event(_) | Output::Key(_) | Output::StepUp { .. } => {}
             }
         }
