@@ -1783,3 +1783,26 @@ fn an_idle_logout_the_server_did_not_confirm() {
         ],
     );
 }
+
+/// Found with the first version of the fix above, which took an idle end as a logout when its
+/// `loggedOut` fired: that waits for the logout's POST, here answered after a login called
+/// since. The idle end counts when it strikes; the login after it is the last action.
+#[test]
+fn a_login_after_an_idle_end_whose_logout_is_still_on_the_wire() {
+    use Step::*;
+    let profile = Profile { idle: Some((20_000.0, 5_000.0)), ..Profile::default() };
+    replay_with(
+        1,
+        profile,
+        &[
+            Act { tab: 0, action: Action::Login(0) },
+            Act { tab: 0, action: Action::Refresh },
+            Network(0),
+            Network(0),
+            Network(0),
+            Network(0),
+            Advance(20_000),
+            Act { tab: 0, action: Action::Login(0) },
+        ],
+    );
+}

@@ -14,7 +14,7 @@ use wasm_token_manager::core::clock::Instant;
 use wasm_token_manager::core::machine::*;
 use wasm_token_manager::core::policy::Backoff;
 use wasm_token_manager::core::run::RefreshKind;
-use wasm_token_manager::core::session::{Epoch, SessionState};
+use wasm_token_manager::core::session::{EndReason, Epoch, SessionState};
 
 use super::server::{user_of, Answer, Lifetime, Server, SetCookie};
 
@@ -740,6 +740,12 @@ impl World {
                     }
                 }
                 Output::Broadcast(message) => {
+                    // The idle timeout is a logout (`last_action_wins`), when it strikes (its
+                    // event waits for the POST, which may fail and leave the cookie valid:
+                    // `serverConfirmed: false`, as documented).
+                    if matches!(message, Message::Ended { reason: EndReason::Idle, .. }) {
+                        self.actions.push((uid, SessionAction::Logout));
+                    }
                     for t in &self.tabs {
                         if t.uid != uid && t.device == device {
                             self.channel.entry((uid, t.uid)).or_default().push_back((self.real, message.clone()));
@@ -774,14 +780,7 @@ impl World {
                     self.tabs[i].expired_events += 1;
                     self.end_has_a_cause(i, Some(reason));
                 }
-                Output::Event(Event::LoggedOut { idle, from_other_tab, .. }) => {
-                    // The idle timeout is a logout (`last_action_wins`): its POST may fail, and
-                    // the browser's cookie outlive it (`serverConfirmed: false`, as documented).
-                    if idle && !from_other_tab {
-                        self.actions.push((uid, SessionAction::Logout));
-                    }
-                    self.end_has_a_cause(i, None)
-                }
+                Output::Event(Event::LoggedOut { .. }) => self.end_has_a_cause(i, None),
                 Output::Event(_) | Output::Key(_) | Output::StepUp { .. } => {}
             }
         }
