@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
 DEMO_ADDR ?= 127.0.0.1:8787
 
-.PHONY: setup pkg demo test bench fuzz sim release
+.PHONY: setup pkg demo test bench fuzz sim mutants release
 
 ## Install missing tools (wasm target, wasm-pack, wasm-bindgen CLI, Chromium, wasm-opt, playwright-core).
 setup:
@@ -38,6 +38,12 @@ fuzz:
 SECONDS ?= 60
 sim:
 	SIM_SECONDS=$(SECONDS) cargo test --release -p wasm-token-manager --test simulator sim_for_seconds -- --ignored --nocapture
+
+## The simulator as an oracle: each probe of benches/mutants-probes/ (a diff breaking one rule
+## of the core) applied in turn, make test's simulator stage run against it; caught or survived
+## (scripts/probe-mutants.sh; fails if any survives).
+mutants:
+	@./scripts/probe-mutants.sh
 
 ## Prepare release VERSION (x.y.z): version in Cargo.toml/Cargo.lock (and so the package),
 ## CHANGELOG.md's Unreleased entries under a dated heading, the package built, its tarball checked
