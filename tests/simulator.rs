@@ -11,8 +11,16 @@
 //! `refreshes_per_token_lifetime` checks a second property on quiet schedules (requests, time,
 //! delivery within latency bounds): one rotation per refresh period whatever the tab count.
 //!
+//! Half the schedules are swarm schedules ([`Swarm`]): some kinds of step and action left out,
+//! the others reweighed, so rare combinations (a clock jump while token messages wait) are
+//! common in some. The freshness of the tokens tabs share is checked directly
+//! (`World::shared_token_kept_fresh`, `invariants::no_token_outlives_its_expiry`);
+//! `benches/mutants-probes/` holds the rules of the core it was measured against (`make mutants`).
+//!
 //! `SIM_CASES` sets how many schedules `cargo test` runs (default 20,000);
 //! `make sim SECONDS=N` runs `sim_for_seconds` for N seconds and prints schedules per second.
+//! For measuring: `SIM_SWARM=0` (no swarm schedules), `SIM_FRESHNESS=0` (no direct freshness
+//! checks).
 
 #![cfg(not(target_arch = "wasm32"))]
 
