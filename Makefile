@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
 DEMO_ADDR ?= 127.0.0.1:8787
 
-.PHONY: setup pkg demo test check mutants bench fuzz sim release
+.PHONY: setup pkg demo test check mutants probes bench fuzz sim release
 
 ## Install missing tools (wasm target, wasm-pack, wasm-bindgen CLI, Chromium, wasm-opt, playwright-core).
 setup:
@@ -31,9 +31,11 @@ test: setup
 check:
 	@./scripts/check.sh
 
-## cargo-mutants over src/core with the native tests and the simulator as the oracle (release).
-## FILE=src/core/session.rs (or mock-server/src/store.rs), SHARD=k/n, DIFF=path, JOBS=2.
+## The simulator's probe list (`make probes`), then cargo-mutants over src/core with the native
+## tests and the simulator as the oracle (release). FILE=src/core/session.rs (or
+## mock-server/src/store.rs), SHARD=k/n, DIFF=path, JOBS=2; NO_PROBES=1 skips the probes.
 mutants:
+	@[ -n "$(NO_PROBES)" ] || ./scripts/probe-mutants.sh
 	@FILE="$(FILE)" SHARD="$(SHARD)" DIFF="$(DIFF)" JOBS="$(or $(JOBS),2)" ./scripts/mutants.sh
 
 ## Benchmarks (size, fetch overhead, refresh storm, decode, init, memory) -> benches/RESULTS.md.
@@ -49,6 +51,12 @@ fuzz:
 SECONDS ?= 60
 sim:
 	SIM_SECONDS=$(SECONDS) cargo test --release -p wasm-token-manager --test simulator sim_for_seconds -- --ignored --nocapture
+
+## The simulator as an oracle: each probe of benches/mutants-probes/ (a diff breaking one rule
+## of the core) applied in turn, make test's simulator stage run against it; caught or survived
+## (scripts/probe-mutants.sh; fails if any survives).
+probes:
+	@./scripts/probe-mutants.sh
 
 ## Prepare release VERSION (x.y.z): version in Cargo.toml/Cargo.lock (and so the package),
 ## CHANGELOG.md's Unreleased entries under a dated heading, the package built, its tarball checked

@@ -11,8 +11,16 @@
 //! `refreshes_per_token_lifetime` checks a second property on quiet schedules (requests, time,
 //! delivery within latency bounds): one rotation per refresh period whatever the tab count.
 //!
+//! Half the schedules are swarm schedules ([`Swarm`]): some kinds of step and action left out,
+//! the others reweighed, so rare combinations (a clock jump while token messages wait) are
+//! common in some. The freshness of the tokens tabs share is checked directly
+//! (`World::shared_token_kept_fresh`, `invariants::no_token_outlives_its_expiry`);
+//! `benches/mutants-probes/` holds the rules of the core it was measured against (`make mutants`).
+//!
 //! `SIM_CASES` sets how many schedules `cargo test` runs (default 20,000);
 //! `make sim SECONDS=N` runs `sim_for_seconds` for N seconds and prints schedules per second.
+//! For measuring: `SIM_SWARM=0` (no swarm schedules), `SIM_FRESHNESS=0` (no direct freshness
+//! checks).
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -41,6 +49,129 @@ pub struct Schedule {
     profile: Option<Profile>,
     /// `loginReturnsToken: false` ([`Profile::session_login`]), in either world.
     session_login: bool,
+    /// `None`: the full mix of steps and actions.
+    swarm: Option<Swarm>,
+}
+
+/// Swarm testing (Groce et al., ISSTA 2012): half the schedules leave some kinds of step and
+/// action out altogether and weigh the others anew, so combinations the full mix makes rare
+/// are common in some schedules: a channel that delivers nothing for many steps (or only what
+/// the network lets through) while tokens age towards their expiry, the clock jumps and the
+/// machine sleeps; no logins; refreshes only. Each weight is its full-mix weight times 0 to 3
+/// (0: left out; never for user actions, the network or fetches), steps 0, 1, 3 or 8 times.
+#[derive(Debug, Clone, Copy)]
+pub struct Swarm {
+    /// Per kind of step, in the order of [`STEP_WEIGHTS`].
+    steps: [u32; 10],
+    /// Per kind of action, in the order of [`ACTION_WEIGHTS`] (or [`SESSION_ACTION_WEIGHTS`]).
+    actions: [u32; 9],
+    /// Time also moves by amounts that land near a token's refresh point (25 s minus up to
+    /// 1 s of jitter after receipt) and its expiry (30 s; not sent in its last second).
+    near_expiry: bool,
+}
+
+/// Full-mix weights: act, network, channel, advance, sleep, clock jump, fault, network down,
+/// open tab, close tab (as in [`steps`]).
+const STEP_WEIGHTS: [u32; 10] = [30, 30, 15, 10, 1, 1, 2, 1, 1, 1];
+/// Fetch, keepalive fetch, login, logout, refresh, restore, get token, set token, remount.
+const ACTION_WEIGHTS: [u32; 9] = [10, 1, 4, 2, 2, 1, 1, 1, 1];
+/// Fetch, keepalive fetch, login, logout (any scope), refresh, restore, get token, remount,
+/// activity.
+const SESSION_ACTION_WEIGHTS: [u32; 9] = [10, 1, 4, 3, 2, 1, 1, 1, 4];
+
+fn swarm() -> impl Strategy<Value = Swarm> {
+    (proptest::array::uniform10(0u32..4), proptest::array::uniform9(0u32..4), any::<bool>()).prop_map(
+        |(mut steps, mut actions, near_expiry)| {
+            // Users act, the network answers, requests are made.
+            for k in [0, 1] {
+                steps[k] = steps[k].max(1);
+            }
+            actions[0] = actions[0].max(1);
+            // 0, 1, 3 or 8 times the full mix's weight: a rare step (a clock jump, a sleep) may
+            // be one step in ten, to happen while messages and answers wait.
+            for (w, base) in steps.iter_mut().zip(STEP_WEIGHTS) {
+                *w = base * [0, 1, 3, 8][*w as usize];
+            }
+            Swarm { steps, actions, near_expiry }
+        },
+    )
+}
+
+/// A union of the arms whose weight is not 0 (there is always one: the first is never 0).
+fn weighted<T: std::fmt::Debug + 'static>(arms: Vec<(u32, BoxedStrategy<T>)>) -> BoxedStrategy<T> {
+    proptest::strategy::Union::new_weighted(arms.into_iter().filter(|(w, _)| *w > 0).collect()).boxed()
+}
+
+/// The actions of a swarm schedule: those of [`action`] or [`session_action`], reweighed.
+fn swarm_action(swarm: &Swarm, session: bool) -> BoxedStrategy<Action> {
+    let base = if session { SESSION_ACTION_WEIGHTS } else { ACTION_WEIGHTS };
+    let w = |k: usize| base[k] * swarm.actions[k];
+    let arms: Vec<(u32, BoxedStrategy<Action>)> = if session {
+        let scope = prop_oneof![Just(Scope::Local), Just(Scope::Others), Just(Scope::Global)];
+        vec![
+            (w(0), Just(Action::Fetch).boxed()),
+            (w(1), Just(Action::KeepaliveFetch).boxed()),
+            (w(2), (0u8..2).prop_map(Action::Login).boxed()),
+            (w(3), scope.prop_map(Action::Logout).boxed()),
+            (w(4), Just(Action::Refresh).boxed()),
+            (w(5), Just(Action::Restore).boxed()),
+            (w(6), Just(Action::GetToken).boxed()),
+            (w(7), Just(Action::Remount).boxed()),
+            (w(8), any::<bool>().prop_map(Action::Activity).boxed()),
+        ]
+    } else {
+        vec![
+            (w(0), Just(Action::Fetch).boxed()),
+            (w(1), Just(Action::KeepaliveFetch).boxed()),
+            (w(2), (0u8..3).prop_map(Action::Login).boxed()),
+            (w(3), Just(Action::Logout(Scope::Local)).boxed()),
+            (w(4), Just(Action::Refresh).boxed()),
+            (w(5), Just(Action::Restore).boxed()),
+            (w(6), Just(Action::GetToken).boxed()),
+            (w(7), Just(Action::SetToken).boxed()),
+            (w(8), Just(Action::Remount).boxed()),
+        ]
+    };
+    weighted(arms)
+}
+
+/// The steps of a swarm schedule: those of [`steps`], reweighed.
+fn swarm_steps(swarm: &Swarm, action: BoxedStrategy<Action>) -> BoxedStrategy<Step> {
+    let advance = if swarm.near_expiry {
+        prop_oneof![
+            Just(10u32),
+            Just(200),
+            Just(1_000),
+            Just(5_000),
+            Just(20_000),
+            Just(31_000),
+            Just(24_000),
+            Just(25_000),
+            Just(29_000),
+            Just(29_990)
+        ]
+        .boxed()
+    } else {
+        prop_oneof![Just(10u32), Just(200), Just(1_000), Just(5_000), Just(20_000), Just(31_000)].boxed()
+    };
+    let w = swarm.steps;
+    weighted(vec![
+        (w[0], (0usize..6, action).prop_map(|(tab, action)| Step::Act { tab, action }).boxed()),
+        (w[1], (0usize..16).prop_map(Step::Network).boxed()),
+        (w[2], (0usize..16).prop_map(Step::Channel).boxed()),
+        (w[3], advance.prop_map(Step::Advance).boxed()),
+        (
+            w[4],
+            (prop_oneof![Just(60_000u32), Just(3_600_000)], any::<bool>())
+                .prop_map(|(ms, mono_stops)| Step::Sleep { ms, mono_stops })
+                .boxed(),
+        ),
+        (w[5], any::<bool>().prop_map(Step::ClockJump).boxed()),
+        (w[6], fault().prop_map(Step::Fault).boxed()),
+        (w[7], any::<bool>().prop_map(Step::NetworkDown).boxed()),
+        (w[8], Just(Step::OpenTab).boxed()),
+        (w[9], (0usize..6).prop_map(Step::CloseTab).boxed()),
+    ])
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -125,15 +256,22 @@ impl ReferenceStateMachine for Schedule {
     type Transition = Step;
 
     fn init_state() -> BoxedStrategy<Self::State> {
-        (1usize..=6, proptest::option::of(profile()), proptest::bool::weighted(0.3))
-            .prop_map(|(tabs, profile, session_login)| Schedule { tabs, profile, session_login })
+        // `SIM_SWARM=0`: the full mix only (to measure what swarm schedules add).
+        let swarm = if std::env::var_os("SIM_SWARM").is_some_and(|v| v == "0") {
+            Just(None).boxed()
+        } else {
+            proptest::option::of(swarm()).boxed()
+        };
+        (1usize..=6, proptest::option::of(profile()), proptest::bool::weighted(0.3), swarm)
+            .prop_map(|(tabs, profile, session_login, swarm)| Schedule { tabs, profile, session_login, swarm })
             .boxed()
     }
 
     fn transitions(state: &Self::State) -> BoxedStrategy<Self::Transition> {
-        match state.profile {
-            None => step().boxed(),
-            Some(_) => steps(session_action().boxed()).boxed(),
+        match (state.profile, &state.swarm) {
+            (None, None) => step().boxed(),
+            (Some(_), None) => steps(session_action().boxed()).boxed(),
+            (profile, Some(swarm)) => swarm_steps(swarm, swarm_action(swarm, profile.is_some())),
         }
     }
 
@@ -176,12 +314,24 @@ fn run(cases: u32, seed: u64) {
         proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(seed)),
     );
     let strategy = Schedule::sequential_strategy(1..80);
+    // Schedules run so far, and at which one the first failure came (before shrinking).
+    let ran = std::sync::atomic::AtomicU64::new(0);
+    let first_failure = std::sync::atomic::AtomicU64::new(0);
     let result = runner.run(&strategy, |(initial, transitions, seen)| {
-        Simulation::test_sequential(RunnerConfig::default(), initial, transitions, seen);
+        use std::sync::atomic::Ordering::Relaxed;
+        let n = ran.fetch_add(1, Relaxed) + 1;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Simulation::test_sequential(RunnerConfig::default(), initial, transitions, seen);
+        }));
+        if let Err(panic) = outcome {
+            let _ = first_failure.compare_exchange(0, n, Relaxed, Relaxed);
+            std::panic::resume_unwind(panic);
+        }
         Ok(())
     });
     if let Err(e) = result {
-        panic!("simulator (seed {seed}): {e:#?}");
+        let n = first_failure.into_inner();
+        panic!("simulator (seed {seed}): first failing schedule: number {n} of {cases}: {e:#?}");
     }
 }
 

@@ -22,8 +22,46 @@ pub fn after_step(world: &mut World) {
     if world.profile.idle.is_some() || world.profile.lifetime.is_some() {
         limits_kept(world);
     }
+    no_token_outlives_its_expiry(world);
     if !world.violations.is_empty() {
         fail(world, "invariant violated during the schedule");
+    }
+}
+
+/// No tab believes its token lives longer than the server lets it, beyond the time the token's
+/// answer took to reach a tab (a tab counts the life from receipt): the life left it counts
+/// (its wall clock's expiry less now) ends at most that lag after the server's expiry, however
+/// the token came (its own answer, another tab's message that waited, a sleep, the monotonic
+/// clock stopping, a forward jump of the wall clock). Not once the wall clock went back (a
+/// message's age is unknown then: it is taken unaged) or the app handed in a token with a
+/// lifetime of its choosing (`setAccessToken`).
+fn no_token_outlives_its_expiry(world: &World) {
+    if world.clock_went_back || world.set_token_used || !world.freshness_checks {
+        return;
+    }
+    let now = world.now();
+    let real = world.real_ms();
+    for tab in &world.tabs {
+        let Some(token) = tab.machine.access_token() else { continue };
+        let (Some(believed), Some(expiry)) = (tab.machine.expires_at(now), world.server.expiry_of(token)) else {
+            continue;
+        };
+        if believed <= now.wall_ms {
+            continue; // spent, as far as the tab knows (its life left is counted down to 0)
+        }
+        let lag = world.token_lag.get(token).copied().unwrap_or(0.0);
+        let believed_real = real + (believed - now.wall_ms);
+        if believed_real > expiry + lag + 0.01 {
+            fail(
+                world,
+                &format!(
+                    "tab {} believes its token lives until {believed_real} (real ms), {} ms past its expiry at the \
+                     server {expiry} plus the {lag} ms its answer took",
+                    tab.uid,
+                    believed_real - expiry - lag
+                ),
+            );
+        }
     }
 }
 

@@ -184,6 +184,11 @@ impl Server {
         }
     }
 
+    /// When an access token expires at the server (server ms), if it issued it.
+    pub fn expiry_of(&self, access: &str) -> Option<f64> {
+        self.access.get(access).map(|&(_, _, exp)| exp)
+    }
+
     /// The user whose session this refresh cookie can still continue (a live family's current
     /// token), if any.
     pub fn live_user(&self, cookie: Option<&str>, now_ms: f64) -> Option<u8> {

@@ -14,7 +14,7 @@ use wasm_token_manager::core::clock::Instant;
 use wasm_token_manager::core::machine::*;
 use wasm_token_manager::core::policy::Backoff;
 use wasm_token_manager::core::run::RefreshKind;
-use wasm_token_manager::core::session::{Epoch, SessionState};
+use wasm_token_manager::core::session::{EndReason, Epoch, SessionState};
 
 use super::server::{user_of, Answer, Lifetime, Server, SetCookie};
 
@@ -187,6 +187,26 @@ impl Tab {
     }
 }
 
+/// The token a tab holds, as it sees it (for [`World::shared_token_kept_fresh`]).
+#[derive(Debug, Clone)]
+struct Held {
+    token: Option<String>,
+    generation: wasm_token_manager::core::session::TokenGeneration,
+    epoch: Epoch,
+    remaining_ms: Option<f64>,
+}
+
+impl Held {
+    fn of(m: &Machine, now: Instant) -> Self {
+        Self {
+            token: m.access_token().map(str::to_owned),
+            generation: m.generation(),
+            epoch: m.epoch(),
+            remaining_ms: m.expires_at(now).map(|at| at - now.wall_ms),
+        }
+    }
+}
+
 /// A user action in call order, for the "last action wins" and logout invariants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionAction {
@@ -274,8 +294,21 @@ pub struct World {
     /// arbitrarily late, after the token they carry (valid when sent) may have died. No client
     /// can prevent that 401, so the 401 check leaves them out.
     slept_on_wire: std::collections::BTreeSet<(u64, ReqId)>,
+    /// Wrapped requests whose last send carried a token live at the server when it left, and
+    /// reached the server after that token died (it waited on the wire longer than the life
+    /// it had): a 401 no client can prevent either (see
+    /// `regressions::a_replay_that_waits_on_the_wire_past_its_tokens_expiry`).
+    died_on_wire: std::collections::BTreeSet<(u64, ReqId)>,
     /// Refresh POSTs that reached the server.
     pub refresh_posts: u32,
+    /// Per access token the server issued and a tab read: how long (real ms) its answer took
+    /// from the server to the tab. A tab counts a token's life from receipt, so it may believe
+    /// the token outlives the server's expiry by this much, and no more.
+    pub token_lag: std::collections::HashMap<String, f64>,
+    /// The direct checks of shared tokens' freshness ([`World::shared_token_kept_fresh`],
+    /// `invariants::no_token_outlives_its_expiry`) are on; `SIM_FRESHNESS=0` turns them off, to
+    /// measure what the other invariants catch alone.
+    pub freshness_checks: bool,
 }
 
 /// The longest a refresh run lasts: 4 attempts of up to 15 s, the backoffs between them
@@ -352,7 +385,10 @@ impl World {
             last_status: BTreeMap::new(),
             dead_app_tokens: Default::default(),
             slept_on_wire: Default::default(),
+            died_on_wire: Default::default(),
             refresh_posts: 0,
+            token_lag: Default::default(),
+            freshness_checks: std::env::var_os("SIM_FRESHNESS").is_none_or(|v| v != "0"),
         };
         for _ in 0..tabs.max(1) {
             w.open_tab(0);
@@ -704,6 +740,12 @@ impl World {
                     }
                 }
                 Output::Broadcast(message) => {
+                    // The idle timeout is a logout (`last_action_wins`), when it strikes (its
+                    // event waits for the POST, which may fail and leave the cookie valid:
+                    // `serverConfirmed: false`, as documented).
+                    if matches!(message, Message::Ended { reason: EndReason::Idle, .. }) {
+                        self.actions.push((uid, SessionAction::Logout));
+                    }
                     for t in &self.tabs {
                         if t.uid != uid && t.device == device {
                             self.channel.entry((uid, t.uid)).or_default().push_back((self.real, message.clone()));
@@ -828,10 +870,12 @@ impl World {
         // send carried it: outside what the manager can guarantee.
         let dead_app_token = token.is_some_and(|t| self.dead_app_tokens.contains(&t));
         let slept_on_wire = self.slept_on_wire.remove(&(self.tabs[i].uid, req));
+        let died_on_wire = self.died_on_wire.remove(&(self.tabs[i].uid, req));
         // No 401 to the app while the server still holds a live session for the user the tab
         // was (and still is) signed in as, unless a fault happened meanwhile.
         if status == 401
             && !slept_on_wire
+            && !died_on_wire
             && !dead_app_token
             && rec.faults_at_start == self.faults
             && !self.transient_faults_excuse(rec.soft_faults_at_start)
@@ -921,7 +965,20 @@ impl World {
             return;
         }
         let answered = match self.legs[k].kind.clone() {
-            LegKind::Api { token, .. } => Answered::Api(self.server.api(token.as_deref(), self.real)),
+            LegKind::Api { token, req } => {
+                let status = self.server.api(token.as_deref(), self.real);
+                let live_when_sent = token
+                    .as_deref()
+                    .and_then(|t| self.server.expiry_of(t))
+                    .is_some_and(|expiry| self.legs[k].since < expiry);
+                let key = (self.legs[k].tab, req);
+                if status == 401 && live_when_sent {
+                    self.died_on_wire.insert(key);
+                } else {
+                    self.died_on_wire.remove(&key);
+                }
+                Answered::Api(status)
+            }
             LegKind::Post { endpoint, user, .. } => {
                 let fault = self.next_fault.take();
                 if fault.is_some_and(|f| !f.is_transient()) {
@@ -999,6 +1056,9 @@ impl World {
                             SetCookie::Set(c) => self.jars[leg.device] = Some(c.clone()),
                             SetCookie::Clear => self.jars[leg.device] = None,
                             SetCookie::Keep => {}
+                        }
+                        if let Some((token, _)) = &a.token {
+                            self.token_lag.entry(token.clone()).or_insert(self.real - leg.since);
                         }
                         let token = match a.token {
                             Some((token, expires_in_s)) => Ok(TokenAnswer {
@@ -1084,14 +1144,80 @@ impl World {
 
     /// Deliver the head of the queue from `key.0` to `key.1`.
     fn deliver_message_of(&mut self, key: (u64, u64)) {
-        let Some((_, message)) = self.channel.get_mut(&key).and_then(VecDeque::pop_front) else { return };
+        let Some((sent_real, message)) = self.channel.get_mut(&key).and_then(VecDeque::pop_front) else { return };
         let Some(i) = self.tab_index(key.1) else { return };
         let now = self.now();
         if std::env::var_os("SIM_TRACE").is_some() {
             eprintln!("[{} tab {}] <- {message:?} (epoch before {:?})", self.mono, key.1, self.tabs[i].machine.epoch());
         }
-        self.tabs[i].machine.peer_message(now, message);
+        let before = Held::of(&self.tabs[i].machine, now);
+        self.tabs[i].machine.peer_message(now, message.clone());
+        if let Message::Token { token, remaining_ms, sent_wall_ms, .. } = &message {
+            self.shared_token_kept_fresh(i, before, token, *remaining_ms, *sent_wall_ms, sent_real);
+        }
         self.pump(i);
+    }
+
+    /// What a token message may do to the token tab `i` held (`before`), as the tab itself can
+    /// tell (its own clocks and the message): the freshness of tokens other tabs share, stated
+    /// directly rather than left to the 401 check, which sees a stale token only when it is
+    /// dead at the server and a replay carries it (issue 28).
+    ///
+    /// - *Fresher only*: a token of the tab's own session (same epoch before and after) replaces
+    ///   the one held only if it has strictly more life left, the message's age counted. (Not
+    ///   the same life either: equal, both may be spent, and a `refreshed` for it is no news.)
+    /// - *No life gained in transit*: a token taken from a message has at most the life the
+    ///   sender gave it, less the real time the message waited, unless the wall clock went back
+    ///   meanwhile (its age cannot be told then).
+    /// - *Unknown age replaces nothing*: a message read before its send on the tab's wall clock
+    ///   (the clock went back) never replaces a token of the tab's session.
+    fn shared_token_kept_fresh(
+        &mut self,
+        i: usize,
+        before: Held,
+        token: &str,
+        remaining_ms: Option<f64>,
+        sent_wall_ms: f64,
+        sent_real: f64,
+    ) {
+        let now = self.now();
+        let after = Held::of(&self.tabs[i].machine, now);
+        let adopted = after.generation != before.generation && after.token.as_deref() == Some(token);
+        if !adopted || !self.freshness_checks {
+            return;
+        }
+        let uid = self.tabs[i].uid;
+        let same_session = before.token.is_some() && before.epoch == after.epoch;
+        if same_session {
+            if let (Some(ours), Some(theirs)) = (before.remaining_ms, after.remaining_ms) {
+                if theirs <= ours {
+                    self.violation(format!(
+                        "tab {uid}: took another tab's token with {theirs} ms left for its own with {ours} ms \
+                         (same session {:?}): not fresher",
+                        after.epoch
+                    ));
+                }
+            }
+            if now.wall_ms < sent_wall_ms {
+                self.violation(format!(
+                    "tab {uid}: a token message of unknown age (sent at wall {sent_wall_ms}, read at {}) replaced \
+                     its session's token",
+                    now.wall_ms
+                ));
+            }
+        }
+        // The wall clock did not go back relative to real time while the message waited.
+        let wall_kept_pace = now.wall_ms - self.real >= sent_wall_ms - sent_real;
+        if let (Some(sent), Some(held), true) = (remaining_ms, after.remaining_ms, wall_kept_pace) {
+            let left = sent - (self.real - sent_real);
+            if held > left.max(0.0) + 0.01 {
+                self.violation(format!(
+                    "tab {uid}: took another tab's token with {held} ms left; it had {left} ms left (sent with {sent} ms, \
+                     waited {} ms): life gained in transit",
+                    self.real - sent_real
+                ));
+            }
+        }
     }
 
     /// The network comes back (`online` in every tab). The outage is counted once more as it
