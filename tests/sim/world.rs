@@ -388,7 +388,7 @@ impl World {
             died_on_wire: Default::default(),
             refresh_posts: 0,
             token_lag: Default::default(),
-            freshness_checks: std::env::var_os("SIM_FRESHNESS").is_none_or(|v| v != "0"),
+            freshness_checks: std::env::var_os("SIM_FRESHNESS").map_or(true, |v| v != "0"),
         };
         for _ in 0..tabs.max(1) {
             w.open_tab(0);
