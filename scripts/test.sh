@@ -153,8 +153,8 @@ browser_suite() {
 # $LOGS/lane-X.txt (printed when the lane ends) and its stage times to $LOGS/lane-X-stages.txt.
 # A: the wasm-bindgen browser suite in three engines and the suites that drive the examples, the
 #    package and the demo (the first mock server, the other-origin server, the app servers);
-# B: the resilience suite (its soak) and the ordering and drop-in suites;
-# C: locks, DPoP, session, and the real backends with the doctor.
+# B: the resilience suite (its soak), the ordering, drop-in and locks suites;
+# C: DPoP, session, and the real backends with the doctor.
 stage() {
   local now; now=$(date +%s)
   [ -z "${stage_name:-}" ] || printf '%5d s  %s\n' $(( now - stage_t0 )) "$stage_name" >> "$LOGS/lane-$LANE-stages.txt"
@@ -202,12 +202,12 @@ lane_b() {
   E2E_BASE="$BASE_B" node tests/e2e/ordering.mjs | tee "$LOGS/ordering.txt"
   stage "e2e dropin"
   E2E_BASE="$BASE_B" node tests/e2e/dropin.mjs | tee "$LOGS/dropin.txt"
+  stage "e2e locks"
+  E2E_BASE="$BASE_B" node tests/e2e/locks.mjs | tee "$LOGS/locks.txt"
   stage
 }
 
 lane_c() {
-  stage "e2e locks"
-  E2E_BASE="$BASE_C" node tests/e2e/locks.mjs | tee "$LOGS/locks.txt"
   stage "e2e dpop"
   E2E_BASE="$BASE_C" node tests/e2e/dpop.mjs | tee "$LOGS/dpop.txt"
   stage "e2e session"
