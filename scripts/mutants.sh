@@ -2,8 +2,8 @@
 # `make mutants`: cargo-mutants over the core, with the native unit tests and the simulator
 # (the same 20,000 random schedules and named regressions as `make test`) as the oracle, in
 # release mode. Options (environment or make variables):
-#   FILE=src/core/session.rs   one file (or a glob) instead of all of src/core; a file of
-#                              mock-server/src mutates the mock server against its own tests
+#   FILE=src/core/session.rs   files or globs (space-separated) instead of all of src/core;
+#                              files of mock-server/src mutate the mock server against its tests
 #   SHARD=k/n                  one shard of the mutants (cargo-mutants --shard), for long runs
 #   DIFF=path                  only the mutants in the lines a diff touches (--in-diff)
 #   JOBS=2                     mutants built and tested at once
@@ -14,7 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 file=${FILE:-src/core/**}
-args=(--no-shuffle --output "${OUT:-target/mutants}" --file "$file")
+args=(--no-shuffle --output "${OUT:-target/mutants}")
+set -f; for f in $file; do args+=(--file "$f"); done; set +f
 case "$file" in
   mock-server/*) args+=(--package mock-server); test_args=(--release) ;;
   *) args+=(--package wasm-token-manager); test_args=(--release --lib --test simulator) ;;
