@@ -178,6 +178,7 @@ export function evaluate(r) {
     else if (isLoopback(host)) add(secure
       ? warn("cookie-secure", `${shown}: Secure over plain http on ${host}`, "Safari (WebKit) drops a Secure cookie received over plain http, even on localhost: set Secure only over https.")
       : pass("cookie-secure", `plain http on loopback ${host}: no Secure is right here (set it over https)`));
+    else if (secure) add(fail("cookie-secure", `${shown}: Secure over plain http on ${host}: browsers refuse to store it`, "Serve the auth routes over https (a Secure cookie is stored only from a secure origin)."));
     else add(warn("cookie-secure", `plain http on ${host}: the cookie travels in clear`, "Serve the auth routes over https and mark the cookie Secure."));
 
     const ss = sameSite(rc);
@@ -213,10 +214,12 @@ export function evaluate(r) {
     else if (host !== dom && !host.endsWith("." + dom)) add(fail("cookie-domain", `Domain=${dom} does not match the host ${host}: the browser rejects the cookie`));
     else add(warn("cookie-domain", `Domain=${dom}: sent to every subdomain of ${dom} too`));
 
-    if (rc.name.startsWith("__Host-")) {
-      const bad = [!secure && "Secure", p !== "/" && "Path=/", dom && "no Domain"].filter(Boolean);
+    // Prefixes match without regard to case (RFC 6265bis); __Host- needs an explicit Path=/.
+    const lower = rc.name.toLowerCase();
+    if (lower.startsWith("__host-")) {
+      const bad = [!secure && "Secure", rc.attrs.path !== "/" && "an explicit Path=/", dom && "no Domain"].filter(Boolean);
       add(bad.length ? fail("cookie-prefix", `${rc.name} without ${bad.join(", ")}: the browser rejects it`) : pass("cookie-prefix", `${rc.name}: __Host- prefix`));
-    } else if (rc.name.startsWith("__Secure-")) add(secure ? pass("cookie-prefix", `${rc.name}: __Secure- prefix`) : fail("cookie-prefix", `${rc.name} without Secure: the browser rejects it`));
+    } else if (lower.startsWith("__secure-")) add(secure ? pass("cookie-prefix", `${rc.name}: __Secure- prefix`) : fail("cookie-prefix", `${rc.name} without Secure: the browser rejects it`));
     else add(pass("cookie-prefix", `${rc.name} has no __Host- prefix (advice${https ? "" : ", once on https"}: ${FIX["cookie-prefix"]})`));
 
     const rei = (c.loginReturnsToken ? r.login : r.refresh)?.json?.refresh_expires_in;
@@ -362,8 +365,15 @@ export function evaluate(r) {
       const attrs = (x, url) => ({ Path: cookiePath(x, url), Domain: (x.attrs.domain ?? "").replace(/^\./, "").toLowerCase() || "(none)", SameSite: sameSite(x) ?? "(none)", Secure: x.attrs.secure ? "yes" : "no" });
       const a = attrs(rc, setBy), b = attrs(del, lo.ex.url);
       const diff = Object.keys(a).filter((k) => a[k] !== b[k]);
-      add(diff.length ? fail("logout-cookie", `set with ${diff.map((k) => `${k} ${a[k]}`).join(", ")}, deleted with ${diff.map((k) => `${k} ${b[k]}`).join(", ")}`)
-        : pass("logout-cookie", `deleted with ${showCookie(del)}`));
+      const saw = `set with ${diff.map((k) => `${k} ${a[k]}`).join(", ")}, deleted with ${diff.map((k) => `${k} ${b[k]}`).join(", ")}`;
+      // A browser finds the cookie to delete by name, Domain and Path; SameSite and Secure only
+      // decide whether it accepts the deleting cookie at all.
+      const rejected = (sameSite(del) === "None" && !del.attrs.secure) || (del.attrs.secure && !https);
+      if (diff.some((k) => k === "Path" || k === "Domain") || rejected) {
+        add(fail("logout-cookie", rejected ? `${showCookie(del)}: the browser rejects this deleting cookie` : saw));
+      } else if (diff.length) {
+        add(warn("logout-cookie", `${saw}: it still deletes the cookie (same name, Domain and Path)`, "Send the deleting Set-Cookie with the very attributes the cookie was set with."));
+      } else add(pass("logout-cookie", `deleted with ${showCookie(del)}`));
     }
     add(!lo.after ? skip("logout-revokes", "not sent") : accepted(lo.after, field)
       ? fail("logout-revokes", `the cookie from before the logout still refreshes: ${lo.after.status} with a token`)

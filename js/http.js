@@ -1,6 +1,7 @@
 // HTTP for wasm-token-manager: the token endpoints' POST and the send of a wrapped request,
 // each one call from wasm. What to send and what to do with the answer is decided in Rust.
 import { dpopHeader, dpopAnswer, dpopDeleteKey, dpopForget } from "./dpop.js";
+import { shownUrl } from "./debug.js";
 
 export { dpopDeleteKey, dpopForget };
 
@@ -140,7 +141,7 @@ export function prepareRequest(input, init, dpop, unlisted) {
   }
   if (out[5] && out[5].aborted) throw reason(out[5]);
   if (unlisted && unlisted.o && !out[3] && out[4].startsWith(unlisted.o + "/")) {
-    console.warn(`wasm-token-manager: ${out[4]} goes without the token: allowedOrigins leaves out this page's origin (list "self")`);
+    console.warn(`wasm-token-manager: ${shownUrl(out[4])} goes without the token: allowedOrigins leaves out this page's origin (list "self")`);
     unlisted.o = 0;
   }
   return out;

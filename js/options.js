@@ -65,7 +65,8 @@ export function readOptions(o) {
   if (out && (transport || globalThis.fetch)) transport = tracedFetch(transport || globalThis.fetch, out);
   // A page origin left out of allowedOrigins: the first request there without the token says why.
   const here = globalThis.location && location.origin;
-  const unlisted = origins && !origins.includes("self") && !origins.includes(here) ? { o: here } : undefined;
+  const origin = (x) => { try { return new URL(x).origin; } catch { return x; } };
+  const unlisted = origins && !origins.some((x) => x === "self" || origin(x) === here) ? { o: here } : undefined;
   return [str("refreshUrl"), str("loginUrl"), str("logoutUrl"), origins ?? undefined,
     num("refreshMarginSeconds"), str("accessTokenField"), str("expiresInField"),
     str("expiresAtField"), headers ?? undefined, headersFn, bool("crossTab"), bool("autoRefresh"), bool("dpop"),

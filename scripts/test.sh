@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make test`: native tests, then the browser suite and the release smoke test against a mock
-# server this script starts and stops. Prints the test counts; fails if the browser suite ran
-# zero tests.
+# `make test`: native tests, the simulator, the package and the example apps one after the
+# other; then three lanes side by side (the browser suite in three engines and every end-to-end
+# suite, against mock servers and real backends this script starts and stops). Prints the test
+# counts and stage times; fails if any suite fails or the browser suite ran zero tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$PATH"
@@ -125,7 +126,7 @@ node compat/oidc/server.mjs "$OIDC_PORT" "$OP_PORT" pkg > "$LOGS/oidc.log" 2>&1 
 # suite that ran in another one fails.
 browser_suite() {
   local engine=$1 name=$2 browser=$3 pre=()
-  [ "$engine" = safari ] && pre=(xvfb-run -a)
+  [ "$engine" = safari ] && pre=(xvfb-run -a -n 101)
   stage "browser suite $name"
   echo "== browser tests on $name (wasm-pack test --headless --$engine, against $BASE)"
   set +e
@@ -172,7 +173,7 @@ lane_a() {
   stage "engines e2e firefox"
   E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=${FIREFOX_DRIVER_PORT:-18800} node tests/e2e/engines.mjs firefox | tee "$LOGS/engines-firefox.txt"
   stage "engines e2e webkit"
-  E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=${WEBKIT_DRIVER_PORT:-18801} xvfb-run -a node tests/e2e/engines.mjs webkit | tee "$LOGS/engines-webkit.txt"
+  E2E_BASE="$BASE" E2E_OTHER="$OTHER" DRIVER_PORT=${WEBKIT_DRIVER_PORT:-18801} xvfb-run -a -n 111 node tests/e2e/engines.mjs webkit | tee "$LOGS/engines-webkit.txt"
   stage "everywhere"
   echo "== everywhere: example apps (Vite, webpack, Next.js), plain page, Worker, store contract; Node import"
   E2E_BASE="$BASE" E2E_VITE="$VITE_APP" E2E_WEBPACK="$WEBPACK_APP" E2E_NEXT="$NEXT_APP" E2E_NEXT_WEBPACK="$NEXT_WEBPACK_APP" node tests/e2e/everywhere.mjs | tee "$LOGS/everywhere.txt"
@@ -232,15 +233,21 @@ lane_c() {
     E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT E2E_OIDC=http://127.0.0.1:$OIDC_PORT node tests/e2e/doctor.mjs | tee "$LOGS/doctor.txt"
   stage "backends in firefox, webkit (better-auth)"
   E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${FIREFOX_DRIVER_PORT2:-18802} node tests/e2e/betterauth-engines.mjs firefox | tee "$LOGS/betterauth-firefox.txt"
-  E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${WEBKIT_DRIVER_PORT2:-18803} xvfb-run -a node tests/e2e/betterauth-engines.mjs webkit | tee "$LOGS/betterauth-webkit.txt"
+  E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${WEBKIT_DRIVER_PORT2:-18803} xvfb-run -a -n 201 node tests/e2e/betterauth-engines.mjs webkit | tee "$LOGS/betterauth-webkit.txt"
   stage
 }
 
 lap "lanes A, B, C side by side"
 rm -f "$LOGS"/lane-?.txt "$LOGS"/lane-?-stages.txt
+# Each lane in its own process group (job control on), so that a make test stopped or failing
+# early takes every lane's browsers and runners down with it.
+set -m
 LANE=a lane_a > "$LOGS/lane-a.txt" 2>&1 & pid_a=$!
 LANE=b lane_b > "$LOGS/lane-b.txt" 2>&1 & pid_b=$!
 LANE=c lane_c > "$LOGS/lane-c.txt" 2>&1 & pid_c=$!
+set +m
+trap 'kill -- -"$pid_a" -"$pid_b" -"$pid_c" 2>/dev/null; kill "${MOCK_PIDS[@]}" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 failed=()
 for lane in a b c; do
   pid_var=pid_$lane

@@ -871,9 +871,13 @@ async fn get_access_token_refreshes_after_expiry_once_for_two_tabs() {
 /// without "self" it does not.
 #[wasm_bindgen_test]
 async fn allowed_origins_self_is_the_page_origin() {
-    for (extra, expect) in
-        [(format!(r#","allowedOrigins":["self","{MOCK}"]"#), true), (format!(r#","allowedOrigins":["{MOCK}"]"#), false)]
-    {
+    // The page's origin written as a URL with a trailing slash is the page's origin too.
+    let page = window().location().origin().expect("origin");
+    for (extra, expect) in [
+        (format!(r#","allowedOrigins":["self","{MOCK}"]"#), true),
+        (format!(r#","allowedOrigins":["{page}/","{MOCK}"]"#), true),
+        (format!(r#","allowedOrigins":["{MOCK}"]"#), false),
+    ] {
         let transport = js_sys::Function::new_with_args(
             "input, init",
             r#"const r = new Request(input, init);
@@ -891,7 +895,7 @@ async fn allowed_origins_self_is_the_page_origin() {
         let sent = Reflect::get(&window(), &"__selfAuth".into()).ok().and_then(|v| v.as_bool());
         assert_eq!(sent, Some(expect), "{extra}");
         // Left out, the page's origin is named once on the console, with the fix ("self").
-        settle(call_fetch(&auth, "/same-origin-again", None)).await.expect("fetch");
+        settle(call_fetch(&auth, "/same-origin-again?key=query-secret", None)).await.expect("fetch");
         let warned = console_lines("warn");
         if expect {
             assert!(warned.is_empty(), "{warned:?}");
@@ -968,6 +972,49 @@ async fn debug_lines_for_requests_events_and_timers_without_tokens() {
     }
     let bad = TokenManager::new(options(r#","debug":"yes""#).unchecked_into()).err().expect("rejected");
     assert_eq!(code_of(&bad), "invalid_options");
+}
+
+/// `debug`: a caller's own Authorization that is no scheme (a raw API key) and a URL's query
+/// stay out of the lines; a logger that throws changes nothing (the manager signs in, sends,
+/// refreshes; requests answer as the server did).
+#[wasm_bindgen_test]
+async fn debug_keeps_secrets_out_and_a_throwing_logger_changes_nothing() {
+    reset(300).await;
+    let lines = js_sys::Array::new();
+    let push = {
+        let lines = lines.clone();
+        Closure::<dyn Fn(String)>::new(move |l: String| {
+            lines.push(&l.into());
+        })
+        .into_js_value()
+    };
+    let o = options("");
+    Reflect::set(&o, &"debug".into(), &push).expect("set");
+    let auth = TokenManager::new(o.unchecked_into()).expect("new");
+    login(&auth).await;
+    let init = RequestInit::new();
+    let h = web_sys::Headers::new().expect("headers");
+    h.set("Authorization", "raw-api-key-0123456789").expect("set");
+    init.set_headers(&h);
+    let res: Response =
+        settle(call_fetch(&auth, &url("/api/me?sig=query-secret"), Some(&init))).await.expect("fetch").unchecked_into();
+    assert_eq!(res.status(), 401, "the caller's own Authorization went as it was");
+    let text: Vec<String> = lines.iter().filter_map(|l| l.as_string()).collect();
+    assert!(text.iter().any(|l| l == &format!("GET {MOCK}/api/me?… with Authorization → 401")), "{text:#?}");
+    assert!(!text.iter().any(|l| l.contains("raw-api-key") || l.contains("query-secret")), "{text:#?}");
+    auth.dispose();
+
+    let throwing = js_sys::Function::new_with_args("line", "throw new Error('logger down')");
+    let o = options("");
+    Reflect::set(&o, &"debug".into(), &throwing).expect("set");
+    let auth = TokenManager::new(o.unchecked_into()).expect("new");
+    login(&auth).await;
+    assert_eq!(auth_fetch(&auth, "/api/me").await.expect("api").status(), 200);
+    settle(auth.refresh()).await.expect("refresh");
+    assert_eq!(auth_fetch(&auth, "/api/me").await.expect("api").status(), 200);
+    assert!(auth.is_authenticated());
+    settle(auth.logout(None)).await.expect("logout");
+    auth.dispose();
 }
 
 /// `loggedIn`: once for a login in this tab and once in another tab of the origin (from the
