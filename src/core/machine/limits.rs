@@ -15,6 +15,10 @@ use super::*;
 const LATE_IDLE_GRACE_MS: f64 = 250.0;
 /// A check this long after the deadline means the page was not running at the time.
 const LATE_MS: f64 = 1_000.0;
+/// How far a session's end told again may move later and still be the same end: an answer's
+/// `refresh_expires_in` is whole seconds, counted from when the answer is read, so a slow or
+/// rounded answer moves an absolute end by up to about a second.
+const SAME_END_MS: f64 = 2_000.0;
 
 /// Activity moves the idle deadline (and tells the other tabs) only when it moves it by this
 /// much: a busy page does not flood the channel, and the snapshot changes at most this often.
@@ -122,13 +126,16 @@ impl Machine {
         }
     }
 
-    /// The session's end is `end` (wall ms): from a token answer or another tab.
+    /// The session's end is `end` (wall ms): from a token answer or another tab. A warning
+    /// given is given again only for an end that moved later by more than [`SAME_END_MS`] and
+    /// out of the warning (a sliding session's new end), not for the same end told again.
     pub(super) fn set_session_end(&mut self, now: Instant, end: f64) {
         if !end.is_finite() || self.limits.end == Some(end) {
             return;
         }
+        let moved = self.limits.end.map_or(true, |old| end > old + SAME_END_MS);
         self.limits.end = Some(end);
-        if now.wall_ms < end - self.cfg.session_warning_ms {
+        if moved && now.wall_ms < end - self.cfg.session_warning_ms {
             self.limits.end_warned = false;
         }
     }

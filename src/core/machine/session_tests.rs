@@ -170,6 +170,24 @@ fn a_sliding_end_warns_again_only_when_it_moved_out_of_the_warning() {
     assert_eq!(events(&drain(&mut m)), vec![&Event::SessionExpiring { expires_at: T0.wall_ms + 23_000.0 }]);
 }
 
+/// An absolute end told again by the next refresh moves by up to about a second (the answer's
+/// `refresh_expires_in` is whole seconds, read when the answer arrives, so a slow answer moves
+/// it later): that is the same end, not a new one to warn of again.
+#[test]
+fn an_end_that_moves_later_by_less_than_two_seconds_is_not_warned_of_again() {
+    let mut m = signed_in(config(), 60.0, Some(8.0));
+    m.handle_timeout(at(3_000.0));
+    assert_eq!(events(&drain(&mut m)).len(), 1, "warned");
+    // The next refresh's answer puts the end 900 ms later (read late, rounded up).
+    m.refresh(at(3_000.0), RefreshKind::Explicit);
+    let (http, _) = posted(&drain(&mut m)).expect("refresh");
+    m.post_done(at(3_000.0), http, answer("opaque-b", 60.0, Some(5.9)));
+    drain(&mut m);
+    m.handle_timeout(at(3_900.0));
+    m.handle_timeout(at(8_000.0));
+    assert!(events(&drain(&mut m)).iter().all(|e| !matches!(e, Event::SessionExpiring { .. })), "one warning per end");
+}
+
 // ---- idle ------------------------------------------------------------------------------
 
 fn idle_config() -> Config {
