@@ -246,7 +246,7 @@ LANE=a lane_a > "$LOGS/lane-a.txt" 2>&1 & pid_a=$!
 LANE=b lane_b > "$LOGS/lane-b.txt" 2>&1 & pid_b=$!
 LANE=c lane_c > "$LOGS/lane-c.txt" 2>&1 & pid_c=$!
 set +m
-trap 'kill -- -"$pid_a" -"$pid_b" -"$pid_c" 2>/dev/null; kill "${MOCK_PIDS[@]}" 2>/dev/null || true' EXIT
+trap 'kill -- -"$pid_a" -"$pid_b" -"$pid_c" 2>/dev/null || true; kill "${MOCK_PIDS[@]}" 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM
 failed=()
 for lane in a b c; do
