@@ -347,6 +347,14 @@ mod tests {
         adopt_from(&mut s, TokenSource::OtherTab, 300.0, T0);
         assert_eq!(s.after_lock(&run, T0), AfterLock::Superseded);
         assert_eq!(s.superseded_outcome(&run), RunOutcome::PeerRefreshed);
+        // Another tab's token, then a logout, meanwhile: a newer token was held, but none is
+        // now: the callers get the superseded error, not a token.
+        let mut s = Session::new();
+        adopt(&mut s, 300.0, T0);
+        let run = s.start_run(T0, RefreshKind::Explicit).expect("start");
+        adopt_from(&mut s, TokenSource::OtherTab, 300.0, T0);
+        s.end(EndReason::LoggedOut, T0);
+        assert_eq!(s.superseded_outcome(&run), RunOutcome::failed(superseded(), None));
     }
 
     #[test]
