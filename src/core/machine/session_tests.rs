@@ -188,6 +188,20 @@ fn an_end_that_moves_later_by_less_than_two_seconds_is_not_warned_of_again() {
     assert!(events(&drain(&mut m)).iter().all(|e| !matches!(e, Event::SessionExpiring { .. })), "one warning per end");
 }
 
+/// Exactly 2 s later is still the same end (the tolerance is inclusive).
+#[test]
+fn an_end_exactly_two_seconds_later_is_the_same_end() {
+    let mut m = signed_in(config(), 60.0, Some(8.0));
+    m.handle_timeout(at(3_000.0));
+    assert_eq!(events(&drain(&mut m)).len(), 1, "warned");
+    m.refresh(at(3_000.0), RefreshKind::Explicit);
+    let (http, _) = posted(&drain(&mut m)).expect("refresh");
+    m.post_done(at(3_000.0), http, answer("opaque-b", 60.0, Some(7.0)));
+    drain(&mut m);
+    m.handle_timeout(at(5_000.0));
+    assert!(events(&drain(&mut m)).iter().all(|e| !matches!(e, Event::SessionExpiring { .. })), "not warned again");
+}
+
 // ---- idle ------------------------------------------------------------------------------
 
 fn idle_config() -> Config {
