@@ -202,6 +202,21 @@ fn an_end_exactly_two_seconds_later_is_the_same_end() {
     assert!(events(&drain(&mut m)).iter().all(|e| !matches!(e, Event::SessionExpiring { .. })), "not warned again");
 }
 
+/// A new end whose warning time is exactly now is inside the warning, not out of it: the
+/// warning already given stands (no second one).
+#[test]
+fn a_new_end_at_the_warnings_edge_is_not_warned_of_again() {
+    let mut m = signed_in(config(), 60.0, Some(8.0));
+    m.handle_timeout(at(3_000.0));
+    assert_eq!(events(&drain(&mut m)).len(), 1, "warned");
+    m.refresh(at(6_000.0), RefreshKind::Explicit);
+    let (http, _) = posted(&drain(&mut m)).expect("refresh");
+    m.post_done(at(6_000.0), http, answer("opaque-b", 60.0, Some(5.0)));
+    drain(&mut m);
+    m.handle_timeout(at(6_000.0));
+    assert!(events(&drain(&mut m)).iter().all(|e| !matches!(e, Event::SessionExpiring { .. })), "not warned again");
+}
+
 // ---- idle ------------------------------------------------------------------------------
 
 fn idle_config() -> Config {
