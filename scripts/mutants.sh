@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make mutants`: cargo-mutants over the core, with the native unit tests and the simulator
 # (the same 20,000 random schedules and named regressions as `make test`) as the oracle, in
-# release mode. Options (environment or make variables):
+# the `mutation` profile of Cargo.toml (optimised, no LTO, incremental: a mutant rebuilds in
+# seconds, where the size-tuned release profile relinked everything). Options (environment or make variables):
 #   FILE=src/core/session.rs   files or globs (space-separated) instead of all of src/core;
 #                              files of mock-server/src mutate the mock server against its tests
 #   SHARD=k/n                  one shard of the mutants (cargo-mutants --shard), for long runs
@@ -14,11 +15,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 file=${FILE:-src/core/**}
-args=(--no-shuffle --output "${OUT:-target/mutants}")
+args=(--no-shuffle --output "${OUT:-target/mutants}" --profile mutation --minimum-test-timeout 60)
 set -f; for f in $file; do args+=(--file "$f"); done; set +f
 case "$file" in
-  mock-server/*) args+=(--package mock-server); test_args=(--release) ;;
-  *) args+=(--package wasm-token-manager); test_args=(--release --lib --test simulator) ;;
+  mock-server/*) args+=(--package mock-server); test_args=() ;;
+  *) args+=(--package wasm-token-manager); test_args=(--lib --test simulator) ;;
 esac
 [ -z "${SHARD:-}" ] || args+=(--shard "$SHARD")
 [ -z "${DIFF:-}" ] || args+=(--in-diff "$DIFF")

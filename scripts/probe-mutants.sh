@@ -42,7 +42,7 @@ for diff in "${probes[@]}"; do
   git apply "$diff" && applied=$diff
   echo "== $name: $(git diff --stat HEAD -- $files | tail -n 1)"
   t0=$(date +%s)
-  SIM_CASES=$CASES cargo test --release -p wasm-token-manager --test simulator -- --nocapture >"$log" 2>&1
+  SIM_CASES=$CASES cargo test --profile mutation -p wasm-token-manager --test simulator -- --nocapture >"$log" 2>&1
   rc=$?
   secs=$(( $(date +%s) - t0 ))
   restore

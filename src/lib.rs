@@ -1,7 +1,7 @@
 //! wasm-token-manager: JWT access-token manager for the browser.
 //!
-//! `core` decides (pure Rust, natively tested); `web` touches the browser; this file is the
-//! JS surface.
+//! `core` decides (pure Rust, natively tested); `web` touches the browser; `bindings` is the
+//! JS surface (feature `js`, on by default) and `api` the Rust one.
 
 pub mod core;
 #[cfg(test)]
@@ -9,13 +9,24 @@ mod tests;
 
 /// Talc instead of std's dlmalloc: a few KB smaller in the module (benches/SIZE.md); the page
 /// is single-threaded (no `atomics` target feature).
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[cfg(all(target_arch = "wasm32", feature = "js", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 mod bindings;
 #[cfg(target_arch = "wasm32")]
+#[cfg_attr(not(feature = "js"), allow(dead_code))]
 mod web;
 #[cfg(target_arch = "wasm32")]
-pub use bindings::{decode_jwt, TokenManager};
+pub use api::{
+    Error, ErrorCode, Event, LoginBody, LoginRedirect, Options, Scope, Snapshot, State, Subscription, TokenManager,
+};
+
+/// The JS surface, as the npm package exports it (`TokenManager`, `decodeJwt`).
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
+pub mod js {
+    pub use crate::bindings::{decode_jwt, TokenManager};
+}

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use wasm_token_manager::{decode_jwt, TokenManager};
+use wasm_token_manager::js::{decode_jwt, TokenManager};
 use web_sys::{RequestInit, Response};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -1122,3 +1122,6 @@ async fn restore_against_a_stopped_server_rejects_refresh_failed() {
     assert_eq!(code_of(&err), "refresh_failed");
     auth.dispose();
 }
+
+#[path = "browser/rust_api.rs"]
+mod rust_api;

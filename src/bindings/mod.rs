@@ -11,9 +11,9 @@ use crate::core::run::RefreshKind;
 use crate::core::session::SessionState;
 use crate::core::{token, ErrorCode};
 use crate::web::error;
+use crate::web::js;
 use crate::web::manager::{CallKind, Inner};
 use crate::web::options as web_options;
-use crate::web::{env, js};
 
 mod types;
 
@@ -35,28 +35,7 @@ impl TokenManager {
     /// Create a manager. Throws `invalid_options` on bad options.
     #[wasm_bindgen(constructor)]
     pub fn new(options: TokenManagerOptions) -> Result<TokenManager, JsValue> {
-        let options: JsValue = options.into();
-        if env::base_url().is_none() {
-            return Err(error::js(
-                ErrorCode::UnsupportedEnvironment,
-                "TokenManager needs a browser page or worker: this environment has no location (server-side rendering, a Node test runner?). Create it in the browser, e.g. in an effect or a client-only module.",
-            ));
-        }
-        let (cfg, transport) = web_options::resolve(&options)?;
-        let fetch = match transport {
-            Some(f) => f,
-            None => env::global_fetch().ok_or_else(|| {
-                error::js(
-                    ErrorCode::UnsupportedEnvironment,
-                    "TokenManager needs fetch: this environment has none (pass the fetch option)",
-                )
-            })?,
-        };
-        let inner = Inner::new(cfg, fetch);
-        if inner.cfg.opts.restore_on_create {
-            let _ = inner.restore();
-        }
-        Ok(TokenManager { inner })
+        Ok(TokenManager { inner: Inner::create(&options.into())? })
     }
 
     /// POST the credentials to `loginUrl` (after any refresh in flight, under the cross-tab

@@ -33,6 +33,23 @@ impl ErrorCode {
             Self::UnsupportedEnvironment => "unsupported_environment",
         }
     }
+
+    /// The code named `code` (what [`ErrorCode::as_str`] gives), if it is one.
+    pub fn parse(code: &str) -> Option<Self> {
+        [
+            Self::InvalidOptions,
+            Self::MalformedToken,
+            Self::NotAuthenticated,
+            Self::SessionExpired,
+            Self::RefreshFailed,
+            Self::LoginFailed,
+            Self::LogoutFailed,
+            Self::Aborted,
+            Self::UnsupportedEnvironment,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == code)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,5 +68,31 @@ impl Error {
     }
     pub fn options(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorCode::InvalidOptions, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn every_code_parses_back_and_nothing_else_does() {
+        let all = [
+            ErrorCode::InvalidOptions,
+            ErrorCode::MalformedToken,
+            ErrorCode::NotAuthenticated,
+            ErrorCode::SessionExpired,
+            ErrorCode::RefreshFailed,
+            ErrorCode::LoginFailed,
+            ErrorCode::LogoutFailed,
+            ErrorCode::Aborted,
+            ErrorCode::UnsupportedEnvironment,
+        ];
+        for code in all {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+        for other in ["", "Aborted", "network", "aborted "] {
+            assert_eq!(ErrorCode::parse(other), None, "{other:?}");
+        }
     }
 }

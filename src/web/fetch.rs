@@ -36,7 +36,7 @@ impl Inner {
     /// Start a wrapped request: build the Request as `fetch` would, then let the machine decide
     /// whether it waits, which token it carries, and whether a 401 is replayed. It is sent
     /// before this returns when the machine says so (no microtask in between).
-    fn fetch(self: &Rc<Self>, input: JsValue, init: JsValue) -> Promise {
+    pub(crate) fn fetch(self: &Rc<Self>, input: JsValue, init: JsValue) -> Promise {
         mark(1);
         if self.disposed.get() {
             return Promise::reject(&error::js(ErrorCode::Aborted, "the manager was disposed"));

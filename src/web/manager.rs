@@ -172,6 +172,35 @@ impl Inner {
         inner
     }
 
+    /// A manager from the constructor's options object (the JS `TokenManager` and the Rust
+    /// API both make theirs here): `unsupported_environment` without a page or `fetch`,
+    /// `invalid_options` for bad options; the first restore starts when `restoreOnCreate`.
+    pub fn create(options: &JsValue) -> Result<Rc<Self>, JsValue> {
+        use crate::core::ErrorCode;
+        use crate::web::error;
+        if env::base_url().is_none() {
+            return Err(error::js(
+                ErrorCode::UnsupportedEnvironment,
+                "TokenManager needs a browser page or worker: this environment has no location (server-side rendering, a Node test runner?). Create it in the browser, e.g. in an effect or a client-only module.",
+            ));
+        }
+        let (cfg, transport) = crate::web::options::resolve(options)?;
+        let fetch = match transport {
+            Some(f) => f,
+            None => env::global_fetch().ok_or_else(|| {
+                error::js(
+                    ErrorCode::UnsupportedEnvironment,
+                    "TokenManager needs fetch: this environment has none (pass the fetch option)",
+                )
+            })?,
+        };
+        let inner = Self::new(cfg, fetch);
+        if inner.cfg.opts.restore_on_create {
+            let _ = inner.restore();
+        }
+        Ok(inner)
+    }
+
     /// Give the machine an input (it gets `now`) and queue what it asks for, without carrying it
     /// out yet (the caller may need to record the id the input returned first).
     pub(crate) fn feed<T>(&self, f: impl FnOnce(&mut Machine, crate::core::Instant) -> T) -> T {
