@@ -68,6 +68,11 @@ build_example next-app npm run build            # Turbopack, into out/
 build_example next-app npm run build:webpack    # webpack, into out-webpack/
 build_example react-app env NODE_ENV=development npx vite build --logLevel warn  # React's development build (StrictMode's double mount)
 build_example angular-app npm run build  # its devDependency "node" runs the CLI on the Node 22 it needs
+# The Rust front-end examples (Leptos, Yew, Dioxus): cargo + wasm-bindgen, one shared target dir.
+t0=$(date +%s)
+NO_OPT=1 ./scripts/rust-examples.sh > "$LOGS/build-rust-examples.txt" 2>&1 ||
+  { cat "$LOGS/build-rust-examples.txt"; echo "building the Rust examples failed" >&2; exit 1; }
+echo "Rust examples (leptos-csr, yew-app, dioxus-web) built in $(( $(date +%s) - t0 )) s"
 lap "mock server build, types, size"
 cargo build -p mock-server 2>&1 | tail -n 1
 echo "== TypeScript check of the generated .d.ts (tests/e2e/types/check.ts)"
@@ -231,6 +236,8 @@ lane_c() {
   node --test doctor/ 2>&1 | tee "$LOGS/doctor-unit.txt" | grep -E "^# (pass|fail)"
   DOCTOR_MOCK_PORT=${DOCTOR_MOCK_PORT:-18820} COMPAT_FLASK=http://127.0.0.1:$FLASK_PORT COMPAT_DJANGO=http://127.0.0.1:$DJANGO_PORT \
     E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT E2E_OIDC=http://127.0.0.1:$OIDC_PORT node tests/e2e/doctor.mjs | tee "$LOGS/doctor.txt"
+  stage "Rust example apps (leptos, yew, dioxus)"
+  RUST_APPS_PORT=${RUST_APPS_PORT:-18830} node tests/e2e/rust-apps.mjs | tee "$LOGS/rust-apps.txt"
   stage "backends in firefox, webkit (better-auth)"
   E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${FIREFOX_DRIVER_PORT2:-18802} node tests/e2e/betterauth-engines.mjs firefox | tee "$LOGS/betterauth-firefox.txt"
   E2E_BETTERAUTH=http://127.0.0.1:$BETTERAUTH_PORT DRIVER_PORT=${WEBKIT_DRIVER_PORT2:-18803} xvfb-run -a -n 201 node tests/e2e/betterauth-engines.mjs webkit | tee "$LOGS/betterauth-webkit.txt"
@@ -275,7 +282,7 @@ betterauth_ff=$(ok betterauth-engines betterauth-firefox.txt) betterauth_wk=$(ok
 pack=$(ok pack pack.txt) demo=$(ok demo demo.txt) e2e=$(ok e2e e2e.txt) leaks=$(ok leaks leaks.txt)
 ordering=$(ok ordering ordering.txt) dropin=$(ok dropin dropin.txt) locks=$(ok locks locks.txt) dpop=$(ok dpop dpop.txt)
 session=$(ok session session.txt) everywhere=$(ok everywhere everywhere.txt) angular=$(ok angular angular.txt)
-nodessr=$(ok node node.txt) react=$(ok react react.txt)
+nodessr=$(ok node node.txt) react=$(ok react react.txt) rustapps=$(ok rust-apps rust-apps.txt)
 
 echo
 echo "== stage times"
@@ -283,4 +290,4 @@ echo "== stage times"
   printf '%s\n' "${LAPS[@]}"
   for lane in a b c; do echo "  lane $lane:"; sed 's/^/  /' "$LOGS/lane-$lane-stages.txt"; done
 } | tee "$LOGS/stages.txt"
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; locks ${locks:-0} passed; dpop ${dpop:-0} passed; session ${session:-0} passed; compat ${compat:-0} passed; better-auth ${betterauth:-0} passed (firefox ${betterauth_ff:-0}, webkit ${betterauth_wk:-0}); token-mediating ${oidc:-0} passed; doctor ${doctor:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; locks ${locks:-0} passed; dpop ${dpop:-0} passed; session ${session:-0} passed; compat ${compat:-0} passed; better-auth ${betterauth:-0} passed (firefox ${betterauth_ff:-0}, webkit ${betterauth_wk:-0}); token-mediating ${oidc:-0} passed; doctor ${doctor:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; rust apps ${rustapps:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"

@@ -14,6 +14,8 @@ mod tests;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[cfg(target_arch = "wasm32")]
+pub mod adapters;
+#[cfg(target_arch = "wasm32")]
 mod api;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 mod bindings;

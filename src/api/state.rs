@@ -80,6 +80,17 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// A string claim of the held token (`"sub"`, `"email"`), if there is one.
+    ///
+    /// ```no_run
+    /// # let auth: wasm_token_manager::TokenManager = unimplemented!();
+    /// let who = auth.snapshot().claim_str("sub").unwrap_or_default();
+    /// ```
+    pub fn claim_str(&self, name: &str) -> Option<String> {
+        let claims = js_sys::JSON::parse(self.claims.as_deref()?).ok()?;
+        string_field(&claims, name)
+    }
+
     pub(crate) fn of(inner: &Inner) -> Self {
         let key = inner.snapshot_key();
         let state = State::parse(key.0);
