@@ -162,17 +162,10 @@ impl<E: FromServerFnError, IS: FromServerFnError, OS: FromServerFnError> Client<
     #[allow(refining_impl_trait)]
     fn open_websocket(
         path: &str,
-    ) -> impl Future<
-        Output = Result<
-            (
-                futures::stream::Empty<Result<Bytes, Bytes>>,
-                futures::sink::Drain<Bytes>,
-            ),
-            E,
-        >,
-    > + Send {
+    ) -> impl Future<Output = Result<(futures::stream::Empty<Result<Bytes, Bytes>>, futures::sink::Drain<Bytes>), E>> + Send
+    {
         let message = format!("AuthClient does not open websockets ({path}): use the default client for those");
-        std::future::ready(Err(request_error::<E>(message)))
+        SendWrapper::new(std::future::ready(Err(request_error::<E>(message))))
     }
 
     fn spawn(future: impl Future<Output = ()> + Send + 'static) {
@@ -189,14 +182,18 @@ async fn body_of(response: &web_sys::Response, text: bool) -> Result<wasm_bindge
 impl<E: FromServerFnError> ClientRes<E> for AuthResponse {
     fn try_into_string(self) -> impl Future<Output = Result<String, E>> + Send {
         SendWrapper::new(async move {
-            let v = body_of(&self.0, true).await.map_err(|m| E::from_server_fn_error(ServerFnErrorErr::Deserialization(m)))?;
+            let v = body_of(&self.0, true)
+                .await
+                .map_err(|m| E::from_server_fn_error(ServerFnErrorErr::Deserialization(m)))?;
             Ok(v.as_string().unwrap_or_default())
         })
     }
 
     fn try_into_bytes(self) -> impl Future<Output = Result<Bytes, E>> + Send {
         SendWrapper::new(async move {
-            let v = body_of(&self.0, false).await.map_err(|m| E::from_server_fn_error(ServerFnErrorErr::Deserialization(m)))?;
+            let v = body_of(&self.0, false)
+                .await
+                .map_err(|m| E::from_server_fn_error(ServerFnErrorErr::Deserialization(m)))?;
             Ok(Bytes::from(js_sys::Uint8Array::new(&v).to_vec()))
         })
     }

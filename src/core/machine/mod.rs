@@ -169,10 +169,6 @@ impl Machine {
         self.session.epoch()
     }
 
-    pub fn is_disposed(&self) -> bool {
-        self.disposed
-    }
-
     /// The held token (the `accessToken` getter).
     pub fn access_token(&self) -> Option<&str> {
         self.session.token().map(|t| t.value())
@@ -523,6 +519,8 @@ fn disposed() -> Error {
     Error::new(ErrorCode::Aborted, "the manager was disposed")
 }
 
+#[cfg(test)]
+mod edge_tests;
 #[cfg(test)]
 mod session_tests;
 #[cfg(test)]

@@ -1,0 +1,176 @@
+//! Inputs and getters the simulator does not drive, one by one: the getters the page reads
+//! (`expiresAt`, `refreshAt`), `setAccessToken`'s checks, an aborted login, wake-ups that are
+//! not a refresh point, missing Web Locks, the jitter. Each test here was written to kill a
+//! mutant the simulator missed (benches/MUTANTS.md).
+
+use super::*;
+use crate::core::session::tests::{at, T0};
+
+fn config() -> Config {
+    Config {
+        refresh_margin_ms: 60_000.0,
+        auto_refresh: true,
+        cross_tab: false,
+        has_login_url: true,
+        login_returns_token: true,
+        has_logout_url: true,
+        allowed_origins: vec!["https://app.example".into()],
+        dpop: false,
+        session_warning_ms: 0.0,
+        idle: None,
+        step_up: false,
+    }
+}
+
+fn drain(m: &mut Machine) -> Vec<Output> {
+    std::iter::from_fn(|| m.poll_output()).collect()
+}
+
+fn posted(outputs: &[Output]) -> Option<(HttpId, Endpoint)> {
+    outputs.iter().find_map(|o| match o {
+        Output::Post { id, endpoint } => Some((*id, *endpoint)),
+        _ => None,
+    })
+}
+
+fn settled(outputs: &[Output], call: CallId) -> Option<&Result<CallValue, (Error, Option<u16>)>> {
+    outputs.iter().find_map(|o| match o {
+        Output::Settle { call: c, result } if *c == call => Some(result),
+        _ => None,
+    })
+}
+
+fn logged_out(outputs: &[Output]) -> Vec<&Event> {
+    outputs
+        .iter()
+        .filter_map(|o| if let Output::Event(e @ Event::LoggedOut { .. }) = o { Some(e) } else { None })
+        .collect()
+}
+
+#[test]
+fn expires_at_and_refresh_at_are_wall_clock_times() {
+    let mut m = Machine::new(config(), 5);
+    assert_eq!((m.expires_at(T0), m.refresh_at(T0)), (None, None));
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    assert_eq!(m.expires_at(T0), Some(T0.wall_ms + 300_000.0));
+    // The refresh point is the timer's, on the wall clock: margin 60 s, jitter up to 20 %.
+    let delay = m.poll_timeout(T0).expect("a refresh is scheduled");
+    // (The timer's delay is whole milliseconds, rounded up.)
+    let near = |got: Option<f64>| got.is_some_and(|r| (T0.wall_ms + delay - r).abs() < 1.0);
+    assert!(near(m.refresh_at(T0)), "{:?} vs {}", m.refresh_at(T0), T0.wall_ms + delay);
+    assert!((228_000.0..=240_000.0).contains(&delay), "{delay}");
+    assert!(near(m.refresh_at(at(100_000.0))), "the same point, read later");
+}
+
+#[test]
+fn set_access_token_takes_zero_and_refuses_negative_and_non_finite_lifetimes() {
+    let mut m = Machine::new(config(), 5);
+    for bad in [-1.0, -0.001, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let e = m.set_access_token(T0, "opaque-a".into(), Some(bad)).expect_err("refused");
+        assert_eq!(e.code, ErrorCode::InvalidOptions, "{bad}");
+    }
+    assert_eq!(m.state(), SessionState::Anonymous);
+    m.set_access_token(T0, "opaque-a".into(), Some(0.0)).expect("an expired token is still a token");
+    assert_eq!(m.state(), SessionState::Authenticated);
+    assert_eq!(m.expires_at(T0), Some(T0.wall_ms));
+}
+
+#[test]
+fn an_aborted_login_settles_aborted_and_gives_up_its_post() {
+    let mut m = Machine::new(config(), 5);
+    let call = m.login(T0);
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    m.abort_call(at(5.0), call);
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::AbortPost(http)), "{out:?}");
+    let result = settled(&out, call).expect("settled");
+    assert!(matches!(result, Err((e, None)) if e.code == ErrorCode::Aborted), "{result:?}");
+}
+
+#[test]
+fn calls_get_distinct_ids() {
+    let mut m = Machine::new(config(), 5);
+    let ids = [m.login(T0), m.refresh(T0, RefreshKind::Explicit), m.get_access_token(T0), m.logout(T0, Scope::Local)];
+    for (i, a) in ids.iter().enumerate() {
+        for b in &ids[i + 1..] {
+            assert_ne!(a, b);
+        }
+    }
+}
+
+#[test]
+fn offline_and_activity_wake_ups() {
+    let mut m = Machine::new(Config { idle: Some((10_000.0, 3_000.0)), ..config() }, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.wake(at(1.0), Wake::Offline);
+    assert!(m.offline(), "the browser said offline");
+    assert_eq!(m.idle_deadline(), Some(T0.wall_ms + 10_000.0));
+    m.wake(at(5_000.0), Wake::Activity);
+    assert_eq!(m.idle_deadline(), Some(T0.wall_ms + 15_000.0), "activity moves the idle deadline");
+}
+
+#[test]
+fn without_web_locks_a_login_goes_ahead() {
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    let call = m.login(T0);
+    let out = drain(&mut m);
+    let lock = out.iter().find_map(|o| if let Output::RequestLock(id) = o { Some(*id) } else { None }).expect("asks");
+    assert!(posted(&out).is_none(), "waits for the lock");
+    m.lock_unavailable(at(1.0), lock, None);
+    let (http, endpoint) = posted(&drain(&mut m)).expect("posts without the lock");
+    assert_eq!(endpoint, Endpoint::Login(call));
+    let token = Ok(TokenAnswer { token: "opaque-a".into(), expires_in_s: Some(300.0), dpop: false, session_s: None });
+    m.post_done(at(2.0), http, HttpOutcome::Answer { status: 200, retry_after_ms: None, token });
+    let out = drain(&mut m);
+    assert_eq!(settled(&out, call), Some(&Ok(CallValue::Done)));
+    // Later runs do not ask for a lock again.
+    m.refresh(at(3.0), RefreshKind::Explicit);
+    let out = drain(&mut m);
+    assert!(!out.iter().any(|o| matches!(o, Output::RequestLock(_))), "{out:?}");
+    assert!(posted(&out).is_some());
+}
+
+#[test]
+fn a_logout_without_a_logout_url_says_whether_it_was_for_inactivity() {
+    let cfg = Config { has_logout_url: false, idle: Some((10_000.0, 3_000.0)), ..config() };
+    let mut m = Machine::new(cfg.clone(), 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.logout(at(1.0), Scope::Local);
+    let out = drain(&mut m);
+    assert_eq!(
+        logged_out(&out),
+        vec![&Event::LoggedOut { server_confirmed: Some(false), from_other_tab: false, idle: false }]
+    );
+    let mut m = Machine::new(cfg, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.handle_timeout(at(10_000.0));
+    let out = drain(&mut m);
+    assert_eq!(
+        logged_out(&out),
+        vec![&Event::LoggedOut { server_confirmed: Some(false), from_other_tab: false, idle: true }]
+    );
+}
+
+#[test]
+fn the_jitter_spreads_refreshes_over_the_window() {
+    // 40 tabs with one 300 s token: their refresh points cover the jitter window (the margin
+    // of 60 s plus up to 20 % of the lifetime before it), not one instant.
+    let delays: Vec<f64> = (1..=40u64)
+        .map(|seed| {
+            let mut m = Machine::new(config(), seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+            m.poll_timeout(T0).expect("scheduled")
+        })
+        .collect();
+    let (lo, hi) = delays.iter().fold((f64::MAX, f64::MIN), |(l, h), d| (l.min(*d), h.max(*d)));
+    assert!(delays.iter().all(|d| (228_000.0..=240_000.0).contains(d)), "{delays:?}");
+    assert!(lo < 230_500.0 && hi > 237_500.0, "spread {lo}..{hi}");
+    let mut distinct = delays.clone();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    assert!(distinct.len() >= 35, "{} distinct points of 40", distinct.len());
+}
