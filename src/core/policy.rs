@@ -285,6 +285,59 @@ mod tests {
     }
 
     #[test]
+    fn http_dates_every_month_and_every_bound() {
+        // The first of each month of 2025 (not a leap year), from 2025-01-01T00:00:00Z.
+        let jan1 = 1_735_689_600_000.0;
+        let days = [0.0, 31.0, 59.0, 90.0, 120.0, 151.0, 181.0, 212.0, 243.0, 273.0, 304.0, 334.0];
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        for (m, d) in months.iter().zip(days) {
+            let date = format!("Wed, 01 {m} 2025 00:00:00 GMT");
+            assert_eq!(parse_imf_fixdate_ms(&date), Some(jan1 + d * 86_400_000.0), "{date}");
+        }
+        // 2024 is a leap year: 29 Feb, then 1 Mar a day later.
+        let feb29 = parse_imf_fixdate_ms("Thu, 29 Feb 2024 00:00:00 GMT").expect("29 Feb");
+        assert_eq!(parse_imf_fixdate_ms("Fri, 01 Mar 2024 00:00:00 GMT"), Some(feb29 + 86_400_000.0));
+        let base = 784_111_777_000.0; // Sun, 06 Nov 1994 08:49:37 GMT
+        let cases: &[(&str, Option<f64>)] = &[
+            ("Sat, 31 Dec 1994 08:49:37 GMT", Some(base + 55.0 * 86_400_000.0)),
+            ("Sun, 00 Nov 1994 08:49:37 GMT", None),
+            ("Sun, 32 Nov 1994 08:49:37 GMT", None),
+            ("Sun, 06 Nov 1994 23:49:37 GMT", Some(base + 15.0 * 3_600_000.0)),
+            ("Sun, 06 Nov 1994 24:49:37 GMT", None),
+            ("Sun, 06 Nov 1994 08:59:37 GMT", Some(base + 10.0 * 60_000.0)),
+            ("Sun, 06 Nov 1994 08:60:37 GMT", None),
+            ("Sun, 06 Nov 1994 08:49:60 GMT", Some(base + 23_000.0)),
+            ("Sun, 06 Nov 1994 08:49:61 GMT", None),
+            ("Sun, 06 Nov 1994 08:49:37 GMT extra", None),
+            ("Sun, 06 Nov 1994 08:49:37", None),
+        ];
+        for (value, want) in cases {
+            assert_eq!(parse_imf_fixdate_ms(value), *want, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn the_next_run_waits_the_ceiling_once_the_token_is_dead() {
+        let b = Backoff::default();
+        // Time left: half of it (not less than the base), at most the ceiling.
+        assert_eq!(b.next_run_delay_ms(Some(10_000.0), None), 5_000.0);
+        assert_eq!(b.next_run_delay_ms(Some(100.0), None), 500.0);
+        assert_eq!(b.next_run_delay_ms(Some(600_000.0), None), 30_000.0);
+        // No time left (or none known): the ceiling, or the server's Retry-After.
+        for dead in [Some(0.0), Some(-5_000.0), None] {
+            assert_eq!(b.next_run_delay_ms(dead, None), 30_000.0, "{dead:?}");
+            assert_eq!(b.next_run_delay_ms(dead, Some(2_000.0)), 2_000.0, "{dead:?}");
+        }
+    }
+
+    #[test]
+    fn a_retry_after_of_exactly_the_longest_inline_wait_is_waited() {
+        let b = Backoff::default();
+        assert_eq!(b.delay_ms(0, Some(60_000.0), 0.5), Some(60_000.0));
+        assert_eq!(b.delay_ms(0, Some(60_001.0), 0.5), None);
+    }
+
+    #[test]
     fn storm_breaker_refuses_beyond_the_window_budget() {
         let mut b = StormBreaker::new(10_000.0, 3);
         assert!(b.try_start(0.0));

@@ -45,9 +45,10 @@ fn use_events(on: impl Fn(&Event) + 'static) {
 fn Session() -> Element {
     let snapshot = use_auth_snapshot();
     let state = use_memo(move || snapshot.read().state);
-    let mut ended = use_signal(|| false);
+    let ended = use_signal(|| false);
     use_events(move |e| {
         if let Event::SessionExpired { .. } = e {
+            let mut ended = ended;
             ended.set(true);
         }
     });
@@ -64,8 +65,10 @@ fn SignIn(ended: bool) -> Element {
     let mut error = use_signal(move || if ended { "Your session has ended. Please sign in again.".to_string() } else { String::new() });
     let onsubmit = move |ev: FormEvent| {
         ev.prevent_default();
-        let values = ev.values();
-        let field = |k: &str| values.iter().find(|(n, _)| n == k).and_then(|(_, v)| v.as_text()).unwrap_or_default();
+        let field = |k: &str| match ev.get_first(k) {
+            Some(FormValue::Text(text)) => text,
+            _ => String::new(),
+        };
         let login = auth.login(vec![("username".to_string(), field("username")), ("password".to_string(), field("password"))]);
         spawn(async move {
             error.set(match login.await {
@@ -90,9 +93,10 @@ fn SignIn(ended: bool) -> Element {
 fn SignedIn() -> Element {
     let auth = use_token_manager();
     let snapshot = use_auth_snapshot();
-    let mut renewals = use_signal(|| 0u32);
+    let renewals = use_signal(|| 0u32);
     use_events(move |e| {
         if let Event::Refreshed { .. } = e {
+            let mut renewals = renewals;
             renewals += 1;
         }
     });
