@@ -1,7 +1,14 @@
-//! wasm-token-manager: JWT access-token manager for the browser.
-//!
-//! `core` decides (pure Rust, natively tested); `web` touches the browser; `bindings` is the
-//! JS surface (feature `js`, on by default) and `api` the Rust one.
+// wasm-token-manager: JWT access-token manager for the browser.
+//
+// `core` decides (pure Rust, natively tested); `web` touches the browser; `bindings` is the JS
+// surface (feature `js`, on by default), `api` the Rust one and `adapters` its framework
+// layers. The crate's documentation is the guide for Rust apps (docs/rust.md), on wasm32, the
+// only target where the API exists (docs.rs builds that one).
+#![cfg_attr(target_arch = "wasm32", doc = include_str!("../docs/rust.md"))]
+#![cfg_attr(
+    not(target_arch = "wasm32"),
+    doc = "The pure core of wasm-token-manager; the API is on wasm32 (see docs/rust.md)."
+)]
 
 pub mod core;
 #[cfg(test)]
