@@ -10,7 +10,9 @@
 #   4. builds the package (scripts/package.sh) and the mock server, then checks the tarball
 #      (tests/e2e/pack.mjs: npm pack's files and size, npm publish --dry-run, an app installed
 #      from the tarball signing in in Chromium);
-#   5. prints the commands left: commit, tag, npm publish. It never publishes.
+#   5. checks the crate: its docs build without a warning (wasm32, every adapter) and
+#      `cargo publish --dry-run` packages and builds it;
+#   6. prints the commands left: commit, tag, npm publish, cargo publish. It never publishes.
 # Undo before committing: git checkout -- Cargo.toml Cargo.lock CHANGELOG.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +64,9 @@ cargo build -p mock-server --quiet
 echo "== the tarball as users receive it (tests/e2e/pack.mjs)"
 MOCK_BIN=${MOCK_BIN:-${CARGO_TARGET_DIR:-target}/debug/mock-server} node tests/e2e/pack.mjs
 
+echo "== the crate: docs without warnings (wasm32, every adapter), cargo publish --dry-run"
+./scripts/crate-check.sh
+
 tag=""
 [ "$core" = "$version" ] || tag=" --tag next"  # npm publishes a pre-release only under a tag
 cat <<EOF
@@ -71,4 +76,5 @@ Release $version is built and checked in pkg/; nothing is published. Left to do:
   git commit -m "Release $version" Cargo.toml Cargo.lock CHANGELOG.md
   git tag v$version
   (cd pkg && npm publish$tag)
+  cargo publish -p wasm-token-manager
 EOF
