@@ -167,10 +167,27 @@ stage() {
   stage_name=${1:-} stage_t0=$now
 }
 
+# The Rust API's adapters that need no app (tests/adapters.rs: gloo-net, the Leptos
+# server-function client and signal), in Chromium with their features on.
+adapter_suite() {
+  stage "Rust adapters (leptos, gloo-net; chromium)"
+  echo "== Rust API adapters (tests/adapters.rs, --features leptos,gloo-net, Chromium)"
+  set +e
+  env -u GECKODRIVER -u SAFARIDRIVER -u CHROMEDRIVER -u MSEDGEDRIVER PATH="$PWD/.tools/bin:$PATH" \
+    WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$RUNNER_PORT" WASM_BINDGEN_TEST_TIMEOUT=300 MOCK_SERVER="$BASE" \
+    wasm-pack test --headless --chrome --mode no-install . --test adapters --features leptos,gloo-net > "$LOGS/adapters.txt" 2>&1
+  local rc=$?
+  set -e
+  cat "$LOGS/adapters.txt"
+  if [ "$rc" -ne 0 ]; then echo "the adapter tests failed" >&2; exit "$rc"; fi
+  [ "$(count "$LOGS/adapters.txt")" -gt 0 ] || { echo "the adapter tests ran 0 tests" >&2; exit 1; }
+}
+
 lane_a() {
   browser_suite chrome chromium Chrome
   browser_suite firefox firefox Firefox
   browser_suite safari webkit Safari
+  adapter_suite
   stage "release smoke (chromium)"
   echo "== release smoke test (playwright-core + Chromium, the package make demo serves)"
   E2E_BASE="$BASE" node tests/e2e/smoke.mjs | tee "$LOGS/smoke.txt"
@@ -282,7 +299,7 @@ betterauth_ff=$(ok betterauth-engines betterauth-firefox.txt) betterauth_wk=$(ok
 pack=$(ok pack pack.txt) demo=$(ok demo demo.txt) e2e=$(ok e2e e2e.txt) leaks=$(ok leaks leaks.txt)
 ordering=$(ok ordering ordering.txt) dropin=$(ok dropin dropin.txt) locks=$(ok locks locks.txt) dpop=$(ok dpop dpop.txt)
 session=$(ok session session.txt) everywhere=$(ok everywhere everywhere.txt) angular=$(ok angular angular.txt)
-nodessr=$(ok node node.txt) react=$(ok react react.txt) rustapps=$(ok rust-apps rust-apps.txt)
+nodessr=$(ok node node.txt) react=$(ok react react.txt) rustapps=$(ok rust-apps rust-apps.txt) adapters=$(count "$LOGS/adapters.txt")
 
 echo
 echo "== stage times"
@@ -290,4 +307,4 @@ echo "== stage times"
   printf '%s\n' "${LAPS[@]}"
   for lane in a b c; do echo "  lane $lane:"; sed 's/^/  /' "$LOGS/lane-$lane-stages.txt"; done
 } | tee "$LOGS/stages.txt"
-echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; locks ${locks:-0} passed; dpop ${dpop:-0} passed; session ${session:-0} passed; compat ${compat:-0} passed; better-auth ${betterauth:-0} passed (firefox ${betterauth_ff:-0}, webkit ${betterauth_wk:-0}); token-mediating ${oidc:-0} passed; doctor ${doctor:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; rust apps ${rustapps:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"
+echo "== summary: native $native passed; browser chromium $browser_chromium, firefox $browser_firefox, webkit $browser_webkit passed; cross-engine e2e firefox ${engines_ff:-0}, webkit ${engines_wk:-0} passed; release smoke ${smoke:-0} passed; e2e ${e2e:-0} passed; ordering ${ordering:-0} passed; drop-in ${dropin:-0} passed; locks ${locks:-0} passed; dpop ${dpop:-0} passed; session ${session:-0} passed; compat ${compat:-0} passed; better-auth ${betterauth:-0} passed (firefox ${betterauth_ff:-0}, webkit ${betterauth_wk:-0}); token-mediating ${oidc:-0} passed; doctor ${doctor:-0} passed; everywhere ${everywhere:-0} passed; angular ${angular:-0} passed; react ${react:-0} passed; rust apps ${rustapps:-0} passed; rust adapters ${adapters:-0} passed; node ${nodessr:-0} passed; pack ${pack:-0} passed; leaks ${leaks:-0} passed; demo ${demo:-0} passed; $(( $(date +%s) - start )) s"

@@ -150,8 +150,10 @@ impl<E: FromServerFnError, IS: FromServerFnError, OS: FromServerFnError> Client<
             // Server functions' requests carry an abort signal that fires when the request
             // object is taken apart: a copy without it is what gets sent.
             let built: web_sys::Request = req.into();
+            // `signal: null` (present and null; `None` would be undefined, which keeps the
+            // aborted signal) gives the copy a signal of its own.
             let init = web_sys::RequestInit::new();
-            init.set_signal(None);
+            let _ = js_sys::Reflect::set(&init, &"signal".into(), &wasm_bindgen::JsValue::NULL);
             let request = web_sys::Request::new_with_request_and_init(&built, &init)
                 .map_err(|e| request_error::<E>(format!("{e:?}")))?;
             let response = manager.fetch(request).await.map_err(|e| request_error::<E>(e.to_string()))?;
