@@ -109,7 +109,7 @@ fn SignedIn() -> Element {
             p { id: "user", "Signed in as {who}" }
             p { id: "token", "{line}" }
             p {
-                button { id: "call-api", onclick: move |_| { let sent = call_me(&for_api); spawn(async move { api.set(sent.await) }); }, "Call /api/me" }
+                button { id: "call-api", onclick: move |_| { api.set("Calling…".into()); let sent = call_me(&for_api); spawn(async move { api.set(sent.await) }); }, "Call /api/me" }
                 " "
                 output { id: "api", "{api}" }
             }

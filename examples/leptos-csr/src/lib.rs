@@ -109,6 +109,7 @@ fn SignedIn() -> impl IntoView {
     let call_api = {
         let auth = auth.clone();
         move |_| {
+            api.set("Calling…".into());
             let sent = call_me(&auth);
             spawn_local(async move { api.set(sent.await) });
         }

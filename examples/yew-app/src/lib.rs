@@ -126,6 +126,7 @@ fn SignedIn() -> Html {
     let call_api = {
         let (auth, api) = (auth.clone(), api.clone());
         Callback::from(move |_| {
+            api.set("Calling…".into());
             let sent = call_me(&auth);
             let api = api.clone();
             spawn_local(async move { api.set(sent.await) });
