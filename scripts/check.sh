@@ -18,6 +18,7 @@ lap fmt
 echo "== clippy (native, then wasm32)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo clippy -p wasm-token-manager --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+cargo clippy -p wasm-token-manager --target wasm32-unknown-unknown --all-targets --features api --quiet -- -D warnings
 lap clippy
 echo "== native tests"
 native() { "$@" >target/check-native.txt 2>&1 || { cat target/check-native.txt; echo "native tests failed" >&2; exit 1; }; }
@@ -38,7 +39,7 @@ mock=$!
 trap 'kill $mock 2>/dev/null || true' EXIT
 set +e
 env -u GECKODRIVER -u SAFARIDRIVER -u CHROMEDRIVER WASM_BINDGEN_TEST_TIMEOUT=300 WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$RUNNER_PORT" \
-  MOCK_SERVER="http://127.0.0.1:$PORT" wasm-pack test --headless --chrome --mode no-install . --test browser \
+  MOCK_SERVER="http://127.0.0.1:$PORT" wasm-pack test --headless --chrome --mode no-install . --test browser --features api \
   >target/check-browser.txt 2>&1
 rc=$?
 set -e

@@ -5,7 +5,7 @@
 # tarball. The dry run runs on a dirty tree (release.sh has just set the version).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-features=leptos,yew,dioxus,gloo-net
+features=api,leptos,yew,dioxus,gloo-net
 RUSTDOCFLAGS="-D warnings" cargo doc -p wasm-token-manager --no-deps --target wasm32-unknown-unknown \
   --no-default-features --features "$features"
 echo "crate docs: no warnings (target/wasm32-unknown-unknown/doc/wasm_token_manager/index.html)"

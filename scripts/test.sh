@@ -139,7 +139,7 @@ browser_suite() {
     -u GECKODRIVER_REMOTE -u SAFARIDRIVER_REMOTE -u CHROMEDRIVER_REMOTE -u MSEDGEDRIVER_REMOTE \
     PATH="$PWD/.tools/bin:$PATH" \
     WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$RUNNER_PORT" WASM_BINDGEN_TEST_TIMEOUT=300 MOCK_SERVER="$BASE" \
-    "${pre[@]}" wasm-pack test --headless "--$engine" --mode no-install > "$LOGS/browser-$name.txt" 2>&1
+    "${pre[@]}" wasm-pack test --headless "--$engine" --mode no-install . --features api > "$LOGS/browser-$name.txt" 2>&1
   local rc=$?
   set -e
   cat "$LOGS/browser-$name.txt"

@@ -1,8 +1,8 @@
 // wasm-token-manager: JWT access-token manager for the browser.
 //
 // `core` decides (pure Rust, natively tested); `web` touches the browser; `bindings` is the JS
-// surface (feature `js`, on by default), `api` the Rust one and `adapters` its framework
-// layers. The crate's documentation is the guide for Rust apps (docs/rust.md), on wasm32, the
+// surface (feature `js`, on by default), `api` the Rust one (feature `api`) and `adapters` its
+// framework layers (a feature each, which turns `api` on). The crate's documentation is the guide for Rust apps (docs/rust.md), on wasm32, the
 // only target where the API exists (docs.rs builds that one).
 #![cfg_attr(target_arch = "wasm32", doc = include_str!("../docs/rust.md"))]
 #![cfg_attr(
@@ -20,16 +20,16 @@ mod tests;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "api"))]
 pub mod adapters;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "api"))]
 mod api;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 mod bindings;
 #[cfg(target_arch = "wasm32")]
-#[cfg_attr(not(feature = "js"), allow(dead_code))]
+#[cfg_attr(not(all(feature = "js", feature = "api")), allow(dead_code))]
 mod web;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "api"))]
 pub use api::{
     Error, ErrorCode, Event, LoginBody, LoginRedirect, Options, Scope, Snapshot, State, Subscription, TokenManager,
 };

@@ -1123,5 +1123,6 @@ async fn restore_against_a_stopped_server_rejects_refresh_failed() {
     auth.dispose();
 }
 
+#[cfg(feature = "api")]
 #[path = "browser/rust_api.rs"]
 mod rust_api;
