@@ -556,6 +556,69 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn salts_place_a_tab_within_the_millisecond() {
+        let ms = T0.wall_ms as u64 * EPOCH_PER_MS;
+        assert_eq!(Session::new().with_salt(5).stamp(T0), Epoch(ms + 5));
+        // Any number is reduced to 0..1022 (1023 is the top of the millisecond, an end's).
+        assert_eq!(Session::new().with_salt(EPOCH_PER_MS - 1 + 5).stamp(T0), Epoch(ms + 5));
+        assert_eq!(Session::new().with_salt(EPOCH_PER_MS - 2).stamp(T0), Epoch(ms + EPOCH_PER_MS - 2));
+        assert_eq!(Session::new().stamp(T0), Epoch(ms), "no salt");
+        // A wall clock that is not a usable number counts as 0.
+        for bad in [f64::INFINITY, f64::NAN, -5.0, 0.0] {
+            assert_eq!(Session::new().with_salt(7).stamp(Instant::new(0.0, bad)), Epoch(7), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ended_since_is_an_end_after_the_stamp() {
+        let mut s = Session::new();
+        adopt_from(&mut s, TokenSource::Login, 300.0, T0);
+        let login = s.epoch();
+        assert!(!s.ended_since(Epoch(0)), "no end yet");
+        s.end(EndReason::LoggedOut, T0);
+        let end = s.epoch();
+        assert!(s.ended_since(login), "ended after the login's stamp");
+        assert!(s.ended_since(Epoch(end.0 - 1)));
+        assert!(!s.ended_since(end), "not after its own epoch");
+        assert!(!s.ended_since(Epoch(end.0 + 1)), "a later stamp: the end is older");
+        // A new session: no end since anything.
+        adopt_from(&mut s, TokenSource::Login, 300.0, at(1_000.0));
+        assert!(!s.ended_since(login));
+    }
+
+    #[test]
+    fn clear_forgets_and_counts_as_an_end_and_a_change_of_hands() {
+        let mut s = Session::new();
+        adopt_from(&mut s, TokenSource::Login, 300.0, T0);
+        let (ticket, ends) = (s.ticket(), s.ends());
+        s.clear();
+        assert!(s.token().is_none());
+        assert_eq!(s.state(), SessionState::Anonymous);
+        assert_eq!(s.ends(), ends + 1);
+        assert!(!s.is_current(ticket));
+        // Tickets only move forward: one taken later is never an earlier one again.
+        let t2 = s.ticket();
+        s.clear();
+        assert!(s.ticket().0 > t2.0 && t2.0 > ticket.0, "{:?} {:?} {:?}", ticket, t2, s.ticket());
+        // An ended session cleared is no longer ended.
+        s.end(EndReason::LoggedOut, T0);
+        s.clear();
+        assert_eq!(s.state(), SessionState::Anonymous);
+    }
+
+    #[test]
+    fn sources_and_dpop_marks() {
+        assert!(TokenSource::Login.shared() && TokenSource::Refresh.shared() && TokenSource::Caller.shared());
+        assert!(!TokenSource::OtherTab.shared(), "a token from another tab is not sent back");
+        let mut s = Session::new();
+        for dpop in [true, false] {
+            let a = Adoption { now: T0, expires_in_s: Some(300.0), margin_ms: 60_000.0, random01: 0.0, dpop };
+            s.adopt("opaque".into(), &TokenShape::Opaque, TokenSource::Refresh, a);
+            assert_eq!(s.token().map(AccessToken::is_dpop), Some(dpop));
+        }
+    }
+
+    #[test]
     fn peer_token_rules() {
         use PeerToken::*;
         let e = |n| Epoch(n);

@@ -189,3 +189,82 @@ fn the_jitter_is_reproducible_from_the_seed() {
         .collect();
     assert_eq!(points, vec![236_630.0, 229_890.0, 236_898.0]);
 }
+
+#[test]
+fn logout_scopes_are_named_for_the_query() {
+    assert_eq!([Scope::Local.as_str(), Scope::Others.as_str(), Scope::Global.as_str()], ["local", "others", "global"]);
+}
+
+#[test]
+fn activity_moves_the_idle_deadline_in_steps_of_a_tenth_of_the_timeout() {
+    let mut m = Machine::new(Config { idle: Some((10_000.0, 3_000.0)), ..config() }, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.activity(at(500.0));
+    assert_eq!(m.idle_deadline(), Some(T0.wall_ms + 10_000.0), "moved by less than 1 s: unchanged");
+    m.activity(at(2_000.0));
+    assert_eq!(m.idle_deadline(), Some(T0.wall_ms + 12_000.0), "moved by 2 s (the step is 1 s)");
+}
+
+fn broadcasts(out: &[Output]) -> usize {
+    out.iter()
+        .filter(|o| matches!(o, Output::Broadcast(_) | Output::StoreShared(SharedEpoch { ended: Some(_), .. })))
+        .count()
+}
+
+fn login_answer(m: &mut Machine, now: Instant, session_s: Option<f64>) -> Vec<Output> {
+    let call = m.login(now);
+    let mut out = drain(m);
+    if let Some(lock) = out.iter().find_map(|o| if let Output::RequestLock(id) = o { Some(*id) } else { None }) {
+        m.lock_granted(now, lock, None);
+        out = drain(m);
+    }
+    let (http, endpoint) = posted(&out).expect("posts");
+    assert_eq!(endpoint, Endpoint::Login(call));
+    let token = Ok(TokenAnswer { token: "opaque-a".into(), expires_in_s: Some(300.0), dpop: false, session_s });
+    m.post_done(now, http, HttpOutcome::Answer { status: 200, retry_after_ms: None, token });
+    drain(m)
+}
+
+#[test]
+fn without_cross_tab_nothing_is_shared() {
+    let mut m = Machine::new(config(), 5);
+    let out = login_answer(&mut m, T0, None);
+    assert_eq!(broadcasts(&out), 0, "a login here stays here: {out:?}");
+    m.logout(at(1.0), Scope::Local);
+    assert_eq!(broadcasts(&drain(&mut m)), 0, "so does a logout");
+    // With it: the login and the logout are told.
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    assert!(broadcasts(&login_answer(&mut m, T0, None)) > 0);
+    m.logout(at(1.0), Scope::Local);
+    let out = drain(&mut m);
+    assert!(out.iter().any(|o| matches!(o, Output::Broadcast(Message::Ended { .. }))), "{out:?}");
+}
+
+#[test]
+fn a_token_from_another_tab_is_not_sent_back() {
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    let epoch = crate::core::session::Epoch(T0.wall_ms as u64 * crate::core::session::EPOCH_PER_MS);
+    let message = Message::Token {
+        epoch,
+        token: "opaque-b".into(),
+        remaining_ms: Some(300_000.0),
+        sent_wall_ms: T0.wall_ms,
+        dpop: false,
+        session_end: None,
+    };
+    m.peer_message(T0, message);
+    let out = drain(&mut m);
+    assert_eq!(m.access_token(), Some("opaque-b"));
+    assert!(!out.iter().any(|o| matches!(o, Output::Broadcast(Message::Token { .. }))), "{out:?}");
+}
+
+#[test]
+fn a_second_login_brings_its_own_limits() {
+    let mut m = Machine::new(config(), 5);
+    login_answer(&mut m, T0, Some(100.0));
+    assert_eq!(m.session_expires_at(), Some(T0.wall_ms + 100_000.0));
+    // Signed in again (another account, say) with no session end: the old end is gone.
+    login_answer(&mut m, at(1_000.0), None);
+    assert_eq!(m.session_expires_at(), None);
+}
