@@ -268,3 +268,29 @@ fn a_second_login_brings_its_own_limits() {
     login_answer(&mut m, at(1_000.0), None);
     assert_eq!(m.session_expires_at(), None);
 }
+
+#[test]
+fn a_late_idle_check_gives_a_grace_that_a_refresh_waits_out_unless_the_clock_went_back() {
+    let cfg = Config { idle: Some((10_000.0, 3_000.0)), ..config() };
+    let late = |mono: f64, wall: f64| Instant::new(T0.mono_ms + mono, T0.wall_ms + wall);
+    let mut m = Machine::new(cfg.clone(), 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    // The check comes 2 s late (a throttled timer): 250 ms of grace for other tabs' activity.
+    m.handle_timeout(late(12_000.0, 12_000.0));
+    drain(&mut m);
+    assert_eq!(m.state(), SessionState::Authenticated, "in the grace");
+    m.refresh(late(12_010.0, 12_010.0), RefreshKind::Explicit);
+    assert!(posted(&drain(&mut m)).is_none(), "a refresh waits the grace out");
+    m.handle_timeout(late(12_250.0, 12_250.0));
+    assert_eq!(m.state(), SessionState::Ended(EndReason::Idle), "then the idle sign-out");
+    // The same, but the wall clock went back before the refresh: the deadline has not passed,
+    // so there is no grace to wait for.
+    let mut m = Machine::new(cfg, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.handle_timeout(late(12_000.0, 12_000.0));
+    drain(&mut m);
+    m.refresh(late(12_010.0, 5_000.0), RefreshKind::Explicit);
+    assert!(posted(&drain(&mut m)).is_some(), "the refresh goes ahead");
+}
