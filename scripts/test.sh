@@ -70,7 +70,7 @@ build_example react-app env NODE_ENV=development npx vite build --logLevel warn 
 build_example angular-app npm run build  # its devDependency "node" runs the CLI on the Node 22 it needs
 # The Rust front-end examples (Leptos, Yew, Dioxus): cargo + wasm-bindgen, one shared target dir.
 t0=$(date +%s)
-NO_OPT=1 ./scripts/rust-examples.sh > "$LOGS/build-rust-examples.txt" 2>&1 ||
+PROFILE=e2e NO_OPT=1 ./scripts/rust-examples.sh > "$LOGS/build-rust-examples.txt" 2>&1 ||
   { cat "$LOGS/build-rust-examples.txt"; echo "building the Rust examples failed" >&2; exit 1; }
 echo "Rust examples (leptos-csr, yew-app, dioxus-web) built in $(( $(date +%s) - t0 )) s"
 lap "mock server build, types, size"
