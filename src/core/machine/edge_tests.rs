@@ -294,3 +294,90 @@ fn a_late_idle_check_gives_a_grace_that_a_refresh_waits_out_unless_the_clock_wen
     m.refresh(late(12_010.0, 5_000.0), RefreshKind::Explicit);
     assert!(posted(&drain(&mut m)).is_some(), "the refresh goes ahead");
 }
+
+#[test]
+fn the_session_end_warning_comes_only_inside_its_window() {
+    let mut m = Machine::new(Config { session_warning_ms: 5_000.0, ..config() }, 5);
+    login_answer(&mut m, T0, Some(100.0));
+    m.handle_timeout(at(10_000.0));
+    let warned = |out: &[Output]| out.iter().any(|o| matches!(o, Output::Event(Event::SessionExpiring { .. })));
+    assert!(!warned(&drain(&mut m)), "90 s before the end: no warning yet");
+    m.handle_timeout(at(95_000.0));
+    assert!(warned(&drain(&mut m)), "5 s before: the warning");
+    // An end told as NaN (a broken peer) changes nothing.
+    let epoch = m.epoch();
+    let message = Message::Token {
+        epoch,
+        token: "opaque-a".into(),
+        remaining_ms: Some(300_000.0),
+        sent_wall_ms: T0.wall_ms + 96_000.0,
+        dpop: false,
+        session_end: Some(f64::NAN),
+    };
+    m.peer_message(at(96_000.0), message);
+    assert_eq!(m.session_expires_at(), Some(T0.wall_ms + 100_000.0));
+}
+
+#[test]
+fn an_idle_check_exactly_one_second_late_signs_out_without_grace() {
+    let mut m = Machine::new(Config { idle: Some((10_000.0, 3_000.0)), ..config() }, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.handle_timeout(at(11_000.0));
+    assert_eq!(m.state(), SessionState::Ended(EndReason::Idle), "1 s late is not late: no grace");
+}
+
+#[test]
+fn another_tab_telling_the_same_idle_deadline_changes_nothing() {
+    let mut m = Machine::new(Config { idle: Some((10_000.0, 3_000.0)), cross_tab: true, ..config() }, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.handle_timeout(at(7_000.0));
+    assert!(drain(&mut m).iter().any(|o| matches!(o, Output::Event(Event::IdleWarning { .. }))));
+    let epoch = m.epoch();
+    m.peer_message(at(7_100.0), Message::Active { epoch, deadline: T0.wall_ms + 10_000.0 });
+    assert!(drain(&mut m).is_empty(), "the same deadline: no new snapshot, the warning stands");
+    m.peer_message(at(7_200.0), Message::Active { epoch, deadline: T0.wall_ms + 17_000.0 });
+    assert!(drain(&mut m).contains(&Output::Event(Event::StateChanged)), "a later one moves it");
+}
+
+#[test]
+fn activity_is_not_told_without_cross_tab() {
+    let mut m = Machine::new(Config { idle: Some((10_000.0, 3_000.0)), ..config() }, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.activity(at(5_000.0));
+    let out = drain(&mut m);
+    assert_eq!(m.idle_deadline(), Some(T0.wall_ms + 15_000.0));
+    assert!(!out.iter().any(|o| matches!(o, Output::Broadcast(_))), "{out:?}");
+}
+
+#[test]
+fn a_refresh_backing_off_ends_at_once_when_another_tab_brings_a_new_session() {
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    let call = m.refresh(at(1.0), RefreshKind::Explicit);
+    let mut out = drain(&mut m);
+    if let Some(lock) = out.iter().find_map(|o| if let Output::RequestLock(id) = o { Some(*id) } else { None }) {
+        m.lock_granted(at(2.0), lock, None);
+        out = drain(&mut m);
+    }
+    let (http, _) = posted(&out).expect("posts");
+    m.post_done(at(3.0), http, HttpOutcome::Answer { status: 503, retry_after_ms: None, token: Err("down") });
+    let out = drain(&mut m);
+    assert!(settled(&out, call).is_none(), "backs off and tries again later");
+    // Another tab signs in meanwhile: its token settles the waiting call now.
+    let epoch = crate::core::session::Epoch(m.epoch().0 + crate::core::session::EPOCH_PER_MS * 10);
+    let message = Message::Token {
+        epoch,
+        token: "opaque-b".into(),
+        remaining_ms: Some(300_000.0),
+        sent_wall_ms: T0.wall_ms + 10.0,
+        dpop: false,
+        session_end: None,
+    };
+    m.peer_message(at(10.0), message);
+    let out = drain(&mut m);
+    assert!(settled(&out, call).is_some(), "settled at once, not after the backoff: {out:?}");
+}
