@@ -381,3 +381,28 @@ fn a_refresh_backing_off_ends_at_once_when_another_tab_brings_a_new_session() {
     let out = drain(&mut m);
     assert!(settled(&out, call).is_some(), "settled at once, not after the backoff: {out:?}");
 }
+
+#[test]
+fn lock_answers_for_requests_given_up() {
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    m.lock_granted(T0, LockId(999), None);
+    assert_eq!(drain(&mut m), vec![Output::ReleaseLock(LockId(999))], "a grant nobody waits for is let go");
+    m.lock_unavailable(T0, LockId(998), None);
+    assert!(drain(&mut m).is_empty(), "no lock to let go");
+}
+
+#[test]
+fn without_a_lock_a_refresh_goes_ahead_however_long_the_answer_took() {
+    // Only a lock granted after a wait (another tab held it) makes a run settle first; "no
+    // lock to be had" never does, for a run the caller asked for or a background one.
+    for kind in [RefreshKind::Explicit, RefreshKind::Background] {
+        let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+        m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+        drain(&mut m);
+        m.refresh(at(1.0), kind);
+        let lock = drain(&mut m).iter().find_map(|o| if let Output::RequestLock(id) = o { Some(*id) } else { None });
+        let lock = lock.expect("asks for the lock");
+        m.lock_unavailable(at(5_000.0), lock, None);
+        assert!(posted(&drain(&mut m)).is_some(), "{kind:?}: posts at once");
+    }
+}
