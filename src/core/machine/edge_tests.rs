@@ -389,6 +389,18 @@ fn lock_answers_for_requests_given_up() {
     assert_eq!(drain(&mut m), vec![Output::ReleaseLock(LockId(999))], "a grant nobody waits for is let go");
     m.lock_unavailable(T0, LockId(998), None);
     assert!(drain(&mut m).is_empty(), "no lock to let go");
+    // While a run waits for its own lock, a grant for another request is not it.
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.refresh(at(1.0), RefreshKind::Explicit);
+    let lock = drain(&mut m).iter().find_map(|o| if let Output::RequestLock(id) = o { Some(*id) } else { None });
+    let lock = lock.expect("asks for the lock");
+    m.lock_granted(at(2.0), LockId(lock.0 + 100), None);
+    let out = drain(&mut m);
+    assert!(posted(&out).is_none() && out.contains(&Output::ReleaseLock(LockId(lock.0 + 100))), "{out:?}");
+    m.lock_granted(at(3.0), lock, None);
+    assert!(posted(&drain(&mut m)).is_some(), "its own grant: posts");
 }
 
 #[test]
