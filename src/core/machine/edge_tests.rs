@@ -418,3 +418,72 @@ fn without_a_lock_a_refresh_goes_ahead_however_long_the_answer_took() {
         assert!(posted(&drain(&mut m)).is_some(), "{kind:?}: posts at once");
     }
 }
+
+fn lock_of(out: &[Output]) -> Option<LockId> {
+    out.iter().find_map(|o| if let Output::RequestLock(id) = o { Some(*id) } else { None })
+}
+
+#[test]
+fn a_logout_waiting_for_the_lock_does_not_end_a_login_made_after_it_in_another_tab() {
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    login_answer(&mut m, T0, None);
+    let call = m.logout(at(1.0), Scope::Local);
+    let lock = lock_of(&drain(&mut m)).expect("the logout waits for the lock");
+    // Another tab signs in after that logout; its token arrives first.
+    let message = Message::Token {
+        epoch: crate::core::session::Epoch((T0.wall_ms as u64 + 10) * crate::core::session::EPOCH_PER_MS),
+        token: "opaque-b".into(),
+        remaining_ms: Some(300_000.0),
+        sent_wall_ms: T0.wall_ms + 10.0,
+        dpop: false,
+        session_end: None,
+    };
+    m.peer_message(at(10.0), message);
+    drain(&mut m);
+    m.lock_granted(at(11.0), lock, None);
+    let out = drain(&mut m);
+    assert!(posted(&out).is_none(), "the newer session's cookie is not revoked: {out:?}");
+    assert_eq!(settled(&out, call), Some(&Ok(CallValue::Overtaken)));
+    assert_eq!(m.access_token(), Some("opaque-b"));
+}
+
+#[test]
+fn a_failing_refresh_gives_up_after_its_attempts() {
+    let mut m = Machine::new(config(), 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    let call = m.refresh(at(1.0), RefreshKind::Explicit);
+    let mut now = 1.0;
+    let mut posts = 0;
+    let mut result = None;
+    for _ in 0..20 {
+        let out = drain(&mut m);
+        if let Some(r) = settled(&out, call) {
+            result = Some(r.clone());
+            break;
+        }
+        if let Some((http, _)) = posted(&out) {
+            posts += 1;
+            m.post_done(at(now), http, HttpOutcome::Answer { status: 503, retry_after_ms: None, token: Err("down") });
+            continue;
+        }
+        now += m.poll_timeout(at(now)).unwrap_or(1_000.0).max(1.0);
+        m.handle_timeout(at(now));
+    }
+    let result = result.expect("settled");
+    assert!(matches!(&result, Err((e, Some(503))) if e.code == ErrorCode::RefreshFailed), "{result:?}");
+    assert_eq!(posts, 4, "the first attempt and three retries");
+}
+
+#[test]
+fn an_answer_to_another_post_is_ignored() {
+    let mut m = Machine::new(config(), 5);
+    let call = m.login(T0);
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    let token = Ok(TokenAnswer { token: "opaque-a".into(), expires_in_s: Some(300.0), dpop: false, session_s: None });
+    let answer = HttpOutcome::Answer { status: 200, retry_after_ms: None, token };
+    m.post_done(at(1.0), HttpId(http.0 + 7), answer.clone());
+    assert!(settled(&drain(&mut m), call).is_none(), "not this POST's answer");
+    m.post_done(at(2.0), http, answer);
+    assert_eq!(settled(&drain(&mut m), call), Some(&Ok(CallValue::Done)));
+}
