@@ -71,6 +71,7 @@ async fn gloo_net_requests_carry_the_token_and_are_retried_once_after_a_401() {
         .await
         .expect("sent");
     assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.expect("text"), "replayed", "the body went again with the retry");
     assert_eq!(counters().await["refreshRequests"], 1);
     auth.dispose();
 }

@@ -40,6 +40,7 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use server_fn::request::browser::BrowserRequest;
 use server_fn::response::ClientRes;
 
+use crate::api::WeakManager;
 use crate::{Error, Options, Snapshot, TokenManager};
 
 /// The manager as Leptos holds it (`Send + Sync + Clone`; derefs to [`TokenManager`]).
@@ -52,8 +53,9 @@ struct Provided {
 }
 
 thread_local! {
-    /// The manager [`AuthClient`] sends through: the last one provided.
-    static CURRENT: RefCell<Option<TokenManager>> = const { RefCell::new(None) };
+    /// The manager [`AuthClient`] sends through: the last one provided, while its component
+    /// lives (held weakly: it does not keep the manager alive).
+    static CURRENT: RefCell<Option<WeakManager>> = const { RefCell::new(None) };
 }
 
 /// Make a manager and put it in context (with its snapshot signal) for this component and its
@@ -79,10 +81,27 @@ pub fn provide_token_manager(options: Options) -> Result<Manager, Error> {
 /// ```
 pub fn provide(manager: TokenManager) {
     let signal = RwSignal::new(manager.snapshot());
-    let subscription = manager.subscribe(move |s| signal.set(s.clone()));
-    let subscription = SendWrapper::new(subscription);
-    on_cleanup(move || drop(subscription));
-    CURRENT.with(|c| *c.borrow_mut() = Some(manager.clone()));
+    // Written a microtask later, not inside the manager's step: a snapshot read in progress
+    // (`snapshot.with(..)` around a call that changes the session) must not meet a write.
+    let subscription = manager.subscribe(move |s| {
+        let s = s.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = signal.try_set(s);
+        });
+    });
+    let weak = manager.downgrade();
+    CURRENT.with(|c| *c.borrow_mut() = Some(weak.clone()));
+    let cleanup = SendWrapper::new((subscription, weak));
+    on_cleanup(move || {
+        let (subscription, weak) = cleanup.take();
+        drop(subscription);
+        CURRENT.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.as_ref().is_some_and(|w| w.same(&weak)) {
+                *c = None;
+            }
+        });
+    });
     provide_context(Provided { manager: SendWrapper::new(manager), snapshot: signal.read_only().into() });
 }
 
@@ -131,6 +150,23 @@ pub fn use_auth_snapshot() -> Signal<Snapshot> {
 /// ```
 pub struct AuthClient;
 
+/// Aborts its controller when dropped, unless disarmed (the answer came).
+struct AbortOnDrop(Option<web_sys::AbortController>);
+
+impl AbortOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.abort();
+        }
+    }
+}
+
 /// The answer to a server function sent by [`AuthClient`].
 pub struct AuthResponse(SendWrapper<web_sys::Response>);
 
@@ -144,20 +180,22 @@ impl<E: FromServerFnError, IS: FromServerFnError, OS: FromServerFnError> Client<
 
     fn send(req: Self::Request) -> impl Future<Output = Result<Self::Response, E>> + Send {
         SendWrapper::new(async move {
-            let manager = CURRENT.with(|c| c.borrow().clone()).ok_or_else(|| {
-                request_error::<E>("AuthClient: no token manager was provided (provide_token_manager)".into())
+            let manager = CURRENT.with(|c| c.borrow().as_ref().and_then(WeakManager::upgrade)).ok_or_else(|| {
+                request_error::<E>("AuthClient: no token manager is provided (provide_token_manager)".into())
             })?;
             // Server functions' requests carry an abort signal that fires when the request
-            // object is taken apart: a copy without it is what gets sent.
+            // object is taken apart: the copy sent gets a signal of its own, aborted when this
+            // future is dropped unanswered (a resource or action that moved on), as theirs was.
             let built: web_sys::Request = req.into();
-            // `signal: null` (present and null; `None` would be undefined, which keeps the
-            // aborted signal) gives the copy a signal of its own.
+            let abort = AbortOnDrop(web_sys::AbortController::new().ok());
             let init = web_sys::RequestInit::new();
-            let _ = js_sys::Reflect::set(&init, &"signal".into(), &wasm_bindgen::JsValue::NULL);
+            let signal = abort.0.as_ref().map_or(wasm_bindgen::JsValue::NULL, |c| c.signal().into());
+            let _ = js_sys::Reflect::set(&init, &"signal".into(), &signal);
             let request = web_sys::Request::new_with_request_and_init(&built, &init)
                 .map_err(|e| request_error::<E>(format!("{e:?}")))?;
-            let response = manager.fetch(request).await.map_err(|e| request_error::<E>(e.to_string()))?;
-            Ok(AuthResponse(SendWrapper::new(response)))
+            let response = manager.fetch(request).await.map_err(|e| request_error::<E>(e.to_string()));
+            abort.disarm();
+            Ok(AuthResponse(SendWrapper::new(response?)))
         })
     }
 
@@ -205,7 +243,7 @@ impl<E: FromServerFnError> ClientRes<E> for AuthResponse {
         let once = futures::stream::once(async move {
             match body_of(&self.0, false).await {
                 Ok(v) => Ok(Bytes::from(js_sys::Uint8Array::new(&v).to_vec())),
-                Err(m) => Err(Bytes::from(m)),
+                Err(m) => Err(E::from_server_fn_error(ServerFnErrorErr::Request(m)).ser()),
             }
         });
         Ok(SendWrapper::new(once))

@@ -48,7 +48,24 @@ pub struct TokenManager {
 }
 
 /// Disposes the manager when the last clone goes.
-struct Handle(Rc<Inner>);
+pub(crate) struct Handle(Rc<Inner>);
+
+/// A handle that does not keep the manager alive (adapters keep one where a strong one would
+/// outlive the component that provided the manager).
+#[derive(Clone)]
+#[cfg_attr(not(feature = "leptos"), allow(dead_code))]
+pub(crate) struct WeakManager(std::rc::Weak<Handle>);
+
+#[cfg_attr(not(feature = "leptos"), allow(dead_code))]
+impl WeakManager {
+    pub(crate) fn upgrade(&self) -> Option<TokenManager> {
+        self.0.upgrade().map(|handle| TokenManager { handle })
+    }
+
+    pub(crate) fn same(&self, other: &WeakManager) -> bool {
+        self.0.ptr_eq(&other.0)
+    }
+}
 
 impl Drop for Handle {
     fn drop(&mut self) {
@@ -84,6 +101,11 @@ impl TokenManager {
 
     fn inner(&self) -> &Rc<Inner> {
         &self.handle.0
+    }
+
+    #[cfg_attr(not(feature = "leptos"), allow(dead_code))]
+    pub(crate) fn downgrade(&self) -> WeakManager {
+        WeakManager(Rc::downgrade(&self.handle))
     }
 
     /// A call whose promise settles when the machine says; the future keeps the manager alive.
@@ -173,7 +195,12 @@ impl TokenManager {
     /// ```
     pub fn ready(&self) -> impl Future<Output = Result<bool, Error>> + 'static {
         let promise = self.inner().ready();
-        async move { settle(promise).await.map(|v| v.is_truthy()) }
+        let keep = self.clone();
+        async move {
+            let out = settle(promise).await.map(|v| v.is_truthy());
+            drop(keep);
+            out
+        }
     }
 
     /// Refresh now (joins a refresh in flight here or in another tab). `NotAuthenticated`,

@@ -1,6 +1,7 @@
 //! What the Rust API reports: the [`Snapshot`] of the session (what a UI shows), the typed
 //! [`Event`]s, and the [`Subscription`] that stops either when dropped.
 
+use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use wasm_bindgen::prelude::*;
@@ -53,8 +54,8 @@ impl State {
     }
 }
 
-/// What a UI shows of the session, as a plain value (the JS `getSnapshot()`). A new one only
-/// when the session changes: reading the token never makes one.
+/// What a UI shows of the session, as a plain value (the JS `getSnapshot()`). Two snapshots of
+/// an unchanged session are equal; reading the token never changes it.
 ///
 /// ```no_run
 /// # let auth: wasm_token_manager::TokenManager = unimplemented!();
@@ -64,6 +65,7 @@ impl State {
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Snapshot {
     pub state: State,
     pub is_authenticated: bool,
@@ -97,7 +99,9 @@ impl Snapshot {
         Self {
             state,
             is_authenticated: state == State::Authenticated,
-            expires_at: inner.expires_at(),
+            // The cached JS snapshot's: the same value for as long as the session is unchanged
+            // (computed afresh it would move with the clock).
+            expires_at: number_field(&inner.snapshot(), "expiresAt"),
             claims: inner.claims_json(),
             session_expires_at: key.2,
             idle_deadline: key.3,
@@ -108,6 +112,7 @@ impl Snapshot {
 
 /// An event of the manager (the JS `on(name, handler)` events), typed.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Event {
     /// A new token is held (`refreshed`).
     Refreshed { expires_at: Option<f64>, from_other_tab: bool },
@@ -197,6 +202,7 @@ const EVENT_KINDS: [EventKind; 9] = [
 pub struct Subscription {
     inner: Weak<Inner>,
     ids: Vec<u32>,
+    release: Option<Box<dyn FnOnce()>>,
 }
 
 impl Subscription {
@@ -208,6 +214,7 @@ impl Subscription {
     /// ```
     pub fn forget(mut self) {
         self.ids.clear();
+        self.release = None;
     }
 }
 
@@ -218,7 +225,24 @@ impl Drop for Subscription {
                 inner.events.unsubscribe(*id);
             }
         }
+        if let Some(release) = self.release.take() {
+            release();
+        }
     }
+}
+
+/// A listener the JS side holds only through this slot: dropping the [`Subscription`] empties
+/// it, so what the listener captured (a clone of the manager, say) is freed at once, not when
+/// the JS garbage collector gets to the function.
+type Slot<T> = Rc<RefCell<Option<Rc<T>>>>;
+
+fn slot<T: ?Sized + 'static>(value: Rc<T>) -> (Slot<T>, Box<dyn FnOnce()>) {
+    let slot = Rc::new(RefCell::new(Some(value)));
+    let release = {
+        let slot = slot.clone();
+        Box::new(move || drop(slot.borrow_mut().take())) as Box<dyn FnOnce()>
+    };
+    (slot, release)
 }
 
 /// Call `listener` with a new snapshot on every change of the session.
@@ -227,25 +251,28 @@ pub(crate) fn subscribe(inner: &Rc<Inner>, listener: impl Fn(&Snapshot) + 'stati
         inner.notified.set(Some(inner.snapshot_key()));
     }
     let weak = Rc::downgrade(inner);
+    let (listener, release) = slot(Rc::new(listener) as Rc<dyn Fn(&Snapshot)>);
     let f = Closure::<dyn Fn(JsValue)>::new(move |_js_snapshot: JsValue| {
-        if let Some(inner) = weak.upgrade() {
+        let listener = listener.borrow().clone();
+        if let (Some(inner), Some(listener)) = (weak.upgrade(), listener) {
             listener(&Snapshot::of(&inner));
         }
     })
     .into_js_value();
     let id = inner.events.subscribe(EventKind::Snapshot as u8, f.unchecked_into());
-    Subscription { inner: Rc::downgrade(inner), ids: vec![id] }
+    Subscription { inner: Rc::downgrade(inner), ids: vec![id], release: Some(release) }
 }
 
 /// Call `handler` with every event.
 pub(crate) fn on_event(inner: &Rc<Inner>, handler: impl Fn(&Event) + 'static) -> Subscription {
-    let handler = Rc::new(handler);
+    let (handler, release) = slot(Rc::new(handler) as Rc<dyn Fn(&Event)>);
     let ids = EVENT_KINDS
         .iter()
         .map(|&kind| {
             let handler = handler.clone();
             let f = Closure::<dyn Fn(JsValue)>::new(move |detail: JsValue| {
-                if let Some(event) = Event::from_js(kind, &detail) {
+                let handler = handler.borrow().clone();
+                if let (Some(event), Some(handler)) = (Event::from_js(kind, &detail), handler) {
                     handler(&event);
                 }
             })
@@ -253,5 +280,5 @@ pub(crate) fn on_event(inner: &Rc<Inner>, handler: impl Fn(&Event) + 'static) ->
             inner.events.subscribe(kind as u8, f.unchecked_into())
         })
         .collect();
-    Subscription { inner: Rc::downgrade(inner), ids }
+    Subscription { inner: Rc::downgrade(inner), ids, release: Some(release) }
 }

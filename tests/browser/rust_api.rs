@@ -151,14 +151,35 @@ async fn rust_api_typed_events_and_two_tabs() {
 #[wasm_bindgen_test]
 async fn rust_api_dropping_the_last_clone_disposes() {
     reset(300).await;
-    let auth = rust_manager(rust_options());
-    auth.login(DEMO).await.expect("login");
-    let clone = auth.clone();
-    assert_eq!(clone, auth);
-    drop(auth);
-    assert!(clone.snapshot().is_authenticated, "a clone keeps the manager");
+    // Two "tabs": what `other` does, a live `a` hears (a login in another tab).
+    let heard = |m: &RustManager| {
+        let n = Rc::new(std::cell::Cell::new(0u32));
+        let c = n.clone();
+        m.on_event(move |_| c.set(c.get() + 1)).forget();
+        n
+    };
+    let a = rust_manager(rust_options());
+    let clone = a.clone();
+    assert_eq!(clone, a);
+    let heard_a = heard(&a);
+    // A listener that captured a clone of the manager: dropping its Subscription lets go of
+    // that clone at once (not when the JS garbage collector gets to it).
+    let captured = a.clone();
+    let sub = a.on_event(move |_| drop(captured.snapshot()));
+    drop(sub);
+    drop(a);
+    let other = rust_manager(rust_options());
+    other.login(DEMO).await.expect("login");
+    sleep(300).await;
+    assert!(heard_a.get() > 0, "a clone keeps the manager: it heard the other tab's login");
+    let before = heard_a.get();
+    drop(clone); // the last one: disposed
+    other.logout(Scope::Local).await.expect("logout");
+    other.login(DEMO).await.expect("login");
+    sleep(300).await;
+    assert_eq!(heard_a.get(), before, "a disposed manager hears nothing");
     // An explicit dispose: calls fail with `aborted`.
-    clone.dispose();
-    let e = clone.refresh().await.expect_err("disposed");
+    other.dispose();
+    let e = other.refresh().await.expect_err("disposed");
     assert_eq!(e.code(), Some(ErrorCode::Aborted), "{e}");
 }

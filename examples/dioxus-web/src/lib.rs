@@ -55,14 +55,16 @@ fn Session() -> Element {
     match state() {
         State::Restoring => rsx! { p { id: "loading", "Loading…" } },
         State::Authenticated => rsx! { SignedIn {} },
-        _ => rsx! { SignIn { ended: ended() } },
+        _ => rsx! { SignIn { ended } },
     }
 }
 
 #[component]
-fn SignIn(ended: bool) -> Element {
+fn SignIn(ended: Signal<bool>) -> Element {
     let auth = use_token_manager();
-    let mut error = use_signal(move || if ended { "Your session has ended. Please sign in again.".to_string() } else { String::new() });
+    let mut error = use_signal(move || {
+        if *ended.peek() { "Your session has ended. Please sign in again.".to_string() } else { String::new() }
+    });
     let onsubmit = move |ev: FormEvent| {
         ev.prevent_default();
         let field = |k: &str| match ev.get_first(k) {
@@ -72,7 +74,11 @@ fn SignIn(ended: bool) -> Element {
         let login = auth.login(vec![("username".to_string(), field("username")), ("password".to_string(), field("password"))]);
         spawn(async move {
             error.set(match login.await {
-                Ok(()) => String::new(),
+                Ok(()) => {
+                    let mut ended = ended;
+                    ended.set(false);
+                    String::new()
+                }
                 Err(e) if e.code() == Some(ErrorCode::LoginFailed) && e.status() == Some(401) => {
                     "Wrong user name or password.".into()
                 }

@@ -65,7 +65,10 @@ fn SignIn(ended: RwSignal<bool>) -> impl IntoView {
         let login = auth.login(fields);
         spawn_local(async move {
             error.set(match login.await {
-                Ok(()) => String::new(),
+                Ok(()) => {
+                    ended.set(false);
+                    String::new()
+                }
                 Err(e) if e.code() == Some(ErrorCode::LoginFailed) && e.status() == Some(401) => {
                     "Wrong user name or password.".into()
                 }

@@ -57,28 +57,35 @@ fn Session() -> Html {
     match snapshot.state {
         State::Restoring => html! { <p id="loading">{ "Loading…" }</p> },
         State::Authenticated => html! { <SignedIn /> },
-        _ => html! { <SignIn ended={*ended.borrow()} /> },
+        _ => html! { <SignIn ended={ended.clone()} /> },
     }
 }
 
 #[derive(Properties, PartialEq)]
 struct SignInProps {
-    ended: bool,
+    /// The session ended on the server (not a sign-out): say so, until the next sign-in.
+    ended: std::rc::Rc<std::cell::RefCell<bool>>,
 }
 
 #[function_component]
 fn SignIn(props: &SignInProps) -> Html {
     let auth = use_token_manager();
-    let error = use_state(|| if props.ended { "Your session has ended. Please sign in again.".to_string() } else { String::new() });
+    let error = use_state(|| {
+        if *props.ended.borrow() { "Your session has ended. Please sign in again.".to_string() } else { String::new() }
+    });
+    let ended = props.ended.clone();
     let onsubmit = {
         let error = error.clone();
         Callback::from(move |ev: SubmitEvent| {
             ev.prevent_default();
             let login = auth.login(form_fields(&ev));
-            let error = error.clone();
+            let (error, ended) = (error.clone(), ended.clone());
             spawn_local(async move {
                 error.set(match login.await {
-                    Ok(()) => String::new(),
+                    Ok(()) => {
+                        *ended.borrow_mut() = false;
+                        String::new()
+                    }
                     Err(e) if e.code() == Some(ErrorCode::LoginFailed) && e.status() == Some(401) => {
                         "Wrong user name or password.".into()
                     }
