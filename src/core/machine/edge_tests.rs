@@ -487,3 +487,52 @@ fn an_answer_to_another_post_is_ignored() {
     m.post_done(at(2.0), http, answer);
     assert_eq!(settled(&drain(&mut m), call), Some(&Ok(CallValue::Done)));
 }
+
+#[test]
+fn a_login_aborted_while_waiting_for_the_lock_lets_the_lock_request_go() {
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    let call = m.login(T0);
+    let lock = lock_of(&drain(&mut m)).expect("asks");
+    m.abort_call(at(1.0), call);
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::ReleaseLock(lock)), "{out:?}");
+    assert!(matches!(settled(&out, call), Some(Err((e, None))) if e.code == ErrorCode::Aborted));
+}
+
+#[test]
+fn coming_back_online_retries_at_once_and_counts_as_an_attempt() {
+    let mut m = Machine::new(config(), 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    let call = m.refresh(at(1.0), RefreshKind::Explicit);
+    let mut posts = 0;
+    let mut result = None;
+    for i in 0..20 {
+        let now = at(10.0 + f64::from(i));
+        let out = drain(&mut m);
+        if let Some(r) = settled(&out, call) {
+            result = Some(r.clone());
+            break;
+        }
+        if let Some((http, _)) = posted(&out) {
+            posts += 1;
+            m.post_done(now, http, HttpOutcome::Answer { status: 503, retry_after_ms: None, token: Err("down") });
+        } else {
+            m.wake(now, Wake::Online);
+        }
+    }
+    assert!(matches!(result, Some(Err((ref e, Some(503)))) if e.code == ErrorCode::RefreshFailed), "{result:?}");
+    assert_eq!(posts, 4, "online retries are attempts too");
+}
+
+#[test]
+fn a_rejected_login_is_rejected_even_with_a_token_in_its_body() {
+    let mut m = Machine::new(config(), 5);
+    let call = m.login(T0);
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    let token = Ok(TokenAnswer { token: "opaque-a".into(), expires_in_s: Some(300.0), dpop: false, session_s: None });
+    m.post_done(at(1.0), http, HttpOutcome::Answer { status: 401, retry_after_ms: None, token });
+    let out = drain(&mut m);
+    assert!(matches!(settled(&out, call), Some(Err((e, Some(401)))) if e.code == ErrorCode::LoginFailed), "{out:?}");
+    assert_eq!(m.access_token(), None);
+}
