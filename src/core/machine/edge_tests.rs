@@ -536,3 +536,91 @@ fn a_rejected_login_is_rejected_even_with_a_token_in_its_body() {
     assert!(matches!(settled(&out, call), Some(Err((e, Some(401)))) if e.code == ErrorCode::LoginFailed), "{out:?}");
     assert_eq!(m.access_token(), None);
 }
+
+// ---- the shared record read under the lock (apply_shared) --------------------------------
+
+fn shared_at(ms: f64, ended: Option<EndReason>) -> SharedEpoch {
+    let epoch = crate::core::session::Epoch((T0.wall_ms + ms) as u64 * crate::core::session::EPOCH_PER_MS + 1023);
+    SharedEpoch { epoch, ended }
+}
+
+/// A signed-in tab (login at T0) whose refresh is under the lock with `shared` read there.
+fn refresh_reading(shared: SharedEpoch) -> (Machine, Vec<Output>) {
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    login_answer(&mut m, T0, None);
+    m.refresh(at(20_000.0), RefreshKind::Explicit);
+    let lock = lock_of(&drain(&mut m)).expect("asks");
+    m.lock_granted(at(20_000.0), lock, Some(shared));
+    let out = drain(&mut m);
+    (m, out)
+}
+
+#[test]
+fn a_newer_end_in_the_shared_record_ends_this_tab() {
+    let (m, out) = refresh_reading(shared_at(10_000.0, Some(EndReason::LoggedOut)));
+    assert_eq!(m.state(), SessionState::Ended(EndReason::LoggedOut), "{out:?}");
+    assert!(logged_out(&out).iter().any(|e| matches!(e, Event::LoggedOut { from_other_tab: true, .. })));
+    assert!(posted(&out).is_none(), "no refresh of an ended session");
+}
+
+#[test]
+fn an_end_at_the_epoch_this_tab_knows_is_news_but_the_same_epoch_without_an_end_is_not() {
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    login_answer(&mut m, T0, None);
+    let known = m.epoch();
+    m.refresh(at(20_000.0), RefreshKind::Explicit);
+    let lock = lock_of(&drain(&mut m)).expect("asks");
+    m.lock_granted(at(20_000.0), lock, Some(SharedEpoch { epoch: known, ended: None }));
+    let out = drain(&mut m);
+    assert_eq!(m.state(), SessionState::Authenticated);
+    assert!(posted(&out).is_some(), "the refresh goes on: {out:?}");
+    // The clock went back between a login and its logout: the end carries the login's epoch.
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    login_answer(&mut m, T0, None);
+    m.refresh(at(20_000.0), RefreshKind::Explicit);
+    let lock = lock_of(&drain(&mut m)).expect("asks");
+    m.lock_granted(at(20_000.0), lock, Some(SharedEpoch { epoch: known, ended: Some(EndReason::LoggedOut) }));
+    assert_eq!(m.state(), SessionState::Ended(EndReason::LoggedOut));
+}
+
+#[test]
+fn an_older_end_in_the_shared_record_is_no_news() {
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    login_answer(&mut m, at(10_000.0), None);
+    m.refresh(at(20_000.0), RefreshKind::Explicit);
+    let lock = lock_of(&drain(&mut m)).expect("asks");
+    m.lock_granted(at(20_000.0), lock, Some(shared_at(0.0, Some(EndReason::LoggedOut))));
+    let out = drain(&mut m);
+    assert_eq!(m.state(), SessionState::Authenticated);
+    assert!(posted(&out).is_some(), "{out:?}");
+}
+
+#[test]
+fn a_restore_called_after_an_end_asks_the_cookie_anyway() {
+    // A fresh page: the shared record says a session ended before this restore was called.
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    let call = m.refresh(at(30_000.0), RefreshKind::Restore);
+    let lock = lock_of(&drain(&mut m)).expect("asks");
+    m.lock_granted(at(30_000.0), lock, Some(shared_at(10_000.0, Some(EndReason::LoggedOut))));
+    let (http, endpoint) = posted(&drain(&mut m)).expect("asks the cookie");
+    assert_eq!(endpoint, Endpoint::Refresh);
+    let token = Ok(TokenAnswer { token: "opaque-r".into(), expires_in_s: Some(300.0), dpop: false, session_s: None });
+    m.post_done(at(30_010.0), http, HttpOutcome::Answer { status: 200, retry_after_ms: None, token });
+    let out = drain(&mut m);
+    assert_eq!(settled(&out, call), Some(&Ok(CallValue::Done)), "{out:?}");
+    assert_eq!(m.access_token(), Some("opaque-r"));
+}
+
+#[test]
+fn a_rejected_refresh_says_the_session_was_rejected() {
+    let mut m = Machine::new(config(), 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    let call = m.refresh(at(1.0), RefreshKind::Explicit);
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    m.post_done(at(2.0), http, HttpOutcome::Answer { status: 401, retry_after_ms: None, token: Err("no body") });
+    let out = drain(&mut m);
+    let result = settled(&out, call).expect("settled");
+    assert!(matches!(result, Err((e, Some(401))) if e.message.contains("rejected the session")), "{result:?}");
+    assert_eq!(m.state(), SessionState::Ended(EndReason::SessionExpired));
+}
