@@ -610,17 +610,3 @@ fn a_restore_called_after_an_end_asks_the_cookie_anyway() {
     assert_eq!(settled(&out, call), Some(&Ok(CallValue::Done)), "{out:?}");
     assert_eq!(m.access_token(), Some("opaque-r"));
 }
-
-#[test]
-fn a_rejected_refresh_says_the_session_was_rejected() {
-    let mut m = Machine::new(config(), 5);
-    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
-    drain(&mut m);
-    let call = m.refresh(at(1.0), RefreshKind::Explicit);
-    let (http, _) = posted(&drain(&mut m)).expect("posts");
-    m.post_done(at(2.0), http, HttpOutcome::Answer { status: 401, retry_after_ms: None, token: Err("no body") });
-    let out = drain(&mut m);
-    let result = settled(&out, call).expect("settled");
-    assert!(matches!(result, Err((e, Some(401))) if e.message.contains("rejected the session")), "{result:?}");
-    assert_eq!(m.state(), SessionState::Ended(EndReason::SessionExpired));
-}
