@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 file=${FILE:-src/core/**}
-args=(--no-shuffle --output "${OUT:-target/mutants}" --profile mutation --minimum-test-timeout 60)
+args=(--no-shuffle --gitignore true --output "${OUT:-target/mutants}" --profile mutation --minimum-test-timeout 60)
 set -f; for f in $file; do args+=(--file "$f"); done; set +f
 case "$file" in
   mock-server/*) args+=(--package mock-server); test_args=() ;;
