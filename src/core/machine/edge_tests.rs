@@ -610,3 +610,45 @@ fn a_restore_called_after_an_end_asks_the_cookie_anyway() {
     assert_eq!(settled(&out, call), Some(&Ok(CallValue::Done)), "{out:?}");
     assert_eq!(m.access_token(), Some("opaque-r"));
 }
+
+// ---- wrapped requests the simulator does not send (keepalive, DPoP nonces) --------------
+
+fn api_start(keepalive: bool) -> FetchStart {
+    FetchStart { url: "https://app.example/api".into(), has_authorization: false, keepalive, replayable: true }
+}
+
+fn sends(out: &[Output], req: ReqId) -> usize {
+    out.iter().filter(|o| matches!(o, Output::Send { req: r, .. } if *r == req)).count()
+}
+
+#[test]
+fn a_keepalive_request_is_never_replayed_after_a_401() {
+    let mut m = Machine::new(config(), 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    let req = m.fetch(at(1.0), api_start(true));
+    assert_eq!(sends(&drain(&mut m), req), 1);
+    m.fetch_answered(at(2.0), req, 401, false, None);
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::FinishFetch { req, end: FetchEnd::Response }), "{out:?}");
+    assert!(posted(&out).is_none(), "no refresh for it");
+    // The same request without keepalive: refreshed and replayed.
+    let req = m.fetch(at(3.0), api_start(false));
+    drain(&mut m);
+    m.fetch_answered(at(4.0), req, 401, false, None);
+    assert!(posted(&drain(&mut m)).is_some(), "a refresh first, then the replay");
+}
+
+#[test]
+fn a_dpop_nonce_challenge_is_answered_once_per_request() {
+    let mut m = Machine::new(Config { dpop: true, ..config() }, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    let req = m.fetch(at(1.0), api_start(false));
+    assert_eq!(sends(&drain(&mut m), req), 1);
+    m.fetch_answered(at(2.0), req, 401, true, None);
+    assert_eq!(sends(&drain(&mut m), req), 1, "sent again with the server's nonce");
+    m.fetch_answered(at(3.0), req, 401, true, None);
+    let out = drain(&mut m);
+    assert_eq!(sends(&out, req), 0, "not a second time: {out:?}");
+}
