@@ -914,3 +914,26 @@ async fn admin_without_the_scope_is_403_insufficient_scope_readable_cross_origin
     let c = s.counters().await;
     assert_eq!((c["apiAdmin"].as_u64(), c["apiUnauthorized"].as_u64()), (Some(3), Some(1)));
 }
+
+/// The doctor's deliberate mistakes in a token answer (`--misconfig`): the session's lifetime
+/// told as half of the cookie's, and `expires_in` 10 minutes longer than the token's `exp`.
+#[tokio::test]
+async fn misconfigured_token_answers_say_what_the_switch_says() {
+    let cfg = |m: &str| Config {
+        allow_origins: vec![ORIGIN.into()],
+        refresh_ttl: 1000,
+        access_ttl: 300,
+        misconfig: vec![m.into()],
+        ..Config::default()
+    };
+    let body = |s: Server| async move {
+        let res = s.http.post(s.url("/auth/login")).json(&json!({"username":"demo","password":"demo"})).send().await;
+        res.expect("login").json::<Value>().await.expect("json")
+    };
+    let plain = body(start(Config { misconfig: vec![], ..cfg("no-store-missing") }).await).await;
+    assert_eq!((plain["refresh_expires_in"].as_i64(), plain["expires_in"].as_u64()), (Some(1000), Some(300)));
+    let half = body(start(cfg("refresh-expires-in-mismatch")).await).await;
+    assert_eq!(half["refresh_expires_in"].as_i64(), Some(500));
+    let longer = body(start(cfg("expires-in-mismatch")).await).await;
+    assert_eq!(longer["expires_in"].as_u64(), Some(900));
+}
