@@ -138,6 +138,11 @@ async fn login_rejections() {
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
     let c = s.counters().await;
     assert_eq!((c["logins"].as_u64(), c["loginFailures"].as_u64()), (Some(0), Some(1)));
+    // Successful sign-ins are counted one by one.
+    s.login().await;
+    s.login().await;
+    let c = s.counters().await;
+    assert_eq!((c["logins"].as_u64(), c["loginFailures"].as_u64()), (Some(2), Some(1)));
 }
 
 #[tokio::test]
