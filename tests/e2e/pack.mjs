@@ -25,7 +25,8 @@ const PKG = join(ROOT, "pkg");
 // + 10 %. Raise it only with a reason (the size of what an app ships has its own budget,
 // benches/size-budget-kb).
 // The doctor (doctor/, the bin, and docs/doctor.md): about +16 KB.
-const MAX_TARBALL_BYTES = 172_000;
+// docs/rust.md (the Rust front-end guide the README links to) and its CHANGELOG entry: +2 KB.
+const MAX_TARBALL_BYTES = 176_000;
 // Every file of the package. The snippet directory's hash (wasm-bindgen's) is matched as <hash>.
 // The user docs: README.md links into docs/, which ships whole.
 const USER_DOCS = readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
