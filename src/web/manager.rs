@@ -13,34 +13,12 @@ use web_sys::{AbortController, Response};
 use crate::core::fifo::Fifo;
 use crate::core::idmap::IdMap;
 use crate::core::machine::{CallId, Config, Endpoint, HttpId, LockId, Machine, Output, ReqId};
-use crate::core::options::Options;
 use crate::core::session::{SessionState, TokenGeneration};
 use crate::core::token::accepted_token_json;
 use crate::web::crosstab::channel::CrossTab;
 use crate::web::env::{self, now};
 use crate::web::events::Events;
-
-/// Options with URLs resolved against the page.
-pub struct Resolved {
-    pub opts: Options,
-    pub refresh_url: String,
-    pub login_url: Option<String>,
-    pub logout_url: Option<String>,
-    pub allowed_origins: Vec<String>,
-    /// `refreshHeaders` given as a function: called for every refresh, login and logout.
-    pub headers_fn: Option<js_sys::Function>,
-    /// How `js/http.js` reads a login/refresh answer: `{token, expiresIn, expiresAt, parse}`.
-    pub read: JsValue,
-    /// The navigations' options, checked by `js/options.js` (`{login, param, leave, field}`):
-    /// `loginRedirect()`, the navigation after `logout()`, and how a logout answer is read.
-    pub nav: JsValue,
-    /// `onStepUp(challenge)`: re-authenticate, then the request is replayed.
-    pub on_step_up: Option<js_sys::Function>,
-    /// Where the `debug` option's lines go (`js/debug.js`), when it is on.
-    pub debug: Option<js_sys::Function>,
-    /// `{o}`: the page's origin, when `allowedOrigins` leaves it out (`js/http.js` warns once).
-    pub unlisted: JsValue,
-}
+pub use crate::web::options::Resolved;
 
 /// What a caller's promise settles with.
 pub enum CallKind {

@@ -5,10 +5,9 @@
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
-use crate::core::options::{check_headers, HeaderList, IdleOptions, RawOptions};
+use crate::core::options::{HeaderList, IdleOptions, Options, RawOptions};
 use crate::core::Error;
 use crate::web::env;
-use crate::web::manager::Resolved;
 
 #[wasm_bindgen(module = "/js/options.js")]
 extern "C" {
@@ -18,11 +17,11 @@ extern "C" {
     #[wasm_bindgen(js_name = logoutScope, catch)]
     pub fn logout_scope(options: &JsValue) -> Result<u8, JsValue>;
     #[wasm_bindgen(js_name = headerPairs)]
-    fn header_pairs_js(value: &JsValue, from_function: bool) -> JsValue;
+    pub(crate) fn header_pairs_js(value: &JsValue, from_function: bool) -> JsValue;
 }
 
 /// `[name, value, ...]` from JS as pairs.
-fn pairs(flat: &JsValue) -> Option<Vec<(String, String)>> {
+pub(crate) fn pairs(flat: &JsValue) -> Option<Vec<(String, String)>> {
     let flat: &Array = flat.dyn_ref()?;
     let list: Vec<String> = flat.iter().filter_map(|v| v.as_string()).collect();
     Some(list.chunks(2).filter_map(|p| Some((p.first()?.clone(), p.get(1)?.clone()))).collect())
@@ -111,27 +110,24 @@ fn resolve_raw(raw: RawOptions, headers_fn: Option<Function>, parse_fn: Option<F
     })
 }
 
-impl crate::web::manager::Inner {
-    /// The headers for a refresh, login or logout request: the static `refreshHeaders`, or
-    /// what the `refreshHeaders` function returns now (so it sees the current CSRF cookie),
-    /// checked by the same rules.
-    pub(crate) fn request_headers(&self) -> Result<Vec<(String, String)>, Error> {
-        let Some(f) = &self.cfg.headers_fn else { return Ok(self.cfg.opts.refresh_headers.clone()) };
-        let returned = f.call0(&JsValue::UNDEFINED).map_err(|_| Error::options("the refreshHeaders function threw"))?;
-        let returned = header_pairs_js(&returned, true);
-        if let Some(name) = returned.as_string() {
-            return Err(Error::options(
-                [
-                    "refreshHeaders: the value of \"",
-                    &name,
-                    "\" must be a string (empty, null or undefined leave it out)",
-                ]
-                .concat(),
-            ));
-        }
-        let pairs = pairs(&returned).ok_or_else(|| {
-            Error::options("the refreshHeaders function must return an object mapping header names to string values")
-        })?;
-        check_headers(pairs)
-    }
+/// Options with URLs resolved against the page.
+pub struct Resolved {
+    pub opts: Options,
+    pub refresh_url: String,
+    pub login_url: Option<String>,
+    pub logout_url: Option<String>,
+    pub allowed_origins: Vec<String>,
+    /// `refreshHeaders` given as a function: called for every refresh, login and logout.
+    pub headers_fn: Option<js_sys::Function>,
+    /// How `js/http.js` reads a login/refresh answer: `{token, expiresIn, expiresAt, parse}`.
+    pub read: JsValue,
+    /// The navigations' options, checked by `js/options.js` (`{login, param, leave, field}`):
+    /// `loginRedirect()`, the navigation after `logout()`, and how a logout answer is read.
+    pub nav: JsValue,
+    /// `onStepUp(challenge)`: re-authenticate, then the request is replayed.
+    pub on_step_up: Option<js_sys::Function>,
+    /// Where the `debug` option's lines go (`js/debug.js`), when it is on.
+    pub debug: Option<js_sys::Function>,
+    /// `{o}`: the page's origin, when `allowedOrigins` leaves it out (`js/http.js` warns once).
+    pub unlisted: JsValue,
 }

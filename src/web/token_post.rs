@@ -121,3 +121,32 @@ impl Inner {
         HttpOutcome::Answer { status, retry_after_ms, token }
     }
 }
+
+impl crate::web::manager::Inner {
+    /// The headers for a refresh, login or logout request: the static `refreshHeaders`, or
+    /// what the `refreshHeaders` function returns now (so it sees the current CSRF cookie),
+    /// checked by the same rules.
+    pub(crate) fn request_headers(&self) -> Result<Vec<(String, String)>, crate::core::Error> {
+        let Some(f) = &self.cfg.headers_fn else { return Ok(self.cfg.opts.refresh_headers.clone()) };
+        let returned = f
+            .call0(&JsValue::UNDEFINED)
+            .map_err(|_| crate::core::Error::options("the refreshHeaders function threw"))?;
+        let returned = crate::web::options::header_pairs_js(&returned, true);
+        if let Some(name) = returned.as_string() {
+            return Err(crate::core::Error::options(
+                [
+                    "refreshHeaders: the value of \"",
+                    &name,
+                    "\" must be a string (empty, null or undefined leave it out)",
+                ]
+                .concat(),
+            ));
+        }
+        let pairs = crate::web::options::pairs(&returned).ok_or_else(|| {
+            crate::core::Error::options(
+                "the refreshHeaders function must return an object mapping header names to string values",
+            )
+        })?;
+        crate::core::options::check_headers(pairs)
+    }
+}
