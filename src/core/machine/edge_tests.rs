@@ -3,42 +3,9 @@
 //! not a refresh point, missing Web Locks, the jitter. Each test here was written to kill a
 //! mutant the simulator missed (benches/MUTANTS.md).
 
+use super::test_support::*;
 use super::*;
 use crate::core::session::tests::{at, T0};
-
-fn config() -> Config {
-    Config {
-        refresh_margin_ms: 60_000.0,
-        auto_refresh: true,
-        cross_tab: false,
-        has_login_url: true,
-        login_returns_token: true,
-        has_logout_url: true,
-        allowed_origins: vec!["https://app.example".into()],
-        dpop: false,
-        session_warning_ms: 0.0,
-        idle: None,
-        step_up: false,
-    }
-}
-
-fn drain(m: &mut Machine) -> Vec<Output> {
-    std::iter::from_fn(|| m.poll_output()).collect()
-}
-
-fn posted(outputs: &[Output]) -> Option<(HttpId, Endpoint)> {
-    outputs.iter().find_map(|o| match o {
-        Output::Post { id, endpoint } => Some((*id, *endpoint)),
-        _ => None,
-    })
-}
-
-fn settled(outputs: &[Output], call: CallId) -> Option<&Result<CallValue, (Error, Option<u16>)>> {
-    outputs.iter().find_map(|o| match o {
-        Output::Settle { call: c, result } if *c == call => Some(result),
-        _ => None,
-    })
-}
 
 fn logged_out(outputs: &[Output]) -> Vec<&Event> {
     outputs
@@ -419,10 +386,6 @@ fn without_a_lock_a_refresh_goes_ahead_however_long_the_answer_took() {
         m.lock_unavailable(at(5_000.0), lock, None);
         assert!(posted(&drain(&mut m)).is_some(), "{kind:?}: posts at once");
     }
-}
-
-fn lock_of(out: &[Output]) -> Option<LockId> {
-    out.iter().find_map(|o| if let Output::RequestLock(id) = o { Some(*id) } else { None })
 }
 
 #[test]

@@ -522,6 +522,10 @@ fn disposed() -> Error {
 #[cfg(test)]
 mod edge_tests;
 #[cfg(test)]
+mod guard_tests;
+#[cfg(test)]
 mod session_tests;
+#[cfg(test)]
+mod test_support;
 #[cfg(test)]
 mod tests;

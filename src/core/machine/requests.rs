@@ -153,11 +153,6 @@ impl Machine {
         }
     }
 
-    /// How many wrapped requests are pending (sent or waiting).
-    pub fn pending_requests(&self) -> usize {
-        self.requests.len()
-    }
-
     /// Plan the first send: wait for a run (joining or starting one), or send now.
     fn plan_send(&mut self, now: Instant, req: ReqId) {
         let Some(p) = self.requests.get(&req) else { return };

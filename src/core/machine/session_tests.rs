@@ -1,34 +1,12 @@
 //! The session features, input by input: sign-out scopes, the session's end, the idle
 //! timeout, offline, step-up. Many tabs: `tests/simulator.rs`.
 
+use super::test_support::{config as base_config, drain, posted};
 use super::*;
 use crate::core::session::tests::{at, T0};
 
 fn config() -> Config {
-    Config {
-        refresh_margin_ms: 60_000.0,
-        auto_refresh: true,
-        cross_tab: false,
-        has_login_url: true,
-        login_returns_token: true,
-        has_logout_url: true,
-        allowed_origins: vec!["https://app.example".into()],
-        dpop: false,
-        session_warning_ms: 5_000.0,
-        idle: None,
-        step_up: false,
-    }
-}
-
-fn drain(m: &mut Machine) -> Vec<Output> {
-    std::iter::from_fn(|| m.poll_output()).collect()
-}
-
-fn posted(outputs: &[Output]) -> Option<(HttpId, Endpoint)> {
-    outputs.iter().find_map(|o| match o {
-        Output::Post { id, endpoint } => Some((*id, *endpoint)),
-        _ => None,
-    })
+    Config { session_warning_ms: 5_000.0, ..base_config() }
 }
 
 fn answer(token: &str, expires_in_s: f64, session_s: Option<f64>) -> HttpOutcome {

@@ -1,26 +1,11 @@
 //! Single-tab behaviour of the machine, input by input. Many tabs and faults: `tests/simulator.rs`.
 
+use super::test_support::{config as base_config, drain, posted};
 use super::*;
 use crate::core::session::tests::{at, T0};
 
 fn config() -> Config {
-    Config {
-        refresh_margin_ms: 60_000.0,
-        auto_refresh: true,
-        cross_tab: true,
-        has_login_url: true,
-        login_returns_token: true,
-        has_logout_url: true,
-        allowed_origins: vec!["https://app.example".into()],
-        dpop: false,
-        session_warning_ms: 300_000.0,
-        idle: None,
-        step_up: false,
-    }
-}
-
-fn drain(m: &mut Machine) -> Vec<Output> {
-    std::iter::from_fn(|| m.poll_output()).collect()
+    Config { cross_tab: true, session_warning_ms: 300_000.0, ..base_config() }
 }
 
 fn token_answer(token: &str, expires_in_s: f64) -> HttpOutcome {
@@ -29,13 +14,6 @@ fn token_answer(token: &str, expires_in_s: f64) -> HttpOutcome {
         retry_after_ms: None,
         token: Ok(TokenAnswer { token: token.into(), expires_in_s: Some(expires_in_s), dpop: false, session_s: None }),
     }
-}
-
-fn posted(outputs: &[Output]) -> Option<(HttpId, Endpoint)> {
-    outputs.iter().find_map(|o| match o {
-        Output::Post { id, endpoint } => Some((*id, *endpoint)),
-        _ => None,
-    })
 }
 
 fn lock_asked(outputs: &[Output]) -> Option<LockId> {
