@@ -407,3 +407,35 @@ fn a_login_answer_without_a_usable_token_fails_even_if_the_session_ended_meanwhi
         other => panic!("{other:?}"),
     }
 }
+
+// ---- limits (limits.rs) --------------------------------------------------------------------
+
+#[test]
+fn the_grace_of_a_late_idle_check_holds_with_the_wall_clock_back_at_the_deadline_itself() {
+    let cfg = Config { idle: Some((10_000.0, 3_000.0)), ..config() };
+    let late = |mono: f64, wall: f64| Instant::new(T0.mono_ms + mono, T0.wall_ms + wall);
+    let mut m = Machine::new(cfg, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.handle_timeout(late(12_000.0, 12_000.0));
+    drain(&mut m);
+    // The wall clock went back to the deadline itself: still passed, still in the grace.
+    m.handle_timeout(late(12_100.0, 10_000.0));
+    drain(&mut m);
+    assert_eq!(m.state(), SessionState::Authenticated, "the grace holds");
+    m.handle_timeout(late(12_250.0, 10_150.0));
+    assert_eq!(m.state(), SessionState::Ended(EndReason::Idle), "until it ends");
+}
+
+#[test]
+fn a_session_end_that_is_no_number_is_no_end() {
+    for session_s in [f64::NAN, f64::INFINITY] {
+        let m = signed_in_with(config(), ok_token("opaque-a", 300.0, false, Some(session_s)));
+        let timeout = m.poll_timeout(T0).expect("the refresh timer");
+        assert!(timeout.is_finite() && timeout > 100_000.0, "{session_s}: {timeout}");
+        let mut m = m;
+        m.handle_timeout(at(timeout));
+        let out = drain(&mut m);
+        assert!(!all_events(&out).iter().any(|e| matches!(e, Event::SessionExpired { .. })), "{out:?}");
+    }
+}
