@@ -33,10 +33,11 @@ check:
 
 ## The simulator's probe list (`make probes`), then cargo-mutants over src/core with the native
 ## tests and the simulator as the oracle (the `mutation` profile). FILE=src/core/session.rs (or
-## mock-server/src/store.rs), SHARD=k/n, DIFF=path, JOBS=2; NO_PROBES=1 skips the probes.
+## mock-server/src/store.rs), SHARD=k/n, DIFF=path, JOBS=2, LIB_ONLY=1 (no simulator in the
+## oracle); NO_PROBES=1 skips the probes.
 mutants:
 	@[ -n "$(NO_PROBES)" ] || ./scripts/probe-mutants.sh
-	@FILE="$(FILE)" SHARD="$(SHARD)" DIFF="$(DIFF)" JOBS="$(or $(JOBS),2)" ./scripts/mutants.sh
+	@FILE="$(FILE)" SHARD="$(SHARD)" DIFF="$(DIFF)" JOBS="$(or $(JOBS),2)" LIB_ONLY="$(LIB_ONLY)" ./scripts/mutants.sh
 
 ## Benchmarks (size, fetch overhead, refresh storm, decode, init, memory) -> benches/RESULTS.md.
 bench: setup

@@ -10,6 +10,9 @@
 #   JOBS=2                     mutants built and tested at once
 #   OUT=target/mutants         where mutants.out/ goes (outcomes.json, caught.txt, missed.txt, ...)
 #   LIST=1                     list the mutants, run nothing
+#   LIB_ONLY=1                 the library tests alone as the oracle (no simulator): for the
+#                              files the simulator does not drive (decoders, options, clock);
+#                              a mutant only the simulator would catch counts as missed
 # Records of full runs: benches/MUTANTS.md. The probes of the simulator's blind spot:
 # scripts/probe-mutants.sh.
 set -euo pipefail
@@ -21,6 +24,7 @@ case "$file" in
   mock-server/*) args+=(--package mock-server); test_args=() ;;
   *) args+=(--package wasm-token-manager); test_args=(--lib --test simulator) ;;
 esac
+[ -z "${LIB_ONLY:-}" ] || test_args=(--lib)
 [ -z "${SHARD:-}" ] || args+=(--shard "$SHARD")
 [ -z "${DIFF:-}" ] || args+=(--in-diff "$DIFF")
 if [ -n "${LIST:-}" ]; then exec cargo mutants "${args[@]}" --list; fi
