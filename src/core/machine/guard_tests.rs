@@ -439,3 +439,26 @@ fn a_session_end_that_is_no_number_is_no_end() {
         assert!(!all_events(&out).iter().any(|e| matches!(e, Event::SessionExpired { .. })), "{out:?}");
     }
 }
+
+#[test]
+fn a_refresh_granted_the_lock_after_the_wall_clock_went_back_before_the_idle_deadline_goes_ahead() {
+    // A refresh waits for the lock; a late idle check gives a grace meanwhile; then the wall
+    // clock goes back before the deadline: nothing has passed, there is no grace to wait out.
+    let cfg = Config { idle: Some((10_000.0, 3_000.0)), cross_tab: true, ..config() };
+    let late = |mono: f64, wall: f64| Instant::new(T0.mono_ms + mono, T0.wall_ms + wall);
+    let mut m = Machine::new(cfg, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.refresh(late(9_990.0, 9_990.0), RefreshKind::Explicit);
+    let out = drain(&mut m);
+    let Some(lock) = lock_of(&out) else { panic!("asks for the lock: {out:?}") };
+    // The wall clock jumps: the idle check is 1.5 s late.
+    m.handle_timeout(late(9_990.5, 11_500.0));
+    drain(&mut m);
+    assert_eq!(m.state(), SessionState::Authenticated, "in the grace");
+    // Granted within a millisecond of the ask (no contention), the wall clock back before the
+    // deadline.
+    m.lock_granted(late(9_991.0, 5_000.0), lock, None);
+    let out = drain(&mut m);
+    assert!(matches!(posted(&out), Some((_, Endpoint::Refresh))), "{out:?}");
+}
