@@ -462,3 +462,51 @@ fn a_refresh_granted_the_lock_after_the_wall_clock_went_back_before_the_idle_dea
     let out = drain(&mut m);
     assert!(matches!(posted(&out), Some((_, Endpoint::Refresh))), "{out:?}");
 }
+
+#[test]
+fn a_session_revived_by_a_restore_is_superseded_by_a_login_called_after_the_restore() {
+    // As in a_restore_called_after_an_end_starts_a_session_newer_than_its_call; then another
+    // tab's login, called after the restore's call and before its answer, is a newer session.
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    m.refresh(at(30_000.0), RefreshKind::Restore);
+    let lock = lock_of(&drain(&mut m)).expect("asks");
+    let end = SharedEpoch { epoch: epoch_at(10_000.0), ended: Some(EndReason::LoggedOut) };
+    m.lock_granted(at(30_000.0), lock, Some(end));
+    let (http, _) = posted(&drain(&mut m)).expect("asks the cookie");
+    m.post_done(at(30_010.0), http, ok_token("opaque-r", 300.0, false, None));
+    drain(&mut m);
+    m.peer_message(at(30_020.0), token_message(epoch_at(30_005.0), "opaque-l", 30_020.0));
+    let out = drain(&mut m);
+    assert_eq!(m.access_token(), Some("opaque-l"), "{out:?}");
+    assert!(all_events(&out).contains(&&Event::LoggedIn { from_other_tab: true }), "{out:?}");
+}
+
+#[test]
+fn a_refresh_granted_the_lock_at_once_after_the_sessions_end_asks_nothing() {
+    // No contention (granted within a millisecond), but the wall clock passed the session's end.
+    let cfg = Config { cross_tab: true, ..config() };
+    let mut m = signed_in_with(cfg, ok_token("opaque-a", 300.0, false, Some(100.0)));
+    let call = m.refresh(at(99_000.0), RefreshKind::Explicit);
+    let lock = lock_of(&drain(&mut m)).expect("asks");
+    m.lock_granted(Instant::new(T0.mono_ms + 99_000.5, T0.wall_ms + 100_500.0), lock, None);
+    let out = drain(&mut m);
+    assert!(posted(&out).is_none(), "{out:?}");
+    assert!(matches!(m.state(), SessionState::Ended(_)), "{out:?}");
+    assert!(matches!(settled(&out, call), Some(Err(_))), "{out:?}");
+}
+
+#[test]
+fn a_logout_still_revokes_when_the_session_that_overtook_it_has_ended_too() {
+    // A logout waits for the lock; a login elsewhere arrives, and that session ends as well
+    // (the shared record says so): the logout goes on and revokes the cookie.
+    let mut m = signed_in(Config { cross_tab: true, ..config() });
+    let call = m.logout(at(1.0), Scope::Local);
+    let lock = lock_of(&drain(&mut m)).expect("the logout waits for the lock");
+    m.peer_message(at(10.0), token_message(epoch_at(10.0), "opaque-b", 10.0));
+    drain(&mut m);
+    let ended = SharedEpoch { epoch: epoch_at(10.0), ended: Some(EndReason::LoggedOut) };
+    m.lock_granted(at(11.0), lock, Some(ended));
+    let out = drain(&mut m);
+    assert!(matches!(posted(&out), Some((_, Endpoint::Logout(_)))), "{out:?}");
+    assert!(settled(&out, call).is_none(), "settled by the server's answer: {out:?}");
+}
