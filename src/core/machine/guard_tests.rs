@@ -510,3 +510,17 @@ fn a_logout_still_revokes_when_the_session_that_overtook_it_has_ended_too() {
     assert!(matches!(posted(&out), Some((_, Endpoint::Logout(_)))), "{out:?}");
     assert!(settled(&out, call).is_none(), "settled by the server's answer: {out:?}");
 }
+
+#[test]
+fn a_token_set_while_a_logout_waits_for_the_lock_is_signed_out_with_it() {
+    // setAccessToken is no login called after the logout: the logout still goes out.
+    let mut m = signed_in(Config { cross_tab: true, ..config() });
+    m.logout(at(1.0), Scope::Local);
+    let lock = lock_of(&drain(&mut m)).expect("the logout waits for the lock");
+    m.set_access_token(at(5.0), "opaque-s".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.lock_granted(at(6.0), lock, None);
+    let out = drain(&mut m);
+    assert!(matches!(posted(&out), Some((_, Endpoint::Logout(_)))), "{out:?}");
+    assert!(matches!(m.state(), SessionState::Ended(_)), "{out:?}");
+}
