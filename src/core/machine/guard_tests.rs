@@ -524,3 +524,25 @@ fn a_token_set_while_a_logout_waits_for_the_lock_is_signed_out_with_it() {
     assert!(matches!(posted(&out), Some((_, Endpoint::Logout(_)))), "{out:?}");
     assert!(matches!(m.state(), SessionState::Ended(_)), "{out:?}");
 }
+
+#[test]
+fn a_restore_after_an_end_heard_by_message_is_ranked_by_its_call_too() {
+    // As a_session_revived_by_a_restore_is_superseded_by_a_login_called_after_the_restore, but
+    // this tab heard the end on the channel before the restore read it in the shared record:
+    // the revived session's epoch is still the restore's call, and a login called after the
+    // restore (in another tab) outranks it.
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    let end = epoch_at(10_000.0);
+    m.peer_message(at(10_000.0), Message::Ended { epoch: end, reason: EndReason::LoggedOut });
+    drain(&mut m);
+    m.refresh(at(30_000.0), RefreshKind::Restore);
+    let lock = lock_of(&drain(&mut m)).expect("asks");
+    m.lock_granted(at(30_000.0), lock, Some(SharedEpoch { epoch: end, ended: Some(EndReason::LoggedOut) }));
+    let (http, _) = posted(&drain(&mut m)).expect("asks the cookie");
+    m.post_done(at(30_010.0), http, ok_token("opaque-r", 300.0, false, None));
+    drain(&mut m);
+    assert_eq!(m.access_token(), Some("opaque-r"));
+    m.peer_message(at(30_020.0), token_message(epoch_at(30_005.0), "opaque-l", 30_020.0));
+    let out = drain(&mut m);
+    assert_eq!(m.access_token(), Some("opaque-l"), "{out:?}");
+}

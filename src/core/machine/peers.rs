@@ -73,14 +73,19 @@ impl Machine {
         let known = self.session.epoch();
         let news = shared.epoch > known
             || (shared.epoch == known && shared.ended.is_some() && !self.session.saw_end_of(known));
-        if !news {
+        // A restore called after the newest end revives the session at its call's epoch, as a
+        // login's: also when this tab heard of that end before (on the channel).
+        let revives = shared.ended.is_some()
+            && shared.epoch >= known
+            && restore_called.is_some_and(|called| called > shared.epoch);
+        if !news && !revives {
             return;
         }
         match shared.ended {
             // A restore called after that end only learns the epoch and asks the cookie, which
             // may revive the session (its token starts a new epoch), whatever it took
             // meanwhile: a token another tab shared before the end is the ended session's.
-            Some(_) if restore_called.is_some_and(|called| called > shared.epoch) => {
+            Some(_) if revives => {
                 self.session.learn_end(shared.epoch);
                 self.ended_last = true;
                 let (ticket, generation) = (self.session.ticket(), self.session.generation());
