@@ -156,6 +156,7 @@ fn a_fresh_page_hears_an_old_end_in_the_shared_record_as_no_sign_out() {
     );
     let out = drain(&mut m);
     assert!(logged_out_events(&out) == 0, "no session here to end: {out:?}");
+    assert_eq!(m.state(), SessionState::Anonymous, "signed out is for a tab that was signed in");
     assert!(matches!(posted(&out), Some((_, Endpoint::Login(_)))), "the login goes on: {out:?}");
 }
 
