@@ -215,6 +215,32 @@ async fn refresh_without_cookie_is_invalid_grant_and_clears_cookie() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(set_cookie_header(&res).contains("Max-Age=0"));
     assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_grant");
+    let unknown = s.refresh("not-a-cookie").await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(s.counters().await["refreshRejected"], 2, "each rejection counted");
+}
+
+/// The doctor's `no-rotation` mistake: the cookie is checked, not rotated; the answer still
+/// tells the family's remaining life and counts as a refresh.
+#[tokio::test]
+async fn without_rotation_the_same_cookie_keeps_working_and_tells_its_remaining_life() {
+    let s = start(Config {
+        allow_origins: vec![ORIGIN.into()],
+        test_controls: true,
+        refresh_ttl: 1000,
+        misconfig: vec!["no-rotation".into()],
+        ..Config::default()
+    })
+    .await;
+    let (_, c0) = s.login().await;
+    for n in 1..=2 {
+        let res = s.refresh(&c0).await;
+        assert_eq!(res.status(), StatusCode::OK, "refresh {n}");
+        assert!(cookie_of(&res).is_none(), "no rotation: no new cookie");
+        let left = refresh_expires_in(res).await;
+        assert!(about(left, 1000), "refresh_expires_in {left}");
+    }
+    assert_eq!(s.counters().await["refreshes"], 2);
 }
 
 #[tokio::test]

@@ -578,3 +578,18 @@ async fn step_up_and_scope_challenges_name_the_dpop_scheme_for_bound_tokens() {
     assert_eq!(hdr(&res, "www-authenticate").as_deref(), Some(r#"DPoP error="insufficient_scope", scope="admin""#));
     assert_eq!(s.counters().await["dpopAccepted"], 3, "the login's proof and both API proofs");
 }
+
+/// A family bound at login stays bound: with DPoP switched off since, its cookie still needs a
+/// proof by the family's key, and one without rotates nothing.
+#[tokio::test]
+async fn a_bound_family_needs_its_proof_after_dpop_is_switched_off() {
+    let s = start_dpop().await;
+    let key = Key::new();
+    let (_, cookie) = s.login_with(&key, None).await;
+    assert_eq!(s.control("/__test/config", json!({"dpop": false})).await, StatusCode::NO_CONTENT);
+    let bare = s.refresh(&cookie, None).await;
+    assert_eq!(bare.status(), StatusCode::UNAUTHORIZED, "no proof for a bound family");
+    assert!(cookie_of(&bare).is_none());
+    let proved = s.refresh(&cookie, Some(s.refresh_proof(&key, json!({})))).await;
+    assert_eq!(proved.status(), StatusCode::OK, "the same cookie, with its key's proof");
+}
