@@ -292,7 +292,9 @@ fn a_rejected_refresh_is_a_session_end_not_a_refresh_failure() {
     let mut m = signed_in(config());
     let (_, http) = refresh_posted(&mut m, at(1_000.0), RefreshKind::Explicit);
     m.post_done(at(1_010.0), http, status(401, None));
-    let events = all_events(&drain(&mut m)).into_iter().cloned().collect::<Vec<_>>();
+    let out = drain(&mut m);
+    assert_eq!(state_changes(&out), 1, "signed out: one change of state, {out:?}");
+    let events = all_events(&out).into_iter().cloned().collect::<Vec<_>>();
     assert!(events.iter().any(|e| matches!(e, Event::SessionExpired { .. })), "{events:?}");
     assert!(!events.iter().any(|e| matches!(e, Event::RefreshFailed { .. })), "{events:?}");
 }
