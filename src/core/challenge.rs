@@ -124,6 +124,14 @@ mod tests {
     }
 
     #[test]
+    fn a_header_of_the_longest_length_read_is_read_and_one_byte_more_is_not() {
+        let challenge = r#"Bearer error="insufficient_scope", scope="x""#;
+        let padded = |len: usize| format!("{}{challenge}", " ".repeat(len - challenge.len()));
+        assert_eq!(parse(&padded(MAX_HEADER)), c("insufficient_scope", None, None, Some("x")));
+        assert_eq!(parse(&padded(MAX_HEADER + 1)), None);
+    }
+
+    #[test]
     fn table() {
         let ua = "insufficient_user_authentication";
         let cases: &[(&str, Option<Challenge>)] = &[
