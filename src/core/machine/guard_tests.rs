@@ -278,6 +278,8 @@ fn an_unexpected_status_fails_the_refresh_saying_so() {
     let (call, http) = refresh_posted(&mut m, at(1_000.0), RefreshKind::Explicit);
     m.post_done(at(1_010.0), http, status(404, None));
     let out = drain(&mut m);
+    let failed = all_events(&out).into_iter().filter(|e| matches!(e, Event::RefreshFailed { status: Some(404), .. }));
+    assert_eq!(failed.count(), 1, "refreshFailed once: {out:?}");
     match settled(&out, call) {
         Some(Err((e, Some(404)))) => {
             assert_eq!(e.code, ErrorCode::RefreshFailed);
