@@ -124,9 +124,10 @@ fn a_restore_called_before_an_end_in_the_shared_record_is_ended_by_it() {
 }
 
 #[test]
-fn a_restore_called_after_an_end_starts_a_session_newer_than_its_call() {
+fn a_restore_called_after_an_end_revives_the_session() {
     // A fresh page's restore, called after an end the shared record keeps: the cookie revives
-    // the session, at the epoch of the restore's call (newer than the end), as a login's is.
+    // the session in a newer epoch than the end's (which epoch exactly: the two tests of a
+    // login called after the restore, below).
     let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
     let before = m.epoch();
     let call = m.refresh(at(30_000.0), RefreshKind::Restore);
@@ -326,8 +327,9 @@ fn the_loading_state_ends_with_one_state_change() {
 }
 
 #[test]
-fn a_refresh_granted_the_lock_after_the_sessions_end_ends_it_and_asks_nothing() {
-    // A session of 100 s; the refresh asks for the lock before its end, gets it after.
+fn a_refresh_that_waited_for_the_lock_past_the_sessions_end_asks_nothing() {
+    // A session of 100 s; the refresh asks for the lock before its end, gets it after a wait
+    // (contended: it settles on a timer, whose check ends the session).
     let mut m = signed_in_with(Config { cross_tab: true, ..config() }, ok_token("opaque-a", 300.0, false, Some(100.0)));
     let call = m.refresh(at(99_000.0), RefreshKind::Explicit);
     let lock = lock_of(&drain(&mut m)).expect("asks");
@@ -470,7 +472,7 @@ fn a_refresh_granted_the_lock_after_the_wall_clock_went_back_before_the_idle_dea
 
 #[test]
 fn a_session_revived_by_a_restore_is_superseded_by_a_login_called_after_the_restore() {
-    // As in a_restore_called_after_an_end_starts_a_session_newer_than_its_call; then another
+    // As in a_restore_called_after_an_end_revives_the_session; then another
     // tab's login, called after the restore's call and before its answer, is a newer session.
     let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
     m.refresh(at(30_000.0), RefreshKind::Restore);
@@ -550,4 +552,25 @@ fn a_restore_after_an_end_heard_by_message_is_ranked_by_its_call_too() {
     m.peer_message(at(30_020.0), token_message(epoch_at(30_005.0), "opaque-l", 30_020.0));
     let out = drain(&mut m);
     assert_eq!(m.access_token(), Some("opaque-l"), "{out:?}");
+}
+
+#[test]
+fn a_logout_called_while_a_restore_waits_ends_it_even_with_the_wall_clock_behind_the_restore() {
+    // The restore is called, then a logout here with the wall clock a second behind it: the
+    // logout's end must still outrank the restore (it was called after it), whatever the
+    // stamps say; the shared record it wrote, read by the restore under the lock, revives nothing.
+    let mut m = signed_in(Config { cross_tab: true, ..config() });
+    let restore = m.refresh(at(30_000.0), RefreshKind::Restore);
+    let lock = lock_of(&drain(&mut m)).expect("the restore asks");
+    m.logout(Instant::new(T0.mono_ms + 30_010.0, T0.wall_ms + 29_000.0), Scope::Local);
+    let out = drain(&mut m);
+    let record = out.iter().find_map(|o| match o {
+        Output::StoreShared(s @ SharedEpoch { ended: Some(_), .. }) => Some(*s),
+        _ => None,
+    });
+    let record = record.expect("the logout records its end");
+    let out = grant(&mut m, lock, 30_020.0, Some(record));
+    assert!(!matches!(posted(&out), Some((_, Endpoint::Refresh))), "the cookie is not asked again: {out:?}");
+    assert!(matches!(settled(&out, restore), Some(Err(_))), "{out:?}");
+    assert!(matches!(m.state(), SessionState::Ended(_)), "{out:?}");
 }

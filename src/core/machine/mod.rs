@@ -321,11 +321,13 @@ impl Machine {
             }
             return call;
         }
-        // The end outranks every login called before it here, whatever the clock says now.
-        let called_before = self.queue.iter().filter_map(|(op, _)| match op {
+        // The end outranks every login and restore called before it here, whatever the clock
+        // says now.
+        let logins = self.queue.iter().filter_map(|(op, _)| match op {
             Op::Login { called, .. } => Some(*called),
             _ => None,
         });
+        let called_before = logins.chain(self.restore_called());
         if let Some(latest) = called_before.max() {
             self.session.raise_epoch(Epoch(latest.0.saturating_add(1)));
         }
