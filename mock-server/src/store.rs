@@ -429,6 +429,7 @@ mod tests {
         assert_eq!(s.sign_out_user("unknown", UserSignOut::Others, 1), None);
         let Presented::Rotated { token: t1, .. } = s.present(&t0, 1, 5_000, None) else { panic!("rotate") };
         // The predecessor inside the grace window still names the family; after it, not.
+        assert_eq!(s.sign_out_user(&t0, UserSignOut::Others, 5_001), None, "at the window's end itself");
         assert_eq!(s.sign_out_user(&t0, UserSignOut::Others, 10_000), None, "old token after the window");
         assert_eq!(s.sign_out_user(&t0, UserSignOut::Others, 2), Some(1), "predecessor inside the window");
         assert_eq!(s.is_revoked(&other), Some(true));

@@ -132,6 +132,13 @@ mod tests {
     }
 
     #[test]
+    fn max_age_takes_up_to_ten_digits() {
+        let with = |v: &str| parse(&format!(r#"Bearer error="insufficient_user_authentication", max_age="{v}""#));
+        assert_eq!(with("9999999999"), c("insufficient_user_authentication", None, Some(9_999_999_999), None));
+        assert_eq!(with("10000000000"), c("insufficient_user_authentication", None, None, None));
+    }
+
+    #[test]
     fn table() {
         let ua = "insufficient_user_authentication";
         let cases: &[(&str, Option<Challenge>)] = &[
