@@ -343,7 +343,21 @@ mod tests {
         let mut s = Store::default();
         let (t0, _) = s.create(demo(), 0, 1_000_000, None);
         assert!(matches!(s.present(&t0, 1, 0, None), Presented::Rotated { .. }));
+        assert_eq!(s.dump(1)["families"][0]["graceCopyHeld"], false, "no grace: no copy of the token kept");
         assert_eq!(s.present(&t0, 1, 0, None), Presented::ReuseDetected);
+    }
+
+    #[test]
+    fn peek_names_only_the_current_token_of_a_live_family() {
+        let mut s = Store::default();
+        let (t0, exp) = s.create(demo(), 0, 1_000_000, None);
+        assert_eq!(s.peek(&t0, 1).map(|(l, e)| (l.sub, e)), Some(("demo".to_owned(), exp)));
+        let Presented::Rotated { token: t1, .. } = s.present(&t0, 2, 10_000, None) else { panic!("rotate") };
+        assert!(s.peek(&t0, 3).is_none(), "a predecessor, even inside the grace window");
+        assert!(s.peek(&t1, 3).is_some());
+        assert!(s.peek(&t1, exp).is_none(), "an expired family");
+        assert!(s.revoke(&t1));
+        assert!(s.peek(&t1, 4).is_none(), "a revoked family");
     }
 
     #[test]

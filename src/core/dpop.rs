@@ -72,6 +72,8 @@ mod tests {
             ("http://127.0.0.1:8787/auth/refresh", "http://127.0.0.1:8787/auth/refresh", "http://127.0.0.1:8787"),
             ("https://a.example/#frag", "https://a.example/", "https://a.example"),
             ("https://a.example?q", "https://a.example", "https://a.example"),
+            // A host shorter than its scheme: the path starts before twice the scheme's length.
+            ("http://a.b/c?d", "http://a.b/c", "http://a.b"),
         ];
         for (url, want_htu, want_origin) in cases {
             assert_eq!(htu(url), *want_htu, "{url}");
