@@ -361,6 +361,16 @@ mod tests {
     }
 
     #[test]
+    fn a_logout_of_a_family_revoked_for_reuse_changes_nothing() {
+        let mut s = Store::default();
+        let (t0, _) = s.create(demo(), 0, 1_000_000, None);
+        let Presented::Rotated { .. } = s.present(&t0, 1, 0, None) else { panic!("rotate") };
+        assert_eq!(s.present(&t0, 2, 0, None), Presented::ReuseDetected);
+        assert!(!s.revoke(&t0), "already revoked");
+        assert_eq!(s.dump(3)["families"][0]["revokeReason"], "reuse", "the first reason stays");
+    }
+
+    #[test]
     fn family_expiry_and_unknown() {
         let mut s = Store::default();
         let (t0, _) = s.create(demo(), 0, 1_000, None);
