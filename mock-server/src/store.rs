@@ -361,6 +361,17 @@ mod tests {
     }
 
     #[test]
+    fn grace_copies_are_dropped_when_their_window_ends() {
+        let mut s = Store::default();
+        let (t0, _) = s.create(demo(), 0, 1_000_000, None);
+        let Presented::Rotated { .. } = s.present(&t0, 1, 10_000, None) else { panic!("rotate") };
+        s.expire_grace(10_000);
+        assert_eq!(s.dump(10_000)["families"][0]["graceCopyHeld"], true, "inside the window");
+        s.expire_grace(10_001);
+        assert_eq!(s.dump(10_001)["families"][0]["graceCopyHeld"], false, "the plaintext copy is gone");
+    }
+
+    #[test]
     fn a_logout_of_a_family_revoked_for_reuse_changes_nothing() {
         let mut s = Store::default();
         let (t0, _) = s.create(demo(), 0, 1_000_000, None);

@@ -40,9 +40,11 @@ mod tests {
     #[test]
     fn first_in_first_out_across_refills() {
         let mut q = Fifo::default();
+        assert!(q.is_empty());
         q.push(1);
         q.push(2);
         assert_eq!(q.pop(), Some(1));
+        assert!(!q.is_empty(), "one left, in the back half");
         q.push(3);
         q.push(4);
         assert_eq!(q.pop(), Some(2));

@@ -67,8 +67,13 @@ mod tests {
         m.insert(3, "C");
         assert_eq!(m.get(&3), Some(&"C"));
         assert_eq!(m.len(), 2);
+        assert!(!m.is_empty());
         assert_eq!(m.remove(&1), Some("a"));
         assert_eq!(m.remove(&1), None);
         assert_eq!(m.into_iter().collect::<Vec<_>>(), vec![(3, "C")]);
+        let mut e = IdMap::new();
+        e.insert(1, "a");
+        e.remove(&1);
+        assert!(e.is_empty());
     }
 }

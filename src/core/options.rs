@@ -313,6 +313,12 @@ mod tests {
     }
 
     #[test]
+    fn refresh_headers_of_the_wrong_shape_say_what_is_expected() {
+        let e = parse(r#"{"refreshUrl":"/auth/refresh","refreshHeaders":["X-CSRF"]}"#).expect_err("a list");
+        assert!(e.message.contains("an object mapping header names to string values"), "{}", e.message);
+    }
+
+    #[test]
     fn defaults() {
         let o = parse(r#"{"refreshUrl":"/auth/refresh"}"#).expect("valid");
         assert_eq!(o.refresh_margin_ms, 60_000.0);
