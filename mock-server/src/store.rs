@@ -462,6 +462,7 @@ mod tests {
         let (t0, _) = s.create(demo(), 0, 1_000_000, None);
         let (other, _) = s.create(demo(), 0, 1_000_000, None);
         assert_eq!(s.sign_out_user("unknown", UserSignOut::Others, 1), None);
+        assert_eq!((s.is_revoked(&other), s.is_revoked("unknown")), (Some(false), None));
         let Presented::Rotated { token: t1, .. } = s.present(&t0, 1, 5_000, None) else { panic!("rotate") };
         // The predecessor inside the grace window still names the family; after it, not.
         assert_eq!(s.sign_out_user(&t0, UserSignOut::Others, 5_001), None, "at the window's end itself");

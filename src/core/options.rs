@@ -313,6 +313,17 @@ mod tests {
     }
 
     #[test]
+    fn logout_scope_param_is_a_name_of_at_most_64_characters() {
+        let with = |p: &str| parse(&format!(r#"{{"refreshUrl":"/r","logoutScopeParam":"{p}"}}"#));
+        assert_eq!(with("kind").expect("a name").logout_scope_param, "kind");
+        assert_eq!(with(&"s".repeat(64)).expect("64").logout_scope_param.len(), 64);
+        for bad in ["s".repeat(65), "a b".into(), String::new()] {
+            let e = with(&bad).expect_err("refused");
+            assert_eq!(e.code, crate::core::error::ErrorCode::InvalidOptions, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn refresh_headers_of_the_wrong_shape_say_what_is_expected() {
         let e = parse(r#"{"refreshUrl":"/auth/refresh","refreshHeaders":["X-CSRF"]}"#).expect_err("a list");
         assert!(e.message.contains("an object mapping header names to string values"), "{}", e.message);
