@@ -222,6 +222,15 @@ pub(crate) mod tests {
     use super::*;
     use crate::tests::token_reference::{compare, Agreement, Reference};
 
+    #[test]
+    fn a_token_of_the_longest_length_is_held_and_one_byte_more_is_not() {
+        // An opaque (JWE-shaped) token, padded in its ciphertext segment.
+        let jwe = |len: usize| format!("aGVhZA.a2V5.aXY.{}.dGFn", "Y".repeat(len - 21));
+        assert_eq!(jwe(MAX_TOKEN_LEN).len(), MAX_TOKEN_LEN);
+        assert!(matches!(inspect(&jwe(MAX_TOKEN_LEN)), Ok(TokenShape::Opaque)));
+        assert!(inspect(&jwe(MAX_TOKEN_LEN + 1)).is_err());
+    }
+
     /// Compares the shipped decoder with the reference (jwt-compact) on `token`; panics on a
     /// disagreement.
     pub(crate) fn assert_agrees(token: &str) -> Agreement {
