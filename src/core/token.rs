@@ -229,6 +229,16 @@ pub(crate) mod tests {
         assert_eq!(jwe(MAX_TOKEN_LEN).len(), MAX_TOKEN_LEN);
         assert!(matches!(inspect(&jwe(MAX_TOKEN_LEN)), Ok(TokenShape::Opaque)));
         assert!(inspect(&jwe(MAX_TOKEN_LEN + 1)).is_err());
+        assert!(matches!(held_shape(&jwe(MAX_TOKEN_LEN)), Ok(TokenShape::Opaque)));
+        assert!(held_shape(&jwe(MAX_TOKEN_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn a_segment_of_an_impossible_base64url_length_is_named() {
+        for token in ["aaaaa.eyJ9.c2ln", "eyJ9.aaaaa.c2ln"] {
+            let e = inspect(token).expect_err("4n + 1 characters decode to nothing");
+            assert!(e.message.contains("impossible base64url length"), "{token}: {}", e.message);
+        }
     }
 
     /// Compares the shipped decoder with the reference (jwt-compact) on `token`; panics on a
