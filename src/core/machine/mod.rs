@@ -340,12 +340,4 @@ fn disposed() -> Error {
 }
 
 #[cfg(test)]
-mod edge_tests;
-#[cfg(test)]
-mod guard_tests;
-#[cfg(test)]
-mod session_tests;
-#[cfg(test)]
-mod test_support;
-#[cfg(test)]
 mod tests;

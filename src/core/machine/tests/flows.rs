@@ -1,8 +1,7 @@
-//! Single-tab behaviour of the machine, input by input. Many tabs and faults: `tests/simulator.rs`.
+//! Each call's main path in one tab: login, refresh, the 401 replay, logout, getAccessToken,
+//! restore's loading state.
 
-use super::test_support::{config as base_config, drain, posted};
-use super::*;
-use crate::core::session::tests::{at, T0};
+use super::{config as base_config, *};
 
 fn config() -> Config {
     Config { cross_tab: true, session_warning_ms: 300_000.0, ..base_config() }

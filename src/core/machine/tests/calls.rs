@@ -1,0 +1,137 @@
+//! The calls' edges: the getters the page reads, `setAccessToken`'s bounds, aborted logins,
+//! call ids, logouts without a URL, what a login's answer settles.
+
+use super::*;
+
+#[test]
+fn expires_at_and_refresh_at_are_wall_clock_times() {
+    let mut m = Machine::new(config(), 5);
+    assert_eq!((m.expires_at(T0), m.refresh_at(T0)), (None, None));
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    assert_eq!(m.expires_at(T0), Some(T0.wall_ms + 300_000.0));
+    // The refresh point is the timer's, on the wall clock: margin 60 s, jitter up to 20 %.
+    let delay = m.poll_timeout(T0).expect("a refresh is scheduled");
+    // (The timer's delay is whole milliseconds, rounded up.)
+    let near = |got: Option<f64>| got.is_some_and(|r| (T0.wall_ms + delay - r).abs() < 1.0);
+    assert!(near(m.refresh_at(T0)), "{:?} vs {}", m.refresh_at(T0), T0.wall_ms + delay);
+    assert!((228_000.0..=240_000.0).contains(&delay), "{delay}");
+    assert!(near(m.refresh_at(at(100_000.0))), "the same point, read later");
+}
+
+#[test]
+fn set_access_token_takes_zero_and_refuses_negative_and_non_finite_lifetimes() {
+    let mut m = Machine::new(config(), 5);
+    for bad in [-1.0, -0.001, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let e = m.set_access_token(T0, "opaque-a".into(), Some(bad)).expect_err("refused");
+        assert_eq!(e.code, ErrorCode::InvalidOptions, "{bad}");
+    }
+    assert_eq!(m.state(), SessionState::Anonymous);
+    m.set_access_token(T0, "opaque-a".into(), Some(0.0)).expect("an expired token is still a token");
+    assert_eq!(m.state(), SessionState::Authenticated);
+    assert_eq!(m.expires_at(T0), Some(T0.wall_ms));
+}
+
+#[test]
+fn an_aborted_login_settles_aborted_and_gives_up_its_post() {
+    let mut m = Machine::new(config(), 5);
+    let call = m.login(T0);
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    m.abort_call(at(5.0), call);
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::AbortPost(http)), "{out:?}");
+    let result = settled(&out, call).expect("settled");
+    assert!(matches!(result, Err((e, None)) if e.code == ErrorCode::Aborted), "{result:?}");
+}
+
+#[test]
+fn calls_get_distinct_ids() {
+    let mut m = Machine::new(config(), 5);
+    let ids = [m.login(T0), m.refresh(T0, RefreshKind::Explicit), m.get_access_token(T0), m.logout(T0, Scope::Local)];
+    for (i, a) in ids.iter().enumerate() {
+        for b in &ids[i + 1..] {
+            assert_ne!(a, b);
+        }
+    }
+}
+
+#[test]
+fn a_logout_without_a_logout_url_says_whether_it_was_for_inactivity() {
+    let cfg = Config { has_logout_url: false, idle: Some((10_000.0, 3_000.0)), ..config() };
+    let mut m = Machine::new(cfg.clone(), 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.logout(at(1.0), Scope::Local);
+    let out = drain(&mut m);
+    assert_eq!(
+        logged_out(&out),
+        vec![&Event::LoggedOut { server_confirmed: Some(false), from_other_tab: false, idle: false }]
+    );
+    let mut m = Machine::new(cfg, 5);
+    m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
+    drain(&mut m);
+    m.handle_timeout(at(10_000.0));
+    let out = drain(&mut m);
+    assert_eq!(
+        logged_out(&out),
+        vec![&Event::LoggedOut { server_confirmed: Some(false), from_other_tab: false, idle: true }]
+    );
+}
+
+#[test]
+fn logout_scopes_are_named_for_the_query() {
+    assert_eq!([Scope::Local.as_str(), Scope::Others.as_str(), Scope::Global.as_str()], ["local", "others", "global"]);
+}
+
+#[test]
+fn a_rejected_login_is_rejected_even_with_a_token_in_its_body() {
+    let mut m = Machine::new(config(), 5);
+    let call = m.login(T0);
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    let token = Ok(TokenAnswer { token: "opaque-a".into(), expires_in_s: Some(300.0), dpop: false, session_s: None });
+    m.post_done(at(1.0), http, HttpOutcome::Answer { status: 401, retry_after_ms: None, token });
+    let out = drain(&mut m);
+    assert!(matches!(settled(&out, call), Some(Err((e, Some(401)))) if e.code == ErrorCode::LoginFailed), "{out:?}");
+    assert_eq!(m.access_token(), None);
+}
+
+#[test]
+fn a_login_whose_session_ended_while_it_was_on_the_wire_is_aborted() {
+    // Session-only login (the token comes from the refresh endpoint), and one that returns a
+    // token: another tab signs out while the POST is out.
+    for returns_token in [false, true] {
+        let mut m = Machine::new(Config { cross_tab: true, login_returns_token: returns_token, ..config() }, 5);
+        let call = m.login(at(0.0));
+        let lock = lock_of(&drain(&mut m)).expect("asks");
+        m.lock_granted(at(0.0), lock, None);
+        let (http, _) = posted(&drain(&mut m)).expect("posts");
+        m.peer_message(at(5.0), Message::Ended { epoch: epoch_at(5.0), reason: EndReason::LoggedOut });
+        drain(&mut m);
+        let answer = if returns_token { ok_token("opaque-a", 300.0, false, None) } else { status(204, None) };
+        m.post_done(at(10.0), http, answer);
+        let out = drain(&mut m);
+        match settled(&out, call) {
+            Some(Err((e, None))) => assert_eq!(e.code, ErrorCode::Aborted, "{returns_token}: {e:?}"),
+            other => panic!("{returns_token}: {other:?}"),
+        }
+        assert!(posted(&out).is_none(), "{out:?}");
+    }
+}
+
+#[test]
+fn a_login_answer_without_a_usable_token_fails_even_if_the_session_ended_meanwhile() {
+    // The answer's own fault comes first: LoginFailed with its status, not Aborted.
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    let call = m.login(at(0.0));
+    let lock = lock_of(&drain(&mut m)).expect("asks");
+    m.lock_granted(at(0.0), lock, None);
+    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    m.peer_message(at(5.0), Message::Ended { epoch: epoch_at(5.0), reason: EndReason::LoggedOut });
+    drain(&mut m);
+    m.post_done(at(10.0), http, HttpOutcome::Answer { status: 200, retry_after_ms: None, token: Err("no token") });
+    let out = drain(&mut m);
+    match settled(&out, call) {
+        Some(Err((e, Some(200)))) => assert_eq!(e.code, ErrorCode::LoginFailed),
+        other => panic!("{other:?}"),
+    }
+}
