@@ -32,7 +32,7 @@ check:
 	@./scripts/check.sh
 
 ## The simulator's probe list (`make probes`), then cargo-mutants over src/core with the native
-## tests and the simulator as the oracle (the `mutation` profile). FILE=src/core/session.rs (or
+## tests and the simulator as the oracle (the `mutation` profile). FILE=src/core/session/mod.rs (or
 ## mock-server/src/store.rs), SHARD=k/n, DIFF=path, JOBS=2, LIB_ONLY=1 (no simulator in the
 ## oracle); NO_PROBES=1 skips the probes.
 mutants:

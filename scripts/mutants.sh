@@ -3,7 +3,7 @@
 # (the same 20,000 random schedules and named regressions as `make test`) as the oracle, in
 # the `mutation` profile of Cargo.toml (optimised, no LTO, incremental: a mutant rebuilds in
 # seconds, where the size-tuned release profile relinked everything). Options (environment or make variables):
-#   FILE=src/core/session.rs   files or globs (space-separated) instead of all of src/core;
+#   FILE=src/core/session/mod.rs   files or globs (space-separated) instead of all of src/core;
 #                              files of mock-server/src mutate the mock server against its tests
 #   SHARD=k/n                  one shard of the mutants (cargo-mutants --shard), for long runs
 #   DIFF=path                  only the mutants in the lines a diff touches (--in-diff)
