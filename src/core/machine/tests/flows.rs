@@ -71,12 +71,7 @@ fn a_401_refreshes_once_and_replays() {
     let mut m = Machine::new(cfg, 1);
     m.set_access_token(T0, "opaque-a".into(), Some(300.0)).expect("held");
     drain(&mut m);
-    let start = FetchStart {
-        url: "https://app.example/x".into(),
-        has_authorization: false,
-        keepalive: false,
-        replayable: true,
-    };
+    let start = api(false, false);
     let req = m.fetch(T0, start);
     drain(&mut m);
     m.fetch_answered(T0, req, 401, false, None);
@@ -193,12 +188,7 @@ fn a_401_on_a_token_set_during_a_backoff_is_refreshed() {
     m.post_done(T0, http, unavailable);
     assert!(posted(&drain(&mut m)).is_none(), "backs off");
     m.set_access_token(at(10.0), "opaque-b".into(), Some(300.0)).expect("held");
-    let start = FetchStart {
-        url: "https://app.example/x".into(),
-        has_authorization: false,
-        keepalive: false,
-        replayable: true,
-    };
+    let start = api(false, false);
     let req = m.fetch(at(10.0), start);
     drain(&mut m);
     m.fetch_answered(at(20.0), req, 401, false, None);
