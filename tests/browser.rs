@@ -212,6 +212,36 @@ async fn restore_after_reload_uses_only_the_cookie() {
     third.dispose();
 }
 
+/// `dispose()` while a refresh is on the wire, on a server without a reuse grace: the POST the
+/// server has already committed is let finish (so its Set-Cookie lands) and the lock is kept
+/// until then, so the next manager presents the rotated cookie, not a replay of the old one.
+#[wasm_bindgen_test]
+async fn dispose_during_a_refresh_lets_its_rotation_land() {
+    reset(300).await;
+    control("/__test/config", r#"{"reuseGrace":0}"#).await;
+    let first = manager("");
+    login(&first).await;
+    fault(r#"{"path":"/auth/refresh","action":"commit_then_delay","delayMs":800}"#).await;
+    let pending = first.refresh();
+    for _ in 0..100 {
+        if counter("refreshes").await >= 1 {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert_eq!(counter("refreshes").await, 1, "the rotation committed; its answer is held");
+    first.dispose();
+    let err = settle(pending).await.expect_err("a disposed manager's call");
+    assert_eq!(code_of(&err), "aborted");
+    // "Reload": a new manager in the same page, at once.
+    let second = manager("");
+    let restored = settle(second.restore()).await.expect("restore");
+    assert_eq!(restored, JsValue::TRUE, "the rotated cookie restores the session");
+    assert_eq!(counter("revokedFamilies").await, 0, "no replay of the old cookie");
+    assert_eq!(counter("refreshRejected").await, 0);
+    second.dispose();
+}
+
 #[wasm_bindgen_test]
 async fn timer_refreshes_before_expiry_and_no_401_reaches_the_caller() {
     // 4 s tokens refreshed 2 s early: the server's `exp` is whole seconds (a token may die up

@@ -88,11 +88,9 @@ impl Inner {
     /// Arm the timer for the machine's next deadline (only when it changed: a page that keeps
     /// waking the manager does not churn timers). One callback, made once, serves every timer:
     /// a stale one that still fires (a page that parked it while asleep) only makes the
-    /// machine look at its deadlines again.
+    /// machine look at its deadlines again. A disposed machine has none but the deadline of a
+    /// POST it lets finish.
     fn arm_timer(self: &Rc<Self>) {
-        if self.disposed.get() {
-            return;
-        }
         let now = now();
         let next = self.machine.borrow().poll_timeout(now);
         let current = self.timer.borrow().as_ref().map(|(at, _)| *at);

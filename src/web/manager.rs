@@ -276,6 +276,11 @@ impl Inner {
         if self.disposed.get() {
             return;
         }
+        // Cleared first: a POST on the wire is let finish (the machine's `dispose`), and its
+        // deadline arms a timer of its own.
+        if let Some((_, handle)) = self.timer.borrow_mut().take() {
+            env::clear_timeout(&handle);
+        }
         self.input(|m, now| m.dispose(now));
         self.disposed.set(true);
         // `ready` handed out before any restore(): none will come.
@@ -284,15 +289,20 @@ impl Inner {
             let e = crate::web::error::js(crate::core::ErrorCode::Aborted, "the manager was disposed");
             let _ = reject.unchecked_ref::<Function>().call1(&JsValue::UNDEFINED, &e);
         }
-        if let Some((_, handle)) = self.timer.borrow_mut().take() {
-            env::clear_timeout(&handle);
-        }
         if let Some(off) = self.unlisten.borrow_mut().take() {
             let _ = off.call0(&JsValue::UNDEFINED);
         }
         self.crosstab.borrow_mut().take();
         self.events.clear();
-        for (_, release) in std::mem::take(&mut *self.locks.borrow_mut()) {
+        // Every lock but the one the POST let finish keeps (released when it ends).
+        let kept = self.machine.borrow().kept_lock();
+        let mut locks = std::mem::take(&mut *self.locks.borrow_mut());
+        if let Some(id) = kept {
+            if let Some(release) = locks.remove(&id) {
+                self.locks.borrow_mut().insert(id, release);
+            }
+        }
+        for (_, release) in locks {
             let _ = release.call0(&JsValue::UNDEFINED);
         }
     }

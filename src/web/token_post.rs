@@ -86,7 +86,8 @@ impl Inner {
     pub(crate) fn posted(self: &Rc<Self>, id: HttpId, answer: JsValue, ok: bool) {
         let Some((endpoint, _, _)) = self.posts.borrow_mut().remove(&id) else { return };
         if self.disposed.get() {
-            return;
+            // A POST let finish after `dispose()`: its answer is ignored, its lock let go.
+            return self.input(|m, now| m.post_done(now, id, HttpOutcome::NetworkError));
         }
         let outcome = if ok { self.outcome(endpoint, &answer) } else { HttpOutcome::NetworkError };
         self.input(|m, now| m.post_done(now, id, outcome));

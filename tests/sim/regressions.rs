@@ -1806,3 +1806,34 @@ fn a_login_after_an_idle_end_whose_logout_is_still_on_the_wire() {
         ],
     );
 }
+
+/// A remount (dispose, then at once a new manager that restores) while a refresh POST is on
+/// the wire and the server has committed it: the disposed manager lets it finish under its
+/// lock, so its cookie lands and the new manager's restore presents the rotated one. (Before:
+/// the POST was aborted and its answer lost, and the restore replayed the old cookie: a reuse
+/// that revoked the session, excused as unavoidable.)
+#[test]
+fn a_remount_during_a_committed_refresh_replays_no_cookie() {
+    use Step::*;
+    let mut world = World::new(1);
+    let steps = [
+        Network(0),
+        Network(0), // the first restore: no session
+        Act { tab: 0, action: Action::Login(0) },
+        Network(0),
+        Network(0),
+        Act { tab: 0, action: Action::Refresh },
+        Network(0), // the refresh reaches the server, which rotates the cookie
+        Act { tab: 0, action: Action::Remount },
+        Network(0), // its answer reaches the disposed manager
+        Network(0),
+        Network(0), // the new manager's restore
+    ];
+    for step in steps {
+        world.step(step);
+        invariants::after_step(&mut world);
+    }
+    invariants::at_quiescence(&mut world);
+    assert_eq!((world.server.reuses, world.unavoidable_reuse), (0, false), "no cookie replayed");
+    assert!(world.tabs[0].machine.access_token().is_some(), "the new manager restored the session");
+}

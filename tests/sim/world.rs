@@ -242,6 +242,9 @@ pub struct World {
     /// record read later) is excused too, however late it arrives.
     degraded_end: bool,
     legs: Vec<Leg>,
+    /// Disposed managers (a remount) whose POST on the wire is let finish: uid, device, machine.
+    /// Its Set-Cookie lands in the jar; the lock it kept goes when it ends.
+    ghosts: Vec<(u64, usize, Machine)>,
     lock_holder: Option<(u64, LockId)>,
     /// The shared record (`localStorage`): newest session epoch and whether it ended.
     shared: Option<SharedEpoch>,
@@ -358,6 +361,7 @@ impl World {
             lock_given_up: f64::NEG_INFINITY,
             degraded_end: false,
             legs: Vec::new(),
+            ghosts: Vec::new(),
             lock_holder: None,
             shared: None,
             lock_queue: VecDeque::new(),
@@ -442,17 +446,20 @@ impl World {
             return;
         }
         let tab = self.tabs.remove(index);
-        self.forget_tab(tab.uid);
+        self.forget_tab(tab.uid, false);
     }
 
-    /// A closed tab or disposed manager: its lock requests go, its answers are lost.
-    fn forget_tab(&mut self, uid: u64) {
+    /// A closed tab or disposed manager: its lock requests go, its answers are lost; except,
+    /// for a manager that lets its POST finish (`draining`), that POST and the lock it kept.
+    fn forget_tab(&mut self, uid: u64, draining: bool) {
         self.lock_queue.retain(|(t, _)| *t != uid);
-        if self.lock_holder.is_some_and(|(t, _)| t == uid) {
+        if self.lock_holder.is_some_and(|(t, _)| t == uid) && !draining {
             self.lock_holder = None;
         }
         for leg in self.legs.iter_mut().filter(|l| l.tab == uid) {
-            leg.cancelled = true;
+            if !(draining && matches!(leg.kind, LegKind::Post { .. })) {
+                leg.cancelled = true;
+            }
         }
         // Messages it posted still arrive: BroadcastChannel queues a task on every receiver
         // when `postMessage` is called, and closing the sender takes none of them back.
@@ -641,14 +648,18 @@ impl World {
             Action::Remount => {
                 self.tabs[i].machine.dispose(now);
                 self.pump(i);
-                self.forget_tab(uid);
+                let draining = self.tabs[i].machine.poll_timeout(now).is_some();
+                self.forget_tab(uid, draining);
                 self.next_uid += 1;
                 let new_uid = self.next_uid;
                 let machine = Machine::new(config(&self.profile, device), new_uid.wrapping_mul(0x9E37_79B9_7F4A_7C15));
                 if device == 1 {
                     self.remote_uids.insert(new_uid);
                 }
-                self.tabs[i] = Tab::new(new_uid, device, machine);
+                let old = std::mem::replace(&mut self.tabs[i], Tab::new(new_uid, device, machine));
+                if draining {
+                    self.ghosts.push((uid, device, old.machine));
+                }
                 self.act(i, Action::Restore);
                 return;
             }
@@ -1035,10 +1046,10 @@ impl World {
 
     /// An answer reaches the browser.
     fn answer(&mut self, leg: Leg, answered: Answered) {
-        let Some(i) = self.tab_index(leg.tab) else { return };
         if leg.cancelled {
             return;
         }
+        let Some(i) = self.tab_index(leg.tab) else { return self.ghost_answer(leg, answered) };
         match leg.faulted {
             Some(f) if f.is_transient() => self.soft_faults += 1,
             // Counted again as the tab sees it: a request that joined the run after the fault
@@ -1252,8 +1263,13 @@ impl World {
         let mut spins = 0;
         loop {
             let now = self.now();
-            let due = (0..self.tabs.len())
+            // A disposed manager's deadline (the POST it lets finish) counts as a tab index
+            // past the tabs.
+            let n = self.tabs.len();
+            let ghosts = self.ghosts.iter().enumerate().filter_map(|(g, (_, _, m))| m.poll_timeout(now).map(|t| (t, n + g)));
+            let due = (0..n)
                 .filter_map(|i| self.tabs[i].machine.poll_timeout(now).map(|t| (t, i)))
+                .chain(ghosts)
                 .filter(|(t, _)| *t <= target_mono)
                 .min_by(|a, b| a.0.total_cmp(&b.0));
             // A leg or message at its latency bound goes first (monotonic and real time move
@@ -1274,6 +1290,16 @@ impl World {
             }
             let Some((t, i)) = due else { break };
             spins += 1;
+            if i >= n {
+                let dt = (t - self.mono).max(0.0);
+                self.mono += dt;
+                self.wall += dt;
+                self.real += dt;
+                let now = self.now();
+                self.ghosts[i - n].2.handle_timeout(now);
+                self.pump_ghost(i - n);
+                continue;
+            }
             if spins > 10_000 {
                 let detail = format!("{:#?}", self.tabs[i].machine);
                 self.violation(format!("timer of tab {} spins at {t} (now {}): {detail}", self.tabs[i].uid, self.mono));
@@ -1291,6 +1317,56 @@ impl World {
         self.mono += dt;
         self.wall += dt;
         self.real += dt;
+    }
+
+    /// The answer to a disposed manager's POST: the browser stores its cookie; the machine
+    /// ignores it and lets go of its lock.
+    fn ghost_answer(&mut self, leg: Leg, answered: Answered) {
+        let Some(g) = self.ghosts.iter().position(|(uid, _, _)| *uid == leg.tab) else { return };
+        let (LegKind::Post { id, .. }, Answered::Post(answer)) = (leg.kind, answered) else { return };
+        if let Some(a) = &answer {
+            match &a.cookie {
+                SetCookie::Set(c) => self.jars[leg.device] = Some(c.clone()),
+                SetCookie::Clear => self.jars[leg.device] = None,
+                SetCookie::Keep => {}
+            }
+        }
+        let now = self.now();
+        self.ghosts[g].2.post_done(now, id, HttpOutcome::NetworkError);
+        self.pump_ghost(g);
+    }
+
+    /// Carry out a disposed manager's outputs: only the end of the POST it lets finish (its
+    /// lock, or the POST's abort at its deadline). It goes once nothing is left.
+    fn pump_ghost(&mut self, g: usize) {
+        let uid = self.ghosts[g].0;
+        while let Some(out) = self.ghosts[g].2.poll_output() {
+            match out {
+                Output::ReleaseLock(id) => {
+                    if self.lock_holder == Some((uid, id)) {
+                        self.lock_holder = None;
+                        self.grant_lock();
+                    }
+                }
+                Output::AbortPost(id) => {
+                    for leg in self.legs.iter_mut().filter(|l| l.tab == uid) {
+                        if matches!(leg.kind, LegKind::Post { id: p, .. } if p == id) {
+                            if leg.answer.as_ref().is_some_and(|a| matches!(a, Answered::Post(Some(_)))) {
+                                self.unavoidable_reuse = true;
+                            }
+                            // Given up (a timeout): the network was too slow, a fault.
+                            self.faults += 1;
+                            leg.cancelled = true;
+                        }
+                    }
+                }
+                other => self.violation(format!("disposed tab {uid}: {other:?}")),
+            }
+        }
+        let now = self.now();
+        if self.ghosts[g].2.poll_timeout(now).is_none() {
+            self.ghosts.remove(g);
+        }
     }
 
     // ---- quiescence ------------------------------------------------------------------------

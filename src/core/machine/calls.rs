@@ -152,7 +152,11 @@ impl Machine {
         self.abort_login(now, call);
     }
 
-    /// `dispose()`: everything pending settles with `aborted`, nothing fires afterwards.
+    /// `dispose()`: everything pending settles with `aborted`, nothing fires afterwards. A POST
+    /// already on the wire is not aborted: the server may have rotated the refresh cookie, and
+    /// an aborted request would never store the new one (the next manager, a reload, would
+    /// replay the old one). It is let finish, its answer ignored, under the lock it had (no
+    /// other tab presents the old cookie meanwhile), until its deadline.
     pub fn dispose(&mut self, _now: Instant) {
         if self.disposed {
             return;
@@ -160,8 +164,8 @@ impl Machine {
         self.disposed = true;
         let mut calls = Vec::new();
         for (op, phase) in std::mem::take(&mut self.queue) {
-            if let Phase::Posting { id, .. } = phase {
-                self.outputs.push(Output::AbortPost(id));
+            if let Phase::Posting { id, deadline, .. } = phase {
+                self.draining = Some(Draining { id, deadline, lock: None });
             }
             if let Phase::Locking { id, .. } = phase {
                 self.outputs.push(Output::ReleaseLock(id));
@@ -172,7 +176,10 @@ impl Machine {
             }
         }
         if let Some(id) = self.lock_held.take() {
-            self.outputs.push(Output::ReleaseLock(id));
+            match self.draining.as_mut() {
+                Some(d) => d.lock = Some(id),
+                None => self.outputs.push(Output::ReleaseLock(id)),
+            }
         }
         if let Some(run) = self.run.take() {
             calls.extend(run.callers);
@@ -186,4 +193,41 @@ impl Machine {
         }
         self.session.clear();
     }
+
+    /// The lock a disposed manager keeps until its last POST ends (the executor lets go of
+    /// every other).
+    pub fn kept_lock(&self) -> Option<LockId> {
+        self.draining.and_then(|d| d.lock)
+    }
+
+    /// Disposed: the POST `id` ended; if it was the one let finish, its lock goes.
+    pub(super) fn drained(&mut self, id: HttpId) {
+        if let Some(d) = self.draining.filter(|d| d.id == id) {
+            self.end_drain(d);
+        }
+    }
+
+    /// Disposed: the POST let finish passed its deadline; it is aborted and its lock goes.
+    pub(super) fn drain_deadline(&mut self, now: Instant) {
+        if let Some(d) = self.draining.filter(|d| now.mono_ms >= d.deadline) {
+            self.outputs.push(Output::AbortPost(d.id));
+            self.end_drain(d);
+        }
+    }
+
+    fn end_drain(&mut self, d: Draining) {
+        self.draining = None;
+        if let Some(lock) = d.lock {
+            self.outputs.push(Output::ReleaseLock(lock));
+        }
+    }
+}
+
+/// A POST on the wire when the manager was disposed, let finish until `deadline`, and the lock
+/// it was sent under.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Draining {
+    pub(super) id: HttpId,
+    pub(super) deadline: f64,
+    pub(super) lock: Option<LockId>,
 }

@@ -97,6 +97,8 @@ pub struct Machine {
     next_id: u32,
     rng: u64,
     disposed: bool,
+    /// Disposed with a POST on the wire: it is let finish, under the lock it had.
+    draining: Option<calls::Draining>,
     limits: limits::Limits,
     /// A token endpoint gave no answer (network error) and none has answered since.
     offline: bool,
@@ -126,6 +128,7 @@ impl Machine {
             next_id: 0,
             rng: seed | 1,
             disposed: false,
+            draining: None,
             limits: limits::Limits::default(),
             offline: false,
             step_ups: Vec::new(),
@@ -214,7 +217,7 @@ impl Machine {
     /// deadline, or the proactive refresh.
     pub fn poll_timeout(&self, now: Instant) -> Option<f64> {
         if self.disposed {
-            return None;
+            return self.draining.map(|d| d.deadline.ceil());
         }
         let op = self.queue.first().and_then(|(_, phase)| phase.deadline());
         let refresh = if self.run.is_none() && !self.limits.idle_warned {
@@ -230,7 +233,7 @@ impl Machine {
     /// The timer armed at [`Machine::poll_timeout`] fired (possibly late, after a sleep).
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.disposed {
-            return;
+            return self.drain_deadline(now);
         }
         // The limits first: an operation's end (a run that completes) must not hand out a
         // token the idle deadline or the session's end takes away in the same instant.

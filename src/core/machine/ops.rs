@@ -283,6 +283,9 @@ impl Machine {
 
     /// A POST ended. Outcomes for POSTs no longer awaited are ignored.
     pub fn post_done(&mut self, now: Instant, id: HttpId, outcome: HttpOutcome) {
+        if self.disposed {
+            return self.drained(id);
+        }
         let Some(&(op, Phase::Posting { id: posted, sent, .. })) = self.queue.first() else { return };
         if posted != id || self.disposed {
             return;

@@ -135,3 +135,47 @@ fn a_login_answer_without_a_usable_token_fails_even_if_the_session_ended_meanwhi
         other => panic!("{other:?}"),
     }
 }
+
+/// `dispose()` while a refresh POST is on the wire: the server may have rotated the cookie
+/// already, so the POST is not aborted (its Set-Cookie must land) and the lock is kept until it
+/// ends, so that no other manager presents the old cookie meanwhile; its answer is ignored.
+#[test]
+fn dispose_lets_a_posted_refresh_finish_under_its_lock_and_ignores_the_answer() {
+    let mut cfg = config();
+    cfg.cross_tab = true;
+    let mut m = signed_in(cfg);
+    let lock = {
+        m.refresh(T0, RefreshKind::Explicit);
+        lock_of(&drain(&mut m)).expect("the lock")
+    };
+    m.lock_granted(T0, lock, None);
+    let (http, _) = posted(&drain(&mut m)).expect("the refresh posts");
+    m.dispose(at(100.0));
+    let out = drain(&mut m);
+    assert!(!out.contains(&Output::AbortPost(http)), "not aborted: {out:?}");
+    assert!(!out.contains(&Output::ReleaseLock(lock)), "the lock is kept: {out:?}");
+    assert_eq!(m.access_token(), None, "the disposed manager holds nothing");
+    // The answer comes: the lock goes, nothing else happens.
+    m.post_done(at(900.0), http, ok_token("opaque-b", 300.0, false, None));
+    assert_eq!(drain(&mut m), vec![Output::ReleaseLock(lock)]);
+    assert_eq!((m.access_token(), m.poll_timeout(at(900.0))), (None, None));
+    m.post_done(at(901.0), http, ok_token("opaque-b", 300.0, false, None));
+    assert_eq!(drain(&mut m), vec![], "once");
+}
+
+#[test]
+fn a_posted_refresh_a_disposed_manager_waits_for_is_aborted_at_its_deadline() {
+    let mut m = signed_in(config());
+    let (_, http) = refresh_posted(&mut m, T0, RefreshKind::Explicit);
+    m.dispose(T0);
+    drain(&mut m);
+    let deadline = m.poll_timeout(T0).expect("the POST's deadline");
+    assert_eq!(deadline, (T0.mono_ms + REQUEST_TIMEOUT_MS).ceil());
+    m.handle_timeout(at(deadline - T0.mono_ms - 1.0));
+    assert_eq!(drain(&mut m), vec![], "not yet");
+    m.handle_timeout(at(deadline - T0.mono_ms));
+    assert_eq!(drain(&mut m), vec![Output::AbortPost(http)], "no lock to let go without cross-tab");
+    assert_eq!(m.poll_timeout(at(deadline)), None);
+    m.post_done(at(deadline + 1.0), http, HttpOutcome::NetworkError);
+    assert_eq!(drain(&mut m), vec![]);
+}
