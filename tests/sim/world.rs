@@ -1266,7 +1266,8 @@ impl World {
             // A disposed manager's deadline (the POST it lets finish) counts as a tab index
             // past the tabs.
             let n = self.tabs.len();
-            let ghosts = self.ghosts.iter().enumerate().filter_map(|(g, (_, _, m))| m.poll_timeout(now).map(|t| (t, n + g)));
+            let ghosts =
+                self.ghosts.iter().enumerate().filter_map(|(g, (_, _, m))| m.poll_timeout(now).map(|t| (t, n + g)));
             let due = (0..n)
                 .filter_map(|i| self.tabs[i].machine.poll_timeout(now).map(|t| (t, i)))
                 .chain(ghosts)
