@@ -221,7 +221,7 @@ async fn dispose_during_a_refresh_lets_its_rotation_land() {
     control("/__test/config", r#"{"reuseGrace":0}"#).await;
     let first = manager("");
     login(&first).await;
-    fault(r#"{"path":"/auth/refresh","action":"commit_then_delay","delayMs":800}"#).await;
+    fault(r#"{"path":"/auth/refresh","action":"commit_then_delay","delayMs":2000}"#).await;
     let pending = first.refresh();
     for _ in 0..100 {
         if counter("refreshes").await >= 1 {

@@ -343,8 +343,8 @@ impl TokenManager {
     }
 
     /// Stop timers and listeners and forget the token now (dropping the last clone does it
-    /// too). Calls in flight fail with `Aborted`. A token request already on the wire is let
-    /// finish, its answer ignored, so that a rotated refresh cookie lands (see `docs/api.md`).
+    /// too). Calls in flight fail with `Aborted`. A refresh or logout request already on the wire
+    /// is let finish, its answer ignored, so that a rotated refresh cookie lands (`docs/api.md`).
     ///
     /// ```no_run
     /// # let auth: wasm_token_manager::TokenManager = unimplemented!();

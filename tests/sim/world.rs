@@ -136,6 +136,14 @@ struct Leg {
     since: f64,
 }
 
+/// A disposed manager letting its POST finish.
+struct Ghost {
+    uid: u64,
+    /// The uid of the manager now in its page (closing that page cuts the POST off).
+    page: u64,
+    machine: Machine,
+}
+
 /// What a tab's caller is waiting for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CallKind {
@@ -242,9 +250,9 @@ pub struct World {
     /// record read later) is excused too, however late it arrives.
     degraded_end: bool,
     legs: Vec<Leg>,
-    /// Disposed managers (a remount) whose POST on the wire is let finish: uid, device, machine.
-    /// Its Set-Cookie lands in the jar; the lock it kept goes when it ends.
-    ghosts: Vec<(u64, usize, Machine)>,
+    /// Disposed managers (a remount) whose POST on the wire is let finish. Its Set-Cookie
+    /// lands in the jar; the lock it kept goes when it ends; closing its page cuts it off.
+    ghosts: Vec<Ghost>,
     lock_holder: Option<(u64, LockId)>,
     /// The shared record (`localStorage`): newest session epoch and whether it ended.
     shared: Option<SharedEpoch>,
@@ -447,6 +455,17 @@ impl World {
         }
         let tab = self.tabs.remove(index);
         self.forget_tab(tab.uid, false);
+        // Its disposed managers' POSTs go with the page, and their locks.
+        for g in (0..self.ghosts.len()).rev() {
+            if self.ghosts[g].page == tab.uid {
+                let ghost = self.ghosts.remove(g);
+                if self.legs.iter().any(|l| l.tab == ghost.uid && !l.cancelled) {
+                    self.faults += 1;
+                    self.unavoidable_reuse = true;
+                }
+                self.forget_tab(ghost.uid, false);
+            }
+        }
     }
 
     /// A closed tab or disposed manager: its lock requests go, its answers are lost; except,
@@ -646,9 +665,17 @@ impl World {
                 }
             }
             Action::Remount => {
+                // Its lock requests are withdrawn (not a wait given up).
+                self.lock_queue.retain(|(t, _)| *t != uid);
                 self.tabs[i].machine.dispose(now);
                 self.pump(i);
                 let draining = self.tabs[i].machine.poll_timeout(now).is_some();
+                if draining && self.tabs[i].machine.kept_lock().is_none() {
+                    // Without a lock nothing keeps the new manager's restore from overtaking
+                    // the POST let finish with the cookie it rotates: that needs the server's
+                    // reuse grace (documented).
+                    self.unavoidable_reuse = true;
+                }
                 self.forget_tab(uid, draining);
                 self.next_uid += 1;
                 let new_uid = self.next_uid;
@@ -657,8 +684,11 @@ impl World {
                     self.remote_uids.insert(new_uid);
                 }
                 let old = std::mem::replace(&mut self.tabs[i], Tab::new(new_uid, device, machine));
+                for g in self.ghosts.iter_mut().filter(|g| g.page == uid) {
+                    g.page = new_uid;
+                }
                 if draining {
-                    self.ghosts.push((uid, device, old.machine));
+                    self.ghosts.push(Ghost { uid, page: new_uid, machine: old.machine });
                 }
                 self.act(i, Action::Restore);
                 return;
@@ -1266,8 +1296,11 @@ impl World {
             // A disposed manager's deadline (the POST it lets finish) counts as a tab index
             // past the tabs.
             let n = self.tabs.len();
-            let ghosts =
-                self.ghosts.iter().enumerate().filter_map(|(g, (_, _, m))| m.poll_timeout(now).map(|t| (t, n + g)));
+            let ghosts = self
+                .ghosts
+                .iter()
+                .enumerate()
+                .filter_map(|(g, ghost)| ghost.machine.poll_timeout(now).map(|t| (t, n + g)));
             let due = (0..n)
                 .filter_map(|i| self.tabs[i].machine.poll_timeout(now).map(|t| (t, i)))
                 .chain(ghosts)
@@ -1297,7 +1330,7 @@ impl World {
                 self.wall += dt;
                 self.real += dt;
                 let now = self.now();
-                self.ghosts[i - n].2.handle_timeout(now);
+                self.ghosts[i - n].machine.handle_timeout(now);
                 self.pump_ghost(i - n);
                 continue;
             }
@@ -1323,7 +1356,7 @@ impl World {
     /// The answer to a disposed manager's POST: the browser stores its cookie; the machine
     /// ignores it and lets go of its lock.
     fn ghost_answer(&mut self, leg: Leg, answered: Answered) {
-        let Some(g) = self.ghosts.iter().position(|(uid, _, _)| *uid == leg.tab) else { return };
+        let Some(g) = self.ghosts.iter().position(|g| g.uid == leg.tab) else { return };
         let (LegKind::Post { id, .. }, Answered::Post(answer)) = (leg.kind, answered) else { return };
         if let Some(a) = &answer {
             match &a.cookie {
@@ -1333,15 +1366,15 @@ impl World {
             }
         }
         let now = self.now();
-        self.ghosts[g].2.post_done(now, id, HttpOutcome::NetworkError);
+        self.ghosts[g].machine.post_done(now, id, HttpOutcome::NetworkError);
         self.pump_ghost(g);
     }
 
     /// Carry out a disposed manager's outputs: only the end of the POST it lets finish (its
     /// lock, or the POST's abort at its deadline). It goes once nothing is left.
     fn pump_ghost(&mut self, g: usize) {
-        let uid = self.ghosts[g].0;
-        while let Some(out) = self.ghosts[g].2.poll_output() {
+        let uid = self.ghosts[g].uid;
+        while let Some(out) = self.ghosts[g].machine.poll_output() {
             match out {
                 Output::ReleaseLock(id) => {
                     if self.lock_holder == Some((uid, id)) {
@@ -1365,7 +1398,7 @@ impl World {
             }
         }
         let now = self.now();
-        if self.ghosts[g].2.poll_timeout(now).is_none() {
+        if self.ghosts[g].machine.poll_timeout(now).is_none() {
             self.ghosts.remove(g);
         }
     }

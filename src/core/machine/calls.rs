@@ -152,11 +152,13 @@ impl Machine {
         self.abort_login(now, call);
     }
 
-    /// `dispose()`: everything pending settles with `aborted`, nothing fires afterwards. A POST
-    /// already on the wire is not aborted: the server may have rotated the refresh cookie, and
-    /// an aborted request would never store the new one (the next manager, a reload, would
-    /// replay the old one). It is let finish, its answer ignored, under the lock it had (no
-    /// other tab presents the old cookie meanwhile), until its deadline.
+    /// `dispose()`: everything pending settles with `aborted`, nothing fires afterwards. A
+    /// refresh or logout POST already on the wire is not aborted: the server may have rotated
+    /// (or revoked) the refresh cookie, and an aborted request would never store the new one
+    /// (the next manager, a remount, would replay the old one). It is let finish, its answer
+    /// ignored, under the lock it had (no manager presents the old cookie meanwhile), until its
+    /// deadline. A login's own POST presents no refresh cookie: it is aborted, so that a login
+    /// the caller was told was aborted does not sign the page in behind its back.
     pub fn dispose(&mut self, _now: Instant) {
         if self.disposed {
             return;
@@ -164,8 +166,14 @@ impl Machine {
         self.disposed = true;
         let mut calls = Vec::new();
         for (op, phase) in std::mem::take(&mut self.queue) {
-            if let Phase::Posting { id, deadline, .. } = phase {
-                self.draining = Some(Draining { id, deadline, lock: None });
+            match (op, phase) {
+                (Op::Login { token_step: false, .. }, Phase::Posting { id, .. }) => {
+                    self.outputs.push(Output::AbortPost(id));
+                }
+                (_, Phase::Posting { id, deadline, .. }) => {
+                    self.draining = Some(Draining { id, deadline, lock: None });
+                }
+                _ => {}
             }
             if let Phase::Locking { id, .. } = phase {
                 self.outputs.push(Output::ReleaseLock(id));

@@ -287,7 +287,7 @@ impl Machine {
             return self.drained(id);
         }
         let Some(&(op, Phase::Posting { id: posted, sent, .. })) = self.queue.first() else { return };
-        if posted != id || self.disposed {
+        if posted != id {
             return;
         }
         match outcome {

@@ -179,3 +179,20 @@ fn a_posted_refresh_a_disposed_manager_waits_for_is_aborted_at_its_deadline() {
     m.post_done(at(deadline + 1.0), http, HttpOutcome::NetworkError);
     assert_eq!(drain(&mut m), vec![]);
 }
+
+/// A login's own POST presents no refresh cookie: `dispose()` aborts it (the caller was told
+/// `aborted`; it must not sign the page in behind its back) and lets its lock go.
+#[test]
+fn dispose_aborts_a_login_on_the_wire_and_lets_its_lock_go() {
+    let mut cfg = config();
+    cfg.cross_tab = true;
+    let mut m = Machine::new(cfg, 5);
+    m.login(T0);
+    let lock = lock_of(&drain(&mut m)).expect("the lock");
+    m.lock_granted(T0, lock, None);
+    let (http, _) = posted(&drain(&mut m)).expect("the login posts");
+    m.dispose(at(10.0));
+    let out = drain(&mut m);
+    assert!(out.contains(&Output::AbortPost(http)) && out.contains(&Output::ReleaseLock(lock)), "{out:?}");
+    assert_eq!(m.poll_timeout(at(10.0)), None);
+}
