@@ -133,7 +133,7 @@ impl<'a> Scanner<'a> {
                 self.string().map(drop)
             }
             Some(b'-' | b'0'..=b'9') => self.number().map(drop),
-            _ => self.literal().map(drop),
+            _ => self.literal(),
         }
     }
 
@@ -146,7 +146,7 @@ impl<'a> Scanner<'a> {
                 self.string().map(Member::Str)
             }
             Some(b'-' | b'0'..=b'9') => self.number().map(Member::Number),
-            Some(b'n') => self.literal().map(|_| Member::Null),
+            Some(b'n') => self.literal().map(|()| Member::Null),
             _ => self.value(1).map(|()| Member::Other),
         }
     }
@@ -172,13 +172,13 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// `true`, `false` or `null`; returns whether it was `null`.
-    fn literal(&mut self) -> Result<bool, Rejected> {
+    /// `true`, `false` or `null` (a caller that peeked `n` knows it was `null`).
+    fn literal(&mut self) -> Result<(), Rejected> {
         let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
         for word in [&b"true"[..], b"false", b"null"] {
             if rest.starts_with(word) {
                 self.pos += word.len();
-                return Ok(word == b"null");
+                return Ok(());
             }
         }
         Err(Rejected)
