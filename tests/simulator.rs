@@ -64,7 +64,7 @@ pub struct Swarm {
     /// Per kind of step, in the order of [`STEP_WEIGHTS`].
     steps: [u32; 10],
     /// Per kind of action, in the order of [`ACTION_WEIGHTS`] (or [`SESSION_ACTION_WEIGHTS`]).
-    actions: [u32; 9],
+    actions: [u32; 10],
     /// Time also moves by amounts that land near a token's refresh point (25 s minus up to
     /// 1 s of jitter after receipt) and its expiry (30 s; not sent in its last second).
     near_expiry: bool,
@@ -73,14 +73,15 @@ pub struct Swarm {
 /// Full-mix weights: act, network, channel, advance, sleep, clock jump, fault, network down,
 /// open tab, close tab (as in [`steps`]).
 const STEP_WEIGHTS: [u32; 10] = [30, 30, 15, 10, 1, 1, 2, 1, 1, 1];
-/// Fetch, keepalive fetch, login, logout, refresh, restore, get token, set token, remount.
-const ACTION_WEIGHTS: [u32; 9] = [10, 1, 4, 2, 2, 1, 1, 1, 1];
+/// Fetch, keepalive fetch, login, logout, refresh, restore, get token, set token, remount,
+/// abort a login.
+const ACTION_WEIGHTS: [u32; 10] = [10, 1, 4, 2, 2, 1, 1, 1, 1, 1];
 /// Fetch, keepalive fetch, login, logout (any scope), refresh, restore, get token, remount,
-/// activity.
-const SESSION_ACTION_WEIGHTS: [u32; 9] = [10, 1, 4, 3, 2, 1, 1, 1, 4];
+/// activity, abort a login.
+const SESSION_ACTION_WEIGHTS: [u32; 10] = [10, 1, 4, 3, 2, 1, 1, 1, 4, 1];
 
 fn swarm() -> impl Strategy<Value = Swarm> {
-    (proptest::array::uniform10(0u32..4), proptest::array::uniform9(0u32..4), any::<bool>()).prop_map(
+    (proptest::array::uniform10(0u32..4), proptest::array::uniform10(0u32..4), any::<bool>()).prop_map(
         |(mut steps, mut actions, near_expiry)| {
             // Users act, the network answers, requests are made.
             for k in [0, 1] {
@@ -118,6 +119,7 @@ fn swarm_action(swarm: &Swarm, session: bool) -> BoxedStrategy<Action> {
             (w(6), Just(Action::GetToken).boxed()),
             (w(7), Just(Action::Remount).boxed()),
             (w(8), any::<bool>().prop_map(Action::Activity).boxed()),
+            (w(9), Just(Action::AbortLogin).boxed()),
         ]
     } else {
         vec![
@@ -130,6 +132,7 @@ fn swarm_action(swarm: &Swarm, session: bool) -> BoxedStrategy<Action> {
             (w(6), Just(Action::GetToken).boxed()),
             (w(7), Just(Action::SetToken).boxed()),
             (w(8), Just(Action::Remount).boxed()),
+            (w(9), Just(Action::AbortLogin).boxed()),
         ]
     };
     weighted(arms)
@@ -185,6 +188,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::GetToken),
         1 => Just(Action::SetToken),
         1 => Just(Action::Remount),
+        1 => Just(Action::AbortLogin),
     ]
 }
 
@@ -202,6 +206,7 @@ fn session_action() -> impl Strategy<Value = Action> {
         1 => Just(Action::GetToken),
         1 => Just(Action::Remount),
         4 => any::<bool>().prop_map(Action::Activity),
+        1 => Just(Action::AbortLogin),
     ]
 }
 

@@ -1837,3 +1837,83 @@ fn a_remount_during_a_committed_refresh_replays_no_cookie() {
     assert_eq!((world.server.reuses, world.unavoidable_reuse), (0, false), "no cookie replayed");
     assert!(world.tabs[0].machine.access_token().is_some(), "the new manager restored the session");
 }
+
+/// A session-only login (`loginReturnsToken: false`) aborted by its signal while its token was
+/// asked of the refresh endpoint, which had rotated the cookie: the aborted POST's cookie never
+/// landed, and the next refresh replayed the old one (found once the simulator aborted logins).
+/// The POST is now let finish under the lock, its answer ignored.
+#[test]
+fn a_login_aborted_while_its_token_is_asked_replays_no_cookie() {
+    use Step::*;
+    let profile = Profile { session_login: true, ..Profile::default() };
+    replay_with(
+        2,
+        profile,
+        &[
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Advance(200),
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+            Network(6),
+            Act { tab: 0, action: Action::Refresh },
+            Network(5),
+            Act { tab: 0, action: Action::AbortLogin },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+        ],
+    );
+}
+
+/// Known open (found by `make sim SECONDS=150`, seed 1007; it fails on the code before this
+/// round too): a token the app hands in with `setAccessToken` has no session epoch (0). A late
+/// "ended" message of an older session (tab 2's rejected refresh, heard after tab 2 logged in
+/// again) then ends tab 3's session: `sessionExpired` (`other_tab`) fires, and the newer
+/// login's token, heard a moment later, signs it in again. The tab cannot order the end against
+/// its token; stamping `setAccessToken`'s token with an epoch of its call would, but changes
+/// what other tabs make of it. Ignored until that is decided.
+#[test]
+#[ignore = "known open: an app-set token has no session epoch (see the comment)"]
+fn a_late_end_of_an_older_session_ends_an_app_set_token() {
+    use Step::*;
+    replay(
+        2,
+        &[
+            Act { tab: 0, action: Action::Fetch },
+            Network(0),
+            Act { tab: 0, action: Action::Fetch },
+            Network(0),
+            Act { tab: 2, action: Action::Remount },
+            Advance(200),
+            Act { tab: 2, action: Action::Fetch },
+            Network(0),
+            Act { tab: 2, action: Action::Fetch },
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 2, action: Action::Fetch },
+            Advance(200),
+            Network(0),
+            Network(0),
+            Act { tab: 1, action: Action::Refresh },
+            Advance(20000),
+            Network(5),
+            Network(4),
+            Network(4),
+            Act { tab: 1, action: Action::Login(0) },
+            Network(13),
+            Network(3),
+            Network(3),
+            Act { tab: 0, action: Action::SetToken },
+            Act { tab: 0, action: Action::Fetch },
+            Act { tab: 0, action: Action::Fetch },
+        ],
+    );
+}

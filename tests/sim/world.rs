@@ -56,6 +56,8 @@ pub enum Action {
     Activity(bool),
     /// `getAccessToken()`: when it settles, the token held (if any) is not expired.
     GetToken,
+    /// `login({signal})`'s signal aborts the tab's newest login still pending.
+    AbortLogin,
 }
 
 /// The session features a schedule turns on (all off: the classic world).
@@ -283,6 +285,9 @@ pub struct World {
     last_fault_mono: f64,
     faults_seen: u64,
     pub unavoidable_reuse: bool,
+    /// A caller's abort is being carried out: the POSTs it gives up are the caller's doing, not
+    /// a slow network (no fault), and excuse nothing.
+    caller_abort: bool,
     pub actions: Vec<(u64, SessionAction)>,
     call_actions: BTreeMap<(u64, CallId), usize>,
     pub violations: Vec<String>,
@@ -386,6 +391,7 @@ impl World {
             last_fault_mono: f64::NEG_INFINITY,
             faults_seen: 0,
             unavoidable_reuse: false,
+            caller_abort: false,
             actions: Vec::new(),
             call_actions: BTreeMap::new(),
             violations: Vec::new(),
@@ -640,6 +646,15 @@ impl World {
                     self.actions.push((uid, SessionAction::Other));
                 }
             }
+            Action::AbortLogin => {
+                let newest = self.tabs[i].calls.iter().filter(|(_, k)| **k == CallKind::Login).map(|(c, _)| *c).max();
+                if let Some(call) = newest {
+                    self.caller_abort = true;
+                    self.tabs[i].machine.abort_call(now, call);
+                    self.pump(i);
+                    self.caller_abort = false;
+                }
+            }
             Action::GetToken => {
                 let call = m.get_access_token(now);
                 self.tabs[i].calls.insert(call, CallKind::Token);
@@ -718,8 +733,11 @@ impl World {
                     self.send(uid, device, LegKind::Post { id, endpoint, user });
                 }
                 Output::AbortPost(id) => {
+                    let by_caller = self.caller_abort;
                     for leg in self.legs.iter_mut().filter(|l| l.tab == uid) {
-                        if matches!(leg.kind, LegKind::Post { id: p, .. } if p == id) {
+                        if matches!(leg.kind, LegKind::Post { id: p, .. } if p == id) && by_caller {
+                            leg.cancelled = true;
+                        } else if matches!(leg.kind, LegKind::Post { id: p, .. } if p == id) {
                             if leg.answer.as_ref().is_some_and(|a| matches!(a, Answered::Post(Some(_)))) {
                                 // The server committed; the browser gives the answer up.
                                 self.unavoidable_reuse = true;

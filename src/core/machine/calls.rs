@@ -208,14 +208,14 @@ impl Machine {
         self.draining.and_then(|d| d.lock)
     }
 
-    /// Disposed: the POST `id` ended; if it was the one let finish, its lock goes.
+    /// The POST `id` ended; if it was the one let finish, its lock goes.
     pub(super) fn drained(&mut self, id: HttpId) {
         if let Some(d) = self.draining.filter(|d| d.id == id) {
             self.end_drain(d);
         }
     }
 
-    /// Disposed: the POST let finish passed its deadline; it is aborted and its lock goes.
+    /// The POST let finish passed its deadline; it is aborted and its lock goes.
     pub(super) fn drain_deadline(&mut self, now: Instant) {
         if let Some(d) = self.draining.filter(|d| now.mono_ms >= d.deadline) {
             self.outputs.push(Output::AbortPost(d.id));
@@ -223,16 +223,20 @@ impl Machine {
         }
     }
 
+    /// The lock goes, then the events held under it fire (none once disposed).
     fn end_drain(&mut self, d: Draining) {
         self.draining = None;
         if let Some(lock) = d.lock {
             self.outputs.push(Output::ReleaseLock(lock));
         }
+        for event in std::mem::take(&mut self.held_events) {
+            self.event(event);
+        }
     }
 }
 
-/// A POST on the wire when the manager was disposed, let finish until `deadline`, and the lock
-/// it was sent under.
+/// A POST given up (the manager disposed, or the login it asked a token for aborted) that is
+/// let finish until `deadline`, and the lock it was sent under.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Draining {
     pub(super) id: HttpId,

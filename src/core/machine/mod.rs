@@ -97,7 +97,8 @@ pub struct Machine {
     next_id: u32,
     rng: u64,
     disposed: bool,
-    /// Disposed with a POST on the wire: it is let finish, under the lock it had.
+    /// A POST given up (disposed, or its login aborted) that may have rotated the cookie: it
+    /// is let finish, under the lock it had, and nothing goes ahead of it.
     draining: Option<calls::Draining>,
     limits: limits::Limits,
     /// A token endpoint gave no answer (network error) and none has answered since.
@@ -216,8 +217,9 @@ impl Machine {
     /// that a timer firing then finds the deadline passed), if ever: the active operation's
     /// deadline, or the proactive refresh.
     pub fn poll_timeout(&self, now: Instant) -> Option<f64> {
+        let drain = self.draining.map(|d| d.deadline);
         if self.disposed {
-            return self.draining.map(|d| d.deadline.ceil());
+            return drain.map(f64::ceil);
         }
         let op = self.queue.first().and_then(|(_, phase)| phase.deadline());
         let refresh = if self.run.is_none() && !self.limits.idle_warned {
@@ -225,15 +227,16 @@ impl Machine {
         } else {
             None
         };
-        [op, refresh, self.limits_timeout(now)].into_iter().flatten().reduce(f64::min).map(f64::ceil)
+        [op, refresh, self.limits_timeout(now), drain].into_iter().flatten().reduce(f64::min).map(f64::ceil)
     }
 
     // ---- inputs: the browser -------------------------------------------------------------
 
     /// The timer armed at [`Machine::poll_timeout`] fired (possibly late, after a sleep).
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.drain_deadline(now);
         if self.disposed {
-            return self.drain_deadline(now);
+            return;
         }
         // The limits first: an operation's end (a run that completes) must not hand out a
         // token the idle deadline or the session's end takes away in the same instant.
@@ -304,7 +307,7 @@ impl Machine {
     /// call back into the manager or take their time; neither happens under the lock).
     fn event(&mut self, event: Event) {
         if self.disposed {
-        } else if self.lock_held.is_some() {
+        } else if self.lock_held.is_some() || self.kept_lock().is_some() {
             self.held_events.push(event);
         } else {
             self.outputs.push(Output::Event(event));

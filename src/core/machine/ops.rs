@@ -101,7 +101,8 @@ impl Run {
 impl Machine {
     /// Move the head of the queue as far as it goes without waiting for an input.
     pub(super) fn advance(&mut self, now: Instant) {
-        while !self.disposed {
+        // Nothing goes ahead of a POST let finish: it holds the lock.
+        while !self.disposed && self.draining.is_none() {
             let Some(&(op, phase)) = self.queue.first() else { return };
             match phase {
                 Phase::Queued => self.begin(now, op),
@@ -283,8 +284,9 @@ impl Machine {
 
     /// A POST ended. Outcomes for POSTs no longer awaited are ignored.
     pub fn post_done(&mut self, now: Instant, id: HttpId, outcome: HttpOutcome) {
-        if self.disposed {
-            return self.drained(id);
+        if self.draining.is_some_and(|d| d.id == id) {
+            self.drained(id);
+            return self.advance(now);
         }
         let Some(&(op, Phase::Posting { id: posted, sent, .. })) = self.queue.first() else { return };
         if posted != id {
@@ -424,9 +426,14 @@ impl Machine {
             return;
         };
         if index == 0 {
-            match self.queue[0].1 {
-                Phase::Posting { id, .. } => self.outputs.push(Output::AbortPost(id)),
-                Phase::Locking { id, .. } => self.outputs.push(Output::ReleaseLock(id)),
+            match self.queue[0] {
+                // The token asked of the refresh endpoint may have rotated the cookie: that
+                // POST is let finish under the lock, its answer ignored (as `dispose` does).
+                (Op::Login { token_step: true, .. }, Phase::Posting { id, deadline, .. }) => {
+                    self.draining = Some(calls::Draining { id, deadline, lock: self.lock_held.take() });
+                }
+                (_, Phase::Posting { id, .. }) => self.outputs.push(Output::AbortPost(id)),
+                (_, Phase::Locking { id, .. }) => self.outputs.push(Output::ReleaseLock(id)),
                 _ => {}
             }
             self.pop();

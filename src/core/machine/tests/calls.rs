@@ -196,3 +196,56 @@ fn dispose_aborts_a_login_on_the_wire_and_lets_its_lock_go() {
     assert!(out.contains(&Output::AbortPost(http)) && out.contains(&Output::ReleaseLock(lock)), "{out:?}");
     assert_eq!(m.poll_timeout(at(10.0)), None);
 }
+
+/// A session-only login (`loginReturnsToken: false`) whose signal aborts while its token is
+/// asked of the refresh endpoint: that POST may have rotated the cookie, so it is let finish
+/// under the lock, its answer ignored, and nothing else goes ahead meanwhile (found by the
+/// simulator once it aborted logins: the aborted POST's cookie never landed, and the next
+/// refresh replayed the old one).
+#[test]
+fn a_login_aborted_while_its_token_is_asked_lets_that_post_finish_under_the_lock() {
+    let mut cfg = config();
+    cfg.cross_tab = true;
+    cfg.login_returns_token = false;
+    let mut m = Machine::new(cfg, 7);
+    let call = m.login(T0);
+    let lock = lock_of(&drain(&mut m)).expect("the lock");
+    m.lock_granted(T0, lock, None);
+    let (http, _) = posted(&drain(&mut m)).expect("the credentials");
+    m.post_done(at(10.0), http, status(204, None));
+    let (token_post, endpoint) = posted(&drain(&mut m)).expect("the token request");
+    assert_eq!(endpoint, Endpoint::Refresh);
+    m.abort_call(at(20.0), call);
+    let out = drain(&mut m);
+    assert!(matches!(settled(&out, call), Some(Err((e, None))) if e.code == ErrorCode::Aborted), "{out:?}");
+    assert!(!out.contains(&Output::AbortPost(token_post)), "not aborted: {out:?}");
+    assert!(!out.contains(&Output::ReleaseLock(lock)), "the lock is kept: {out:?}");
+    // A refresh asked meanwhile waits: it asks for no lock and posts nothing.
+    let refresh = m.refresh(at(30.0), RefreshKind::Explicit);
+    assert_eq!(drain(&mut m), vec![], "waits for the POST let finish");
+    // The answer only lets the lock go; then the refresh goes ahead (with the rotated cookie).
+    m.post_done(at(900.0), token_post, ok_token("jwt-a", 300.0, false, None));
+    let out = drain(&mut m);
+    assert_eq!(out.first(), Some(&Output::ReleaseLock(lock)), "{out:?}");
+    assert!(lock_of(&out).is_some(), "the refresh asks for the lock: {out:?}");
+    assert_eq!(m.access_token(), None, "the aborted login's token is not taken");
+    assert!(settled(&out, refresh).is_none());
+}
+
+#[test]
+fn a_token_request_let_finish_after_its_login_aborted_is_aborted_at_its_deadline() {
+    let mut cfg = config();
+    cfg.login_returns_token = false;
+    let mut m = Machine::new(cfg, 7);
+    let call = m.login(T0);
+    let (http, _) = posted(&drain(&mut m)).expect("the credentials");
+    m.post_done(T0, http, status(204, None));
+    let (token_post, _) = posted(&drain(&mut m)).expect("the token request");
+    m.abort_call(T0, call);
+    drain(&mut m);
+    let deadline = m.poll_timeout(T0).expect("the POST's deadline");
+    assert_eq!(deadline, (T0.mono_ms + REQUEST_TIMEOUT_MS).ceil());
+    m.handle_timeout(at(deadline));
+    assert_eq!(drain(&mut m), vec![Output::AbortPost(token_post)]);
+    assert_eq!(m.poll_timeout(at(deadline)), None);
+}
