@@ -223,13 +223,18 @@ fn a_login_aborted_while_its_token_is_asked_lets_that_post_finish_under_the_lock
     // A refresh asked meanwhile waits: it asks for no lock and posts nothing.
     let refresh = m.refresh(at(30.0), RefreshKind::Explicit);
     assert_eq!(drain(&mut m), vec![], "waits for the POST let finish");
-    // The answer only lets the lock go; then the refresh goes ahead (with the rotated cookie).
+    // Another tab's login is taken up, and its events wait for the lock, as under any lock.
+    m.peer_message(at(40.0), token_message(epoch_at(35.0), "jwt-peer", 35.0));
+    let out = drain(&mut m);
+    assert!(all_events(&out).is_empty(), "no event under the lock: {out:?}");
+    assert_eq!(m.access_token(), Some("jwt-peer"));
+    // The answer only lets the lock go (then the events); the aborted login's token is not taken.
     m.post_done(at(900.0), token_post, ok_token("jwt-a", 300.0, false, None));
     let out = drain(&mut m);
     assert_eq!(out.first(), Some(&Output::ReleaseLock(lock)), "{out:?}");
-    assert!(lock_of(&out).is_some(), "the refresh asks for the lock: {out:?}");
-    assert_eq!(m.access_token(), None, "the aborted login's token is not taken");
-    assert!(settled(&out, refresh).is_none());
+    assert!(!all_events(&out).is_empty(), "the events held: {out:?}");
+    assert_eq!(m.access_token(), Some("jwt-peer"), "the aborted login's token is not taken");
+    assert!(lock_of(&out).is_some() && settled(&out, refresh).is_none(), "then the refresh goes ahead: {out:?}");
 }
 
 #[test]
