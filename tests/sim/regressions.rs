@@ -1917,3 +1917,46 @@ fn a_late_end_of_an_older_session_ends_an_app_set_token() {
         ],
     );
 }
+
+/// Known open (found in review of the drain of an aborted session-only login): the token
+/// request let finish is answered 401 (a global sign-out from the other device revoked every
+/// family of the user first), and the tab ignores that answer, keeping the session it held
+/// before the aborted login (whose cookie that login had replaced) until its own next refresh
+/// is refused. Before the drain the POST was aborted, and a rotation it had committed was
+/// replayed: a revocation of the new session. The fix is to treat the held session as replaced
+/// once a login's own POST got a 2xx (the cookie is the new login's). Ignored until then.
+#[test]
+#[ignore = "known open: an aborted login's drained token request is not read for a refusal"]
+fn a_refusal_of_an_aborted_logins_token_request_ends_the_held_session() {
+    use Step::*;
+    let profile = Profile { session_login: true, remote: true, ..Profile::default() };
+    replay_with(
+        1,
+        profile,
+        &[
+            Network(0),
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Network(0),
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 1, action: Action::Login(0) },
+            Network(0),
+            Network(0),
+            Network(0),
+            Network(0),
+            Act { tab: 0, action: Action::Login(0) },
+            Network(0),
+            Network(0),
+            Act { tab: 1, action: Action::Logout(Scope::Global) },
+            Act { tab: 0, action: Action::AbortLogin },
+            Network(1),
+            Network(0),
+            Network(0),
+            Network(0),
+        ],
+    );
+}

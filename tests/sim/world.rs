@@ -285,9 +285,9 @@ pub struct World {
     last_fault_mono: f64,
     faults_seen: u64,
     pub unavoidable_reuse: bool,
-    /// A caller's abort is being carried out: the POSTs it gives up are the caller's doing, not
-    /// a slow network (no fault), and excuse nothing.
-    caller_abort: bool,
+    /// The tab whose caller's abort is being carried out: the POSTs and lock waits it gives up
+    /// are the caller's doing, not a slow network (no fault), and excuse nothing.
+    caller_abort: Option<u64>,
     pub actions: Vec<(u64, SessionAction)>,
     call_actions: BTreeMap<(u64, CallId), usize>,
     pub violations: Vec<String>,
@@ -391,7 +391,7 @@ impl World {
             last_fault_mono: f64::NEG_INFINITY,
             faults_seen: 0,
             unavoidable_reuse: false,
-            caller_abort: false,
+            caller_abort: None,
             actions: Vec::new(),
             call_actions: BTreeMap::new(),
             violations: Vec::new(),
@@ -649,10 +649,10 @@ impl World {
             Action::AbortLogin => {
                 let newest = self.tabs[i].calls.iter().filter(|(_, k)| **k == CallKind::Login).map(|(c, _)| *c).max();
                 if let Some(call) = newest {
-                    self.caller_abort = true;
+                    self.caller_abort = Some(uid);
                     self.tabs[i].machine.abort_call(now, call);
                     self.pump(i);
-                    self.caller_abort = false;
+                    self.caller_abort = None;
                 }
             }
             Action::GetToken => {
@@ -733,7 +733,7 @@ impl World {
                     self.send(uid, device, LegKind::Post { id, endpoint, user });
                 }
                 Output::AbortPost(id) => {
-                    let by_caller = self.caller_abort;
+                    let by_caller = self.caller_abort == Some(uid);
                     for leg in self.legs.iter_mut().filter(|l| l.tab == uid) {
                         if matches!(leg.kind, LegKind::Post { id: p, .. } if p == id) && by_caller {
                             leg.cancelled = true;
@@ -792,10 +792,13 @@ impl World {
                     if self.lock_holder == Some((uid, id)) {
                         self.lock_holder = None;
                     } else if self.lock_queue.contains(&(uid, id)) {
-                        // A wait given up (past LOCK_WAIT_MS): degraded mode, counted as a fault.
                         self.lock_queue.retain(|e| *e != (uid, id));
-                        self.faults += 1;
-                        self.lock_given_up = self.mono;
+                        // A wait given up (past LOCK_WAIT_MS): degraded mode, counted as a
+                        // fault; a caller's abort withdraws it and excuses nothing.
+                        if self.caller_abort != Some(uid) {
+                            self.faults += 1;
+                            self.lock_given_up = self.mono;
+                        }
                     }
                 }
                 Output::Broadcast(message) => {
