@@ -732,24 +732,7 @@ impl World {
                     }
                     self.send(uid, device, LegKind::Post { id, endpoint, user });
                 }
-                Output::AbortPost(id) => {
-                    let by_caller = self.caller_abort == Some(uid);
-                    for leg in self.legs.iter_mut().filter(|l| l.tab == uid) {
-                        if matches!(leg.kind, LegKind::Post { id: p, .. } if p == id) && by_caller {
-                            leg.cancelled = true;
-                        } else if matches!(leg.kind, LegKind::Post { id: p, .. } if p == id) {
-                            if leg.answer.as_ref().is_some_and(|a| matches!(a, Answered::Post(Some(_)))) {
-                                // The server committed; the browser gives the answer up.
-                                self.unavoidable_reuse = true;
-                            }
-                            if !leg.cancelled {
-                                // Given up (a timeout): the network was too slow, a fault.
-                                self.faults += 1;
-                            }
-                            leg.cancelled = true;
-                        }
-                    }
-                }
+                Output::AbortPost(id) => self.abort_post(uid, id),
                 Output::Send { req, authorize } => {
                     let token = match authorize {
                         Authorize::Token { generation, .. } => match self.tabs[i].machine.token_value(generation) {
@@ -1114,11 +1097,7 @@ impl World {
                 let outcome = match answer {
                     None => HttpOutcome::NetworkError,
                     Some(a) => {
-                        match &a.cookie {
-                            SetCookie::Set(c) => self.jars[leg.device] = Some(c.clone()),
-                            SetCookie::Clear => self.jars[leg.device] = None,
-                            SetCookie::Keep => {}
-                        }
+                        self.store_cookie(leg.device, &a.cookie);
                         if let Some((token, _)) = &a.token {
                             self.token_lag.entry(token.clone()).or_insert(self.real - leg.since);
                         }
@@ -1380,15 +1359,41 @@ impl World {
         let Some(g) = self.ghosts.iter().position(|g| g.uid == leg.tab) else { return };
         let (LegKind::Post { id, .. }, Answered::Post(answer)) = (leg.kind, answered) else { return };
         if let Some(a) = &answer {
-            match &a.cookie {
-                SetCookie::Set(c) => self.jars[leg.device] = Some(c.clone()),
-                SetCookie::Clear => self.jars[leg.device] = None,
-                SetCookie::Keep => {}
-            }
+            self.store_cookie(leg.device, &a.cookie);
         }
         let now = self.now();
         self.ghosts[g].machine.post_done(now, id, HttpOutcome::NetworkError);
         self.pump_ghost(g);
+    }
+
+    /// What the browser does with an answer's `Set-Cookie`, read by the page or not.
+    fn store_cookie(&mut self, device: usize, cookie: &SetCookie) {
+        match cookie {
+            SetCookie::Set(c) => self.jars[device] = Some(c.clone()),
+            SetCookie::Clear => self.jars[device] = None,
+            SetCookie::Keep => {}
+        }
+    }
+
+    /// Tab `uid` aborts its POST `id`. A caller's abort excuses nothing; a POST given up for a
+    /// slow network (a timeout) is a fault, and one the server had committed makes a reuse
+    /// unavoidable (the browser never sees its answer).
+    fn abort_post(&mut self, uid: u64, id: HttpId) {
+        let by_caller = self.caller_abort == Some(uid);
+        for leg in self.legs.iter_mut().filter(|l| l.tab == uid) {
+            if !matches!(leg.kind, LegKind::Post { id: p, .. } if p == id) {
+                continue;
+            }
+            if !by_caller {
+                if leg.answer.as_ref().is_some_and(|a| matches!(a, Answered::Post(Some(_)))) {
+                    self.unavoidable_reuse = true;
+                }
+                if !leg.cancelled {
+                    self.faults += 1;
+                }
+            }
+            leg.cancelled = true;
+        }
     }
 
     /// Carry out a disposed manager's outputs: only the end of the POST it lets finish (its
@@ -1403,18 +1408,7 @@ impl World {
                         self.grant_lock();
                     }
                 }
-                Output::AbortPost(id) => {
-                    for leg in self.legs.iter_mut().filter(|l| l.tab == uid) {
-                        if matches!(leg.kind, LegKind::Post { id: p, .. } if p == id) {
-                            if leg.answer.as_ref().is_some_and(|a| matches!(a, Answered::Post(Some(_)))) {
-                                self.unavoidable_reuse = true;
-                            }
-                            // Given up (a timeout): the network was too slow, a fault.
-                            self.faults += 1;
-                            leg.cancelled = true;
-                        }
-                    }
-                }
+                Output::AbortPost(id) => self.abort_post(uid, id),
                 other => self.violation(format!("disposed tab {uid}: {other:?}")),
             }
         }

@@ -166,28 +166,14 @@ impl Machine {
         self.disposed = true;
         let mut calls = Vec::new();
         for (op, phase) in std::mem::take(&mut self.queue) {
-            match (op, phase) {
-                (Op::Login { token_step: false, .. }, Phase::Posting { id, .. }) => {
-                    self.outputs.push(Output::AbortPost(id));
-                }
-                (_, Phase::Posting { id, deadline, .. }) => {
-                    self.draining = Some(Draining { id, deadline, lock: None });
-                }
-                _ => {}
-            }
-            if let Phase::Locking { id, .. } = phase {
-                self.outputs.push(Output::ReleaseLock(id));
-            }
+            self.give_up(op, phase);
             match op {
                 Op::Login { call, .. } | Op::Logout { call, .. } => calls.push(call),
                 Op::Refresh => {}
             }
         }
         if let Some(id) = self.lock_held.take() {
-            match self.draining.as_mut() {
-                Some(d) => d.lock = Some(id),
-                None => self.outputs.push(Output::ReleaseLock(id)),
-            }
+            self.outputs.push(Output::ReleaseLock(id));
         }
         if let Some(run) = self.run.take() {
             calls.extend(run.callers);
@@ -202,8 +188,25 @@ impl Machine {
         self.session.clear();
     }
 
-    /// The lock a disposed manager keeps until its last POST ends (the executor lets go of
-    /// every other).
+    /// An operation is given up (disposed, or its login aborted). A login's own POST is
+    /// aborted: it presents no refresh cookie. Any other POST on the wire may have rotated the
+    /// cookie: it is let finish under the lock it was sent under (taken from `lock_held`), its
+    /// answer ignored. A lock asked for is let go.
+    pub(super) fn give_up(&mut self, op: Op, phase: Phase) {
+        match (op, phase) {
+            (Op::Login { token_step: false, .. }, Phase::Posting { id, .. }) => {
+                self.outputs.push(Output::AbortPost(id))
+            }
+            (_, Phase::Posting { id, deadline, .. }) => {
+                self.draining = Some(Draining { id, deadline, lock: self.lock_held.take() });
+            }
+            (_, Phase::Locking { id, .. }) => self.outputs.push(Output::ReleaseLock(id)),
+            _ => {}
+        }
+    }
+
+    /// The lock kept for a POST let finish, until it ends (on `dispose()` the executor lets go
+    /// of every other).
     pub fn kept_lock(&self) -> Option<LockId> {
         self.draining.and_then(|d| d.lock)
     }

@@ -426,16 +426,9 @@ impl Machine {
             return;
         };
         if index == 0 {
-            match self.queue[0] {
-                // The token asked of the refresh endpoint may have rotated the cookie: that
-                // POST is let finish under the lock, its answer ignored (as `dispose` does).
-                (Op::Login { token_step: true, .. }, Phase::Posting { id, deadline, .. }) => {
-                    self.draining = Some(calls::Draining { id, deadline, lock: self.lock_held.take() });
-                }
-                (_, Phase::Posting { id, .. }) => self.outputs.push(Output::AbortPost(id)),
-                (_, Phase::Locking { id, .. }) => self.outputs.push(Output::ReleaseLock(id)),
-                _ => {}
-            }
+            // (The token asked of the refresh endpoint is let finish, as `dispose` does.)
+            let (op, phase) = self.queue[0];
+            self.give_up(op, phase);
             self.pop();
         } else {
             self.queue.remove(index);

@@ -101,10 +101,7 @@ fn a_login_whose_session_ended_while_it_was_on_the_wire_is_aborted() {
     // token: another tab signs out while the POST is out.
     for returns_token in [false, true] {
         let mut m = Machine::new(Config { cross_tab: true, login_returns_token: returns_token, ..config() }, 5);
-        let call = m.login(at(0.0));
-        let lock = lock_of(&drain(&mut m)).expect("asks");
-        m.lock_granted(at(0.0), lock, None);
-        let (http, _) = posted(&drain(&mut m)).expect("posts");
+        let (call, _, http) = login_posted(&mut m, at(0.0));
         m.peer_message(at(5.0), Message::Ended { epoch: epoch_at(5.0), reason: EndReason::LoggedOut });
         drain(&mut m);
         let answer = if returns_token { ok_token("opaque-a", 300.0, false, None) } else { status(204, None) };
@@ -122,10 +119,7 @@ fn a_login_whose_session_ended_while_it_was_on_the_wire_is_aborted() {
 fn a_login_answer_without_a_usable_token_fails_even_if_the_session_ended_meanwhile() {
     // The answer's own fault comes first: LoginFailed with its status, not Aborted.
     let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
-    let call = m.login(at(0.0));
-    let lock = lock_of(&drain(&mut m)).expect("asks");
-    m.lock_granted(at(0.0), lock, None);
-    let (http, _) = posted(&drain(&mut m)).expect("posts");
+    let (call, _, http) = login_posted(&mut m, at(0.0));
     m.peer_message(at(5.0), Message::Ended { epoch: epoch_at(5.0), reason: EndReason::LoggedOut });
     drain(&mut m);
     m.post_done(at(10.0), http, HttpOutcome::Answer { status: 200, retry_after_ms: None, token: Err("no token") });
@@ -187,10 +181,8 @@ fn dispose_aborts_a_login_on_the_wire_and_lets_its_lock_go() {
     let mut cfg = config();
     cfg.cross_tab = true;
     let mut m = Machine::new(cfg, 5);
-    m.login(T0);
-    let lock = lock_of(&drain(&mut m)).expect("the lock");
-    m.lock_granted(T0, lock, None);
-    let (http, _) = posted(&drain(&mut m)).expect("the login posts");
+    let (_, lock, http) = login_posted(&mut m, T0);
+    let lock = lock.expect("the lock");
     m.dispose(at(10.0));
     let out = drain(&mut m);
     assert!(out.contains(&Output::AbortPost(http)) && out.contains(&Output::ReleaseLock(lock)), "{out:?}");
@@ -208,10 +200,8 @@ fn a_login_aborted_while_its_token_is_asked_lets_that_post_finish_under_the_lock
     cfg.cross_tab = true;
     cfg.login_returns_token = false;
     let mut m = Machine::new(cfg, 7);
-    let call = m.login(T0);
-    let lock = lock_of(&drain(&mut m)).expect("the lock");
-    m.lock_granted(T0, lock, None);
-    let (http, _) = posted(&drain(&mut m)).expect("the credentials");
+    let (call, lock, http) = login_posted(&mut m, T0);
+    let lock = lock.expect("the lock");
     m.post_done(at(10.0), http, status(204, None));
     let (token_post, endpoint) = posted(&drain(&mut m)).expect("the token request");
     assert_eq!(endpoint, Endpoint::Refresh);
@@ -242,8 +232,7 @@ fn a_token_request_let_finish_after_its_login_aborted_is_aborted_at_its_deadline
     let mut cfg = config();
     cfg.login_returns_token = false;
     let mut m = Machine::new(cfg, 7);
-    let call = m.login(T0);
-    let (http, _) = posted(&drain(&mut m)).expect("the credentials");
+    let (call, _, http) = login_posted(&mut m, T0);
     m.post_done(T0, http, status(204, None));
     let (token_post, _) = posted(&drain(&mut m)).expect("the token request");
     m.abort_call(T0, call);

@@ -134,13 +134,7 @@ pub(super) fn status(status: u16, retry_after_ms: Option<f64>) -> HttpOutcome {
 /// A machine signed in at T0 by a login answered `answer`.
 pub(super) fn signed_in_with(cfg: Config, answer: HttpOutcome) -> Machine {
     let mut m = Machine::new(cfg, 5);
-    m.login(T0);
-    let mut out = drain(&mut m);
-    if let Some(lock) = lock_of(&out) {
-        m.lock_granted(T0, lock, None);
-        out = drain(&mut m);
-    }
-    let (http, _) = posted(&out).expect("the login posts");
+    let (_, _, http) = login_posted(&mut m, T0);
     m.post_done(T0, http, answer);
     drain(&mut m);
     assert_eq!(m.state(), SessionState::Authenticated);
@@ -162,6 +156,21 @@ pub(super) fn refresh_posted(m: &mut Machine, now: Instant, kind: RefreshKind) -
     let (http, endpoint) = posted(&out).expect("the refresh posts");
     assert_eq!(endpoint, Endpoint::Refresh);
     (call, http)
+}
+
+/// Call `login()` at `now` and get its POST (through the lock, granted at once, when there
+/// is one).
+pub(super) fn login_posted(m: &mut Machine, now: Instant) -> (CallId, Option<LockId>, HttpId) {
+    let call = m.login(now);
+    let mut out = drain(m);
+    let lock = lock_of(&out);
+    if let Some(lock) = lock {
+        m.lock_granted(now, lock, None);
+        out = drain(m);
+    }
+    let (http, endpoint) = posted(&out).expect("the login posts");
+    assert_eq!(endpoint, Endpoint::Login(call));
+    (call, lock, http)
 }
 
 /// Grant `lock` at `ms` (after T0) with `shared` read there, and let a contended grant settle.

@@ -68,15 +68,8 @@ fn a_logout_waiting_for_the_lock_does_not_end_a_login_made_after_it_in_another_t
     let call = m.logout(at(1.0), Scope::Local);
     let lock = lock_of(&drain(&mut m)).expect("the logout waits for the lock");
     // Another tab signs in after that logout; its token arrives first.
-    let message = Message::Token {
-        epoch: crate::core::session::Epoch((T0.wall_ms as u64 + 10) * crate::core::session::EPOCH_PER_MS),
-        token: "opaque-b".into(),
-        remaining_ms: Some(300_000.0),
-        sent_wall_ms: T0.wall_ms + 10.0,
-        dpop: false,
-        session_end: None,
-    };
-    m.peer_message(at(10.0), message);
+    let epoch = crate::core::session::Epoch((T0.wall_ms as u64 + 10) * crate::core::session::EPOCH_PER_MS);
+    m.peer_message(at(10.0), token_message(epoch, "opaque-b", 10.0));
     drain(&mut m);
     m.lock_granted(at(11.0), lock, None);
     let out = drain(&mut m);

@@ -78,15 +78,7 @@ fn a_refresh_backing_off_ends_at_once_when_another_tab_brings_a_new_session() {
     assert!(settled(&out, call).is_none(), "backs off and tries again later");
     // Another tab signs in meanwhile: its token settles the waiting call now.
     let epoch = crate::core::session::Epoch(m.epoch().0 + crate::core::session::EPOCH_PER_MS * 10);
-    let message = Message::Token {
-        epoch,
-        token: "opaque-b".into(),
-        remaining_ms: Some(300_000.0),
-        sent_wall_ms: T0.wall_ms + 10.0,
-        dpop: false,
-        session_end: None,
-    };
-    m.peer_message(at(10.0), message);
+    m.peer_message(at(10.0), token_message(epoch, "opaque-b", 10.0));
     let out = drain(&mut m);
     assert!(settled(&out, call).is_some(), "settled at once, not after the backoff: {out:?}");
 }
