@@ -7,30 +7,15 @@ fn config() -> Config {
     Config { cross_tab: true, session_warning_ms: 300_000.0, ..base_config() }
 }
 
-fn token_answer(token: &str, expires_in_s: f64) -> HttpOutcome {
-    HttpOutcome::Answer {
-        status: 200,
-        retry_after_ms: None,
-        token: Ok(TokenAnswer { token: token.into(), expires_in_s: Some(expires_in_s), dpop: false, session_s: None }),
-    }
-}
-
-fn lock_asked(outputs: &[Output]) -> Option<LockId> {
-    outputs.iter().find_map(|o| match o {
-        Output::RequestLock(id) => Some(*id),
-        _ => None,
-    })
-}
-
 #[test]
 fn login_takes_the_lock_posts_adopts_shares_and_settles() {
     let mut m = Machine::new(config(), 7);
     let call = m.login(T0);
-    let lock = lock_asked(&drain(&mut m)).expect("asks for the lock");
+    let lock = lock_of(&drain(&mut m)).expect("asks for the lock");
     m.lock_granted(T0, lock, None);
     let (http, endpoint) = posted(&drain(&mut m)).expect("posts");
     assert_eq!(endpoint, Endpoint::Login(call));
-    m.post_done(at(10.0), http, token_answer("opaque-a", 300.0));
+    m.post_done(at(10.0), http, ok_token("opaque-a", 300.0, false, None));
     let out = drain(&mut m);
     assert!(out.iter().any(|o| matches!(o, Output::Broadcast(Message::Token { .. }))), "{out:?}");
     assert!(out.contains(&Output::ReleaseLock(lock)));
@@ -56,7 +41,7 @@ fn a_refresh_is_joined_and_a_dead_token_is_never_sent() {
     let out = drain(&mut m);
     assert!(!out.iter().any(|o| matches!(o, Output::Send { .. })), "waits: {out:?}");
     let (http, _) = posted(&out).expect("one refresh");
-    m.post_done(later, http, token_answer("opaque-b", 300.0));
+    m.post_done(later, http, ok_token("opaque-b", 300.0, false, None));
     let out = drain(&mut m);
     assert!(out.contains(&Output::Settle { call: c1, result: Ok(CallValue::Done) }));
     let g = m.generation();
@@ -76,7 +61,7 @@ fn a_401_refreshes_once_and_replays() {
     drain(&mut m);
     m.fetch_answered(T0, req, 401, false, None);
     let (http, _) = posted(&drain(&mut m)).expect("refresh after the 401");
-    m.post_done(T0, http, token_answer("opaque-b", 300.0));
+    m.post_done(T0, http, ok_token("opaque-b", 300.0, false, None));
     let out = drain(&mut m);
     assert!(out.iter().any(|o| matches!(o, Output::Send { req: r, authorize: Authorize::Token { .. } } if *r == req)));
     m.fetch_answered(T0, req, 401, false, None);
@@ -106,7 +91,7 @@ fn logout_ends_at_once_then_posts_under_the_lock() {
     let call = m.logout(T0, Scope::Local);
     assert_eq!(m.state(), SessionState::Ended(EndReason::LoggedOut));
     assert!(m.access_token().is_none());
-    let lock = lock_asked(&drain(&mut m)).expect("lock");
+    let lock = lock_of(&drain(&mut m)).expect("lock");
     m.lock_granted(T0, lock, None);
     let (http, _) = posted(&drain(&mut m)).expect("post");
     m.post_done(T0, http, HttpOutcome::Answer { status: 204, retry_after_ms: None, token: Err("no body") });
@@ -124,7 +109,7 @@ fn logout_ends_at_once_then_posts_under_the_lock() {
 fn a_long_wait_for_the_lock_looks_at_its_holder_every_bound() {
     let mut m = Machine::new(config(), 1);
     let call = m.refresh(T0, RefreshKind::Restore);
-    let lock = lock_asked(&drain(&mut m)).expect("lock");
+    let lock = lock_of(&drain(&mut m)).expect("lock");
     assert_eq!(m.poll_timeout(T0), Some(LOCK_WAIT_MS));
     // Past the bound: the executor looks at the holder (and steals from a stuck one); the
     // request stays, and the next look is one bound later.
@@ -142,7 +127,7 @@ fn a_long_wait_for_the_lock_looks_at_its_holder_every_bound() {
         out = drain(&mut m);
     }
     let (http, _) = posted(&out).expect("posts under the lock");
-    m.post_done(at(5.0 * LOCK_WAIT_MS + 50.0), http, token_answer("opaque-a", 300.0));
+    m.post_done(at(5.0 * LOCK_WAIT_MS + 50.0), http, ok_token("opaque-a", 300.0, false, None));
     assert!(drain(&mut m).contains(&Output::Settle { call, result: Ok(CallValue::Done) }));
 }
 
@@ -150,10 +135,10 @@ fn a_long_wait_for_the_lock_looks_at_its_holder_every_bound() {
 fn no_event_fires_while_the_lock_is_held() {
     let mut m = Machine::new(config(), 7);
     m.login(T0);
-    let lock = lock_asked(&drain(&mut m)).expect("lock");
+    let lock = lock_of(&drain(&mut m)).expect("lock");
     m.lock_granted(T0, lock, None);
     let (http, _) = posted(&drain(&mut m)).expect("posts");
-    m.post_done(at(10.0), http, token_answer("opaque-a", 300.0));
+    m.post_done(at(10.0), http, ok_token("opaque-a", 300.0, false, None));
     let out = drain(&mut m);
     let release = out.iter().position(|o| *o == Output::ReleaseLock(lock)).expect("released");
     let first_event = out.iter().position(|o| matches!(o, Output::Event(_))).expect("stateChanged");
@@ -210,7 +195,7 @@ fn a_late_refresh_answer_is_aged_and_asked_again() {
     m.refresh(T0, RefreshKind::Explicit);
     let (http, _) = posted(&drain(&mut m)).expect("refresh");
     let woke = Instant::new(T0.mono_ms + 5.0, T0.wall_ms + 60_000.0);
-    m.post_done(woke, http, token_answer("opaque-b", 30.0));
+    m.post_done(woke, http, ok_token("opaque-b", 30.0, false, None));
     let out = drain(&mut m);
     assert!(posted(&out).is_some(), "asked again: {out:?}");
     assert!(!out.iter().any(|o| matches!(o, Output::Settle { .. })), "the caller still waits: {out:?}");
@@ -226,18 +211,18 @@ fn a_session_only_login_asks_the_token_under_the_same_lock() {
     cfg.login_returns_token = false;
     let mut m = Machine::new(cfg, 7);
     let call = m.login(T0);
-    let lock = lock_asked(&drain(&mut m)).expect("asks for the lock");
+    let lock = lock_of(&drain(&mut m)).expect("asks for the lock");
     m.lock_granted(T0, lock, None);
     let (http, endpoint) = posted(&drain(&mut m)).expect("posts the credentials");
     assert_eq!(endpoint, Endpoint::Login(call));
     // The login answer's body is not the token (better-auth's opaque session token): ignored.
-    m.post_done(at(10.0), http, token_answer("opaque-session", 300.0));
+    m.post_done(at(10.0), http, ok_token("opaque-session", 300.0, false, None));
     let out = drain(&mut m);
     let (http2, endpoint) = posted(&out).expect("then asks the token");
     assert_eq!(endpoint, Endpoint::Refresh);
     assert!(!out.iter().any(|o| matches!(o, Output::ReleaseLock(_) | Output::Settle { .. })), "{out:?}");
     assert_eq!(m.state(), SessionState::Anonymous);
-    m.post_done(at(20.0), http2, token_answer("jwt-a", 300.0));
+    m.post_done(at(20.0), http2, ok_token("jwt-a", 300.0, false, None));
     let out = drain(&mut m);
     assert!(out.iter().any(|o| matches!(o, Output::Broadcast(Message::Token { .. }))), "{out:?}");
     assert!(out.contains(&Output::ReleaseLock(lock)));
@@ -245,13 +230,13 @@ fn a_session_only_login_asks_the_token_under_the_same_lock() {
     assert_eq!(m.access_token(), Some("jwt-a"));
     // A 2xx with no JSON token is fine for the login step too (a 204, or `{ user }`).
     let call = m.login(at(30.0));
-    let lock = lock_asked(&drain(&mut m)).expect("asks for the lock");
+    let lock = lock_of(&drain(&mut m)).expect("asks for the lock");
     m.lock_granted(at(30.0), lock, None);
     let (http, _) = posted(&drain(&mut m)).expect("posts");
     m.post_done(at(40.0), http, answer(204, Err("the response is not JSON")));
     let (http, endpoint) = posted(&drain(&mut m)).expect("then the token");
     assert_eq!(endpoint, Endpoint::Refresh);
-    m.post_done(at(50.0), http, token_answer("jwt-b", 300.0));
+    m.post_done(at(50.0), http, ok_token("jwt-b", 300.0, false, None));
     assert!(drain(&mut m).contains(&Output::Settle { call, result: Ok(CallValue::Done) }));
     assert_eq!(m.access_token(), Some("jwt-b"));
 }
@@ -345,7 +330,7 @@ fn get_access_token_gives_a_fresh_token_refreshes_a_stale_one_and_joins_a_restor
     let restore = m.refresh(T0, RefreshKind::Restore);
     let call = m.get_access_token(T0);
     let (http, _) = posted(&drain(&mut m)).expect("the restore's request, once");
-    m.post_done(at(10.0), http, token_answer("opaque-a", 300.0));
+    m.post_done(at(10.0), http, ok_token("opaque-a", 300.0, false, None));
     let out = drain(&mut m);
     for c in [restore, call] {
         assert!(out.contains(&Output::Settle { call: c, result: Ok(CallValue::Done) }), "{out:?}");
@@ -359,7 +344,7 @@ fn get_access_token_gives_a_fresh_token_refreshes_a_stale_one_and_joins_a_restor
     let out = drain(&mut m);
     assert!(!out.iter().any(|o| matches!(o, Output::Settle { .. })), "waits: {out:?}");
     let (http, _) = posted(&out).expect("one refresh");
-    m.post_done(late, http, token_answer("opaque-b", 300.0));
+    m.post_done(late, http, ok_token("opaque-b", 300.0, false, None));
     let out = drain(&mut m);
     for c in [c1, c2] {
         assert!(out.contains(&Output::Settle { call: c, result: Ok(CallValue::Done) }), "{out:?}");
@@ -377,14 +362,14 @@ fn get_access_token_gives_the_valid_token_when_the_storm_breaker_refuses_a_run()
     let mut m = Machine::new(cfg, 1);
     m.refresh(T0, RefreshKind::Restore);
     let (http, _) = posted(&drain(&mut m)).expect("restore");
-    m.post_done(T0, http, token_answer("opaque-0", 5.0));
+    m.post_done(T0, http, ok_token("opaque-0", 5.0, false, None));
     drain(&mut m);
     // Seven more runs inside the breaker's 10 s window, each answered with a 5 s token.
     for i in 1..8 {
         let t = at(f64::from(i) * 100.0);
         m.refresh(t, RefreshKind::Explicit);
         let (http, _) = posted(&drain(&mut m)).expect("a run");
-        m.post_done(t, http, token_answer(&format!("opaque-{i}"), 5.0));
+        m.post_done(t, http, ok_token(&format!("opaque-{i}"), 5.0, false, None));
         drain(&mut m);
     }
     // 3 s into the last token's 5 s: inside its margin (at most half its life), not expired.
@@ -423,7 +408,7 @@ fn a_restore_in_a_tab_without_a_token_is_the_restoring_state() {
     m.refresh(at(20.0), RefreshKind::Restore);
     let (http, _) = posted(&drain(&mut m)).expect("asks again");
     assert_eq!(m.state_name(), "restoring");
-    m.post_done(at(30.0), http, token_answer("opaque-a", 300.0));
+    m.post_done(at(30.0), http, ok_token("opaque-a", 300.0, false, None));
     let changes = drain(&mut m).iter().filter(|o| **o == Output::Event(Event::StateChanged)).count();
     assert_eq!((m.state_name(), changes), ("authenticated", 1));
     // A restore while signed in is no loading state.
@@ -464,7 +449,7 @@ fn logging_in_is_the_login_on_the_wire_and_its_token_step_only() {
     m.post_done(at(30.0), http, answer(200, Err("the response is not JSON")));
     let (http, endpoint) = posted(&drain(&mut m)).expect("its token step");
     assert_eq!((endpoint, m.logging_in()), (Endpoint::Refresh, true));
-    m.post_done(at(40.0), http, token_answer("jwt-a", 300.0));
+    m.post_done(at(40.0), http, ok_token("jwt-a", 300.0, false, None));
     drain(&mut m);
     assert!(!m.logging_in(), "done");
 }
@@ -481,7 +466,7 @@ fn only_a_restore_starting_without_a_token_changes_the_state() {
     m.refresh(T0, RefreshKind::Restore);
     assert_eq!(changes(&drain(&mut m)), 0, "a second restore joins: no change");
     let (http, _) = posted(&out).expect("asks the cookie");
-    m.post_done(at(10.0), http, token_answer("opaque-a", 300.0));
+    m.post_done(at(10.0), http, ok_token("opaque-a", 300.0, false, None));
     drain(&mut m);
     m.refresh(at(20.0), RefreshKind::Explicit);
     assert_eq!(changes(&drain(&mut m)), 0, "a refresh while signed in is no state change");
