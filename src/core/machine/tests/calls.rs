@@ -243,3 +243,18 @@ fn a_token_request_let_finish_after_its_login_aborted_is_aborted_at_its_deadline
     assert_eq!(drain(&mut m), vec![Output::AbortPost(token_post)]);
     assert_eq!(m.poll_timeout(at(deadline)), None);
 }
+
+/// A logout outranks a login called before it here, even when the wall clock went back
+/// between the two: the login's answer, read after the logout, signs nobody in.
+#[test]
+fn a_logout_ends_a_login_called_before_it_even_with_the_wall_clock_behind_the_login() {
+    let mut m = Machine::new(Config { cross_tab: true, ..config() }, 5);
+    let (call, _, http) = login_posted(&mut m, T0);
+    let back = |mono: f64| Instant::new(T0.mono_ms + mono, T0.wall_ms - 10_000.0 + mono);
+    m.logout(back(100.0), Scope::Local);
+    drain(&mut m);
+    m.post_done(back(200.0), http, ok_token("opaque-a", 300.0, false, None));
+    let out = drain(&mut m);
+    assert!(matches!(settled(&out, call), Some(Err((e, _))) if e.code == ErrorCode::Aborted), "{out:?}");
+    assert_eq!(m.access_token(), None, "signed out");
+}
